@@ -1,0 +1,57 @@
+"""The data model: canonical column names of the library's tables.
+
+Every loader returns these columns (whatever the user's headers were), in
+WGS-84 (EPSG:4326) with Point or Polygon geometries; every later stage reads
+them.  See README.md, "Data model", for the meaning of each column.
+"""
+
+from __future__ import annotations
+
+from coverage.taxonomy import POPULATION_GROUPS
+
+__all__ = [
+    "ADMIN_COLUMNS",
+    "BOUNDARY_COLUMNS",
+    "CANDIDATE_COLUMNS",
+    "DEMAND_COLUMNS",
+    "FACILITY_COLUMNS",
+    "HOST_SEPARATOR",
+    "POPULATION_COLUMNS",
+    "WGS84",
+]
+
+#: The CRS of every table the loaders return.
+WGS84 = "EPSG:4326"
+
+#: Administrative codes (12-digit statistical division codes; the first 6 are the
+#: county adcode) and names, optional on every point layer.
+ADMIN_COLUMNS: tuple[str, ...] = (
+    "county_code", "county_name", "township_code", "township_name", "village_code", "village_name",
+)
+
+#: Population columns of a demand table (non-negative integers; missing groups are 0).
+POPULATION_COLUMNS: tuple[str, ...] = tuple(POPULATION_GROUPS)
+
+#: Demand points: a village / community (or finer) with its people by group.
+DEMAND_COLUMNS: tuple[str, ...] = ("id", "name", *ADMIN_COLUMNS, *POPULATION_COLUMNS, "geometry")
+
+#: Facilities: ``type`` is a key of ``taxonomy.FACILITY_TYPES``; ``capacity`` is a
+#: non-negative number in ``capacity_unit`` ("beds", "places", "plots" or empty);
+#: ``status`` is "existing", "planned" or "proposed".
+FACILITY_COLUMNS: tuple[str, ...] = (
+    "id", "name", "type", "capacity", "capacity_unit", "status", *ADMIN_COLUMNS, "geometry",
+)
+
+#: Candidate sites: ``kind`` is a key of ``taxonomy.CANDIDATE_KINDS``; ``can_host``
+#: lists facility-type keys joined by :data:`HOST_SEPARATOR`; ``cost_10k_yuan``
+#: (万元) and ``capacity`` are optional (NaN when unknown).
+CANDIDATE_COLUMNS: tuple[str, ...] = (
+    "id", "name", "kind", "can_host", "cost_10k_yuan", "capacity", *ADMIN_COLUMNS, "geometry",
+)
+
+#: Administrative boundaries: ``level`` is "county", "township" or "village";
+#: ``parent_code`` is the code of the unit one level up.
+BOUNDARY_COLUMNS: tuple[str, ...] = ("level", "code", "name", "parent_code", "geometry")
+
+#: Separator of the facility-type keys in a candidate's ``can_host``.
+HOST_SEPARATOR = ";"

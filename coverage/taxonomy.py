@@ -1,0 +1,296 @@
+"""The field's vocabulary, defined once: population groups, facility types and
+their categories, candidate-site kinds, statuses, capacity units, admin levels.
+
+Every key is a stable ASCII identifier used as a column name or a value in the
+library's tables; every entry carries a Chinese (``zh``) and English (``en``)
+label for the app, printed maps and workbooks, plus ``aliases``: other names a
+planner's file may use for the same thing (matched after normalisation by
+:func:`normalize_label`).
+
+Example
+-------
+>>> from coverage.taxonomy import FACILITY_TYPES, facility_type
+>>> facility_type("幸福小院").key
+'happy_courtyard'
+>>> FACILITY_TYPES["funeral_home"].category
+'funeral'
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from coverage.errors import UnknownCategoryError
+
+__all__ = [
+    "ADMIN_LEVELS",
+    "CANDIDATE_KINDS",
+    "CAPACITY_UNITS",
+    "CATEGORIES",
+    "FACILITY_STATUSES",
+    "FACILITY_TYPES",
+    "POPULATION_GROUPS",
+    "Term",
+    "FacilityType",
+    "PopulationGroup",
+    "candidate_kind",
+    "facility_status",
+    "facility_type",
+    "facility_types_in",
+    "label",
+    "normalize_label",
+    "population_group",
+]
+
+
+@dataclass(frozen=True)
+class Term:
+    """A vocabulary entry: stable key, Chinese and English labels, aliases."""
+
+    key: str
+    zh: str
+    en: str
+    aliases: tuple[str, ...] = ()
+
+    def label(self, lang: str = "zh") -> str:
+        """The label in ``lang`` ("zh" or "en")."""
+        return self.zh if lang == "zh" else self.en
+
+
+@dataclass(frozen=True)
+class PopulationGroup(Term):
+    """A demand group; ``key`` is also its column name in demand tables.
+
+    ``kind`` is "elderly", "child" or "all"; ``unit`` is what one counts.
+    """
+
+    kind: str = "all"
+    unit: str = "persons"
+
+
+@dataclass(frozen=True)
+class FacilityType(Term):
+    """A kind of facility, in one of :data:`CATEGORIES`.
+
+    ``capacity_unit`` is a key of :data:`CAPACITY_UNITS` or None when the
+    type has no capacity in the data model.  ``serves`` lists the population
+    groups the type is meant for (informative; standards decide what counts).
+    """
+
+    category: str = "care"
+    capacity_unit: str | None = None
+    serves: tuple[str, ...] = field(default_factory=tuple)
+
+
+def _groups(*items: PopulationGroup) -> dict[str, PopulationGroup]:
+    return {g.key: g for g in items}
+
+
+def _types(*items: FacilityType) -> dict[str, FacilityType]:
+    return {t.key: t for t in items}
+
+
+def _terms(*items: Term) -> dict[str, Term]:
+    return {t.key: t for t in items}
+
+
+#: Population columns of a demand table, in display order.  ``population`` is the
+#: total resident population (optional in users' files; used for deaths per year).
+POPULATION_GROUPS: dict[str, PopulationGroup] = _groups(
+    PopulationGroup("population", "常住人口", "Resident population",
+                    ("总人口", "人口", "户籍人口", "人口数", "total population", "pop", "pop_total"), kind="all"),
+    PopulationGroup("elderly_60plus", "60岁以上老年人", "Older people (60+)",
+                    ("60岁及以上老年人", "60岁以上老人", "60岁以上", "老年人", "老年人口", "60周岁以上老年人",
+                     "elderly", "older people", "pop_60plus", "age60plus", "60+"), kind="elderly"),
+    PopulationGroup("elderly_80plus", "80岁以上老年人", "Older people (80+)",
+                    ("80岁及以上老年人", "80岁以上老人", "80岁以上", "高龄老人", "80周岁以上老年人",
+                     "pop_80plus", "age80plus", "80+"), kind="elderly"),
+    PopulationGroup("disabled_elderly", "失能半失能老人", "Disabled older people",
+                    ("失能/半失能老人", "失能、半失能老人", "失能老人", "失能和半失能老人", "disabled older people"),
+                    kind="elderly"),
+    PopulationGroup("left_behind_elderly", "留守老人", "Left-behind older people",
+                    ("农村留守老年人", "留守老年人", "left-behind older people", "left behind elderly"), kind="elderly"),
+    PopulationGroup("dispersed_poor", "分散供养特困人员", "Dispersed extremely poor persons",
+                    ("特困人员", "分散特困人员", "分散供养特困", "extremely poor", "dispersed extremely poor persons"),
+                    kind="all"),
+    PopulationGroup("left_behind_children", "留守儿童", "Left-behind children",
+                    ("农村留守儿童", "left-behind children", "left behind children"), kind="child"),
+    PopulationGroup("children_in_difficulty", "困境儿童", "Children in difficulty",
+                    ("困境儿童人数", "children in difficulty"), kind="child"),
+)
+
+#: Facility categories, as the mission groups them.
+CATEGORIES: dict[str, Term] = _terms(
+    Term("care", "养老服务设施", "Care centres", ("养老", "care centres")),
+    Term("funeral", "殡葬设施", "Cemeteries and funeral", ("殡葬", "funeral")),
+    Term("child", "儿童服务设施", "Child homes", ("儿童", "child homes")),
+)
+
+_ELDERLY = ("elderly_60plus", "elderly_80plus", "disabled_elderly", "left_behind_elderly", "dispersed_poor")
+_CHILD = ("left_behind_children", "children_in_difficulty")
+
+#: Facility types.  Keys are the values of a facility table's ``type`` column.
+FACILITY_TYPES: dict[str, FacilityType] = _types(
+    # --- care centres
+    FacilityType("elderly_institution", "养老机构", "Elderly-care institution",
+                 ("养老院", "敬老院", "福利院(养老)", "社会福利院", "养老服务机构", "elderly institution", "nursing home"),
+                 category="care", capacity_unit="beds", serves=_ELDERLY),
+    FacilityType("county_disability_care", "县级失能照护机构", "County disability-care institution",
+                 ("失能照护机构", "县级失能人员照护机构", "失能老人照护机构", "disability-care institution"),
+                 category="care", capacity_unit="beds", serves=("disabled_elderly",)),
+    FacilityType("township_elderly_center", "乡镇区域养老服务中心", "Township elderly service centre",
+                 ("区域养老服务中心", "乡镇养老服务中心", "乡镇敬老院", "township elderly service center"),
+                 category="care", capacity_unit="beds", serves=_ELDERLY),
+    FacilityType("community_daycare", "居家养老服务中心", "Community home-care / day-care centre",
+                 ("日间照料中心", "社区日间照料中心", "社区居家养老服务中心", "居家养老服务中心/日间照料中心",
+                  "社区养老服务站", "day-care centre", "day care center", "home-care centre"),
+                 category="care", capacity_unit="places", serves=_ELDERLY),
+    FacilityType("rural_mutual_aid", "农村互助养老服务站", "Rural mutual-aid elderly station",
+                 ("互助养老服务站", "农村互助养老点", "互助养老站", "mutual-aid station"),
+                 category="care", capacity_unit="places", serves=_ELDERLY),
+    FacilityType("happy_courtyard", "幸福小院", "Happy courtyard (elder and child)",
+                 ("幸福院", "农村幸福院", "happy courtyard"),
+                 category="care", capacity_unit="places", serves=_ELDERLY + _CHILD),
+    FacilityType("elderly_canteen", "老年助餐点", "Elderly canteen",
+                 ("幸福食堂", "幸福食堂/老年助餐点", "助餐点", "老年食堂", "canteen"),
+                 category="care", capacity_unit="places", serves=_ELDERLY),
+    # --- cemeteries and funeral
+    FacilityType("funeral_home", "殡仪馆", "Funeral home",
+                 ("殡仪服务站", "火葬场", "funeral parlour"), category="funeral", capacity_unit=None),
+    FacilityType("public_cemetery", "公益性公墓", "Public-welfare cemetery",
+                 ("公益性墓地", "农村公益性公墓", "公墓(公益性)", "public cemetery"),
+                 category="funeral", capacity_unit="plots"),
+    FacilityType("ash_placement", "公益性骨灰安放设施", "Public ash-placement facility",
+                 ("骨灰堂", "骨灰安放设施", "骨灰楼", "骨灰存放设施", "ash placement"),
+                 category="funeral", capacity_unit="plots"),
+    FacilityType("commercial_cemetery", "经营性公墓", "Commercial cemetery",
+                 ("经营性墓地", "commercial cemetery"), category="funeral", capacity_unit="plots"),
+    FacilityType("eco_burial", "生态安葬点", "Ecological burial site",
+                 ("生态葬点", "农村生态安葬点", "生态墓地", "ecological burial"),
+                 category="funeral", capacity_unit="plots"),
+    # --- child homes
+    FacilityType("child_welfare_home", "儿童福利院", "Child welfare home",
+                 ("儿童福利机构", "儿童福利院(中心)", "child welfare institution"),
+                 category="child", capacity_unit="beds", serves=_CHILD),
+    FacilityType("childrens_home", "儿童之家", "Village children's home",
+                 ("村儿童之家", "社区儿童之家", "children's home", "childrens home"),
+                 category="child", capacity_unit="places", serves=_CHILD),
+    FacilityType("minor_protection_station", "未成年人保护工作站", "Minor-protection station",
+                 ("未保站", "乡镇未成年人保护工作站", "minor protection station"),
+                 category="child", capacity_unit="places", serves=_CHILD),
+    FacilityType("social_work_station", "社工站", "Social-work station",
+                 ("社工室", "社会工作服务站", "乡镇社工站", "社工站/社工室", "social work station"),
+                 category="child", capacity_unit=None, serves=_ELDERLY + _CHILD),
+)
+
+#: Units of facility capacity.
+CAPACITY_UNITS: dict[str, Term] = _terms(
+    Term("beds", "床位", "beds", ("床", "张", "床位数")),
+    Term("places", "服务名额", "places", ("名额", "个", "人", "座位")),
+    Term("plots", "墓穴/格位", "plots", ("墓穴", "格位", "穴")),
+)
+
+#: Status of a facility.
+FACILITY_STATUSES: dict[str, Term] = _terms(
+    Term("existing", "现有", "existing", ("已建", "在运营", "运营", "已建成", "现状")),
+    Term("planned", "规划", "planned", ("在建", "规划中", "计划")),
+    Term("proposed", "拟建", "proposed", ("建议", "拟新建", "建议新建")),
+)
+
+#: Kinds of candidate site.
+CANDIDATE_KINDS: dict[str, Term] = _terms(
+    Term("idle_school", "闲置校舍", "Idle school building", ("闲置学校", "撤并学校", "闲置校舍改造", "school")),
+    Term("village_committee", "村委会用房", "Village committee building",
+         ("村委会", "村(居)委会", "村委会活动场所", "村级活动场所", "village committee")),
+    Term("upgrade_existing", "现有设施提升改造", "Upgrade of an existing facility",
+         ("提升改造", "改扩建", "升级改造", "upgrade")),
+    Term("open_land", "新建用地", "Open land (new build)", ("新建", "空地", "规划用地", "open land", "new build")),
+)
+
+#: Administrative levels below the prefecture, top down.
+ADMIN_LEVELS: dict[str, Term] = _terms(
+    Term("county", "县(市、区)", "County", ("县", "县级", "区县", "county-level")),
+    Term("township", "乡(镇、街道)", "Township", ("乡镇", "乡镇街道", "街道")),
+    Term("village", "村(社区)", "Village / community", ("村", "社区", "村社区", "行政村")),
+)
+
+
+_PUNCT = re.compile(r"[\s_\-—–/、（）()\[\]【】:：·.,，]+")
+
+
+def normalize_label(text: object) -> str:
+    """Fold a label for matching: NFKC, lower case, no spaces or punctuation.
+
+    >>> normalize_label(" 60岁以上 老年人（人） ")
+    '60岁以上老年人人'
+    """
+    s = unicodedata.normalize("NFKC", str(text)).strip().lower()
+    return _PUNCT.sub("", s)
+
+
+def _index(terms: dict[str, Term]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for term in terms.values():
+        for name in (term.key, term.zh, term.en, *term.aliases):
+            out.setdefault(normalize_label(name), term.key)
+    return out
+
+
+_INDEXES: dict[int, dict[str, str]] = {}
+
+
+def _lookup(terms: dict[str, Term], value: object, what: str) -> Term:
+    index = _INDEXES.setdefault(id(terms), _index(terms))
+    key = index.get(normalize_label(value))
+    if key is not None:
+        return terms[key]
+    choices = {**{t.zh: t for t in terms.values()}, **{t.key: t for t in terms.values()}}
+    near = difflib.get_close_matches(str(value).strip(), list(choices), n=1, cutoff=0.4)
+    hint = f"; did you mean '{near[0]}' ({choices[near[0]].key})?" if near else ""
+    known = "、".join(t.zh for t in terms.values())
+    raise UnknownCategoryError(f"unknown {what} '{value}'{hint} Known: {known}")
+
+
+def facility_type(value: object) -> FacilityType:
+    """Look up a facility type by key, Chinese or English label, or alias.
+
+    Raises
+    ------
+    UnknownCategoryError
+        With the closest known type suggested.
+    """
+    return _lookup(FACILITY_TYPES, value, "facility type")  # type: ignore[return-value]
+
+
+def population_group(value: object) -> PopulationGroup:
+    """Look up a population group by key, label or alias."""
+    return _lookup(POPULATION_GROUPS, value, "population group")  # type: ignore[return-value]
+
+
+def candidate_kind(value: object) -> Term:
+    """Look up a candidate-site kind by key, label or alias."""
+    return _lookup(CANDIDATE_KINDS, value, "candidate kind")
+
+
+def facility_status(value: object) -> Term:
+    """Look up a facility status by key, label or alias."""
+    return _lookup(FACILITY_STATUSES, value, "facility status")
+
+
+def facility_types_in(category: str) -> list[str]:
+    """Keys of the facility types in a category ("care", "funeral", "child")."""
+    if category not in CATEGORIES:
+        raise UnknownCategoryError(f"unknown category '{category}'; known: {', '.join(CATEGORIES)}")
+    return [t.key for t in FACILITY_TYPES.values() if t.category == category]
+
+
+def label(key: str, lang: str = "zh") -> str:
+    """The display label of any vocabulary key (group, type, kind, status, unit, level)."""
+    for terms in (POPULATION_GROUPS, FACILITY_TYPES, CATEGORIES, CANDIDATE_KINDS,
+                  FACILITY_STATUSES, CAPACITY_UNITS, ADMIN_LEVELS):
+        if key in terms:
+            return terms[key].label(lang)
+    return key
