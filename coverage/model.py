@@ -55,3 +55,29 @@ BOUNDARY_COLUMNS: tuple[str, ...] = ("level", "code", "name", "parent_code", "ge
 
 #: Separator of the facility-type keys in a candidate's ``can_host``.
 HOST_SEPARATOR = ";"
+
+#: Chinese and English header of every canonical column, as written in the
+#: templates and exports (population columns take their labels from the taxonomy).
+COLUMN_LABELS: dict[str, tuple[str, str]] = {
+    "id": ("编号", "ID"),
+    "name": ("名称", "Name"),
+    "county_code": ("县级代码", "County code"),
+    "county_name": ("县(市、区)", "County"),
+    "township_code": ("乡镇代码", "Township code"),
+    "township_name": ("乡(镇、街道)", "Township"),
+    "village_code": ("村级代码", "Village code"),
+    "village_name": ("村(社区)", "Village / community"),
+    **{key: (g.zh, g.en) for key, g in POPULATION_GROUPS.items()},
+    "type": ("类型", "Type"),
+    "capacity": ("容量", "Capacity"),
+    "capacity_unit": ("容量单位", "Capacity unit"),
+    "status": ("状态", "Status"),
+    "kind": ("类别", "Kind"),
+    "can_host": ("可设设施类型", "Can host"),
+    "cost_10k_yuan": ("估算投资(万元)", "Cost (10k yuan)"),
+    "level": ("层级", "Level"),
+    "code": ("区划代码", "Code"),
+    "parent_code": ("上级代码", "Parent code"),
+    "lon": ("经度", "Longitude"),
+    "lat": ("纬度", "Latitude"),
+}

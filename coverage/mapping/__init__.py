@@ -1,0 +1,1 @@
+"""Maps: interactive folium maps (``webmap``) and printed A4/A3 maps (``printmap``)."""
