@@ -1,0 +1,196 @@
+"""``python -m coverage analyze``: coverage against the standards, per service and group.
+
+Examples::
+
+    python -m coverage analyze --region yuxi
+    python -m coverage analyze --region yuxi --json > 覆盖.json
+    python -m coverage analyze --data 玉溪示例 --standards 我的标准.yaml --xlsx 覆盖分析.xlsx
+    python -m coverage analyze --region dali --threshold elderly_15min=10
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from coverage.errors import FileReadError, InputError
+
+logger = logging.getLogger(__name__)
+
+#: File names looked for in a --data folder (as written by ``python -m coverage demo --out DIR``), first match wins.
+DATA_FILES: dict[str, tuple[str, ...]] = {
+    "demand": ("村庄名单.xlsx", "villages.xlsx", "demand.xlsx", "villages.csv", "demand.csv"),
+    "facilities": ("设施名单.xlsx", "facilities.xlsx", "facilities.csv"),
+    "layers": ("边界与路网.gpkg", "layers.gpkg", "boundaries.gpkg"),
+    "graph": ("roads.graphml", "路网.graphml", "graph.graphml"),
+}
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # noqa: SLF001 - argparse's own type
+    """Add the ``analyze`` subcommand."""
+    p = subparsers.add_parser(
+        "analyze", help="coverage against the standards / 覆盖分析",
+        description="Coverage of older people, children and villages by each service against the standards: "
+                    "per service and group covered, total, share, target, passed; per-unit rules; capacity. "
+                    "按服务和人群统计覆盖人数、总数、覆盖率、目标、是否达标；单元指标；床位容量。")
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--region", help="demo region: yuxi or dali / 示例地区")
+    src.add_argument("--data", metavar="DIR",
+                     help="folder with 村庄名单.xlsx, 设施名单.xlsx and 边界与路网.gpkg (boundaries + roads layers) "
+                          "or a roads .graphml, as written by `python -m coverage demo --out DIR`")
+    p.add_argument("--crs", default="wgs84",
+                   help="coordinate system of the --data workbooks: wgs84, gcj02, bd09, cgcs2000 (default wgs84)")
+    p.add_argument("--standards", metavar="FILE", help="standards YAML (default data/standards.yaml)")
+    p.add_argument("--threshold", metavar="SERVICE=MIN", action="append", default=[],
+                   help="change one service's threshold in minutes, e.g. elderly_15min=10 (repeatable)")
+    p.add_argument("--status", action="append", default=None, metavar="STATUS",
+                   help="count only facilities with this status (existing, planned, proposed; repeatable); "
+                        "default: every facility")
+    p.add_argument("--json", action="store_true", help="print the result as JSON (UTF-8) on stdout")
+    p.add_argument("--xlsx", metavar="OUT.xlsx", help="also write every table to this workbook")
+    p.add_argument("--lang", default="zh", choices=("zh", "en"), help="language of the text and workbook")
+    p.set_defaults(func=run)
+
+
+def _find(folder: Path, kind: str) -> Path | None:
+    for name in DATA_FILES[kind]:
+        if (folder / name).is_file():
+            return folder / name
+    return None
+
+
+def _load_folder(folder: Path, crs: str) -> tuple[Any, Any, Any, Any, str]:
+    """Demand, facilities, boundaries (or None) and the road graph of a --data folder."""
+    import pyogrio
+
+    from coverage.inputs import load_boundaries, load_demand, load_facilities
+
+    if not folder.is_dir():
+        raise FileReadError(f"{folder}: not a folder; --data expects the folder written by "
+                            f"`python -m coverage demo --out DIR`")
+    paths = {k: _find(folder, k) for k in DATA_FILES}
+    for kind in ("demand", "facilities"):
+        if paths[kind] is None:
+            raise FileReadError(f"{folder}: no {kind} file; expected one of {', '.join(DATA_FILES[kind])}")
+    loaded = {}
+    for kind, loader in (("demand", load_demand), ("facilities", load_facilities)):
+        res = loader(paths[kind], crs=crs)
+        problems = getattr(res.report, "problems", [])
+        rejected = len(getattr(res, "rejected", []))
+        if rejected:
+            print(f"warning: {paths[kind].name}: {rejected} row(s) rejected; run `python -m coverage validate "
+                  f"{paths[kind]}` for the list", file=sys.stderr)
+        logger.info("%s: %d rows (%s), %d problems", paths[kind].name, len(res.data), res.crs_assumed,
+                    len(problems))
+        loaded[kind] = res.data
+    boundaries = None
+    graph = None
+    layers_path = paths["layers"]
+    layers: list[str] = []
+    if layers_path is not None:
+        layers = [str(name) for name, *_ in pyogrio.list_layers(layers_path)]
+        if "boundaries" in layers:
+            boundaries = load_boundaries(layers_path, sheet="boundaries").data
+    if paths["graph"] is not None:
+        from coverage.network import load_graph
+
+        graph = load_graph(paths["graph"])
+    elif layers_path is not None and "roads" in layers:
+        from coverage.network import graph_from_road_layer
+
+        graph = graph_from_road_layer(layers_path, layer="roads")
+    if graph is None:
+        raise FileReadError(f"{folder}: no road network; put a 'roads' layer in {DATA_FILES['layers'][0]} or a "
+                            f"{DATA_FILES['graph'][0]} file in the folder")
+    return loaded["demand"], loaded["facilities"], boundaries, graph, folder.name
+
+
+def _text(result: Any, lang: str) -> str:
+    """A short human-readable report."""
+    zh = lang == "zh"
+    lines = []
+    head = f"{result.prefecture_name}  " if result.prefecture_name else ""
+    lines.append(head + (result.standards.name_zh if zh else result.standards.name_en))
+    for r in result.summary.itertuples(index=False):
+        share = "—" if r.share != r.share else f"{100 * r.share:.1f}%"
+        target = "—" if r.target_share is None or r.target_share != r.target_share else f"{100 * r.target_share:g}%"
+        ok = {True: "达标" if zh else "met", False: "未达标" if zh else "NOT met"}.get(
+            None if r.passed is None else bool(r.passed), "")
+        gap = f"  缺口 {r.gap_people:,.0f}" if zh and r.passed is False else \
+            (f"  gap {r.gap_people:,.0f}" if r.passed is False else "")
+        name, group = (r.service_zh, r.group_zh) if zh else (r.service_en, r.group_en)
+        lines.append(f"  {name} · {group}: {r.covered_people:,.0f} / {r.total_people:,.0f} = {share}"
+                     f"  (目标 {target}) {ok}{gap}" if zh else
+                     f"  {name} · {group}: {r.covered_people:,.0f} / {r.total_people:,.0f} = {share}"
+                     f"  (target {target}) {ok}{gap}")
+    for r in result.unit_rules.itertuples(index=False):
+        ok = ("达标" if r.passed else "未达标") if zh else ("met" if r.passed else "NOT met")
+        lines.append(f"  {r.rule_zh if zh else r.rule_en}: {r.units_passed}/{r.units_total} {ok}")
+    for key, c in result.capacity.items():
+        s = c.summary
+        occ = s["expected_occupancy_share"]
+        occ_text = "—" if occ is None else f"{100 * occ:.1f}%"
+        if zh:
+            lines.append(f"  容量 {key}: 床位 {s['capacity_total']:,.0f}，按最近分配预计入住率 {occ_text}；"
+                         f"{s['facilities_spare']} 处设施闲置 {s['spare_capacity_in_spare_facilities']:,.0f} 张，"
+                         f"同时 {s['villages_unmet']} 个村未满足需求 {s['unmet_demand']:,.0f} 人")
+        else:
+            lines.append(f"  capacity {key}: {s['capacity_total']:,.0f} places, expected occupancy {occ_text}; "
+                         f"{s['facilities_spare']} facilities with {s['spare_capacity_in_spare_facilities']:,.0f} "
+                         f"spare while {s['villages_unmet']} villages have {s['unmet_demand']:,.0f} unmet")
+    lack = int(result.one_old_one_young["lacks_both"].sum())
+    lines.append(f"  一老一小均缺的村：{lack}" if zh else f"  villages lacking both elderly and child service: {lack}")
+    for note in result.notes:
+        lines.append(f"  注：{note}" if zh else f"  note: {note}")
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the analysis; returns the exit code (0 even when targets are not met)."""
+    from coverage.metrics import analyze, default_standards, load_standards
+    from coverage.traveltime import TravelTimeEngine
+
+    t0 = time.perf_counter()
+    std = load_standards(args.standards) if args.standards else default_standards()
+    for item in args.threshold:
+        key, sep, minutes = item.partition("=")
+        try:
+            value = float(minutes)
+        except ValueError:
+            value = float("nan")
+        if not sep or not value > 0:
+            raise InputError(f"--threshold {item!r}: write SERVICE=MINUTES, e.g. elderly_15min=10")
+        std = std.with_threshold(key.strip(), value)
+    if args.region:
+        from coverage.demo import load_demo
+
+        region = load_demo(args.region)
+        demand, facilities, boundaries, name = region.demand, region.facilities, region.boundaries, region.name_zh
+        graph = region.graph()
+    else:
+        demand, facilities, boundaries, graph, name = _load_folder(Path(args.data), args.crs)
+    t1 = time.perf_counter()
+    engines = {mode: TravelTimeEngine(graph, mode=mode) for mode in std.modes}
+    t2 = time.perf_counter()
+
+    def progress(done: int, total: int, key: str) -> None:
+        logger.info("travel times %d/%d: %s", done, total, key)
+
+    result = analyze(demand, facilities, standards=std, engines=engines, boundaries=boundaries,
+                     statuses=tuple(args.status) if args.status else None, progress=progress,
+                     prefecture_name=name if args.region else None)
+    t3 = time.perf_counter()
+    logger.info("load %.1f s, engines %.1f s, analysis %.1f s", t1 - t0, t2 - t1, t3 - t2)
+    if args.xlsx:
+        path = result.to_excel(args.xlsx, lang=args.lang)
+        print(f"wrote {path}", file=sys.stderr)
+    if args.json:
+        sys.stdout.reconfigure(encoding="utf-8")  # type: ignore[union-attr]
+        print(result.to_json())
+    else:
+        print(_text(result, args.lang))
+    return 0

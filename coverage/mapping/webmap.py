@@ -1,0 +1,1072 @@
+"""Interactive web maps (folium / Leaflet) that work offline.
+
+folium loads Leaflet, jQuery, Bootstrap, Font Awesome and its plugins from CDNs
+by default; offline such a map does not render at all.  Every map made here
+carries its own assets instead: Leaflet's script and stylesheet (from the
+``xstatic-leaflet`` package, with its images inlined) as ``data:`` URIs, no
+jQuery, Bootstrap or icon fonts (markers are Leaflet circle markers or inline
+SVG), and no base tiles unless asked for (administrative boundaries on a plain
+background).  The same map renders in Streamlit (``streamlit-folium``) and as a
+standalone HTML file (:func:`to_html`).
+
+Layers: older people and left-behind children by village (graduated symbols),
+facilities by type (one symbol per type, a zh/en legend), boundaries with
+labels, service areas, uncovered villages highlighted, proposed / accepted
+sites.  Every text that comes from a user's file is HTML-escaped.
+
+Example
+-------
+>>> from coverage.mapping.webmap import coverage_map, to_html
+>>> m = coverage_map(demand, facilities, boundaries=bounds, lang="zh")   # doctest: +SKIP
+>>> Path("map.html").write_text(to_html(m), encoding="utf-8")            # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import html
+import json
+import logging
+import math
+import re
+import weakref
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from branca.element import Element, MacroElement
+from folium.template import Template
+
+from coverage.errors import CoverageError, CRSError, InputError
+from coverage.model import COLUMN_LABELS, WGS84
+from coverage.taxonomy import CANDIDATE_KINDS, CATEGORIES, FACILITY_TYPES, POPULATION_GROUPS, label
+
+__all__ = [
+    "BASEMAPS",
+    "DEMAND_STYLES",
+    "FACILITY_SYMBOLS",
+    "Basemap",
+    "OfflineAssetError",
+    "add_boundaries",
+    "add_demand",
+    "add_facilities",
+    "add_legend",
+    "add_service_areas",
+    "add_sites",
+    "add_uncovered",
+    "click_to_wgs84",
+    "coverage_map",
+    "graduated_breaks",
+    "new_map",
+    "offline_assets",
+    "remote_asset_urls",
+    "symbol_svg",
+    "to_html",
+]
+
+logger = logging.getLogger(__name__)
+
+
+class OfflineAssetError(CoverageError, FileNotFoundError):
+    """Leaflet's files (package ``xstatic-leaflet``) cannot be found."""
+
+
+# --------------------------------------------------------------------------------------------- assets
+def _leaflet_dir() -> Path:
+    try:
+        import xstatic.pkg.leaflet as xleaflet
+    except ImportError as exc:  # pragma: no cover - a dependency of the project
+        raise OfflineAssetError(
+            "the package xstatic-leaflet is not installed; run `python -m pip install -r requirements.txt`"
+        ) from exc
+    base = Path(xleaflet.BASE_DIR)
+    if not (base / "leaflet.js").is_file():  # pragma: no cover
+        raise OfflineAssetError(f"{base}: leaflet.js is missing; reinstall xstatic-leaflet")
+    return base
+
+
+def _data_uri(payload: bytes, mime: str) -> str:
+    return f"data:{mime};base64,{base64.b64encode(payload).decode('ascii')}"
+
+
+@functools.lru_cache(maxsize=1)
+def offline_assets() -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
+    """Leaflet's script and stylesheet as self-contained ``data:`` URIs.
+
+    Returns
+    -------
+    (js, css)
+        ``(name, url)`` pairs in folium's ``default_js`` / ``default_css`` form;
+        the stylesheet's images are inlined, so nothing is fetched from a network.
+
+    Raises
+    ------
+    OfflineAssetError
+        When the ``xstatic-leaflet`` package is missing.
+    """
+    base = _leaflet_dir()
+    css = (base / "leaflet.css").read_text(encoding="utf-8")
+
+    def inline(match: re.Match[str]) -> str:
+        image = base / "images" / match.group(1)
+        return f"url({_data_uri(image.read_bytes(), 'image/png')})"
+
+    css = re.sub(r"url\(images/([\w.-]+\.png)\)", inline, css)
+    js = (("leaflet", _data_uri((base / "leaflet.js").read_bytes(), "text/javascript")),)
+    return js, (("leaflet_css", _data_uri(css.encode("utf-8"), "text/css")),)
+
+
+def remote_asset_urls(m: folium.Map) -> list[str]:
+    """Every script or stylesheet of a map (and its layers) that would be fetched over a network.
+
+    An empty list means the map renders offline.  Tile layers are not assets:
+    they are optional and listed by :func:`BASEMAPS`.
+    """
+    urls: list[str] = []
+
+    def walk(elem: Any) -> None:
+        for _, url in [*getattr(elem, "default_js", []), *getattr(elem, "default_css", [])]:
+            if not str(url).startswith("data:"):
+                urls.append(str(url))
+        for child in getattr(elem, "_children", {}).values():
+            walk(child)
+
+    walk(m)
+    return list(dict.fromkeys(urls))
+
+
+# --------------------------------------------------------------------------------------------- basemaps
+@dataclass(frozen=True)
+class Basemap:
+    """An optional online tile layer.
+
+    ``gcj02`` marks tiles drawn in GCJ-02 (Amap): overlays are shifted to match.
+    ``needs_key`` marks a layer that needs the user's key (``{key}`` in ``url``).
+    """
+
+    key: str
+    zh: str
+    en: str
+    url: str
+    attribution: str
+    subdomains: str = "abc"
+    max_zoom: int = 18
+    gcj02: bool = False
+    needs_key: bool = False
+
+    def label(self, lang: str = "zh") -> str:
+        """The label in ``lang``."""
+        return self.zh if lang == "zh" else self.en
+
+
+#: Optional base maps, shown only when asked for (they need the internet).
+BASEMAPS: dict[str, Basemap] = {
+    b.key: b
+    for b in (
+        Basemap("osm", "OpenStreetMap", "OpenStreetMap", "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+                "&copy; OpenStreetMap contributors", subdomains="", max_zoom=19),
+        Basemap("tianditu", "天地图（需密钥）", "Tianditu (needs a key)",
+                "https://t{s}.tianditu.gov.cn/vec_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=vec"
+                "&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={key}",
+                "&copy; 天地图 Tianditu", subdomains="01234567", needs_key=True),
+        Basemap("tianditu_label", "天地图注记（需密钥）", "Tianditu labels (needs a key)",
+                "https://t{s}.tianditu.gov.cn/cva_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=cva"
+                "&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={key}",
+                "&copy; 天地图 Tianditu", subdomains="01234567", needs_key=True),
+        Basemap("amap", "高德地图（GCJ-02）", "Amap (GCJ-02)",
+                "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}",
+                "&copy; 高德地图 AutoNavi", subdomains="1234", gcj02=True),
+    )
+}
+
+
+def _basemap(key: str | None) -> Basemap | None:
+    if key in (None, "", "none"):
+        return None
+    if key not in BASEMAPS:
+        raise InputError(f"unknown base map '{key}'; choose one of: none, {', '.join(BASEMAPS)}")
+    return BASEMAPS[key]
+
+
+def _shift_gcj02(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """A copy of a WGS-84 layer with its coordinates moved to GCJ-02 (to lie on Amap tiles)."""
+    from coverage.inputs.crs import wgs84_to_gcj02
+
+    def move(xy: np.ndarray) -> np.ndarray:
+        lon, lat = wgs84_to_gcj02(xy[:, 0], xy[:, 1])
+        return np.column_stack([lon, lat])
+
+    out = gdf.copy()
+    out["geometry"] = shapely.transform(np.asarray(gdf.geometry.values), move)
+    return out
+
+
+def click_to_wgs84(lat: float, lon: float, *, basemap: str | None = None) -> tuple[float, float]:
+    """WGS-84 ``(lon, lat)`` of a point clicked on a map drawn with ``basemap``.
+
+    On an Amap (GCJ-02) map the overlays are drawn shifted, so a click is in
+    GCJ-02 and is converted back; otherwise it is returned as is.
+    """
+    bm = _basemap(basemap)
+    if bm is not None and bm.gcj02:
+        from coverage.inputs.crs import gcj02_to_wgs84
+
+        lon_a, lat_a = gcj02_to_wgs84(np.array([lon]), np.array([lat]))
+        return float(lon_a[0]), float(lat_a[0])
+    return float(lon), float(lat)
+
+
+# --------------------------------------------------------------------------------------------- symbols
+#: Demand groups drawn by default: fill colour of their graduated circles.
+DEMAND_STYLES: dict[str, str] = {
+    "elderly_60plus": "#b5523b",
+    "elderly_80plus": "#8c2d04",
+    "disabled_elderly": "#7a0177",
+    "left_behind_elderly": "#d95f0e",
+    "dispersed_poor": "#636363",
+    "left_behind_children": "#2171b5",
+    "children_in_difficulty": "#08519c",
+    "population": "#969696",
+}
+
+_CATEGORY_COLOURS: dict[str, tuple[str, ...]] = {
+    "care": ("#e6550d", "#a63603", "#fd8d3c", "#d94801", "#f16913", "#b30000", "#fdae6b"),
+    "funeral": ("#54278f", "#756bb1", "#4a1486", "#9e9ac8", "#3f007d"),
+    "child": ("#238b45", "#006d2c", "#41ab5d", "#00441b"),
+}
+_SHAPES = ("circle", "square", "triangle", "diamond", "star", "pentagon", "hexagon")
+
+
+def _facility_symbols() -> dict[str, tuple[str, str]]:
+    out: dict[str, tuple[str, str]] = {}
+    for category, colours in _CATEGORY_COLOURS.items():
+        keys = [t.key for t in FACILITY_TYPES.values() if t.category == category]
+        for i, key in enumerate(keys):
+            out[key] = (_SHAPES[i % len(_SHAPES)], colours[i % len(colours)])
+    return out
+
+
+#: Facility type -> (shape, colour): every type its own symbol, hue by category.
+FACILITY_SYMBOLS: dict[str, tuple[str, str]] = _facility_symbols()
+
+
+def _polygon_points(n: int, r: float, c: float, start_deg: float = -90.0, inner: float | None = None) -> str:
+    pts = []
+    count = n * 2 if inner else n
+    for i in range(count):
+        radius = (inner if inner and i % 2 else r)
+        a = math.radians(start_deg + 360.0 * i / count)
+        pts.append(f"{c + radius * math.cos(a):.1f},{c + radius * math.sin(a):.1f}")
+    return " ".join(pts)
+
+
+def symbol_svg(shape: str, colour: str, *, size_px: int = 16, stroke: str = "#ffffff") -> str:
+    """An inline SVG symbol (no icon font, no image file).
+
+    Parameters
+    ----------
+    shape
+        One of ``circle, square, triangle, diamond, star, pentagon, hexagon``.
+    colour
+        Fill colour (CSS).
+    size_px
+        Width and height [px].
+    """
+    c = size_px / 2
+    r = c - 1.5
+    if shape == "circle":
+        body = f'<circle cx="{c}" cy="{c}" r="{r:.1f}"/>'
+    elif shape == "square":
+        body = f'<rect x="2" y="2" width="{size_px - 4}" height="{size_px - 4}"/>'
+    elif shape == "triangle":
+        body = f'<polygon points="{_polygon_points(3, r + 1, c, -90)}"/>'
+    elif shape == "diamond":
+        body = f'<polygon points="{_polygon_points(4, r, c, -90)}"/>'
+    elif shape == "star":
+        body = f'<polygon points="{_polygon_points(5, r + 1, c, -90, inner=r * 0.45)}"/>'
+    elif shape == "pentagon":
+        body = f'<polygon points="{_polygon_points(5, r, c, -90)}"/>'
+    elif shape == "hexagon":
+        body = f'<polygon points="{_polygon_points(6, r, c, 0)}"/>'
+    else:
+        raise InputError(f"unknown symbol shape '{shape}'; choose one of {', '.join(_SHAPES)}")
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{size_px}" height="{size_px}" '
+            f'viewBox="0 0 {size_px} {size_px}" style="display:block">'
+            f'<g fill="{colour}" stroke="{stroke}" stroke-width="1.2">{body}</g></svg>')
+
+
+def graduated_breaks(values: Sequence[float] | np.ndarray, *, n_classes: int = 4) -> list[float]:
+    """Rounded class limits for graduated symbols (upper limits, ascending).
+
+    Quantile limits rounded to one or two significant figures; zeros and NaN
+    are left out (villages without the group get no symbol).
+    """
+    arr = np.asarray(values, dtype=float)
+    arr = arr[np.isfinite(arr) & (arr > 0)]
+    if arr.size == 0:
+        return []
+    qs = np.quantile(arr, np.linspace(0, 1, n_classes + 1)[1:])
+    out: list[float] = []
+    for q in qs[:-1]:
+        mag = 10 ** max(0, int(math.floor(math.log10(max(q, 1)))) - 1)
+        v = float(math.ceil(q / mag) * mag)
+        if not out or v > out[-1]:
+            out.append(v)
+    top = float(arr.max())
+    if not out or top > out[-1]:
+        out.append(top)
+    return out
+
+
+_RADII_PX = (4.0, 6.5, 9.5, 13.0, 17.0)
+
+
+def _radius_px(values: np.ndarray, breaks: list[float]) -> np.ndarray:
+    idx = np.searchsorted(np.asarray(breaks), values, side="left")
+    idx = np.clip(idx, 0, len(_RADII_PX) - 1)
+    return np.asarray(_RADII_PX)[idx]
+
+
+# --------------------------------------------------------------------------------------------- text
+_TEXT = {
+    "elderly": ("老年人", "Older people"),
+    "facilities": ("服务设施", "Facilities"),
+    "boundaries": ("行政区划", "Boundaries"),
+    "labels": ("地名注记", "Place names"),
+    "service_areas": ("服务范围", "Service areas"),
+    "uncovered": ("未覆盖村庄", "Uncovered villages"),
+    "sites": ("选址方案", "Proposed sites"),
+    "proposed": ("拟建站点", "Proposed site"),
+    "accepted": ("已采纳站点", "Accepted site"),
+    "manual": ("手动添加站点", "Site placed by hand"),
+    "legend": ("图例", "Legend"),
+    "minutes": ("分钟", "min"),
+    "travel_time": ("最近设施通行时间", "Travel time to nearest facility"),
+    "unreachable": ("不可达", "unreachable"),
+    "no_basemap": ("无底图（离线）", "No base map (offline)"),
+    "gcj_note": ("高德底图：叠加图层已转换为 GCJ-02", "Amap base map: overlays shifted to GCJ-02"),
+    "county": ("县界", "County boundary"),
+    "township": ("乡镇界", "Township boundary"),
+    "persons": ("人", "persons"),
+    "explanation": ("说明", "Why"),
+    "covers": ("新增覆盖", "Newly covered"),
+}
+
+
+def _t(key: str, lang: str) -> str:
+    zh, en = _TEXT[key]
+    return zh if lang == "zh" else en
+
+
+def _col_label(col: str, lang: str) -> str:
+    if col in COLUMN_LABELS:
+        zh, en = COLUMN_LABELS[col]
+        return zh if lang == "zh" else en
+    return col
+
+
+def _esc(value: object) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return html.escape(str(value))
+
+
+def _fmt(value: object) -> str:
+    if isinstance(value, (int, np.integer)):
+        return f"{int(value):,}"
+    if isinstance(value, (float, np.floating)):
+        if math.isnan(float(value)):
+            return ""
+        return f"{float(value):,.0f}" if float(value).is_integer() else f"{float(value):,.1f}"
+    return _esc(value)
+
+
+# --------------------------------------------------------------------------------------------- elements
+class _Raw(Element):
+    """Already-rendered script text (never parsed again as a template)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+    def render(self, **kwargs: Any) -> str:
+        return self.text
+
+
+class _DataElement(MacroElement):
+    """A MacroElement whose rendered script is added as is.
+
+    branca would compile the rendered script (with its embedded data) as a new
+    Jinja template: slow for large layers, and a village named ``{{ x }}`` would
+    be evaluated.  This renders the ``script`` macro once and adds the text.
+    """
+
+    def render(self, **kwargs: Any) -> None:
+        figure = self.get_root()
+        script = self._template.module.__getattribute__("script")
+        figure.script.add_child(_Raw(script(self, kwargs)), name=self.get_name())
+        for child in self._children.values():
+            child.render(**kwargs)
+
+
+class _PointLayer(_DataElement):
+    """Points from a compact GeoJSON collection, drawn in the browser by one small script.
+
+    Feature properties: ``r``/``fill``/``stroke``/``weight``/``fo`` (circle
+    marker), or ``sym`` (a key of the layer's inline-SVG ``symbols``), or
+    ``label`` (a text label, CSS class ``cls``); ``n`` (title) and ``v`` (values
+    of the layer's ``fields``) make the popup, ``tip`` the tooltip.  Every text is
+    HTML-escaped in Python before it gets here.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = (function () {
+            var symbols = {{ this.symbols|tojson }};
+            var fields = {{ this.fields|tojson }};
+            var size = {{ this.size_px|tojson }};
+            function popup(p) {
+                var rows = "";
+                for (var i = 0; i < fields.length; i++) {
+                    if (p.v && p.v[i] !== "" && p.v[i] !== null && p.v[i] !== undefined) {
+                        rows += "<tr><th>" + fields[i] + "</th><td>" + p.v[i] + "</td></tr>";
+                    }
+                }
+                return '<div class="cov-pop"><b>' + (p.n || "") + "</b><table>" + rows + "</table></div>";
+            }
+            return L.geoJSON({{ this.data|tojson }}, {
+                pointToLayer: function (feature, latlng) {
+                    var p = feature.properties;
+                    var layer;
+                    if (p.label !== undefined) {
+                        return L.marker(latlng, {interactive: false, keyboard: false, icon: L.divIcon({
+                            html: '<div class="cov-label ' + (p.cls || "") + '">' + p.label + "</div>",
+                            className: "cov-icon", iconSize: [160, 20], iconAnchor: [80, 10]})});
+                    }
+                    if (p.sym !== undefined) {
+                        var s = p.size || size;
+                        layer = L.marker(latlng, {icon: L.divIcon({html: symbols[p.sym], className: "cov-icon",
+                            iconSize: [s, s], iconAnchor: [s / 2, s / 2], popupAnchor: [0, -s / 2]}),
+                            zIndexOffset: p.z || 0});
+                    } else {
+                        layer = L.circleMarker(latlng, {radius: p.r, color: p.stroke || "#ffffff",
+                            weight: p.weight || 1, opacity: 0.95, fillColor: p.fill, fillOpacity: p.fo || 0.75,
+                            dashArray: p.dash || null});
+                    }
+                    if (p.n !== undefined) { layer.bindPopup(popup(p), {maxWidth: 340}); }
+                    if (p.tip) { layer.bindTooltip(p.tip); }
+                    return layer;
+                }
+            });
+        })().addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, features: list[dict[str, Any]], *, fields: Sequence[str] = (),
+                 symbols: Mapping[str, str] | None = None, size_px: int = 16) -> None:
+        super().__init__()
+        self._name = "PointLayer"
+        self.data = {"type": "FeatureCollection", "features": features}
+        self.fields = list(fields)
+        self.symbols = dict(symbols or {})
+        self.size_px = size_px
+
+
+class _ShapeLayer(_DataElement):
+    """Polygons / lines from GeoJSON with one fixed style, optionally a tooltip property ``tip``."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.geoJSON({{ this.data }}, {
+            style: function () { return {{ this.style|tojson }}; },
+            interactive: {{ this.interactive|tojson }},
+            onEachFeature: function (feature, layer) {
+                if (feature.properties && feature.properties.tip) { layer.bindTooltip(feature.properties.tip); }
+            }
+        }).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, geojson_text: str, *, style: Mapping[str, Any], interactive: bool = False) -> None:
+        super().__init__()
+        self._name = "ShapeLayer"
+        self.data = geojson_text
+        self.style = dict(style)
+        self.interactive = interactive
+
+
+class _Legend(_DataElement):
+    """A legend control (bottom right) with prepared, escaped HTML."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.control({position: "bottomright"});
+        {{ this.get_name() }}.onAdd = function (map) {
+            var div = L.DomUtil.create("div", "cov-legend");
+            div.innerHTML = {{ this.html|tojson }};
+            L.DomEvent.disableClickPropagation(div);
+            L.DomEvent.disableScrollPropagation(div);
+            return div;
+        };
+        {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, html_text: str) -> None:
+        super().__init__()
+        self._name = "Legend"
+        self.html = html_text
+
+
+_CSS = """
+<style>
+.leaflet-container { background: #f4f2ec; font-family: "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC",
+  "Source Han Sans SC", sans-serif; }
+.cov-icon { background: none; border: none; }
+.cov-label { background: none; border: none; white-space: nowrap; text-align: center; pointer-events: none;
+  color: #333; text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 2px #fff; }
+.cov-label.county { font-size: 14px; font-weight: 700; color: #222; }
+.cov-label.township { font-size: 11px; color: #555; }
+.cov-pop { font-size: 12px; line-height: 1.35; }
+.cov-pop table { border-collapse: collapse; margin-top: 4px; }
+.cov-pop th { text-align: left; font-weight: 400; color: #666; padding: 1px 8px 1px 0; vertical-align: top; }
+.cov-pop td { padding: 1px 0; }
+.cov-legend { background: rgba(255,255,255,0.92); padding: 8px 10px; border-radius: 4px; font-size: 12px;
+  line-height: 1.5; box-shadow: 0 1px 4px rgba(0,0,0,0.3); max-height: 60vh; overflow-y: auto; }
+.cov-legend h4 { margin: 0 0 4px 0; font-size: 13px; }
+.cov-legend .sec { margin-top: 5px; font-weight: 600; color: #444; }
+.cov-legend .row { display: flex; align-items: center; gap: 6px; }
+.cov-legend .sym { width: 28px; display: flex; justify-content: center; align-items: center; }
+.cov-legend .note { margin-top: 5px; color: #777; font-size: 11px; max-width: 220px; }
+</style>
+"""
+
+
+# --------------------------------------------------------------------------------------------- map
+def _check_wgs84(gdf: gpd.GeoDataFrame | None, what: str) -> gpd.GeoDataFrame | None:
+    if gdf is None:
+        return None
+    if not isinstance(gdf, gpd.GeoDataFrame):
+        raise InputError(f"{what}: expected a GeoDataFrame (from the loaders), got {type(gdf).__name__}")
+    if gdf.crs is None:
+        raise CRSError(f"{what}: the layer has no coordinate reference system; load it with coverage.inputs")
+    if not gdf.crs.equals(WGS84):
+        gdf = gdf.to_crs(WGS84)
+    return gdf
+
+
+def new_map(*, bounds: Sequence[float] | None = None, basemap: str | None = None, tianditu_key: str | None = None,
+            lang: str = "zh", control_scale: bool = True) -> folium.Map:
+    """An empty offline map: Leaflet served inline, plain background, optional base map.
+
+    Parameters
+    ----------
+    bounds
+        ``(min_lon, min_lat, max_lon, max_lat)`` [deg, WGS-84] to fit; China if None.
+    basemap
+        None / "none" (default, offline), or a key of :data:`BASEMAPS` (needs the internet).
+    tianditu_key
+        The user's Tianditu key, required for the ``tianditu*`` base maps.
+    lang
+        "zh" or "en" (labels of the layer control).
+
+    Raises
+    ------
+    InputError
+        Unknown base map, or Tianditu without a key.
+    """
+    bm = _basemap(basemap)
+    if bm is not None and bm.needs_key and not (tianditu_key or "").strip():
+        raise InputError("the Tianditu base map needs your key (天地图密钥): get one at the Tianditu developer "
+                         "site and enter it, or choose another base map")
+    m = folium.Map(location=[35.0, 105.0], zoom_start=5, tiles=None, control_scale=control_scale,
+                   prefer_canvas=False, max_zoom=19)
+    js, css = offline_assets()
+    m.default_js = list(js)
+    m.default_css = list(css)
+    m.get_root().header.add_child(Element(_CSS), name="coverage_css")
+    if bm is not None:
+        url = bm.url.replace("{key}", html.escape((tianditu_key or "").strip()))
+        folium.TileLayer(tiles=url, attr=bm.attribution, name=bm.label(lang), subdomains=bm.subdomains or "abc",
+                         max_zoom=bm.max_zoom, overlay=False, control=True).add_to(m)
+        if bm.key == "tianditu":
+            label_url = BASEMAPS["tianditu_label"].url.replace("{key}", html.escape((tianditu_key or "").strip()))
+            folium.TileLayer(tiles=label_url, attr=bm.attribution, name=BASEMAPS["tianditu_label"].label(lang),
+                             subdomains=bm.subdomains, overlay=True, control=True).add_to(m)
+    if bounds is not None:
+        min_lon, min_lat, max_lon, max_lat = (float(v) for v in bounds)
+        if all(math.isfinite(v) for v in (min_lon, min_lat, max_lon, max_lat)):
+            m.fit_bounds([[min_lat, min_lon], [max_lat, max_lon]])
+    m._coverage_basemap = bm.key if bm else None  # read by _is_gcj
+    return m
+
+
+def _is_gcj(m: folium.Map) -> bool:
+    key = getattr(m, "_coverage_basemap", None)
+    return bool(key and BASEMAPS[key].gcj02)
+
+
+def _prepare(m: folium.Map, gdf: gpd.GeoDataFrame | None, what: str) -> gpd.GeoDataFrame | None:
+    gdf = _check_wgs84(gdf, what)
+    if gdf is None or gdf.empty:
+        return gdf
+    gdf = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty]
+    return _shift_gcj02(gdf) if _is_gcj(m) else gdf
+
+
+def _xy(gdf: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
+    pts = gdf.geometry.representative_point() if not (gdf.geom_type == "Point").all() else gdf.geometry
+    return shapely.get_x(pts.values), shapely.get_y(pts.values)
+
+
+def _feature(lon: float, lat: float, props: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "Feature", "geometry": {"type": "Point", "coordinates": [round(float(lon), 6),
+                                                                           round(float(lat), 6)]},
+            "properties": props}
+
+
+def _text_column(gdf: pd.DataFrame, col: str) -> list[str]:
+    """Escaped text of a column ("" where missing or absent)."""
+    if col not in gdf.columns:
+        return [""] * len(gdf)
+    return [html.escape(v) if type(v) is str else _esc(v) for v in gdf[col].tolist()]
+
+
+def _number_column(gdf: pd.DataFrame, col: str) -> list[str]:
+    """Formatted numbers of a column ("" where missing)."""
+    values = pd.to_numeric(gdf[col], errors="coerce").to_numpy(dtype=float)
+    if np.all(np.isfinite(values)) and np.all(values == np.round(values)):
+        return [f"{v:,}" for v in values.astype(np.int64).tolist()]
+    return [_fmt(v) for v in values.tolist()]
+
+
+_OUTLINE_CACHE: dict[tuple[Any, ...], tuple[Any, int, Any]] = {}
+
+
+def _cached(source: object, key: tuple[Any, ...], build: Any) -> Any:
+    """``build()`` cached per (unchanged, shared) source table: demo layers are drawn on every rerun."""
+    full = (id(source), *key)
+    hit = _OUTLINE_CACHE.get(full)
+    n = len(source) if hasattr(source, "__len__") else 0
+    if hit is not None and hit[0]() is source and hit[1] == n:
+        return hit[2]
+    value = build()
+    if len(_OUTLINE_CACHE) > 64:
+        _OUTLINE_CACHE.clear()
+    try:
+        _OUTLINE_CACHE[full] = (weakref.ref(source), n, value)
+    except TypeError:  # not weak-referenceable: no caching
+        pass
+    return value
+
+
+_ADMIN_NAMES = ("county_name", "township_name", "village_name")
+
+
+def add_demand(m: folium.Map, demand: gpd.GeoDataFrame, *, group: str = "elderly_60plus", lang: str = "zh",
+               travel_time_min: pd.Series | None = None, show: bool = True,
+               popup_groups: Collection[str] | None = None) -> list[float]:
+    """Villages as graduated circles of one population group; returns the class limits.
+
+    Parameters
+    ----------
+    demand
+        Demand table (canonical columns, a CRS).
+    group
+        Population column to draw (a key of ``taxonomy.POPULATION_GROUPS``).
+    travel_time_min
+        Optional travel time [min] to the nearest counted facility, indexed by
+        demand id; shown in the popups (NaN: unreachable).
+    popup_groups
+        Population columns listed in the popups (default: every group present).
+
+    Raises
+    ------
+    InputError
+        When ``group`` is not a population group.
+    MissingColumnError
+        When ``group`` is not a column of ``demand``.
+    """
+    from coverage.errors import MissingColumnError
+
+    if group not in POPULATION_GROUPS:
+        raise InputError(f"unknown population group '{group}'; known: {', '.join(POPULATION_GROUPS)}")
+    gdf = _prepare(m, demand, "demand")
+    if gdf is None:
+        return []
+    if group not in gdf.columns:
+        raise MissingColumnError(f"demand: no column '{group}' ({label(group, 'zh')}); add it to the village list")
+    values = pd.to_numeric(gdf[group], errors="coerce").to_numpy(dtype=float)
+    breaks = graduated_breaks(values)
+    fg = folium.FeatureGroup(name=f"{label(group, lang)}", show=show).add_to(m)
+    if not breaks:
+        return []
+    radii = _radius_px(np.nan_to_num(values), breaks)
+    lon, lat = _xy(gdf)
+    groups = [g for g in (popup_groups or POPULATION_GROUPS) if g in gdf.columns]
+    admin = [c for c in _ADMIN_NAMES if c in gdf.columns]
+    fields = [_col_label(c, lang) for c in admin] + [_esc(label(g, lang)) for g in groups]
+    columns = [_text_column(gdf, c) for c in admin] + [_number_column(gdf, g) for g in groups]
+    if travel_time_min is not None:
+        fields.append(_t("travel_time", lang))
+        tt = pd.Series(travel_time_min).reindex(gdf["id"].tolist()).to_numpy(dtype=float)
+        columns.append([f"{v:.1f} {_t('minutes', lang)}" if np.isfinite(v) else _t("unreachable", lang)
+                        for v in tt])
+    names = _text_column(gdf, "name")
+    colour = DEMAND_STYLES.get(group, "#b5523b")
+    feats = []
+    for i in np.argsort(-np.nan_to_num(values), kind="stable"):  # big circles first, small ones on top
+        if not values[i] > 0:
+            continue
+        feats.append(_feature(lon[i], lat[i], {
+            "r": float(radii[i]), "fill": colour, "n": names[i], "v": [col[i] for col in columns],
+            "tip": f"{names[i]} · {_fmt(values[i])}"}))
+    fg.add_child(_PointLayer(feats, fields=fields))
+    return breaks
+
+
+def add_facilities(m: folium.Map, facilities: gpd.GeoDataFrame, *, lang: str = "zh", show: bool = True,
+                   types: Collection[str] | None = None, size_px: int = 15) -> list[str]:
+    """Facilities, one symbol per type (inline SVG); returns the types drawn, in taxonomy order.
+
+    Parameters
+    ----------
+    facilities
+        Facility table (canonical columns, ``type`` keys of ``taxonomy.FACILITY_TYPES``).
+    types
+        Only these types (default: all present).
+    size_px
+        Symbol size [px].
+    """
+    gdf = _prepare(m, facilities, "facilities")
+    if gdf is None or gdf.empty:
+        return []
+    if types is not None:
+        gdf = gdf[gdf["type"].isin(list(types))]
+    type_keys = [str(t) for t in gdf["type"].tolist()]
+    present = [k for k in FACILITY_TYPES if k in set(type_keys)]
+    symbols = {k: symbol_svg(*FACILITY_SYMBOLS.get(k, ("circle", "#777777")), size_px=size_px)
+               for k in set(type_keys)}
+    lon, lat = _xy(gdf)
+    type_text = [_esc(label(k, lang)) for k in type_keys]
+    caps = gdf["capacity"].tolist() if "capacity" in gdf.columns else [None] * len(gdf)
+    units = gdf["capacity_unit"].tolist() if "capacity_unit" in gdf.columns else [None] * len(gdf)
+    cap_text = [f"{_fmt(c)} {_esc(label(u, lang)) if isinstance(u, str) and u else ''}".strip()
+                if c is not None and pd.notna(c) else "" for c, u in zip(caps, units)]
+    status = [_esc(label(v, lang)) if isinstance(v, str) else "" for v in
+              (gdf["status"].tolist() if "status" in gdf.columns else [None] * len(gdf))]
+    admin = [c for c in _ADMIN_NAMES if c in gdf.columns]
+    fields = [_col_label(c, lang) for c in ("type", "capacity", "status", *admin)]
+    columns = [type_text, cap_text, status] + [_text_column(gdf, c) for c in admin]
+    names = _text_column(gdf, "name")
+    by_cat: dict[str, list[dict[str, Any]]] = {c: [] for c in [*CATEGORIES, ""]}
+    for i, key in enumerate(type_keys):
+        cat = FACILITY_TYPES[key].category if key in FACILITY_TYPES else ""
+        by_cat[cat].append(_feature(lon[i], lat[i], {"sym": key, "n": names[i], "v": [c[i] for c in columns],
+                                                    "tip": f"{names[i]} · {type_text[i]}", "z": 100}))
+    for cat, feats in by_cat.items():
+        if feats:
+            name = CATEGORIES[cat].label(lang) if cat else _t("facilities", lang)
+            fg = folium.FeatureGroup(name=name, show=show).add_to(m)
+            fg.add_child(_PointLayer(feats, fields=fields, symbols=symbols, size_px=size_px))
+    return present
+
+
+#: Boundary styles by level: colour, weight [px], dash pattern.
+_BOUNDARY_STYLES: dict[str, tuple[str, float, str | None]] = {
+    "prefecture": ("#222222", 2.6, None), "county": ("#444444", 1.6, None),
+    "township": ("#8a8a8a", 0.8, "4 3"), "village": ("#bbbbbb", 0.5, "2 3"),
+}
+
+
+def add_boundaries(m: folium.Map, boundaries: gpd.GeoDataFrame, *, lang: str = "zh",
+                   levels: Sequence[str] = ("county", "township"), labels: bool = True,
+                   simplify_deg: float = 0.0004) -> None:
+    """Administrative boundaries (outlines, no fill) with their names as labels.
+
+    Parameters
+    ----------
+    levels
+        Levels drawn besides "prefecture" (always drawn when present).
+    simplify_deg
+        Outline simplification tolerance [deg] for display (0.0004 deg is about 40 m).
+    """
+    if boundaries is None or len(boundaries) == 0:
+        return
+    gcj = _is_gcj(m)
+    layers = _cached(boundaries, ("outlines", tuple(levels), simplify_deg, gcj),
+                     lambda: _boundary_layers(m, boundaries, levels, simplify_deg))
+    label_feats: list[dict[str, Any]] = []
+    for level, text, labels_of_level in layers:
+        colour, weight, dash = _BOUNDARY_STYLES[level]
+        name = _t(level, lang) if level in ("county", "township") else label(level, lang)
+        fg = folium.FeatureGroup(name=name, show=True).add_to(m)
+        fg.add_child(_ShapeLayer(text, style={"color": colour, "weight": weight, "dashArray": dash,
+                                              "fill": False, "opacity": 0.9}))
+        if labels:
+            label_feats += labels_of_level
+    if label_feats:
+        fg = folium.FeatureGroup(name=_t("labels", lang), show=True).add_to(m)
+        fg.add_child(_PointLayer(label_feats))
+
+
+def _boundary_layers(m: folium.Map, boundaries: gpd.GeoDataFrame, levels: Sequence[str],
+                     simplify_deg: float) -> list[tuple[str, str, list[dict[str, Any]]]]:
+    """(level, outline GeoJSON text, label features), finest level first."""
+    gdf = _prepare(m, boundaries, "boundaries")
+    if gdf is None or gdf.empty:
+        return []
+    if "level" not in gdf.columns:
+        gdf = gdf.assign(level="county")
+    present = set(gdf["level"])
+    draw = [lv for lv in _BOUNDARY_STYLES if lv in present and (lv == "prefecture" or lv in levels)]
+    out = []
+    for level in reversed(draw):  # finest first, so coarser outlines lie on top
+        part = gdf[gdf["level"] == level]
+        geoms = shapely.set_precision(shapely.simplify(np.asarray(part.geometry.values), simplify_deg), 1e-5)
+        text = gpd.GeoDataFrame(geometry=shapely.boundary(geoms), crs=WGS84).to_json(drop_id=True)
+        feats = []
+        if level in ("county", "township"):
+            lon, lat = _xy(part)
+            feats = [_feature(x, y, {"label": t, "cls": level})
+                     for x, y, t in zip(lon, lat, _text_column(part, "name"))]
+        out.append((level, text, feats))
+    return out
+
+
+def add_service_areas(m: folium.Map, areas: gpd.GeoDataFrame, *, lang: str = "zh", colour: str = "#31a354",
+                      show: bool = True, simplify_deg: float = 0.0002) -> None:
+    """Service areas (polygons, optional ``threshold_min``) as translucent fills."""
+    gdf = _prepare(m, areas, "service areas")
+    if gdf is None or gdf.empty:
+        return
+    fg = folium.FeatureGroup(name=_t("service_areas", lang), show=show).add_to(m)
+    tips = ([f"≤ {_fmt(v)} {_t('minutes', lang)}" for v in gdf["threshold_min"].tolist()]
+            if "threshold_min" in gdf.columns else [""] * len(gdf))
+    geoms = shapely.simplify(np.asarray(gdf.geometry.values), simplify_deg)
+    text = gpd.GeoDataFrame({"tip": tips}, geometry=geoms, crs=WGS84).to_json(drop_id=True)
+    fg.add_child(_ShapeLayer(text, style={"color": colour, "weight": 1, "fillColor": colour,
+                                          "fillOpacity": 0.18, "opacity": 0.6}, interactive=False))
+
+
+def add_uncovered(m: folium.Map, demand: gpd.GeoDataFrame, uncovered_ids: Collection[object], *,
+                  lang: str = "zh", title: str | None = None, show: bool = True) -> int:
+    """Highlight villages left uncovered (a red ring); returns how many were drawn."""
+    gdf = _prepare(m, demand, "demand")
+    if gdf is None or gdf.empty or not len(uncovered_ids):
+        return 0
+    part = gdf[gdf["id"].isin(list(uncovered_ids))]
+    fg = folium.FeatureGroup(name=title or _t("uncovered", lang), show=show).add_to(m)
+    lon, lat = _xy(part)
+    feats = [_feature(x, y, {"r": 11, "fill": "#ff0000", "stroke": "#d7191c", "weight": 2.2, "fo": 0.06,
+                             "tip": f"{n} · {_t('uncovered', lang)}"})
+             for x, y, n in zip(lon, lat, _text_column(part, "name"))]
+    fg.add_child(_PointLayer(feats))
+    return len(feats)
+
+
+_SITE_COLOURS = {"proposed": "#ffd400", "accepted": "#1a9641", "manual": "#0571b0"}
+
+
+def add_sites(m: folium.Map, sites: gpd.GeoDataFrame, *, lang: str = "zh", show: bool = True) -> None:
+    """Proposed / accepted / hand-placed sites as stars, with their explanation in the popup.
+
+    ``sites`` has ``id``, ``name`` and optionally ``status`` ("proposed",
+    "accepted", "manual"), ``type``, ``kind``, ``explanation`` (text),
+    ``newly_covered`` (persons) columns.
+    """
+    gdf = _prepare(m, sites, "sites")
+    if gdf is None or gdf.empty:
+        return
+    fg = folium.FeatureGroup(name=_t("sites", lang), show=show).add_to(m)
+    lon, lat = _xy(gdf)
+    n = len(gdf)
+    status = [v if isinstance(v, str) and v in _SITE_COLOURS else "proposed"
+              for v in (gdf["status"].tolist() if "status" in gdf.columns else [None] * n)]
+
+    def labels_of(col: str) -> list[str]:
+        vals = gdf[col].tolist() if col in gdf.columns else [None] * n
+        return [_esc(label(v, lang)) if isinstance(v, str) and v else "" for v in vals]
+
+    covered = gdf["newly_covered"].tolist() if "newly_covered" in gdf.columns else [None] * n
+    fields = [_t("sites", lang), _col_label("type", lang), _col_label("kind", lang), _t("covers", lang),
+              _t("explanation", lang)]
+    columns = [[_t(s, lang) for s in status], labels_of("type"), labels_of("kind"),
+               [f"{_fmt(v)} {_t('persons', lang)}" if v is not None and pd.notna(v) else "" for v in covered],
+               _text_column(gdf, "explanation")]
+    names = _text_column(gdf, "name") if "name" in gdf.columns else _text_column(gdf, "id")
+    symbols = {s: symbol_svg("star", c, size_px=24, stroke="#333333") for s, c in _SITE_COLOURS.items()}
+    feats = [_feature(lon[i], lat[i], {"sym": status[i], "size": 24, "z": 1000, "n": names[i],
+                                       "v": [c[i] for c in columns], "tip": names[i]}) for i in range(n)]
+    fg.add_child(_PointLayer(feats, fields=fields, symbols=symbols, size_px=24))
+
+
+def _legend_row(sym: str, text: str) -> str:
+    return f'<div class="row"><span class="sym">{sym}</span><span>{text}</span></div>'
+
+
+def _circle_svg(r: float, colour: str, *, ring: bool = False) -> str:
+    s = int(2 * r + 4)
+    fill = "none" if ring else colour
+    stroke = colour if ring else "#ffffff"
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{s}" height="{s}"><circle cx="{s / 2}" cy="{s / 2}" '
+            f'r="{r}" fill="{fill}" fill-opacity="0.75" stroke="{stroke}" stroke-width="{2 if ring else 1}"/></svg>')
+
+
+def add_legend(m: folium.Map, *, lang: str = "zh", demand: Mapping[str, list[float]] | None = None,
+               facility_types: Sequence[str] = (), uncovered: bool = False, service_areas: bool = False,
+               sites: bool = False, title: str | None = None, note: str | None = None) -> str:
+    """A zh/en legend (bottom right) for the layers drawn; returns its HTML.
+
+    Parameters
+    ----------
+    demand
+        Population group -> class limits (as returned by :func:`add_demand`).
+    facility_types
+        Facility-type keys drawn (as returned by :func:`add_facilities`).
+    note
+        A line of small print (e.g. "示例数据（模拟）"); escaped.
+    """
+    parts = [f"<h4>{_esc(title or _t('legend', lang))}</h4>"]
+    for group, breaks in (demand or {}).items():
+        if not breaks:
+            continue
+        colour = DEMAND_STYLES.get(group, "#b5523b")
+        parts.append(f'<div class="sec">{_esc(label(group, lang))}（{_t("persons", lang)}）</div>')
+        lo = 0.0
+        for i, hi in enumerate(breaks):
+            r = _RADII_PX[min(i, len(_RADII_PX) - 1)]
+            parts.append(_legend_row(_circle_svg(r, colour), f"{_fmt(lo + (1 if i else 0))}–{_fmt(hi)}"
+                                     if i else f"≤ {_fmt(hi)}"))
+            lo = hi
+    if facility_types:
+        by_cat: dict[str, list[str]] = {}
+        for key in facility_types:
+            by_cat.setdefault(FACILITY_TYPES[key].category if key in FACILITY_TYPES else "", []).append(key)
+        for cat, keys in by_cat.items():
+            head = CATEGORIES[cat].label(lang) if cat in CATEGORIES else _t("facilities", lang)
+            parts.append(f'<div class="sec">{_esc(head)}</div>')
+            for key in keys:
+                shape, colour = FACILITY_SYMBOLS.get(key, ("circle", "#777777"))
+                parts.append(_legend_row(symbol_svg(shape, colour, size_px=14), _esc(label(key, lang))))
+    extra = []
+    if uncovered:
+        extra.append(_legend_row(_circle_svg(7, "#d7191c", ring=True), _t("uncovered", lang)))
+    if service_areas:
+        extra.append(_legend_row('<span style="display:inline-block;width:18px;height:12px;background:#31a354;'
+                                 'opacity:0.35;border:1px solid #31a354"></span>', _t("service_areas", lang)))
+    if sites:
+        for status, colour in _SITE_COLOURS.items():
+            extra.append(_legend_row(symbol_svg("star", colour, size_px=16, stroke="#333333"), _t(status, lang)))
+    if extra:
+        parts.append(f'<div class="sec">{_t("sites", lang) if sites else ""}</div>')
+        parts.extend(extra)
+    if _is_gcj(m):
+        parts.append(f'<div class="note">{_t("gcj_note", lang)}</div>')
+    if note:
+        parts.append(f'<div class="note">{_esc(note)}</div>')
+    text = "".join(parts)
+    m.add_child(_Legend(text))
+    return text
+
+
+def coverage_map(demand: gpd.GeoDataFrame | None = None, facilities: gpd.GeoDataFrame | None = None, *,
+                 boundaries: gpd.GeoDataFrame | None = None, groups: Sequence[str] = ("elderly_60plus",
+                                                                                        "left_behind_children"),
+                 facility_types: Collection[str] | None = None, service_areas: gpd.GeoDataFrame | None = None,
+                 uncovered_ids: Collection[object] | None = None, uncovered_title: str | None = None,
+                 sites: gpd.GeoDataFrame | None = None, travel_time_min: pd.Series | None = None,
+                 lang: str = "zh", basemap: str | None = None, tianditu_key: str | None = None,
+                 note: str | None = None, title: str | None = None) -> folium.Map:
+    """The app's map: boundaries, villages by group, facilities by type, coverage layers, a legend.
+
+    Parameters
+    ----------
+    demand, facilities, boundaries
+        Canonical tables from the loaders or the demo (any may be None).
+    groups
+        Population groups drawn as graduated circles, one layer each.
+    facility_types
+        Facility types drawn (default all).
+    service_areas
+        Polygons with ``threshold_min`` (from ``TravelTimeEngine.service_areas``).
+    uncovered_ids
+        Demand ids outside the threshold: highlighted in red.
+    sites
+        Proposed / accepted / hand-placed sites (see :func:`add_sites`).
+    travel_time_min
+        Travel time [min] to the nearest facility by demand id, for the popups.
+    lang
+        "zh" (default) or "en": layer names, popups and legend.
+    basemap, tianditu_key
+        See :func:`new_map`; with "amap" every overlay is shifted to GCJ-02.
+    note
+        Small print in the legend (e.g. the demo's "示例数据（模拟）").
+
+    Returns
+    -------
+    folium.Map
+        A map whose every asset is inline (:func:`remote_asset_urls` is empty).
+
+    Example
+    -------
+    >>> demo = load_demo("yuxi")                                            # doctest: +SKIP
+    >>> m = coverage_map(demo.demand, demo.facilities, boundaries=demo.boundaries)  # doctest: +SKIP
+    """
+    layers = [x for x in (boundaries, demand, facilities) if x is not None and len(x)]
+    bounds = None
+    if layers:
+        checked = [_check_wgs84(x, "layer") for x in layers]
+        tb = np.array([x.total_bounds for x in checked if x is not None])
+        bounds = (tb[:, 0].min(), tb[:, 1].min(), tb[:, 2].max(), tb[:, 3].max())
+    m = new_map(bounds=bounds, basemap=basemap, tianditu_key=tianditu_key, lang=lang)
+    if _is_gcj(m):
+        try:
+            import coverage.inputs.crs  # noqa: F401
+        except ImportError as exc:  # pragma: no cover - part of the library
+            raise InputError("cannot shift overlays to GCJ-02 for the Amap base map: coverage.inputs.crs "
+                             "is missing; choose another base map") from exc
+    if service_areas is not None:
+        add_service_areas(m, service_areas, lang=lang)
+    if boundaries is not None:
+        add_boundaries(m, boundaries, lang=lang)
+    demand_breaks: dict[str, list[float]] = {}
+    if demand is not None:
+        for i, group in enumerate(groups):
+            if group in demand.columns:
+                demand_breaks[group] = add_demand(m, demand, group=group, lang=lang,
+                                                  travel_time_min=travel_time_min if i == 0 else None)
+    drawn: list[str] = []
+    if facilities is not None:
+        drawn = add_facilities(m, facilities, lang=lang, types=facility_types)
+    n_uncovered = 0
+    if demand is not None and uncovered_ids is not None:
+        n_uncovered = add_uncovered(m, demand, uncovered_ids, lang=lang, title=uncovered_title)
+    if sites is not None and len(sites):
+        add_sites(m, sites, lang=lang)
+    add_legend(m, lang=lang, demand=demand_breaks, facility_types=drawn, uncovered=n_uncovered > 0,
+               service_areas=service_areas is not None and len(service_areas) > 0,
+               sites=sites is not None and len(sites) > 0, title=title, note=note)
+    folium.LayerControl(collapsed=True).add_to(m)
+    return m
+
+
+def to_html(m: folium.Map) -> str:
+    """The map as one standalone HTML page that opens offline (every asset inline)."""
+    remote = remote_asset_urls(m)
+    if remote:
+        raise OfflineAssetError(f"the map would fetch {', '.join(remote)}; build it with coverage_map / new_map")
+    return m.get_root().render()

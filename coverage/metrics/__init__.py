@@ -1,0 +1,60 @@
+"""Coverage analysis: standards, travel times per service, coverage by group and
+administrative unit, per-unit rules, capacity (nearest allocation and 2SFCA).
+
+Example
+-------
+>>> from coverage.metrics import analyze, default_standards     # doctest: +SKIP
+>>> result = analyze(demand, facilities, standards=default_standards(),
+...                  engines={"walk": eng_walk, "car": eng_car}, boundaries=boundaries)  # doctest: +SKIP
+>>> result.to_dict()["services"][0]["groups"][0]["share"]       # doctest: +SKIP
+"""
+
+from coverage.metrics.accessibility import (
+    ServiceTravel,
+    counted_facilities,
+    nearest_facility,
+    od_within,
+    service_travel,
+    travel_tables,
+)
+from coverage.metrics.analysis import METRIC_LABELS, CoverageResult, analyze, weighted_quantile
+from coverage.metrics.capacity import CapacityResult, allocate_nearest, capacity_analysis, two_step_fca
+from coverage.metrics.standards import (
+    DEFAULT_STANDARDS_PATH,
+    VILLAGES,
+    Service,
+    Standards,
+    UnitRule,
+    default_standards,
+    group_label,
+    load_standards,
+    save_standards,
+    standards_from_dict,
+)
+
+__all__ = [
+    "DEFAULT_STANDARDS_PATH",
+    "METRIC_LABELS",
+    "VILLAGES",
+    "CapacityResult",
+    "CoverageResult",
+    "Service",
+    "ServiceTravel",
+    "Standards",
+    "UnitRule",
+    "allocate_nearest",
+    "analyze",
+    "capacity_analysis",
+    "counted_facilities",
+    "default_standards",
+    "group_label",
+    "load_standards",
+    "nearest_facility",
+    "od_within",
+    "save_standards",
+    "service_travel",
+    "standards_from_dict",
+    "travel_tables",
+    "two_step_fca",
+    "weighted_quantile",
+]

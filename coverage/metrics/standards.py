@@ -1,0 +1,479 @@
+"""Coverage standards: the targets a civil-affairs bureau reports against.
+
+Two kinds of target, both edited in one YAML file (``data/standards.yaml`` is
+the default, Chinese and English labels on every entry):
+
+* a :class:`Service` is a *per-person* target within a travel time: which
+  facility types count, which population groups are measured, the travel mode,
+  the threshold in minutes and the share of people that must be within it
+  (``target_share``, 0..1, or None for "report only").  The pseudo-group
+  ``"villages"`` counts demand points (each village weighs 1), for targets of the
+  form "every village within 60 min by car of a funeral home".
+* a :class:`UnitRule` is a *per administrative unit* target: the share of units
+  at a level (village, township, county) that must have at least ``min_count``
+  facilities of the listed types, e.g. "60% of townships have a township elderly
+  service centre".
+
+Example
+-------
+>>> from coverage.metrics import default_standards
+>>> std = default_standards()
+>>> std.service("elderly_15min").threshold_min
+15.0
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from coverage.errors import FileReadError, InputError, UnknownCategoryError
+from coverage.taxonomy import (
+    ADMIN_LEVELS,
+    FACILITY_TYPES,
+    POPULATION_GROUPS,
+    Term,
+    facility_type,
+    population_group,
+)
+
+__all__ = [
+    "DEFAULT_STANDARDS_PATH",
+    "MODES",
+    "VILLAGES",
+    "VILLAGES_TERM",
+    "Service",
+    "Standards",
+    "UnitRule",
+    "default_standards",
+    "group_label",
+    "load_standards",
+    "save_standards",
+    "standards_from_dict",
+]
+
+logger = logging.getLogger(__name__)
+
+#: The default standards shipped with the project.
+DEFAULT_STANDARDS_PATH = Path(__file__).resolve().parents[2] / "data" / "standards.yaml"
+
+#: Pseudo population group: every demand point (village / community) counts 1.
+VILLAGES = "villages"
+VILLAGES_TERM = Term(VILLAGES, "村(社区)数", "Villages / communities", ("村", "村庄", "村数", "行政村", "village"))
+
+#: Travel modes a service may name (engineer C's ``coverage.network.MODES`` keys).
+MODES: dict[str, Term] = {
+    "walk": Term("walk", "步行", "walking", ("步行", "foot", "walking")),
+    "ebike": Term("ebike", "电动车", "e-bike", ("电动车", "电瓶车", "e-bike", "电动自行车")),
+    "car": Term("car", "驾车", "car", ("驾车", "汽车", "开车", "drive", "driving")),
+}
+
+_LEVELS = tuple(ADMIN_LEVELS)  # county, township, village
+
+
+def group_label(key: str, lang: str = "zh") -> str:
+    """Label of a population group key, including the pseudo-group ``"villages"``."""
+    if key == VILLAGES:
+        return VILLAGES_TERM.label(lang)
+    return POPULATION_GROUPS[key].label(lang) if key in POPULATION_GROUPS else key
+
+
+@dataclass(frozen=True)
+class Service:
+    """A per-person coverage target within a travel time.
+
+    Attributes
+    ----------
+    key : stable identifier (ASCII), used in tables and JSON.
+    zh, en : labels.
+    facility_types : keys of :data:`coverage.taxonomy.FACILITY_TYPES` that count.
+    groups : population-group keys measured (columns of the demand table), or
+        ``"villages"`` to count demand points.
+    mode : travel mode, a key of :data:`MODES` ("walk", "ebike", "car").
+    threshold_min : the travel time in minutes within which a person is covered.
+    target_share : share (0..1) of the group that must be covered; None = report only.
+    bands_min : extra thresholds in minutes for the distribution of travel times.
+    capacity : whether to run the capacity analysis (nearest allocation, 2SFCA).
+    uptake_share : share (0..1) of each group's people expected to use a place/bed
+        (capacity analysis only; an assumption, stated in the standards file).
+    note : free text (source of the target).
+    """
+
+    key: str
+    zh: str
+    en: str
+    facility_types: tuple[str, ...]
+    groups: tuple[str, ...]
+    mode: str
+    threshold_min: float
+    target_share: float | None = None
+    bands_min: tuple[float, ...] = ()
+    capacity: bool = False
+    uptake_share: float = 1.0
+    note: str = ""
+
+    def label(self, lang: str = "zh") -> str:
+        """The label in ``lang`` ("zh" or "en")."""
+        return self.zh if lang == "zh" else self.en
+
+    def with_threshold(self, threshold_min: float) -> Service:
+        """A copy with another threshold (minutes)."""
+        return replace(self, threshold_min=float(threshold_min))
+
+
+@dataclass(frozen=True)
+class UnitRule:
+    """A per-administrative-unit target.
+
+    Attributes
+    ----------
+    key, zh, en : identifier and labels.
+    level : "village", "township" or "county".
+    facility_types : facility-type keys that count.
+    min_count : facilities a unit needs to pass (default 1).
+    target_share : share (0..1) of the units that must pass.
+    name_suffix : only units whose name ends with this text are judged (e.g. "社区"
+        for urban communities); empty = all units.
+    note : free text (source of the target).
+    """
+
+    key: str
+    zh: str
+    en: str
+    level: str
+    facility_types: tuple[str, ...]
+    min_count: int = 1
+    target_share: float = 1.0
+    name_suffix: str = ""
+    note: str = ""
+
+    def label(self, lang: str = "zh") -> str:
+        """The label in ``lang`` ("zh" or "en")."""
+        return self.zh if lang == "zh" else self.en
+
+
+@dataclass(frozen=True)
+class Standards:
+    """A set of services and per-unit rules, as loaded from a standards file."""
+
+    services: tuple[Service, ...]
+    unit_rules: tuple[UnitRule, ...] = ()
+    name_zh: str = ""
+    name_en: str = ""
+    source: str = ""
+
+    def service(self, key: str) -> Service:
+        """The service with ``key``.
+
+        Raises
+        ------
+        UnknownCategoryError
+            If there is no such service (the message lists the known ones).
+        """
+        for s in self.services:
+            if s.key == key:
+                return s
+        raise UnknownCategoryError(
+            f"{self.source or 'standards'}: no service '{key}'; known: {', '.join(s.key for s in self.services)}")
+
+    def unit_rule(self, key: str) -> UnitRule:
+        """The per-unit rule with ``key`` (UnknownCategoryError if absent)."""
+        for r in self.unit_rules:
+            if r.key == key:
+                return r
+        raise UnknownCategoryError(
+            f"{self.source or 'standards'}: no unit rule '{key}'; known: {', '.join(r.key for r in self.unit_rules)}")
+
+    def with_threshold(self, key: str, threshold_min: float) -> Standards:
+        """A copy with the threshold of service ``key`` changed (minutes)."""
+        self.service(key)
+        services = tuple(s.with_threshold(threshold_min) if s.key == key else s for s in self.services)
+        return replace(self, services=services)
+
+    def with_target(self, key: str, target_share: float | None) -> Standards:
+        """A copy with the target share (0..1 or None) of service ``key`` changed."""
+        self.service(key)
+        _check_share(target_share, f"{self.source or 'standards'}: service '{key}'", "target_share", allow_none=True)
+        services = tuple(replace(s, target_share=None if target_share is None else float(target_share))
+                         if s.key == key else s for s in self.services)
+        return replace(self, services=services)
+
+    @property
+    def modes(self) -> list[str]:
+        """Travel modes the services use, in order of first use."""
+        return list(dict.fromkeys(s.mode for s in self.services))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-data form, as written to YAML by :func:`save_standards`."""
+        def clean(d: dict[str, Any]) -> dict[str, Any]:
+            return {k: (list(v) if isinstance(v, tuple) else v) for k, v in d.items()}
+
+        return {
+            "name_zh": self.name_zh,
+            "name_en": self.name_en,
+            "services": [clean(asdict(s)) for s in self.services],
+            "unit_rules": [clean(asdict(r)) for r in self.unit_rules],
+        }
+
+
+# --------------------------------------------------------------------- parsing
+
+def _where(source: str, section: str, i: int, entry: Mapping[str, Any]) -> str:
+    key = entry.get("key") if isinstance(entry, Mapping) else None
+    return f"{source}: {section}[{i}]" + (f" '{key}'" if key else "")
+
+
+def _check_share(value: Any, where: str, name: str, *, allow_none: bool) -> None:
+    if value is None and allow_none:
+        return
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and 0 <= value <= 1
+    if not ok:
+        hint = f" (write {value / 100:g} for {value:g}%)" if isinstance(value, (int, float)) and 1 < value <= 100 else ""
+        raise InputError(f"{where}: {name} must be a share between 0 and 1, got {value!r}{hint}")
+
+
+def _resolve_types(values: Any, where: str) -> tuple[str, ...]:
+    if isinstance(values, str):
+        values = [values]
+    if not values:
+        raise InputError(f"{where}: facility_types is empty; list the facility types that count "
+                         f"(known: {', '.join(FACILITY_TYPES)})")
+    out = []
+    for v in values:
+        try:
+            out.append(facility_type(v).key)
+        except UnknownCategoryError as exc:
+            raise UnknownCategoryError(f"{where}: facility_types: {exc}") from None
+    return tuple(dict.fromkeys(out))
+
+
+def _resolve_groups(values: Any, where: str) -> tuple[str, ...]:
+    if isinstance(values, str):
+        values = [values]
+    if not values:
+        raise InputError(f"{where}: groups is empty; list population groups (known: "
+                         f"{', '.join(POPULATION_GROUPS)}, or '{VILLAGES}')")
+    out = []
+    village_names = {n.lower() for n in (VILLAGES_TERM.key, VILLAGES_TERM.zh, VILLAGES_TERM.en, *VILLAGES_TERM.aliases)}
+    for v in values:
+        if str(v).strip().lower() in village_names:
+            out.append(VILLAGES)
+            continue
+        try:
+            out.append(population_group(v).key)
+        except UnknownCategoryError as exc:
+            raise UnknownCategoryError(f"{where}: groups: {exc} (or '{VILLAGES}' to count villages)") from None
+    return tuple(dict.fromkeys(out))
+
+
+def _resolve_mode(value: Any, where: str) -> str:
+    text = str(value).strip().lower()
+    for m in MODES.values():
+        if text in {m.key, m.zh, m.en.lower(), *(a.lower() for a in m.aliases)}:
+            return m.key
+    raise UnknownCategoryError(f"{where}: unknown travel mode '{value}'; known: {', '.join(MODES)}")
+
+
+def _positive(value: Any, where: str, name: str) -> float:
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        x = math.nan
+    if not (math.isfinite(x) and x > 0):
+        raise InputError(f"{where}: {name} must be a positive number of minutes, got {value!r}")
+    return x
+
+
+def _require(entry: Mapping[str, Any], names: Iterable[str], where: str) -> None:
+    missing = [n for n in names if entry.get(n) in (None, "")]
+    if missing:
+        raise InputError(f"{where}: missing {', '.join(missing)}")
+
+
+_SERVICE_FIELDS = {f for f in Service.__dataclass_fields__}
+_RULE_FIELDS = {f for f in UnitRule.__dataclass_fields__}
+
+
+def _service(entry: Any, source: str, i: int) -> Service:
+    where = _where(source, "services", i, entry if isinstance(entry, Mapping) else {})
+    if not isinstance(entry, Mapping):
+        raise InputError(f"{where}: each service must be a mapping with key, zh, en, facility_types, groups, "
+                         f"mode, threshold_min, target_share")
+    extra = set(entry) - _SERVICE_FIELDS
+    if extra:
+        raise InputError(f"{where}: unknown field(s) {', '.join(sorted(extra))}; allowed: "
+                         f"{', '.join(sorted(_SERVICE_FIELDS))}")
+    _require(entry, ("key", "facility_types", "groups", "mode", "threshold_min"), where)
+    _check_share(entry.get("target_share"), where, "target_share", allow_none=True)
+    _check_share(entry.get("uptake_share", 1.0), where, "uptake_share", allow_none=False)
+    bands = entry.get("bands_min") or ()
+    if isinstance(bands, (int, float)):
+        bands = (bands,)
+    key = str(entry["key"])
+    return Service(
+        key=key,
+        zh=str(entry.get("zh") or key),
+        en=str(entry.get("en") or key),
+        facility_types=_resolve_types(entry["facility_types"], where),
+        groups=_resolve_groups(entry["groups"], where),
+        mode=_resolve_mode(entry["mode"], where),
+        threshold_min=_positive(entry["threshold_min"], where, "threshold_min"),
+        target_share=None if entry.get("target_share") is None else float(entry["target_share"]),
+        bands_min=tuple(sorted(_positive(b, where, "bands_min") for b in bands)),
+        capacity=bool(entry.get("capacity", False)),
+        uptake_share=float(entry.get("uptake_share", 1.0)),
+        note=str(entry.get("note") or ""),
+    )
+
+
+def _rule(entry: Any, source: str, i: int) -> UnitRule:
+    where = _where(source, "unit_rules", i, entry if isinstance(entry, Mapping) else {})
+    if not isinstance(entry, Mapping):
+        raise InputError(f"{where}: each unit rule must be a mapping with key, zh, en, level, facility_types, "
+                         f"target_share")
+    extra = set(entry) - _RULE_FIELDS
+    if extra:
+        raise InputError(f"{where}: unknown field(s) {', '.join(sorted(extra))}; allowed: "
+                         f"{', '.join(sorted(_RULE_FIELDS))}")
+    _require(entry, ("key", "level", "facility_types"), where)
+    level = str(entry["level"]).strip()
+    if level not in _LEVELS:
+        found = [k for k, t in ADMIN_LEVELS.items() if level in (t.zh, t.en, *t.aliases)]
+        if not found:
+            raise UnknownCategoryError(f"{where}: unknown level '{level}'; known: {', '.join(_LEVELS)}")
+        level = found[0]
+    _check_share(entry.get("target_share", 1.0), where, "target_share", allow_none=False)
+    min_count = entry.get("min_count", 1)
+    if not isinstance(min_count, int) or isinstance(min_count, bool) or min_count < 1:
+        raise InputError(f"{where}: min_count must be a whole number >= 1, got {min_count!r}")
+    key = str(entry["key"])
+    return UnitRule(
+        key=key,
+        zh=str(entry.get("zh") or key),
+        en=str(entry.get("en") or key),
+        level=level,
+        facility_types=_resolve_types(entry["facility_types"], where),
+        min_count=min_count,
+        target_share=float(entry.get("target_share", 1.0)),
+        name_suffix=str(entry.get("name_suffix") or ""),
+        note=str(entry.get("note") or ""),
+    )
+
+
+def standards_from_dict(data: Mapping[str, Any], *, source: str = "standards") -> Standards:
+    """Build and validate :class:`Standards` from plain data (a parsed YAML file).
+
+    Parameters
+    ----------
+    data
+        Mapping with ``services`` (list) and optional ``unit_rules`` (list),
+        ``name_zh``, ``name_en``.
+    source
+        Name used in error messages (the file path).
+
+    Raises
+    ------
+    UnknownCategoryError
+        A facility type, population group, mode or level is unknown (the message
+        names the file and entry and suggests the closest known name).
+    InputError
+        A field is missing or out of range, or two entries share a key.
+    """
+    if not isinstance(data, Mapping):
+        raise InputError(f"{source}: expected a mapping with 'services' and 'unit_rules' at the top level")
+    extra = set(data) - {"name_zh", "name_en", "services", "unit_rules"}
+    if extra:
+        raise InputError(f"{source}: unknown top-level field(s) {', '.join(sorted(extra))}; "
+                         f"allowed: name_zh, name_en, services, unit_rules")
+    services = tuple(_service(e, source, i) for i, e in enumerate(data.get("services") or []))
+    rules = tuple(_rule(e, source, i) for i, e in enumerate(data.get("unit_rules") or []))
+    if not services and not rules:
+        raise InputError(f"{source}: no services and no unit_rules: nothing to analyse")
+    for what, items in (("services", services), ("unit_rules", rules)):
+        seen: set[str] = set()
+        for item in items:
+            if item.key in seen:
+                raise InputError(f"{source}: {what}: key '{item.key}' is used twice; keys must be unique")
+            seen.add(item.key)
+    return Standards(services=services, unit_rules=rules, name_zh=str(data.get("name_zh") or ""),
+                     name_en=str(data.get("name_en") or ""), source=source)
+
+
+def load_standards(path: str | Path) -> Standards:
+    """Load and validate a standards file (YAML).
+
+    Parameters
+    ----------
+    path
+        The YAML file (see ``data/standards.yaml`` for the layout).
+
+    Returns
+    -------
+    Standards
+
+    Raises
+    ------
+    FileReadError
+        The file is missing or is not valid YAML.
+    UnknownCategoryError, InputError
+        As :func:`standards_from_dict`, naming the file and entry.
+
+    Example
+    -------
+    >>> std = load_standards(DEFAULT_STANDARDS_PATH)
+    >>> [s.key for s in std.services][:2]
+    ['elderly_15min', 'children_20min']
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise FileReadError(f"{path}: cannot read the standards file ({exc.strerror or exc})") from exc
+    except UnicodeDecodeError as exc:
+        raise FileReadError(f"{path}: not UTF-8 text; save the standards file as UTF-8") from exc
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise FileReadError(f"{path}: not valid YAML: {exc}") from exc
+    std = standards_from_dict(data or {}, source=str(path))
+    logger.info("loaded %d services and %d unit rules from %s", len(std.services), len(std.unit_rules), path)
+    return std
+
+
+_DEFAULT: Standards | None = None
+
+
+def default_standards() -> Standards:
+    """The default standards (``data/standards.yaml``), loaded once."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = load_standards(DEFAULT_STANDARDS_PATH)
+    return _DEFAULT
+
+
+def save_standards(standards: Standards, path: str | Path) -> Path:
+    """Write standards to a YAML file that :func:`load_standards` reads back.
+
+    Parameters
+    ----------
+    standards
+        The standards (e.g. after the app changed a threshold).
+    path
+        Output file (UTF-8, Chinese written as is).
+
+    Returns
+    -------
+    Path
+        The path written.
+    """
+    path = Path(path)
+    text = yaml.safe_dump(standards.to_dict(), allow_unicode=True, sort_keys=False, width=110)
+    path.write_text(text, encoding="utf-8")
+    return path
+

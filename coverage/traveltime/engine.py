@@ -1,0 +1,705 @@
+"""The compiled travel-time engine: snap points to roads, bounded multi-source shortest paths, OD tables.
+
+A road graph is compiled once, for one travel mode, into a compressed sparse row matrix of edge travel times
+(minutes) and a spatial index of the road geometries in a metric CRS.  Queries then
+
+1. snap every point to the nearest point on the nearest road *edge* (not node), in metres;
+2. add an access leg: straight-line distance to that road point times the mode's detour factor, at its
+   access (walking) speed, plus the partial edge time from the road point to each end node;
+3. run Dijkstra in compiled code (:func:`scipy.sparse.csgraph.dijkstra`) from virtual nodes that carry
+   those offsets, bounded by the cutoff (``limit=``), multi-source with ``min_only=True`` for "nearest";
+4. handle an origin and a destination on the same edge (travel along the edge without reaching a node).
+
+Travel runs from the origin (a village) to the destination (a facility): with oneway streets the
+direction matters.  Unreachable is NaN (or absent from a sparse OD table), never a sentinel number.
+
+Example
+-------
+>>> from coverage.traveltime import TravelTimeEngine
+>>> eng = TravelTimeEngine(G, mode="walk")                       # doctest: +SKIP
+>>> eng.nearest(villages, facilities, cutoff_min=30)              # doctest: +SKIP
+         travel_time_min  to_id  access_distance_m
+id
+V001               12.4   F07               85.2
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import networkx as nx
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import pyproj
+import scipy.sparse as sp
+import shapely
+from scipy.sparse.csgraph import dijkstra
+
+from coverage.errors import CRSError, InputError, MissingColumnError, NetworkError
+from coverage.network.modes import TravelMode, get_mode
+
+__all__ = ["Snap", "TravelTimeEngine", "metric_crs_for"]
+
+logger = logging.getLogger(__name__)
+
+#: Memory budget (bytes) of one block of Dijkstra rows in OD queries.
+OD_BLOCK_BYTES = 128 * 2**20
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+
+def metric_crs_for(lon: FloatArray, lat: FloatArray) -> pyproj.CRS:
+    """The UTM zone (WGS-84) containing the median of the given WGS-84 coordinates.
+
+    Parameters
+    ----------
+    lon, lat
+        Longitudes and latitudes in degrees.
+
+    Returns
+    -------
+    pyproj.CRS
+        e.g. EPSG:32647 (UTM 47N) for western Yunnan, EPSG:32648 for eastern Yunnan.
+    """
+    lon0 = float(np.nanmedian(lon))
+    lat0 = float(np.nanmedian(lat))
+    zone = int(np.clip(math.floor((lon0 + 180.0) / 6.0) + 1, 1, 60))
+    return pyproj.CRS.from_epsg((32600 if lat0 >= 0 else 32700) + zone)
+
+
+@dataclass(frozen=True)
+class Snap:
+    """Where points meet the road network.
+
+    Attributes
+    ----------
+    edge
+        Index of the physical road edge (-1: not snapped: no geometry, or farther than allowed).
+    fraction
+        Position of the road point along the edge, 0 at its first node, 1 at its last.
+    distance_m
+        Straight-line distance from the point to the road point, metres (NaN when not snapped).
+    access_min
+        Access-leg time: ``distance_m * detour factor`` at the access speed, minutes.
+    """
+
+    edge: IntArray
+    fraction: FloatArray
+    distance_m: FloatArray
+    access_min: FloatArray
+
+    @property
+    def ok(self) -> npt.NDArray[np.bool_]:
+        """Which points are on the network."""
+        return self.edge >= 0
+
+
+class TravelTimeEngine:
+    """Travel times over a road graph for one travel mode, compiled once.
+
+    Parameters
+    ----------
+    G
+        An osmnx-style ``networkx.MultiDiGraph``: nodes with ``x``/``y``, ``G.graph["crs"]`` set, edges
+        with ``length`` (metres; computed from the geometry when absent), optional ``highway``,
+        ``maxspeed`` and ``geometry``.  The graph is read, never modified.
+    mode
+        "walk", "ebike", "car" or a :class:`~coverage.network.TravelMode` (edited speeds).
+    metric_crs
+        CRS in metres used for snapping; default: the UTM zone of the graph (or the graph's own CRS if
+        it is projected).
+
+    Raises
+    ------
+    NetworkError
+        The graph has no edge the mode can use.
+    CRSError
+        The graph has no CRS.
+
+    Notes
+    -----
+    The engine is immutable after construction and picklable (cache it with ``st.cache_resource``).
+    Self-loops are dropped (they never shorten a path); parallel edges keep the fastest.
+    """
+
+    def __init__(self, G: nx.MultiDiGraph, mode: str | TravelMode = "walk", *,
+                 metric_crs: Any = None) -> None:
+        self.mode: TravelMode = get_mode(mode)
+        crs = G.graph.get("crs") if hasattr(G, "graph") else None
+        if crs is None:
+            raise CRSError("the road graph has no CRS (G.graph['crs']); set it, e.g. G.graph['crs'] = 'EPSG:4326'")
+        if G.number_of_nodes() == 0:
+            raise NetworkError("the road graph is empty (no nodes); load a network that covers the study area")
+        node_ids = list(G.nodes)
+        xy = np.array([(d.get("x", np.nan), d.get("y", np.nan)) for _, d in G.nodes(data=True)], dtype=float)
+        if np.isnan(xy).any():
+            bad = node_ids[int(np.flatnonzero(np.isnan(xy).any(axis=1))[0])]
+            raise NetworkError(f"road graph node {bad!r} has no x/y coordinates; every node needs x and y")
+        index = {n: i for i, n in enumerate(node_ids)}
+        edges = list(G.edges(data=True))
+        u = np.fromiter((index[e[0]] for e in edges), dtype=np.int64, count=len(edges))
+        v = np.fromiter((index[e[1]] for e in edges), dtype=np.int64, count=len(edges))
+        length = np.array([_float(e[2].get("length")) for e in edges], dtype=float)
+        highway = [e[2].get("highway") for e in edges]
+        maxspeed = [e[2].get("maxspeed") for e in edges]
+        geometry = [e[2].get("geometry") for e in edges]
+        self._compile(np.asarray(node_ids, dtype=object), xy[:, 0], xy[:, 1], pyproj.CRS.from_user_input(crs),
+                      u, v, length, highway, maxspeed, geometry, metric_crs=metric_crs)
+
+    # ------------------------------------------------------------------ construction
+    @classmethod
+    def from_gdfs(cls, nodes: pd.DataFrame, edges: pd.DataFrame, mode: str | TravelMode = "walk", *,
+                  crs: Any = None, metric_crs: Any = None) -> TravelTimeEngine:
+        """Compile from node and edge tables, without building a networkx graph (large networks).
+
+        Parameters
+        ----------
+        nodes
+            Indexed by node id, columns ``x``, ``y`` (as ``osmnx.graph_to_gdfs`` returns).
+        edges
+            Columns (or MultiIndex levels) ``u``, ``v``; ``length`` (metres, optional when a geometry is
+            given), optional ``highway``, ``maxspeed``, ``geometry`` (None: straight line between nodes).
+            Each row is one directed edge, as in an osmnx graph.
+        mode
+            As for the constructor.
+        crs
+            CRS of the coordinates; default ``nodes.crs``.
+        metric_crs
+            As for the constructor.
+        """
+        self = cls.__new__(cls)
+        self.mode = get_mode(mode)
+        crs = crs if crs is not None else getattr(nodes, "crs", None)
+        if crs is None:
+            raise CRSError("the node table has no CRS; pass crs=..., e.g. crs='EPSG:4326'")
+        e = edges.reset_index() if not {"u", "v"} <= set(edges.columns) else edges
+        for col in ("u", "v"):
+            if col not in e.columns:
+                raise MissingColumnError(f"the edge table has no '{col}' column (edge start/end node ids)")
+        node_ids = nodes.index.to_numpy()
+        pos = pd.Index(node_ids).get_indexer
+        u = pos(e["u"].to_numpy()).astype(np.int64)
+        v = pos(e["v"].to_numpy()).astype(np.int64)
+        if (u < 0).any() or (v < 0).any():
+            missing = e["u"].to_numpy()[u < 0].tolist() + e["v"].to_numpy()[v < 0].tolist()
+            raise NetworkError(f"edges refer to nodes absent from the node table, e.g. {missing[:5]}")
+        n = len(e)
+        length = e["length"].to_numpy(dtype=float) if "length" in e.columns else np.full(n, np.nan)
+        highway = e["highway"].tolist() if "highway" in e.columns else [None] * n
+        maxspeed = e["maxspeed"].tolist() if "maxspeed" in e.columns else [None] * n
+        geometry = e["geometry"].tolist() if "geometry" in e.columns else None
+        self._compile(node_ids.astype(object), nodes["x"].to_numpy(dtype=float), nodes["y"].to_numpy(dtype=float),
+                      pyproj.CRS.from_user_input(crs), u, v, length, highway, maxspeed, geometry,
+                      metric_crs=metric_crs)
+        return self
+
+    def _compile(self, node_ids: npt.NDArray[Any], x: FloatArray, y: FloatArray, crs: pyproj.CRS,
+                 u: IntArray, v: IntArray, length_m: FloatArray, highway: Sequence[object],
+                 maxspeed: Sequence[object], geometry: Sequence[object] | None, *, metric_crs: Any) -> None:
+        mode = self.mode
+        self.crs = crs
+        self.node_ids = node_ids
+        n_nodes = len(node_ids)
+        if metric_crs is None:
+            if crs.is_projected and crs.axis_info and crs.axis_info[0].unit_name in ("metre", "meter"):
+                metric_crs = crs
+            else:
+                to_ll = pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+                lon, lat = to_ll.transform(x, y)
+                metric_crs = metric_crs_for(np.asarray(lon), np.asarray(lat))
+        self.metric_crs = pyproj.CRS.from_user_input(metric_crs)
+        to_m = pyproj.Transformer.from_crs(crs, self.metric_crs, always_xy=True)
+        xm, ym = (np.asarray(a, dtype=float) for a in to_m.transform(x, y))
+        self._node_xy_m = np.column_stack([xm, ym])
+
+        # speeds: one evaluation per distinct (highway, maxspeed)
+        keys = pd.Series([f"{h!r}|{m!r}" for h, m in zip(highway, maxspeed, strict=True)], dtype=object)
+        codes, uniques = pd.factorize(keys)
+        first = pd.Series(np.arange(len(codes))).groupby(codes).first().to_numpy()
+        speed_by_code = np.array([mode.speed_kph(highway[i], maxspeed[i]) for i in first], dtype=float)
+        speed_kph = speed_by_code[codes] if len(codes) else np.empty(0)
+
+        has_geom = np.array([g is not None and not (isinstance(g, float)) for g in geometry], dtype=bool) \
+            if geometry is not None else np.zeros(len(u), dtype=bool)
+        need_len = ~np.isfinite(length_m)
+        if need_len.any():
+            geoms = self._edge_geoms_m(np.flatnonzero(need_len), u, v, geometry, has_geom, to_m)
+            length_m = length_m.copy()
+            length_m[need_len] = shapely.length(geoms)
+        usable = np.isfinite(speed_kph) & (u != v) & np.isfinite(length_m)
+        n_excluded = int((~np.isfinite(speed_kph)).sum())
+        if n_excluded:
+            logger.info("%d of %d edges not usable by %s (road class excluded)", n_excluded, len(u), mode.key)
+        time_min = np.where(usable, length_m / (np.where(usable, speed_kph, 1.0) * 1000.0 / 60.0), np.nan)
+
+        idx = np.flatnonzero(usable)
+        if len(idx) == 0:
+            raise NetworkError(
+                f"the road network has no edge usable by {mode.en.lower()} ({len(u)} edges, {n_nodes} nodes): "
+                "load a network that covers the study area with roads of usable classes"
+            )
+        # physical edges: one geometry per (a, b, length) with a < b; times in both directions
+        a = np.minimum(u[idx], v[idx])
+        b = np.maximum(u[idx], v[idx])
+        forward = u[idx] == a
+        len_key = np.round(length_m[idx], 1)
+        frame = pd.DataFrame({"a": a, "b": b, "len": len_key, "edge": idx, "fwd": forward, "t": time_min[idx]})
+        phys_codes = frame.groupby(["a", "b", "len"], sort=False).ngroup().to_numpy()
+        n_phys = int(phys_codes.max()) + 1
+        t_ab = np.full(n_phys, np.inf)
+        t_ba = np.full(n_phys, np.inf)
+        t = time_min[idx]
+        if mode.respect_oneway:
+            np.minimum.at(t_ab, phys_codes[forward], t[forward])
+            np.minimum.at(t_ba, phys_codes[~forward], t[~forward])
+        else:
+            np.minimum.at(t_ab, phys_codes, t)
+            t_ba = t_ab.copy()
+        t_ab[np.isinf(t_ab)] = np.nan
+        t_ba[np.isinf(t_ba)] = np.nan
+        rep = np.zeros(n_phys, dtype=np.int64)
+        rep_fwd = np.zeros(n_phys, dtype=bool)
+        rep[phys_codes] = idx  # any member; its geometry, oriented a -> b
+        rep_fwd[phys_codes] = forward
+        self._pa = np.zeros(n_phys, dtype=np.int64)
+        self._pb = np.zeros(n_phys, dtype=np.int64)
+        self._pa[phys_codes] = a
+        self._pb[phys_codes] = b
+        self._t_ab = t_ab
+        self._t_ba = t_ba
+        geoms = self._edge_geoms_m(rep, u, v, geometry, has_geom, to_m)
+        geoms = np.where(rep_fwd, geoms, shapely.reverse(geoms))
+        self._geoms_m = geoms
+        self._geom_len_m = shapely.length(geoms)
+        self._tree: shapely.STRtree | None = None
+
+        # CSR of directed travel times, parallel edges reduced to the fastest
+        rows = np.concatenate([self._pa[np.isfinite(t_ab)], self._pb[np.isfinite(t_ba)]])
+        cols = np.concatenate([self._pb[np.isfinite(t_ab)], self._pa[np.isfinite(t_ba)]])
+        wts = np.concatenate([t_ab[np.isfinite(t_ab)], t_ba[np.isfinite(t_ba)]])
+        self._csr = _csr_min(rows, cols, wts, n_nodes)
+        self._csr_rev = _csr_min(cols, rows, wts, n_nodes)
+        self.n_nodes = n_nodes
+        self.n_edges = int(self._csr.nnz)
+        logger.info("compiled %s network: %d nodes, %d directed edges, %d road segments, metric CRS %s",
+                    mode.key, n_nodes, self.n_edges, n_phys, self.metric_crs.to_string())
+
+    def _edge_geoms_m(self, which: IntArray, u: IntArray, v: IntArray, geometry: Sequence[object] | None,
+                      has_geom: npt.NDArray[np.bool_], to_m: pyproj.Transformer) -> npt.NDArray[Any]:
+        """Metric LineStrings of the edges ``which`` (their own geometry, else node to node)."""
+        out = shapely.linestrings(
+            np.stack([self._node_xy_m[u[which]], self._node_xy_m[v[which]]], axis=1)
+        ) if len(which) else np.empty(0, dtype=object)
+        with_geom = np.flatnonzero(has_geom[which])
+        if len(with_geom):
+            raw = [geometry[i] for i in which[with_geom]]  # type: ignore[index]
+            geoms = np.array([shapely.from_wkt(g) if isinstance(g, str) else g for g in raw], dtype=object)
+            coords, part = shapely.get_coordinates(geoms, return_index=True)
+            xs, ys = to_m.transform(coords[:, 0], coords[:, 1])
+            out[with_geom] = shapely.linestrings(np.column_stack([xs, ys]), indices=part)
+        return out
+
+    # ------------------------------------------------------------------ pickling
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state["_tree"] = None  # rebuilt on first use
+        state["metric_crs"] = self.metric_crs.to_wkt()
+        state["crs"] = self.crs.to_wkt()
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        state["metric_crs"] = pyproj.CRS.from_wkt(state["metric_crs"])
+        state["crs"] = pyproj.CRS.from_wkt(state["crs"])
+        self.__dict__.update(state)
+
+    def __repr__(self) -> str:
+        return (f"TravelTimeEngine(mode={self.mode.key!r}, nodes={self.n_nodes}, edges={self.n_edges}, "
+                f"metric_crs={self.metric_crs.to_string()!r})")
+
+    def segments(self) -> Any:
+        """The compiled road segments, in the metric CRS.
+
+        Returns
+        -------
+        geopandas.GeoDataFrame
+            One row per road segment (parallel directed edges merged): ``u``, ``v`` (node ids, the
+            geometry runs from u to v), ``travel_time_uv_min`` / ``travel_time_vu_min`` (NaN where the mode
+            may not go that way), ``length_m`` (of the geometry), ``geometry``.  Row numbers are the
+            ``edge`` values of :meth:`snap`.
+        """
+        import geopandas as gpd
+
+        return gpd.GeoDataFrame(
+            {"u": self.node_ids[self._pa], "v": self.node_ids[self._pb], "travel_time_uv_min": self._t_ab,
+             "travel_time_vu_min": self._t_ba, "length_m": self._geom_len_m},
+            geometry=self._geoms_m, crs=self.metric_crs,
+        )
+
+    # ------------------------------------------------------------------ snapping
+    @property
+    def tree(self) -> shapely.STRtree:
+        """Spatial index of the road segments (metric CRS), built on first use."""
+        if self._tree is None:
+            self._tree = shapely.STRtree(self._geoms_m)
+        return self._tree
+
+    def _points_m(self, points: Any, what: str) -> tuple[npt.NDArray[Any], FloatArray, FloatArray]:
+        """Ids and metric x/y of a GeoDataFrame of points (NaN for missing geometries)."""
+        crs = getattr(points, "crs", None)
+        if crs is None:
+            raise CRSError(f"{what} has no CRS; set it (e.g. gdf.set_crs('EPSG:4326')) before computing travel times")
+        if "id" not in points.columns:
+            raise MissingColumnError(f"{what} has no 'id' column; every point needs an id")
+        ids = points["id"].to_numpy()
+        dup = pd.Index(ids)[pd.Index(ids).duplicated()]
+        if len(dup):
+            raise InputError(f"{what}: ids must be unique, but {list(dup[:5])} appear more than once")
+        geom = points.geometry.to_numpy()
+        missing = shapely.is_missing(geom) | shapely.is_empty(geom)
+        if len(geom) and not missing.all():
+            types = set(shapely.get_type_id(geom[~missing]).tolist())
+            if types - {0}:
+                geom = geom.copy()
+                geom[~missing] = shapely.centroid(geom[~missing])
+                logger.info("%s: non-point geometries replaced by their centroids", what)
+        xy = np.full((len(geom), 2), np.nan)
+        if (~missing).any():
+            xy[~missing] = shapely.get_coordinates(geom[~missing])[:, :2]
+        if missing.any():
+            logger.warning("%s: %d rows have no geometry (e.g. id %r): they get no travel time",
+                           what, int(missing.sum()), ids[np.flatnonzero(missing)[0]])
+        to_m = pyproj.Transformer.from_crs(pyproj.CRS.from_user_input(crs), self.metric_crs, always_xy=True)
+        xm, ym = to_m.transform(xy[:, 0], xy[:, 1])
+        return ids, np.asarray(xm, dtype=float), np.asarray(ym, dtype=float)
+
+    def _snap_xy(self, xm: FloatArray, ym: FloatArray, *, max_access_distance_m: float | None) -> Snap:
+        n = len(xm)
+        edge = np.full(n, -1, dtype=np.int64)
+        fraction = np.full(n, np.nan)
+        distance = np.full(n, np.nan)
+        ok = np.isfinite(xm) & np.isfinite(ym)
+        if ok.any():
+            pts = shapely.points(xm[ok], ym[ok])
+            hit = self.tree.query_nearest(pts, all_matches=False, return_distance=False)
+            order = np.argsort(hit[0])
+            e = hit[1][order]
+            g = self._geoms_m[e]
+            along = shapely.line_locate_point(g, pts)
+            glen = self._geom_len_m[e]
+            frac = np.where(glen > 0, along / np.where(glen > 0, glen, 1.0), 0.0)
+            edge[ok] = e
+            fraction[ok] = np.clip(frac, 0.0, 1.0)
+            distance[ok] = shapely.distance(g, pts)
+        if max_access_distance_m is not None:
+            far = distance > max_access_distance_m
+            edge[far] = -1
+            fraction[far] = np.nan
+        access_min = distance * self.mode.access_detour_factor / (self.mode.access_speed_kph * 1000.0 / 60.0)
+        access_min[edge < 0] = np.nan
+        return Snap(edge=edge, fraction=fraction, distance_m=distance, access_min=access_min)
+
+    def snap(self, points: Any, *, max_access_distance_m: float | None = None) -> pd.DataFrame:
+        """Where each point joins the road network.
+
+        Parameters
+        ----------
+        points
+            GeoDataFrame with an ``id`` column and a CRS.
+        max_access_distance_m
+            Points farther than this (metres) from every road are left off the network.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by id: ``edge`` (road segment index, -1 when not snapped), ``fraction`` (0..1 along it),
+            ``access_distance_m`` (straight line to the road, metres), ``access_time_min``.
+        """
+        ids, xm, ym = self._points_m(points, "points")
+        s = self._snap_xy(xm, ym, max_access_distance_m=max_access_distance_m)
+        return pd.DataFrame({"edge": s.edge, "fraction": s.fraction, "access_distance_m": s.distance_m,
+                             "access_time_min": s.access_min}, index=pd.Index(ids, name="id"))
+
+    # offsets from a snapped point into the network (origin side) / out of it (destination side)
+    def _out_offsets(self, s: Snap) -> tuple[IntArray, FloatArray, IntArray, FloatArray]:
+        """For points travelling *from* the road point: (node a, time to a, node b, time to b), NaN if impossible."""
+        e = np.where(s.ok, s.edge, 0)
+        to_a = s.access_min + s.fraction * self._t_ba[e]
+        to_b = s.access_min + (1.0 - s.fraction) * self._t_ab[e]
+        return self._pa[e], to_a, self._pb[e], to_b
+
+    def _in_offsets(self, s: Snap) -> tuple[IntArray, FloatArray, IntArray, FloatArray]:
+        """For points reached *at* the road point: (node a, time from a, node b, time from b)."""
+        e = np.where(s.ok, s.edge, 0)
+        from_a = s.access_min + s.fraction * self._t_ab[e]
+        from_b = s.access_min + (1.0 - s.fraction) * self._t_ba[e]
+        return self._pa[e], from_a, self._pb[e], from_b
+
+    def _same_edge(self, so: Snap, sd: Snap) -> pd.DataFrame:
+        """Origin/destination pairs on the same road segment: direct travel along it (minutes)."""
+        o = pd.DataFrame({"edge": so.edge, "fo": so.fraction, "ao": so.access_min})
+        o["i"] = np.arange(len(o))
+        d = pd.DataFrame({"edge": sd.edge, "fd": sd.fraction, "ad": sd.access_min})
+        d["j"] = np.arange(len(d))
+        pairs = o[o["edge"] >= 0].merge(d[d["edge"] >= 0], on="edge")
+        if pairs.empty:
+            return pd.DataFrame({"i": np.empty(0, np.int64), "j": np.empty(0, np.int64), "t": np.empty(0)})
+        e = pairs["edge"].to_numpy()
+        fo = pairs["fo"].to_numpy()
+        fd = pairs["fd"].to_numpy()
+        along = np.where(fd >= fo, (fd - fo) * self._t_ab[e], (fo - fd) * self._t_ba[e])
+        along = np.where(fd == fo, 0.0, along)
+        t = pairs["ao"].to_numpy() + pairs["ad"].to_numpy() + along
+        keep = np.isfinite(t)
+        return pd.DataFrame({"i": pairs["i"].to_numpy()[keep], "j": pairs["j"].to_numpy()[keep], "t": t[keep]})
+
+    def _augmented(self, base: sp.csr_matrix, node_a: IntArray, w_a: FloatArray, node_b: IntArray,
+                   w_b: FloatArray) -> sp.csr_matrix:
+        """``base`` plus one virtual node per row of the offsets, with edges to nodes a and b (finite weights)."""
+        n = base.shape[0]
+        k = len(node_a)
+        cols = np.column_stack([node_a, node_b])
+        wts = np.column_stack([w_a, w_b])
+        valid = np.isfinite(wts)
+        counts = valid.sum(axis=1)
+        indptr = np.concatenate([base.indptr, base.indptr[-1] + np.cumsum(counts)]).astype(np.int32)
+        indices = np.concatenate([base.indices, cols[valid]]).astype(np.int32)
+        data = np.concatenate([base.data, wts[valid]])
+        return sp.csr_matrix((data, indices, indptr), shape=(n + k, n + k))
+
+    # ------------------------------------------------------------------ queries
+    def nearest(self, origins: Any, destinations: Any, *, cutoff_min: float | None = None,
+                max_access_distance_m: float | None = None) -> pd.DataFrame:
+        """Travel time from every origin to its nearest destination, and which one.
+
+        Parameters
+        ----------
+        origins
+            GeoDataFrame of points (villages) with an ``id`` column, any CRS.
+        destinations
+            GeoDataFrame of points (facilities) with an ``id`` column, any CRS.
+        cutoff_min
+            Search no farther than this many minutes; beyond it the time is NaN.
+        max_access_distance_m
+            Points farther than this from every road (metres) are unreachable.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per origin, indexed by origin id: ``travel_time_min`` (NaN when no destination is
+            reachable within the cutoff), ``to_id`` (the nearest destination's id, None when unreachable),
+            ``access_distance_m`` (straight line from the origin to the road, metres).
+            ``attrs["unreachable_share"]`` is the share of origins without a time; ``attrs["n_unreachable"]``
+            their number.
+
+        Raises
+        ------
+        CRSError, MissingColumnError, InputError
+            A layer without CRS or ``id`` column, or duplicate ids.
+        """
+        oid, ox_, oy_ = self._points_m(origins, "origins")
+        did, dx_, dy_ = self._points_m(destinations, "destinations")
+        so = self._snap_xy(ox_, oy_, max_access_distance_m=max_access_distance_m)
+        sd = self._snap_xy(dx_, dy_, max_access_distance_m=max_access_distance_m)
+        limit = np.inf if cutoff_min is None else float(cutoff_min)
+        n = self.n_nodes
+        best = np.full(len(oid), np.inf)
+        best_j = np.full(len(oid), -1, dtype=np.int64)
+        if sd.ok.any() and so.ok.any():
+            da, wa, db, wb = self._in_offsets(sd)
+            graph = self._augmented(self._csr_rev, da, wa, db, wb)
+            srcs = n + np.flatnonzero(sd.ok)
+            dist, _pred, source = dijkstra(graph, directed=True, indices=srcs, limit=limit, min_only=True,
+                                           return_predecessors=True)
+            oa, ta, ob, tb = self._out_offsets(so)
+            via_a = np.where(so.ok, ta + dist[oa], np.inf)
+            via_b = np.where(so.ok, tb + dist[ob], np.inf)
+            via_a = np.where(np.isnan(via_a), np.inf, via_a)
+            via_b = np.where(np.isnan(via_b), np.inf, via_b)
+            use_b = via_b < via_a
+            best = np.where(use_b, via_b, via_a)
+            node = np.where(use_b, ob, oa)
+            best_j = np.where(np.isfinite(best), source[node] - n, -1)
+            same = self._same_edge(so, sd)
+            if len(same):
+                same = same.sort_values("t", kind="stable").drop_duplicates("i")
+                i = same["i"].to_numpy()
+                better = same["t"].to_numpy() < best[i]
+                best[i[better]] = same["t"].to_numpy()[better]
+                best_j[i[better]] = same["j"].to_numpy()[better]
+        reached = np.isfinite(best) & (best <= limit)
+        to_id = np.full(len(oid), None, dtype=object)
+        to_id[reached] = did[best_j[reached]]
+        out = pd.DataFrame({"travel_time_min": np.where(reached, best, np.nan), "to_id": to_id,
+                            "access_distance_m": so.distance_m}, index=pd.Index(oid, name="id"))
+        self._report(out, so, len(did), cutoff_min, max_access_distance_m)
+        return out
+
+    def _report(self, out: pd.DataFrame, so: Snap, n_dest: int, cutoff_min: float | None,
+                max_access_distance_m: float | None) -> None:
+        n_un = int(out["travel_time_min"].isna().sum())
+        share = n_un / len(out) if len(out) else 0.0
+        out.attrs["n_unreachable"] = n_un
+        out.attrs["unreachable_share"] = share
+        out.attrs["max_access_distance_m"] = float(np.nanmax(so.distance_m)) if so.ok.any() else math.nan
+        out.attrs["mode"] = self.mode.key
+        if n_dest == 0:
+            logger.warning("no destinations given: every travel time is NaN")
+        elif n_un:
+            where = f"within {cutoff_min:g} min" if cutoff_min is not None else "at all (the road network is in " \
+                "several pieces, or points lie off it)"
+            logger.warning("%d of %d origins (%.1f%%) cannot reach any destination %s",
+                           n_un, len(out), 100 * share, where)
+        far = so.distance_m > 1000.0
+        if far.any():
+            logger.warning("%d origins are more than 1 km from the nearest road (farthest %.0f m): their access "
+                           "leg is walked at %.1f km/h; check their coordinates or the road network's extent",
+                           int(far.sum()), float(np.nanmax(so.distance_m)), self.mode.access_speed_kph)
+        if max_access_distance_m is not None:
+            off = ~so.ok & np.isfinite(so.distance_m)
+            if off.any():
+                logger.warning("%d origins are farther than %g m from every road and were left off the network",
+                               int(off.sum()), max_access_distance_m)
+
+    def od(self, origins: Any, destinations: Any, *, cutoff_min: float | None,
+           max_access_distance_m: float | None = None, run_from: str = "auto",
+           progress: Callable[[float], None] | None = None) -> pd.DataFrame:
+        """Sparse origin-destination travel times within a cutoff, in long format.
+
+        Parameters
+        ----------
+        origins, destinations
+            GeoDataFrames of points with an ``id`` column, any CRS.
+        cutoff_min
+            Pairs farther apart than this (minutes) are left out.  ``None`` keeps every reachable pair
+            (a dense table: use with care on large inputs).
+        max_access_distance_m
+            Points farther than this from every road (metres) are unreachable.
+        run_from
+            "origins" (one bounded Dijkstra run per origin on the graph), "destinations" (per destination on
+            the reversed graph) or "auto": from the smaller side.  Results are the same.
+        progress
+            Called with the share done (0..1) after each block of shortest-path runs.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``from_id``, ``to_id``, ``travel_time_min``, one row per reachable pair, sorted by
+            ``from_id`` order then time.  ``attrs["unreachable_share"]``: share of origins without any
+            destination within the cutoff.
+        """
+        oid, ox_, oy_ = self._points_m(origins, "origins")
+        did, dx_, dy_ = self._points_m(destinations, "destinations")
+        so = self._snap_xy(ox_, oy_, max_access_distance_m=max_access_distance_m)
+        sd = self._snap_xy(dx_, dy_, max_access_distance_m=max_access_distance_m)
+        limit = np.inf if cutoff_min is None else float(cutoff_min)
+        n = self.n_nodes
+        same = self._same_edge(so, sd)
+        parts_i: list[IntArray] = []
+        parts_j: list[IntArray] = []
+        parts_t: list[FloatArray] = []
+        if run_from not in ("auto", "origins", "destinations"):
+            raise ValueError(f"run_from must be 'auto', 'origins' or 'destinations', not {run_from!r}")
+        forward = so.ok.sum() <= sd.ok.sum() if run_from == "auto" else run_from == "origins"
+        if so.ok.any() and sd.ok.any():
+            if forward:  # per origin, on the graph
+                src_snap, src_ok, tgt_snap = so, np.flatnonzero(so.ok), sd
+                a, wa, b, wb = self._out_offsets(so)
+                graph = self._augmented(self._csr, a, wa, b, wb)
+                ta_, tw_a, tb_, tw_b = self._in_offsets(sd)
+            else:  # per destination, on the reversed graph
+                src_snap, src_ok, tgt_snap = sd, np.flatnonzero(sd.ok), so
+                a, wa, b, wb = self._in_offsets(sd)
+                graph = self._augmented(self._csr_rev, a, wa, b, wb)
+                ta_, tw_a, tb_, tw_b = self._out_offsets(so)
+            tgt_ok = np.flatnonzero(tgt_snap.ok)
+            ta_, tw_a, tb_, tw_b = ta_[tgt_ok], tw_a[tgt_ok], tb_[tgt_ok], tw_b[tgt_ok]
+            tw_a = np.where(np.isnan(tw_a), np.inf, tw_a)
+            tw_b = np.where(np.isnan(tw_b), np.inf, tw_b)
+            block = max(1, int(OD_BLOCK_BYTES // (8 * graph.shape[0])))
+            same_map = {} if same.empty else {
+                k: g for k, g in same.groupby("i" if forward else "j")
+            }
+            for start in range(0, len(src_ok), block):
+                chunk = src_ok[start:start + block]
+                dist = dijkstra(graph, directed=True, indices=n + chunk, limit=limit)
+                t = np.minimum(dist[:, ta_] + tw_a, dist[:, tb_] + tw_b)  # (chunk, targets)
+                for row, s in enumerate(chunk):
+                    g = same_map.get(int(s))
+                    if g is not None:
+                        other = g["j" if forward else "i"].to_numpy()
+                        col = np.searchsorted(tgt_ok, other)
+                        t[row, col] = np.minimum(t[row, col], g["t"].to_numpy())
+                r, c = np.nonzero(t <= limit)
+                src_idx = chunk[r]
+                tgt_idx = tgt_ok[c]
+                parts_i.append(src_idx if forward else tgt_idx)
+                parts_j.append(tgt_idx if forward else src_idx)
+                parts_t.append(t[r, c])
+                if progress is not None:
+                    progress(min(1.0, (start + len(chunk)) / len(src_ok)))
+        i = np.concatenate(parts_i) if parts_i else np.empty(0, np.int64)
+        j = np.concatenate(parts_j) if parts_j else np.empty(0, np.int64)
+        tt = np.concatenate(parts_t) if parts_t else np.empty(0)
+        order = np.lexsort((tt, i))
+        out = pd.DataFrame({"from_id": oid[i[order]], "to_id": did[j[order]], "travel_time_min": tt[order]})
+        reached = np.zeros(len(oid), dtype=bool)
+        reached[i] = True
+        summary = pd.DataFrame({"travel_time_min": np.where(reached, 0.0, np.nan)})
+        self._report(summary, so, len(did), cutoff_min, max_access_distance_m)
+        out.attrs.update(summary.attrs)
+        return out
+
+    def node_times(self, sources: Any, *, cutoff_min: float | None = None, to_sources: bool = True,
+                   max_access_distance_m: float | None = None) -> tuple[FloatArray, Snap]:
+        """Time (minutes) between every road node and the nearest source (NaN beyond the cutoff).
+
+        ``to_sources=True``: from the node *to* the source (a facility's catchment); else from the source.
+        Returns the node times and the sources' snap.
+        """
+        sid, sx, sy = self._points_m(sources, "sources")
+        ss = self._snap_xy(sx, sy, max_access_distance_m=max_access_distance_m)
+        limit = np.inf if cutoff_min is None else float(cutoff_min)
+        if not ss.ok.any():
+            return np.full(self.n_nodes, np.nan), ss
+        if to_sources:
+            a, wa, b, wb = self._in_offsets(ss)
+            graph = self._augmented(self._csr_rev, a, wa, b, wb)
+        else:
+            a, wa, b, wb = self._out_offsets(ss)
+            graph = self._augmented(self._csr, a, wa, b, wb)
+        dist = dijkstra(graph, directed=True, indices=self.n_nodes + np.flatnonzero(ss.ok), limit=limit,
+                        min_only=True)
+        d = dist[: self.n_nodes].copy()
+        d[np.isinf(d)] = np.nan
+        return d, ss
+
+
+def _float(value: object) -> float:
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def _csr_min(rows: IntArray, cols: IntArray, wts: FloatArray, n: int) -> sp.csr_matrix:
+    """CSR matrix keeping the minimum weight of duplicate (row, col) entries; zero weights stay edges."""
+    order = np.lexsort((wts, cols, rows))
+    rows, cols, wts = rows[order], cols[order], wts[order]
+    if len(rows):
+        keep = np.ones(len(rows), dtype=bool)
+        keep[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
+        rows, cols, wts = rows[keep], cols[keep], wts[keep]
+    indptr = np.zeros(n + 1, dtype=np.int32)
+    np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
+    return sp.csr_matrix((wts.astype(np.float64), cols.astype(np.int32), indptr), shape=(n, n))
+
+
+def node_index(G: nx.MultiDiGraph) -> dict[Hashable, int]:
+    """Position of every node of ``G`` in the engine's arrays (the graph's node order)."""
+    return {n: i for i, n in enumerate(G.nodes)}
