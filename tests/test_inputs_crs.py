@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pyproj
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from coverage.errors import CRSError
 from coverage.inputs.crs import (
@@ -133,3 +135,10 @@ def test_cgcs2000_gauss_krueger_zone_read_from_the_easting():
 def test_cgcs2000_projected_without_zone_number_asks_for_the_epsg_code():
     with pytest.raises(CRSError, match="EPSG:4543"):
         points_to_wgs84([512345.0], [2693000.0], parse_crs("cgcs2000"))
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(lon=st.floats(73.7, 135.0), lat=st.floats(18.0, 53.5))
+def test_property_gcj02_and_bd09_inverses_are_sub_centimetre(lon, lat):
+    assert _metres(*gcj02_to_wgs84(*wgs84_to_gcj02(lon, lat)), lon, lat) < 0.01
+    assert _metres(*bd09_to_wgs84(*wgs84_to_bd09(lon, lat)), lon, lat) < 0.01

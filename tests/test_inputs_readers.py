@@ -116,6 +116,12 @@ def test_geopackage_in_gauss_krueger_zone(test_data):
     assert (minx, miny, maxx, maxy) == pytest.approx((102.34, 24.20, 102.74, 24.50), abs=1e-6)
 
 
+def test_degree_crs_option_does_not_override_a_projected_layer(test_data):
+    res = load_boundaries(test_data / "county_cgcs2000.gpkg", crs="wgs84")
+    assert "EPSG:4543" in res.crs_assumed and "crs_option_ignored" in res.report.codes()
+    assert res.data.total_bounds == pytest.approx((102.34, 24.20, 102.74, 24.50), abs=1e-6)
+
+
 def test_amap_boundary_claiming_wgs84_is_read_as_gcj02_when_told(test_data):
     plain = load_boundaries(test_data / "amap_township.geojson")
     fixed = load_boundaries(test_data / "amap_township.geojson", crs="gcj02")
@@ -176,6 +182,14 @@ def test_utf8_csv_with_bom_and_tabs(tmp_path):
     res = load_demand(tmp_path / "tab.csv")
     assert res.data["left_behind_children"].tolist() == [7]
     assert res.data["name"].tolist() == ["研和村"]
+
+
+def test_excel_unicode_text_utf16(tmp_path):
+    text = "编号\t设施名称\t类型\t经度\t纬度\r\nA1\t研和幸福院\t幸福院\t102.55\t24.36\r\n"
+    (tmp_path / "设施.txt").write_bytes(text.encode("utf-16"))  # with BOM, as Excel writes it
+    res = load_facilities(tmp_path / "设施.txt")
+    assert res.report.encoding == "utf-16"
+    assert res.data["name"].tolist() == ["研和幸福院"] and res.data["type"].tolist() == ["happy_courtyard"]
 
 
 def test_uploaded_file_object(test_data):

@@ -163,7 +163,7 @@ def test_json_has_covered_total_share_target_passed(result):
 
 def test_excel_written_and_read_back(result, tmp_path):
     path = result.to_excel(tmp_path / "覆盖.xlsx")
-    back = pd.read_excel(path, sheet_name=None)
+    back = pd.read_excel(path, sheet_name=None, engine="openpyxl")
     assert {"汇总", "分区统计", "未覆盖村", "单元指标", "一老一小"} <= set(back)
     s = back["汇总"]
     assert s.loc[0, "覆盖人数"] == 150 and s.loc[0, "是否达标"] == False  # noqa: E712

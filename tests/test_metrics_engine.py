@@ -9,6 +9,7 @@ an elderly institution (10 beds) at C.  Every point sits on a node, so access le
 from __future__ import annotations
 
 import geopandas as gpd
+import pandas as pd
 import networkx as nx
 import pytest
 from shapely.geometry import Point
@@ -115,3 +116,59 @@ def test_statuses_filter_and_missing_engine(engines):
     assert res.summary.set_index("service").loc["eld", "covered_people"] == 0
     with pytest.raises(ValueError, match="no travel-time engine for mode 'car'"):
         analyze(demand(), facilities(), standards=STD, engines={"walk": engines["walk"]})
+
+
+def test_a_new_facility_invalidates_cached_tables(engines):
+    tables = travel_tables(demand(), facilities(), standards=STD, engines=engines)
+    f = facilities()
+    new = f.iloc[[0]].copy()
+    new["id"], new["name"], new["status"] = "P1", "E拟建日照", "proposed"
+    new["geometry"] = [Point(*node_xy(4))]
+    scenario = gpd.GeoDataFrame(pd.concat([f, new], ignore_index=True), crs=f.crs)
+    with pytest.raises(ValueError, match="no travel tables .*villages or facilities"):
+        analyze(demand(), scenario, standards=STD, travel=tables)
+    res = analyze(demand(), scenario, standards=STD, travel=tables, engines=engines)
+    eld = res.summary.set_index("service").loc["eld"]
+    assert eld["covered_people"] == 180 and eld["passed"]
+    assert res.village_table("eld").set_index("id").loc["E", "facility_name"] == "E拟建日照"
+
+
+def test_with_od_keeps_pairs_within_threshold_for_every_service(engines):
+    res = analyze(demand(), facilities(), standards=STD, engines=engines, with_od=True)
+    od = res.od("eld")
+    assert sorted(zip(od["from_id"], od["to_id"])) == [("A", "F1"), ("C", "F1")]
+    assert od["travel_time_min"].tolist() == pytest.approx([10.0, 10.0], abs=1e-4)
+    assert analyze(demand(), facilities(), standards=STD, engines=engines).od("eld") is None
+
+
+def test_cli_on_a_data_folder(tmp_path, capsys):
+    """The folder layout of `python -m coverage demo --out DIR`, hand-made: workbooks + roads layer."""
+    import json
+
+    from shapely.geometry import LineString
+
+    from coverage.cli import main
+    from coverage.metrics import save_standards
+
+    d = demand()
+    villages = pd.DataFrame({"编号": d["id"], "名称": d["name"], "县级代码": d["county_code"],
+                             "乡镇代码": d["township_code"], "60岁以上老年人": d["elderly_60plus"],
+                             "留守儿童": d["left_behind_children"], "经度": d.geometry.x, "纬度": d.geometry.y})
+    villages.to_excel(tmp_path / "村庄名单.xlsx", index=False)
+    f = facilities()
+    pd.DataFrame({"编号": f["id"], "名称": f["name"], "类型": ["日间照料中心", "儿童之家", "殡仪馆", "养老院"],
+                  "容量": f["capacity"], "经度": f.geometry.x, "纬度": f.geometry.y}).to_excel(
+        tmp_path / "设施名单.xlsx", index=False)
+    roads = gpd.GeoDataFrame({"highway": ["residential"] * 4},
+                             geometry=[LineString([node_xy(k), node_xy(k + 1)]) for k in range(4)], crs="EPSG:4326")
+    roads.to_file(tmp_path / "边界与路网.gpkg", layer="roads", driver="GPKG", engine="pyogrio")
+    std = standards_from_dict({"services": [
+        {"key": "eld", "facility_types": ["community_daycare"], "groups": ["elderly_60plus"], "mode": "walk",
+         "threshold_min": 15, "target_share": 0.9}]})
+    path = save_standards(std, tmp_path / "std.yaml")
+    assert main(["analyze", "--data", str(tmp_path), "--standards", str(path), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    g = out["services"][0]["groups"][0]
+    assert (g["covered"], g["total"], g["passed"]) == (150, 180, False)
+    assert g["median_travel_time_min"] == pytest.approx(10.0, rel=1e-2)
+    assert out["region"] == tmp_path.name

@@ -89,12 +89,17 @@ def _load_folder(folder: Path, crs: str) -> tuple[Any, Any, Any, Any, str]:
         loaded[kind] = res.data
     boundaries = None
     graph = None
+    name = folder.name
     layers_path = paths["layers"]
     layers: list[str] = []
     if layers_path is not None:
         layers = [str(name) for name, *_ in pyogrio.list_layers(layers_path)]
         if "boundaries" in layers:
             boundaries = load_boundaries(layers_path, sheet="boundaries").data
+        if "prefecture" in layers:
+            pref = pyogrio.read_dataframe(layers_path, layer="prefecture", read_geometry=False)
+            if "name" in pref.columns and len(pref):
+                name = str(pref["name"].iloc[0])
     if paths["graph"] is not None:
         from coverage.network import load_graph
 
@@ -106,7 +111,7 @@ def _load_folder(folder: Path, crs: str) -> tuple[Any, Any, Any, Any, str]:
     if graph is None:
         raise FileReadError(f"{folder}: no road network; put a 'roads' layer in {DATA_FILES['layers'][0]} or a "
                             f"{DATA_FILES['graph'][0]} file in the folder")
-    return loaded["demand"], loaded["facilities"], boundaries, graph, folder.name
+    return loaded["demand"], loaded["facilities"], boundaries, graph, name
 
 
 def _text(result: Any, lang: str) -> str:
@@ -182,7 +187,7 @@ def run(args: argparse.Namespace) -> int:
 
     result = analyze(demand, facilities, standards=std, engines=engines, boundaries=boundaries,
                      statuses=tuple(args.status) if args.status else None, progress=progress,
-                     prefecture_name=name if args.region else None)
+                     prefecture_name=name)
     t3 = time.perf_counter()
     logger.info("load %.1f s, engines %.1f s, analysis %.1f s", t1 - t0, t2 - t1, t3 - t2)
     if args.xlsx:

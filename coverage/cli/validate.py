@@ -34,17 +34,46 @@ def register(subparsers: Any) -> None:
                              "overrides a layer's own / 坐标系")
     parser.add_argument("--map", action="append", default=[], metavar="HEADER=COLUMN",
                         help="use HEADER as the canonical COLUMN, e.g. --map '户籍人口=population' (repeatable)")
+    parser.add_argument("--region", default=None, metavar="FILE|BBOX",
+                        help="study region: a boundary layer (.geojson/.gpkg/.shp) or lon_min,lat_min,lon_max,lat_max; "
+                             "points far outside it are rejected, saying how far / 研究区域")
+    parser.add_argument("--region-tolerance-km", type=float, default=5.0,
+                        help="distance outside the region still accepted [km] (default 5)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON / 输出 JSON")
     parser.add_argument("--strict", action="store_true", help="fail on any rejected row / 严格模式")
     parser.add_argument("--lang", choices=("zh", "en", "both"), default="both", help="language of the text report")
     parser.set_defaults(func=run)
 
 
-def _print(text: str) -> None:
+def _print(text: str, *, file: Any = None) -> None:
+    stream = file or sys.stdout
     try:
-        print(text)
+        print(text, file=stream)
     except UnicodeEncodeError:  # a Windows console without a Chinese code page
-        sys.stdout.buffer.write((text + "\n").encode(sys.stdout.encoding or "utf-8", errors="replace"))
+        stream.flush()
+        stream.buffer.write((text + "\n").encode(stream.encoding or "utf-8", errors="replace"))
+
+
+def _region(value: str | None) -> Any:
+    """A --region value: None, a bbox tuple, or the polygons of a boundary layer."""
+    if value is None:
+        return None
+    parts = value.replace("，", ",").split(",")
+    if len(parts) == 4:
+        try:
+            return tuple(float(p) for p in parts)
+        except ValueError:
+            pass
+    import geopandas as gpd
+
+    from coverage.errors import FileReadError
+
+    try:
+        layer = gpd.read_file(value)
+    except Exception as exc:  # pyogrio's DataSourceError and friends
+        raise FileReadError(f"--region {value}: neither lon_min,lat_min,lon_max,lat_max nor a readable boundary "
+                            f"layer ({exc})") from exc
+    return layer
 
 
 def run(args: argparse.Namespace) -> int:
@@ -62,14 +91,16 @@ def run(args: argparse.Namespace) -> int:
             return 2
         mapping[header.strip()] = column.strip()
     try:
+        region = _region(args.region)
         result = loaders[args.kind](args.file, sheet=args.sheet, crs=args.crs, columns=mapping or None,
-                                    strict=args.strict)
+                                    strict=args.strict, region=region,
+                                    region_tolerance_km=args.region_tolerance_km)
     except (FileReadError, CRSError) as exc:
         if args.json:
             _print(json.dumps({"file": args.file, "kind": args.kind, "readable": False, "error": str(exc)},
                               ensure_ascii=False, indent=2))
         else:
-            print(f"error: {exc}", file=sys.stderr)
+            _print(f"error: {exc}", file=sys.stderr)
         return 2
     except (MissingColumnError, ValidationError) as exc:
         report = getattr(exc, "report", None)
@@ -78,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
             payload.update(readable=True, error=str(exc).splitlines()[0])
             _print(json.dumps(payload, ensure_ascii=False, indent=2))
         else:
-            print(f"error: {str(exc).splitlines()[0]}", file=sys.stderr)
+            _print(f"error: {str(exc).splitlines()[0]}", file=sys.stderr)
             if report is not None:
                 _print(report.summary(lang=args.lang))
         return 1

@@ -581,14 +581,14 @@ def _router(lakes: shapely.Geometry):  # noqa: ANN202 - a closure
     return route
 
 
-def _network_distance(builder: RoadBuilder, sources: list[int]) -> _FloatArray:
+def _network_distance(builder: RoadBuilder, sources: list[int], *, limit_m: float = np.inf) -> _FloatArray:
     e = np.asarray([(u, v) for u, v, *_ in builder.edges])
     xy = builder.xy
     w = np.hypot(*(xy[e[:, 0]] - xy[e[:, 1]]).T)
     n = builder.n_nodes
     g = coo_matrix((np.concatenate([w, w]), (np.concatenate([e[:, 0], e[:, 1]]), np.concatenate([e[:, 1], e[:, 0]]))),
                    shape=(n, n)).tocsr()
-    return dijkstra(g, directed=True, indices=sources)
+    return dijkstra(g, directed=True, indices=sources, limit=limit_m)
 
 
 def _roads(spec: RegionSpec, pl: _Places, v: pd.DataFrame, rng: np.random.Generator) -> RoadBuilder:
@@ -695,6 +695,8 @@ def _roads(spec: RegionSpec, pl: _Places, v: pd.DataFrame, rng: np.random.Genera
                   v["y"].to_numpy() - seat_xy.loc[v["township_code"], "seat_y"].to_numpy())
     drivable = tuple(c for c in HIGHWAY_CLASSES[1:] if c != "track")
     track_i = HIGHWAY_CLASSES.index("track")
+    village_node = np.zeros(len(v), dtype=np.int64)
+    village_track = np.zeros(len(v), dtype=bool)
     for k in np.argsort(vd, kind="stable"):
         r = v.iloc[k]
         m = float(r.mountain)
@@ -714,16 +716,38 @@ def _roads(spec: RegionSpec, pl: _Places, v: pd.DataFrame, rng: np.random.Genera
             line = np.vstack([b.xy[j], end_xy])
         else:
             line = route(b.xy[j], end_xy, ratio=float(np.clip(1.15 + 0.35 * m + rng.normal(0, 0.04), 1.1, 1.6)),
-                           spacing_m=120, rng=rng, wavelength_m=900 - 300 * m)
+                           spacing_m=160, rng=rng, wavelength_m=900 - 300 * m)
         ids = b.add_way(line, cls, start=j)
         vnode = ids[-1]
+        village_node[k] = vnode
+        village_track[k] = cls == "track"
         # 6. dead-end spurs into the fields and hamlets
         for _ in range(1 + int(rng.random() < 0.5)):
             spur_cls = "residential" if r.is_community else ("track" if is_track or rng.random() < 0.6
                                                               else "unclassified")
             tip = _offset(b.xy[vnode], 400, 1500, rng, land)
-            line = route(b.xy[vnode], tip, ratio=1.2 + 0.2 * m, spacing_m=120, rng=rng, wavelength_m=700)
+            line = route(b.xy[vnode], tip, ratio=1.2 + 0.2 * m, spacing_m=200, rng=rng, wavelength_m=700)
             b.add_way(line, spur_cls, start=vnode)
+    # 7. links between neighbouring villages whose road distance is over twice the straight line
+    vxy = b.xy[village_node]
+    tri = Delaunay(vxy)
+    pairs = np.array(sorted({tuple(sorted((int(s[i]), int(s[j])))) for s in tri.simplices
+                             for i, j in ((0, 1), (1, 2), (0, 2))}))
+    straight = np.hypot(*(vxy[pairs[:, 0]] - vxy[pairs[:, 1]]).T)
+    same_county = (v["county_code"].to_numpy()[pairs[:, 0]] == v["county_code"].to_numpy()[pairs[:, 1]])
+    pairs, straight = pairs[(straight < 6000) & same_county], straight[(straight < 6000) & same_county]
+    ratio = np.empty(len(pairs))
+    for a in range(0, len(pairs), 200):
+        chunk = pairs[a:a + 200]
+        d = _network_distance(b, list(village_node[chunk[:, 0]]), limit_m=15000)
+        ratio[a:a + 200] = d[np.arange(len(chunk)), village_node[chunk[:, 1]]] / straight[a:a + 200]
+    for (i, j), st, rt in zip(pairs, straight, ratio):
+        if rt < 2.2 or rng.random() < 0.3:
+            continue
+        m = 0.5 * (v["mountain"].iat[i] + v["mountain"].iat[j])
+        cls = "track" if village_track[i] or village_track[j] else "unclassified"
+        line = route(vxy[i], vxy[j], ratio=1.15 + 0.35 * m, spacing_m=160, rng=rng, wavelength_m=900 - 300 * m)
+        b.add_way(line, cls, start=int(village_node[i]), end=int(village_node[j]))
     return b
 
 
@@ -765,6 +789,37 @@ def _code12(code: str) -> str:
     return str(code).ljust(12, "0")
 
 
+@dataclass
+class _Settlements:
+    counties: pd.DataFrame
+    towns: pd.DataFrame
+    names: dict[str, str]
+    bounds: gpd.GeoDataFrame
+    places: _Places
+    villages: pd.DataFrame
+    rng: np.random.Generator
+
+
+def _settlements(key: str) -> _Settlements:
+    """The first stage of the build: divisions, boundaries, township seats and areas, villages, people.
+
+    Returns the random generator too, in the state the later stages continue from.
+    """
+    spec = REGION_SPECS[key]
+    rng = np.random.default_rng(spec.seed)
+    counties, towns, vills = _read_divisions(spec)
+    names = {**dict(zip(counties.county_code, counties.county_name)),
+             **dict(zip(towns.township_code, towns.township_name))}
+    logger.info("%s: %d counties, %d townships, %d villages", key, len(counties), len(towns), len(vills))
+    bounds = _read_boundaries(spec)
+    bounds_m = bounds.to_crs(spec.utm_epsg)
+    lakes = gpd.GeoSeries([shapely.Polygon(p) for p in spec.lakes.values()], crs="EPSG:4326").to_crs(spec.utm_epsg)
+    lakes_m = shapely.union_all(lakes.to_numpy()) if len(lakes) else shapely.Polygon()
+    pl = _places(spec, bounds_m, towns, vills, lakes_m, rng)
+    v = _population(spec, pl, rng)
+    return _Settlements(counties, towns, names, bounds, pl, v, rng)
+
+
 def build_region(key: str, *, out_dir: Path | None = None) -> dict[str, object]:
     """Regenerate one demo region's files; returns a summary of what was written.
 
@@ -783,17 +838,10 @@ def build_region(key: str, *, out_dir: Path | None = None) -> dict[str, object]:
     spec = REGION_SPECS[key]
     out_dir = Path(out_dir) if out_dir is not None else DATA_DIR / key
     out_dir.mkdir(parents=True, exist_ok=True)
-    rng = np.random.default_rng(spec.seed)
-    counties, towns, vills = _read_divisions(spec)
-    names = {**dict(zip(counties.county_code, counties.county_name)),
-             **dict(zip(towns.township_code, towns.township_name))}
-    logger.info("%s: %d counties, %d townships, %d villages", key, len(counties), len(towns), len(vills))
-    bounds = _read_boundaries(spec)
-    bounds_m = bounds.to_crs(spec.utm_epsg)
-    lakes = gpd.GeoSeries([shapely.Polygon(p) for p in spec.lakes.values()], crs="EPSG:4326").to_crs(spec.utm_epsg)
-    lakes_m = shapely.union_all(lakes.to_numpy()) if len(lakes) else shapely.Polygon()
-    pl = _places(spec, bounds_m, towns, vills, lakes_m, rng)
-    v = _population(spec, pl, rng)
+    st = _settlements(key)
+    counties, towns, names, bounds, pl, v, rng = (st.counties, st.towns, st.names, st.bounds, st.places,
+                                                   st.villages, st.rng)
+    vills = v
     fac = _facilities(spec, pl, v, names, rng)
     cand = _candidates(spec, pl, v, fac, names, rng)
     roads = _roads(spec, pl, v, rng)
@@ -831,7 +879,8 @@ def build_region(key: str, *, out_dir: Path | None = None) -> dict[str, object]:
         rows.append({"level": "township", "code": _code12(r.township_code), "name": r.township_name,
                      "parent_code": _code12(r.county_code), "geometry": tpolys[r.township_code]})
     bgdf = gpd.GeoDataFrame(rows, crs="EPSG:4326")
-    bgdf["geometry"] = shapely.set_precision(bgdf.geometry.to_numpy(), 1e-7)
+    geoms = shapely.set_precision(bgdf.geometry.to_numpy(), 1e-7)
+    bgdf["geometry"] = [shapely.MultiPolygon([g]) if g.geom_type == "Polygon" else g for g in geoms]
     bgdf.to_file(out_dir / "boundaries.geojson", driver="GeoJSON", COORDINATE_PRECISION=7)
 
     save_roads(out_dir / "roads.npz", arrays["node_lonlat"], arrays["edges"], arrays["length_m"],

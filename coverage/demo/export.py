@@ -6,7 +6,7 @@
   WGS-84 degrees, vocabulary values in Chinese (养老机构, 床位, 现有 ...), a
   备注 column with the simulated mark, and a 说明 sheet explaining the columns;
 * ``边界与路网.gpkg`` with layers ``boundaries`` (counties and townships),
-  ``prefecture`` (the outline) and ``roads`` (one line per road, OSM tags).
+  ``prefecture`` (the outline) and ``roads`` (lines split at junctions, OSM tags).
 """
 
 from __future__ import annotations
@@ -80,7 +80,11 @@ def _write_xlsx(path: Path, table: pd.DataFrame, about: list[tuple[str, str]], s
 
 
 def roads_layer(G_arrays: dict[str, np.ndarray]) -> gpd.GeoDataFrame:
-    """One LineString per road (way) from the stored road arrays, with OSM-style tags.
+    """Road lines from the stored road arrays, split at every junction, with OSM-style tags.
+
+    Each line runs from a junction or dead end to the next one along one road
+    (as in a road layer noded at junctions), so a reader can join lines at their
+    end points alone.
 
     Parameters
     ----------
@@ -90,21 +94,27 @@ def roads_layer(G_arrays: dict[str, np.ndarray]) -> gpd.GeoDataFrame:
     Returns
     -------
     geopandas.GeoDataFrame
-        Columns ``osmid``, ``highway``, ``oneway`` (bool), ``maxspeed`` (km/h
-        text or None), ``length_m``, ``geometry`` (EPSG:4326).
+        Columns ``osmid`` (the road it belongs to), ``highway``, ``oneway``
+        (bool; one-way lines run in their drawing direction), ``maxspeed``
+        (km/h text or None), ``length_m``, ``geometry`` (EPSG:4326).
     """
     lonlat = G_arrays["node_lonlat"]
     edges = G_arrays["edges"]
     classes = [str(c) for c in G_arrays["highway_classes"]]
     length = G_arrays["length_m"].astype(float)
     speed = G_arrays["maxspeed_kph"]
+    # junctions: nodes with other than two distinct neighbours
+    pairs = np.unique(np.sort(edges[:, :2], axis=1), axis=0)
+    degree = np.bincount(pairs.ravel(), minlength=len(lonlat))
     order = np.argsort(edges[:, 4], kind="stable")
     e = edges[order]
-    starts = np.flatnonzero(np.r_[True, e[1:, 4] != e[:-1, 4]])
+    new_way = np.r_[True, e[1:, 4] != e[:-1, 4]]
+    breaks = new_way | np.r_[False, degree[e[:-1, 1]] != 2] | np.r_[False, e[1:, 0] != e[:-1, 1]]
+    starts = np.flatnonzero(breaks)
     stops = np.r_[starts[1:], len(e)]
     rows = []
     geoms = []
-    for a, z in zip(starts, stops):
+    for a, z in zip(starts.tolist(), stops.tolist()):
         chunk = e[a:z]
         nodes = np.r_[chunk[0, 0], chunk[:, 1]]
         geoms.append(shapely.LineString(lonlat[nodes]))

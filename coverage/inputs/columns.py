@@ -32,7 +32,7 @@ from coverage.model import (
 )
 from coverage.taxonomy import POPULATION_GROUPS, normalize_label
 
-__all__ = ["ALIASES", "KINDS", "ColumnMatch", "match_columns", "accepted_headers"]
+__all__ = ["ALIASES", "KINDS", "ColumnMatch", "accepted_headers", "match_columns", "required_columns"]
 
 #: The kinds of table a loader reads.
 KINDS: tuple[str, ...] = ("demand", "facilities", "candidates", "boundaries")

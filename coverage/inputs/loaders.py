@@ -107,7 +107,12 @@ class LoadResult:
 
 def _strings(series: pd.Series) -> pd.Series:
     """Text cells, NFKC-normalised and stripped, as pandas "string" (missing = <NA>)."""
-    t = series.astype("string").str.normalize("NFKC").str.strip()
+    t = series.astype("string")
+    wide = ~t.str.isascii().fillna(True).to_numpy(dtype=bool)
+    if wide.any():  # full-width digits and punctuation (１２，) only occur in non-ASCII cells
+        t = t.copy()
+        t[wide] = t[wide].str.normalize("NFKC")
+    t = t.str.strip()
     return t.mask(t == "")
 
 
@@ -219,6 +224,7 @@ class _Load:
         self.n = len(self.raw.frame)
         self.rows = self.raw.rows
         self.reject = np.zeros(self.n, dtype=bool)
+        self._text_cache: dict[str, pd.Series] = {}
         self.report = ValidationReport(source=self.source, kind=kind, n_read=self.n, encoding=self.raw.encoding,
                                        sheet=self.raw.sheet, row_label=self.raw.row_label,
                                        columns=dict(self.match.columns))
@@ -262,7 +268,9 @@ class _Load:
         header = self.header(canonical)
         if header is None:
             return None
-        return _strings(self.raw.frame[header]).reset_index(drop=True)
+        if header not in self._text_cache:
+            self._text_cache[header] = _strings(self.raw.frame[header]).reset_index(drop=True)
+        return self._text_cache[header].copy()
 
     def flag(self, mask: BoolArray, *, column: str | None, code: str, en: str, zh: str, fix: str, fix_zh: str,
              severity: str = "error", values: pd.Series | None = None,
@@ -433,10 +441,12 @@ class _Load:
         y, y_empty, y_bad = _parse_numbers(y_text.str.replace("°", "", regex=False))
         lon_col = "lon" if lon_h is not None else "lonlat"
         lat_col = "lat" if lat_h is not None else "lonlat"
-        self.flag(x_empty | y_empty, column=lon_col if x_empty.any() else lat_col, code="missing_coordinates",
-                  en="missing longitude or latitude", zh="缺少经度或纬度",
-                  fix="pick the point on a map and fill in both", fix_zh="在地图上拾取坐标并填写经纬度",
-                  values=x_text.where(~pd.Series(x_empty), y_text))
+        self.flag(x_empty, column=lon_col, code="missing_coordinates",
+                  en="missing longitude", zh="缺少经度",
+                  fix="pick the point on a map and fill in both", fix_zh="在地图上拾取坐标并填写经纬度")
+        self.flag(y_empty & ~x_empty, column=lat_col, code="missing_coordinates",
+                  en="missing latitude", zh="缺少纬度",
+                  fix="pick the point on a map and fill in both", fix_zh="在地图上拾取坐标并填写经纬度")
         self.flag(x_bad & ~y_empty, column=lon_col, code="non_numeric_coordinate",
                   en="longitude is not a number in decimal degrees", zh="经度不是十进制度数",
                   fix="enter decimal degrees, e.g. 102.5432", fix_zh="填写十进制度数，如 102.5432", values=x_text)
@@ -499,6 +509,17 @@ class _Load:
     def _layer_crs(self) -> tuple[CoordinateSystem, str]:
         claimed = self.raw.crs
         if self.system is not None:
+            if claimed is not None and pyproj.CRS(claimed).is_projected and self.system.is_geographic:
+                # Degrees cannot describe a layer stored in metres: the option is a mistake, the file is right.
+                file_crs = parse_crs(pyproj.CRS(claimed))
+                self.report.add(Problem(
+                    file=self.source, row=None, column=None, value=None, severity="warning",
+                    code="crs_option_ignored",
+                    message=f"the layer is in projected {file_crs.label} (metres); crs='{self.system.label}' "
+                            f"(degrees) cannot apply and was ignored",
+                    message_zh=f"图层为投影坐标 {file_crs.label}（米），指定的 {self.system.label}（经纬度）不适用，已忽略",
+                    fix="leave the coordinate system unset for this file", fix_zh="该文件无需指定坐标系"))
+                return file_crs, " (from the file)"
             if claimed is not None and self.system.kind in ("gcj02", "bd09"):
                 self.note("crs_override", f"the file claims {pyproj.CRS(claimed).to_string()}; crs="
                                           f"'{self.system.kind}' overrides it",
@@ -627,7 +648,9 @@ _DOC_COMMON = """
         ``region_tolerance_km`` outside it are rejected, saying how far.
     region_tolerance_km
         Distance [km] outside the region still accepted.
+"""
 
+_DOC_RETURNS = """
     Returns
     -------
     LoadResult
@@ -704,7 +727,7 @@ load_demand.__doc__ = """Load demand points (villages / communities with people 
     are 0 (an info note says which); an empty cell is 0 (noted per column);
     a non-numeric, negative or fractional count rejects the row.  Ids are text
     ("001" stays "001"); admin codes become 12-digit strings.
-""" + _DOC_COMMON + """
+""" + _DOC_COMMON + _DOC_RETURNS + """
     Example
     -------
     >>> res = load_demand("tests/data/demand_cn.xlsx", crs="gcj02")
@@ -788,12 +811,12 @@ load_facilities.__doc__ = """Load facilities (care, funeral, child services).
 """ + _DOC_COMMON + """    default_type
         Facility type for every row when the file has no type column (e.g. a
         list of 幸福小院 only), and for rows whose type cell is empty.
-
+""" + _DOC_RETURNS + """
     Example
     -------
     >>> res = load_facilities("tests/data/facilities_gbk.csv", crs="gcj02")
-    >>> sorted(res.data["type"].unique())[:2]
-    ['childrens_home', 'elderly_institution']
+    >>> res.data["type"].iloc[0], res.data["capacity_unit"].iloc[0]
+    ('elderly_institution', 'beds')
 """
 
 
@@ -875,7 +898,7 @@ load_candidates.__doc__ = """Load candidate sites (idle schools, village committ
     type keys joined by ";" (:data:`coverage.model.HOST_SEPARATOR`).  **An empty
     can_host means the site can host any facility type.**  ``cost_10k_yuan``
     (万元) and ``capacity`` are optional (NaN when unknown or unreadable).
-""" + _DOC_COMMON + """
+""" + _DOC_COMMON + _DOC_RETURNS + """
     Example
     -------
     >>> res = load_candidates("tests/data/candidates.csv", crs="gcj02")
@@ -997,6 +1020,14 @@ def load_boundaries(path: Any, *, sheet: str | int | None = None, crs: Any = Non
     frame = {"level": levels, "code": codes, "name": names.astype(object).where(names.notna(), None),
              "parent_code": parents}
     load.report.crs_assumed = described
+    if region is not None:
+        inner = out.to_numpy().copy()
+        ok = ~load.reject & ~shapely.is_missing(inner)
+        inner[ok] = shapely.point_on_surface(inner[ok])
+        lon = np.where(ok, shapely.get_x(np.where(ok, inner, shapely.Point(0, 0))), np.nan)
+        lat = np.where(ok, shapely.get_y(np.where(ok, inner, shapely.Point(0, 0))), np.nan)
+        load._pair = pd.Series([f"{a:.5f}, {b:.5f}" for a, b in zip(lon, lat, strict=True)], dtype=object)
+        load.region_check(lon, lat, region, region_tolerance_km, None)
     return load.finish(frame, BOUNDARY_COLUMNS, None, None, out.to_numpy(), described, strict)
 
 
@@ -1007,7 +1038,7 @@ load_boundaries.__doc__ = """Load administrative boundaries (county / township /
     absent.  Invalid polygons are repaired (warning); non-polygons rejected.
 """ + _DOC_COMMON + """    level
         Admin level of every feature ("county", "township", "village" or 县/乡镇/村).
-
+""" + _DOC_RETURNS + """
     Example
     -------
     >>> res = load_boundaries("tests/data/townships_gbk.shp")

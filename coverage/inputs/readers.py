@@ -96,7 +96,7 @@ def cell_text(value: object) -> str | None:
     >>> cell_text(530402101001.0), cell_text(" 001 "), cell_text(float("nan")), cell_text(2.5)
     ('530402101001', '001', None, '2.5')
     """
-    if value is None:
+    if value is None or value is pd.NA or value is pd.NaT:
         return None
     if isinstance(value, float):
         if math.isnan(value):
@@ -110,8 +110,6 @@ def cell_text(value: object) -> str | None:
         return str(int(value))
     if isinstance(value, np.floating):
         return cell_text(float(value))
-    if value is pd.NaT:
-        return None
     text = str(value).strip()
     return text or None
 
@@ -152,8 +150,10 @@ def _frame_from_grid(grid: list[list[str | None]], *, source: str, header_score:
     width = max(len(r) for r in grid)
     header = list(grid[h]) + [None] * (width - len(grid[h]))
     # Drop trailing unnamed, empty columns (Excel's ",,," tails).
-    data = [list(r) + [None] * (width - len(r)) for r in grid[h + 1:]]
-    keep = [j for j in range(width) if header[j] is not None or any(r[j] is not None for r in data)]
+    data = [r if len(r) == width else list(r) + [None] * (width - len(r)) for r in grid[h + 1:]]
+    full = pd.DataFrame(data, columns=range(width), dtype=object)
+    filled = full.notna().any(axis=0).to_numpy() if len(full) else np.zeros(width, dtype=bool)
+    keep = [j for j in range(width) if header[j] is not None or filled[j]]
     names: list[str] = []
     for j in keep:
         name = header[j] if header[j] is not None else f"(column {j + 1})"
@@ -162,7 +162,7 @@ def _frame_from_grid(grid: list[list[str | None]], *, source: str, header_score:
             name, k = f"{base}.{k}", k + 1
         names.append(name)
     rows = np.arange(len(data), dtype=np.int64) + h + 1 + first_row_number
-    frame = pd.DataFrame([[r[j] for j in keep] for r in data], columns=names, dtype=object)
+    frame = full[keep].set_axis(names, axis=1)
     if len(frame):
         blank = frame.isna().all(axis=1).to_numpy()
     else:
@@ -175,7 +175,16 @@ def _frame_from_grid(grid: list[list[str | None]], *, source: str, header_score:
 
 
 def _decode(raw: bytes, *, source: str) -> tuple[str, str, bool]:
-    """Decode CSV bytes: (text, encoding, had_errors)."""
+    """Decode CSV bytes: (text, encoding, had_errors).
+
+    UTF-16 with a BOM, UTF-8 with a BOM, UTF-8, GB18030 (a superset of GBK) in
+    that order; a file that is neither decodes with replacement characters, by
+    the encoding under which fewer lines fail, and the cells affected are
+    reported as undecodable.
+    """
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text" (UTF-16, tab-separated)
+        text = raw.decode("utf-16", errors="replace")
+        return text, "utf-16", "\ufffd" in text
     if raw.startswith(b"\xef\xbb\xbf"):
         text = raw[3:].decode("utf-8", errors="replace")
         return text, "utf-8-sig", "\ufffd" in text
@@ -235,6 +244,57 @@ def _replacement_cells(frame: pd.DataFrame) -> list[tuple[int, str]]:
 
 def _read_xlsx(data: Any, *, source: str, sheet: str | int | None,
                header_score: Callable[[list[str | None]], int]) -> RawTable:
+    """Read a worksheet with python-calamine (fast, Rust) when installed, else openpyxl."""
+    try:
+        import python_calamine
+    except ImportError:  # pragma: no cover - calamine is in requirements.txt
+        python_calamine = None
+    if python_calamine is not None:
+        return _read_xlsx_calamine(data, source=source, sheet=sheet, header_score=header_score)
+    return _read_xlsx_openpyxl(data, source=source, sheet=sheet, header_score=header_score)
+
+
+def _sheet_not_found(source: str, sheet: str | int, names: list[str]) -> FileReadError:
+    if isinstance(sheet, int):
+        return FileReadError(f"{source}: there is no sheet number {sheet}; sheets: {', '.join(names)}")
+    return FileReadError(f"{source}: there is no sheet '{sheet}'; sheets: {', '.join(names)} / "
+                         f"找不到工作表“{sheet}”，现有：{'、'.join(names)}")
+
+
+def _read_xlsx_calamine(data: Any, *, source: str, sheet: str | int | None,
+                        header_score: Callable[[list[str | None]], int]) -> RawTable:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        if isinstance(data, (str, os.PathLike)):
+            book = CalamineWorkbook.from_path(os.fspath(data))
+        else:
+            book = CalamineWorkbook.from_filelike(data)
+    except Exception as exc:  # calamine raises its own CalamineError and others
+        raise FileReadError(f"{source}: not a readable .xlsx workbook ({type(exc).__name__}: {exc}); "
+                            f"open it in Excel and save as .xlsx / 无法读取该 Excel 文件，请在 Excel 中另存为 .xlsx") from exc
+    names = list(book.sheet_names)
+    if sheet is None:
+        title = names[0]
+    elif isinstance(sheet, int):
+        if not 0 <= sheet < len(names):
+            raise _sheet_not_found(source, sheet, names)
+        title = names[sheet]
+    elif sheet in names:
+        title = sheet
+    else:
+        raise _sheet_not_found(source, sheet, names)
+    try:
+        values = book.get_sheet_by_name(title).to_python(skip_empty_area=False)
+    except Exception as exc:
+        raise FileReadError(f"{source}: sheet '{title}' cannot be read ({type(exc).__name__}: {exc})") from exc
+    grid = [[cell_text(v) for v in row] for row in values]
+    frame, rows, notes = _frame_from_grid(grid, source=source, header_score=header_score)
+    return RawTable(frame=frame, rows=rows, source=source, sheet=title, notes=notes)
+
+
+def _read_xlsx_openpyxl(data: Any, *, source: str, sheet: str | int | None,
+                        header_score: Callable[[list[str | None]], int]) -> RawTable:
     import openpyxl
 
     try:
@@ -251,13 +311,12 @@ def _read_xlsx(data: Any, *, source: str, sheet: str | int | None,
             ws = book[names[0]]
         elif isinstance(sheet, int):
             if not 0 <= sheet < len(names):
-                raise FileReadError(f"{source}: there is no sheet number {sheet}; sheets: {', '.join(names)}")
+                raise _sheet_not_found(source, sheet, names)
             ws = book[names[sheet]]
         elif sheet in names:
             ws = book[sheet]
         else:
-            raise FileReadError(f"{source}: there is no sheet '{sheet}'; sheets: {', '.join(names)} / "
-                                f"找不到工作表“{sheet}”，现有：{'、'.join(names)}")
+            raise _sheet_not_found(source, sheet, names)
         # Read-only worksheets yield every row from row 1, empty ones as empty cells.
         grid: list[list[str | None]] = [[cell_text(v) for v in row]
                                         for row in ws.iter_rows(min_row=1, values_only=True)]

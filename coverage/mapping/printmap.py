@@ -54,7 +54,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Polygon, Rectangle
-from matplotlib.transforms import ScaledTranslation
+from matplotlib.transforms import Bbox, ScaledTranslation
 
 from coverage.errors import CRSError, InputError, MissingColumnError
 from coverage.mapping.fonts import cjk_rc
@@ -158,6 +158,7 @@ class _Page:
     scale: float  # 1 on A4, sqrt(2) on A3: everything printed grows with the sheet
     landscape: bool
     labels: list[tuple[int, Any]] = field(default_factory=list)  # (priority, Text) for de-cluttering
+    obstacles: list[tuple[float, float, float]] = field(default_factory=list)  # (x, y, size_pt): keep labels off
 
     def pt(self, size_pt: float) -> float:
         return size_pt * self.scale
@@ -538,17 +539,24 @@ def _north_arrow(page: _Page, crs: Any) -> None:
 
 
 def _declutter(page: _Page, *, pad_pt: float = 1.5) -> None:
-    """Hide labels that overlap a label of higher priority or leave the map frame."""
+    """Hide labels that overlap a label of higher priority or a symbol kept clear, or leave the map frame.
+
+    Labels of negative priority (the numbers of proposed sites) are always shown.
+    """
     renderer = page.fig.canvas.get_renderer()
     frame = page.ax_map.get_window_extent(renderer)
-    placed: list[Any] = []
     pad = pad_pt * page.fig.dpi / 72.0
-    for _, text in sorted(page.labels, key=lambda item: item[0]):
+    placed: list[Any] = []
+    for x, y, size_pt in page.obstacles:
+        cx, cy = page.ax_map.transData.transform((x, y))
+        half = size_pt / 2 * page.fig.dpi / 72.0
+        placed.append(Bbox.from_extents(cx - half, cy - half, cx + half, cy + half))
+    for priority, text in sorted(page.labels, key=lambda item: item[0]):
         text.set_gid("map-label")
         box = text.get_window_extent(renderer).expanded(1.0, 1.0)
         box = box.from_extents(box.x0 - pad, box.y0 - pad, box.x1 + pad, box.y1 + pad)
         inside = box.x0 >= frame.x0 and box.x1 <= frame.x1 and box.y0 >= frame.y0 and box.y1 <= frame.y1
-        if not inside or any(box.overlaps(other) for other in placed):
+        if priority >= 0 and (not inside or any(box.overlaps(other) for other in placed)):
             _set_visible(text, False)
             continue
         placed.append(box)
@@ -652,7 +660,7 @@ def _group_colour(group: str) -> str:
 
 
 def _draw_facilities(page: _Page, facilities: gpd.GeoDataFrame | None, *, types: Sequence[str] | None = None,
-                     size_pt: float = 5.0, zorder: int = 12) -> list[tuple[Any, str]]:
+                     size_pt: float = 5.0, zorder: float = 12, alpha: float = 1.0) -> list[tuple[Any, str]]:
     """Facilities by type (marker by category, colour by type); returns legend entries."""
     entries: list[tuple[Any, str]] = []
     if facilities is None or not len(facilities):
@@ -669,7 +677,7 @@ def _draw_facilities(page: _Page, facilities: gpd.GeoDataFrame | None, *, types:
         colour = _TYPE_COLOUR.get(key, "#555555")
         ms = page.pt(size_pt)
         page.ax_map.scatter(sub.geometry.x, sub.geometry.y, s=ms**2, marker=marker, c=colour, edgecolors="white",
-                            linewidths=0.4 * page.scale, zorder=zorder)
+                            linewidths=0.3 * page.scale, zorder=zorder, alpha=alpha)
         handle = Line2D([], [], linestyle="none", marker=marker, markersize=ms, markerfacecolor=colour,
                         markeredgecolor="white", markeredgewidth=0.4 * page.scale)
         entries.append((handle, f"{label(key)}（{len(sub)}）"))
@@ -1006,7 +1014,8 @@ def coverage_map(
     if unc_entries:
         sections.append((f"未覆盖村 {label(group)}（人）", unc_entries))
     sections.append(("服务范围", area_entries))
-    sections.append(("服务设施（个）", _draw_facilities(page, fac, types=facility_types, size_pt=5.5, zorder=12)))
+    sections.append(("服务设施（个）", _draw_facilities(page, fac, types=facility_types, size_pt=4.2, zorder=8,
+                                                     alpha=0.85)))
     sections.append(("行政区划", _boundary_entries(page, bnd)))
     _legend(page, sections)
     share = 100.0 * n_cov / n_total if n_total > 0 else float("nan")
@@ -1141,13 +1150,14 @@ def proposal_map(
         (Line2D([], [], linestyle="none", marker="X", markersize=ms, markerfacecolor=_UNCOVERED,
                 markeredgecolor="white"), f"仍未覆盖（{int(still.sum())}）"),
     ]))
-    existing = _draw_facilities(page, fac, types=facility_types, size_pt=5.0, zorder=12)
+    existing = _draw_facilities(page, fac, types=facility_types, size_pt=3.4, zorder=8, alpha=0.75)
     sections.append(("现有设施（个）", existing))
     star = page.pt(13)
     ax.scatter(sites.geometry.x, sites.geometry.y, s=star**2, marker="*", c=_PROPOSED, edgecolors="white",
                linewidths=0.6 * page.scale, zorder=14)
+    page.obstacles.extend((geom.x, geom.y, star) for geom in sites.geometry)
     for i, geom in enumerate(sites.geometry, start=1):
-        lift = ScaledTranslation(0, page.pt(7.5) / 72.0, page.fig.dpi_scale_trans)
+        lift = ScaledTranslation(0, (star / 2 + 2.5) / 72.0, page.fig.dpi_scale_trans)
         text = _text(ax, geom.x, geom.y, str(i), transform=ax.transData + lift, ha="center", va="bottom",
                      fontsize=page.pt(8), color=_PROPOSED, zorder=22, bold_pt=0.4 * page.scale,
                      halo_pt=2.6 * page.scale)

@@ -37,12 +37,12 @@ from pathlib import Path
 from typing import Any
 
 import folium
+import jinja2
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 from branca.element import Element, MacroElement
-from folium.template import Template
 
 from coverage.errors import CoverageError, CRSError, InputError
 from coverage.model import COLUMN_LABELS, WGS84
@@ -389,6 +389,22 @@ def _fmt(value: object) -> str:
 
 
 # --------------------------------------------------------------------------------------------- elements
+def _js_json(obj: Any) -> str:
+    """JSON for a ``<script>``: Chinese kept as is (compact), ``<``/``>`` escaped so no text can close the tag."""
+    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+    return (text.replace("<", "\\u003c").replace(">", "\\u003e")
+            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+_JINJA = jinja2.Environment(autoescape=False)
+_JINJA.filters["js_json"] = _js_json
+
+
+def _jinja(source: str) -> jinja2.Template:
+    """A Jinja template with the ``js_json`` filter (folium's ``tojson`` escapes every Chinese character)."""
+    return _JINJA.from_string(source)
+
+
 class _Raw(Element):
     """Already-rendered script text (never parsed again as a template)."""
 
@@ -426,13 +442,13 @@ class _PointLayer(_DataElement):
     HTML-escaped in Python before it gets here.
     """
 
-    _template = Template(
+    _template = _jinja(
         """
         {% macro script(this, kwargs) %}
         var {{ this.get_name() }} = (function () {
-            var symbols = {{ this.symbols|tojson }};
-            var fields = {{ this.fields|tojson }};
-            var size = {{ this.size_px|tojson }};
+            var symbols = {{ this.symbols|js_json }};
+            var fields = {{ this.fields|js_json }};
+            var size = {{ this.size_px|js_json }};
             function popup(p) {
                 var rows = "";
                 for (var i = 0; i < fields.length; i++) {
@@ -442,7 +458,7 @@ class _PointLayer(_DataElement):
                 }
                 return '<div class="cov-pop"><b>' + (p.n || "") + "</b><table>" + rows + "</table></div>";
             }
-            return L.geoJSON({{ this.data|tojson }}, {
+            return L.geoJSON({{ this.data|js_json }}, {
                 pointToLayer: function (feature, latlng) {
                     var p = feature.properties;
                     var layer;
@@ -484,12 +500,12 @@ class _PointLayer(_DataElement):
 class _ShapeLayer(_DataElement):
     """Polygons / lines from GeoJSON with one fixed style, optionally a tooltip property ``tip``."""
 
-    _template = Template(
+    _template = _jinja(
         """
         {% macro script(this, kwargs) %}
         var {{ this.get_name() }} = L.geoJSON({{ this.data }}, {
-            style: function () { return {{ this.style|tojson }}; },
-            interactive: {{ this.interactive|tojson }},
+            style: function () { return {{ this.style|js_json }}; },
+            interactive: {{ this.interactive|js_json }},
             onEachFeature: function (feature, layer) {
                 if (feature.properties && feature.properties.tip) { layer.bindTooltip(feature.properties.tip); }
             }
@@ -506,16 +522,28 @@ class _ShapeLayer(_DataElement):
         self.interactive = interactive
 
 
+class _Scale(_DataElement):
+    """A metric scale bar (Leaflet's, without miles)."""
+
+    _template = _jinja(
+        """
+        {% macro script(this, kwargs) %}
+        L.control.scale({imperial: false, maxWidth: 160}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+
 class _Legend(_DataElement):
     """A legend control (bottom right) with prepared, escaped HTML."""
 
-    _template = Template(
+    _template = _jinja(
         """
         {% macro script(this, kwargs) %}
         var {{ this.get_name() }} = L.control({position: "bottomright"});
         {{ this.get_name() }}.onAdd = function (map) {
             var div = L.DomUtil.create("div", "cov-legend");
-            div.innerHTML = {{ this.html|tojson }};
+            div.innerHTML = {{ this.html|js_json }};
             L.DomEvent.disableClickPropagation(div);
             L.DomEvent.disableScrollPropagation(div);
             return div;
@@ -533,7 +561,7 @@ class _Legend(_DataElement):
 
 _CSS = """
 <style>
-.leaflet-container { background: #f4f2ec; font-family: "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC",
+.leaflet-container.leaflet-container { background: #f4f2ec; font-family: "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC",
   "Source Han Sans SC", sans-serif; }
 .cov-icon { background: none; border: none; }
 .cov-label { background: none; border: none; white-space: nowrap; text-align: center; pointer-events: none;
@@ -592,8 +620,10 @@ def new_map(*, bounds: Sequence[float] | None = None, basemap: str | None = None
     if bm is not None and bm.needs_key and not (tianditu_key or "").strip():
         raise InputError("the Tianditu base map needs your key (天地图密钥): get one at the Tianditu developer "
                          "site and enter it, or choose another base map")
-    m = folium.Map(location=[35.0, 105.0], zoom_start=5, tiles=None, control_scale=control_scale,
+    m = folium.Map(location=[35.0, 105.0], zoom_start=5, tiles=None, control_scale=False,
                    prefer_canvas=False, max_zoom=19)
+    if control_scale:
+        m.add_child(_Scale())
     js, css = offline_assets()
     m.default_js = list(js)
     m.default_css = list(css)
@@ -678,7 +708,7 @@ _ADMIN_NAMES = ("county_name", "township_name", "village_name")
 
 def add_demand(m: folium.Map, demand: gpd.GeoDataFrame, *, group: str = "elderly_60plus", lang: str = "zh",
                travel_time_min: pd.Series | None = None, show: bool = True,
-               popup_groups: Collection[str] | None = None) -> list[float]:
+               popup_groups: Collection[str] | None = None, radius_scale: float = 1.0) -> list[float]:
     """Villages as graduated circles of one population group; returns the class limits.
 
     Parameters
@@ -692,6 +722,8 @@ def add_demand(m: folium.Map, demand: gpd.GeoDataFrame, *, group: str = "elderly
         demand id; shown in the popups (NaN: unreachable).
     popup_groups
         Population columns listed in the popups (default: every group present).
+    radius_scale
+        Factor on the symbol radii (a second group drawn smaller, inside the first).
 
     Raises
     ------
@@ -714,7 +746,7 @@ def add_demand(m: folium.Map, demand: gpd.GeoDataFrame, *, group: str = "elderly
     fg = folium.FeatureGroup(name=f"{label(group, lang)}", show=show).add_to(m)
     if not breaks:
         return []
-    radii = _radius_px(np.nan_to_num(values), breaks)
+    radii = _radius_px(np.nan_to_num(values), breaks) * radius_scale
     lon, lat = _xy(gdf)
     groups = [g for g in (popup_groups or POPULATION_GROUPS) if g in gdf.columns]
     admin = [c for c in _ADMIN_NAMES if c in gdf.columns]
@@ -739,7 +771,7 @@ def add_demand(m: folium.Map, demand: gpd.GeoDataFrame, *, group: str = "elderly
 
 
 def add_facilities(m: folium.Map, facilities: gpd.GeoDataFrame, *, lang: str = "zh", show: bool = True,
-                   types: Collection[str] | None = None, size_px: int = 15) -> list[str]:
+                   types: Collection[str] | None = None, size_px: int = 14) -> list[str]:
     """Facilities, one symbol per type (inline SVG); returns the types drawn, in taxonomy order.
 
     Parameters
@@ -927,6 +959,7 @@ def _circle_svg(r: float, colour: str, *, ring: bool = False) -> str:
 
 
 def add_legend(m: folium.Map, *, lang: str = "zh", demand: Mapping[str, list[float]] | None = None,
+               demand_scales: Mapping[str, float] | None = None,
                facility_types: Sequence[str] = (), uncovered: bool = False, service_areas: bool = False,
                sites: bool = False, title: str | None = None, note: str | None = None) -> str:
     """A zh/en legend (bottom right) for the layers drawn; returns its HTML.
@@ -948,7 +981,7 @@ def add_legend(m: folium.Map, *, lang: str = "zh", demand: Mapping[str, list[flo
         parts.append(f'<div class="sec">{_esc(label(group, lang))}（{_t("persons", lang)}）</div>')
         lo = 0.0
         for i, hi in enumerate(breaks):
-            r = _RADII_PX[min(i, len(_RADII_PX) - 1)]
+            r = _RADII_PX[min(i, len(_RADII_PX) - 1)] * (demand_scales or {}).get(group, 1.0)
             parts.append(_legend_row(_circle_svg(r, colour), f"{_fmt(lo + (1 if i else 0))}–{_fmt(hi)}"
                                      if i else f"≤ {_fmt(hi)}"))
             lo = hi
@@ -1047,7 +1080,7 @@ def coverage_map(demand: gpd.GeoDataFrame | None = None, facilities: gpd.GeoData
     if demand is not None:
         for i, group in enumerate(groups):
             if group in demand.columns:
-                demand_breaks[group] = add_demand(m, demand, group=group, lang=lang,
+                demand_breaks[group] = add_demand(m, demand, group=group, lang=lang, radius_scale=0.55 if i else 1.0,
                                                   travel_time_min=travel_time_min if i == 0 else None)
     drawn: list[str] = []
     if facilities is not None:
@@ -1057,7 +1090,8 @@ def coverage_map(demand: gpd.GeoDataFrame | None = None, facilities: gpd.GeoData
         n_uncovered = add_uncovered(m, demand, uncovered_ids, lang=lang, title=uncovered_title)
     if sites is not None and len(sites):
         add_sites(m, sites, lang=lang)
-    add_legend(m, lang=lang, demand=demand_breaks, facility_types=drawn, uncovered=n_uncovered > 0,
+    scales = {g: (0.55 if i else 1.0) for i, g in enumerate(demand_breaks)}
+    add_legend(m, lang=lang, demand=demand_breaks, demand_scales=scales, facility_types=drawn, uncovered=n_uncovered > 0,
                service_areas=service_areas is not None and len(service_areas) > 0,
                sites=sites is not None and len(sites) > 0, title=title, note=note)
     folium.LayerControl(collapsed=True).add_to(m)

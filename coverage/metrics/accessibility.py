@@ -19,6 +19,7 @@ Example
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ __all__ = [
     "ServiceTravel",
     "TravelEngine",
     "counted_facilities",
+    "fingerprint",
     "get_engine",
     "nearest_facility",
     "od_within",
@@ -76,6 +78,8 @@ class ServiceTravel:
         ``od_cutoff_min`` (None when the service has no capacity analysis).
     nearest_cutoff_min : the cutoff of ``nearest`` (None = unbounded).
     od_cutoff_min : the cutoff of ``od`` (None when ``od`` is None).
+    fingerprint : digest of the demand points and counted facilities (ids and
+        coordinates) the tables were computed for; "" = not checked.
     """
 
     service_key: str
@@ -86,6 +90,7 @@ class ServiceTravel:
     od: pd.DataFrame | None = None
     nearest_cutoff_min: float | None = None
     od_cutoff_min: float | None = None
+    fingerprint: str = ""
 
 
 def get_engine(engines: Engines, mode: str) -> TravelEngine:
@@ -201,31 +206,53 @@ def od_within(demand: pd.DataFrame, facilities: pd.DataFrame, *, engine: TravelE
     return out.loc[out["travel_time_min"] <= cutoff_min].reset_index(drop=True)
 
 
+def fingerprint(demand: pd.DataFrame, counted: pd.DataFrame) -> str:
+    """Digest of the ids and coordinates of demand points and counted facilities.
+
+    Travel tables are valid for exactly these points: a facility added, moved or
+    removed (a scenario) changes the digest, so cached tables are not reused.
+    """
+    h = hashlib.blake2b(digest_size=16)
+    for table in (demand, counted):
+        h.update(pd.util.hash_pandas_object(table["id"].astype(str), index=False).to_numpy().tobytes())
+        geom = getattr(table, "geometry", None) if "geometry" in table.columns else None
+        if geom is not None and len(table):
+            if geom.geom_type.eq("Point").all():
+                h.update(np.ascontiguousarray(np.column_stack([geom.x.to_numpy(), geom.y.to_numpy()])).tobytes())
+            else:
+                h.update(b"".join(w for w in geom.to_wkb() if w is not None))
+            h.update(str(table.crs).encode())
+        h.update(b"|")
+    return h.hexdigest()
+
+
 def service_travel(demand: pd.DataFrame, facilities: pd.DataFrame, service: Service, *, engines: Engines,
                    statuses: Collection[str] | None = None, nearest_cutoff_min: float | None = None,
-                   od_cutoff_min: float | None = None) -> ServiceTravel:
+                   od_cutoff_min: float | None = None, with_od: bool = False) -> ServiceTravel:
     """Travel tables of one service (see :class:`ServiceTravel`).
 
-    ``od_cutoff_min`` defaults to the service's threshold; pass a larger value
-    to keep the tables valid when the app raises the threshold later.
+    The OD table is computed for capacity services, and for every service with
+    ``with_od=True`` (siting needs it).  ``od_cutoff_min`` defaults to the
+    service's threshold; pass a larger value to keep the tables valid when the
+    app raises the threshold later.
     """
     engine = get_engine(engines, service.mode)
     counted = counted_facilities(facilities, service.facility_types, statuses=statuses)
     nearest = nearest_facility(demand, counted, engine=engine, cutoff_min=nearest_cutoff_min)
     od = None
-    if service.capacity:
+    if service.capacity or with_od:
         od_cutoff_min = float(od_cutoff_min if od_cutoff_min is not None else service.threshold_min)
         od = od_within(demand, counted, engine=engine, cutoff_min=od_cutoff_min)
     logger.info("%s: %d facilities, %d of %d villages reach one", service.key, len(counted),
                 int(nearest["travel_time_min"].notna().sum()), len(nearest))
     return ServiceTravel(service.key, service.mode, service.facility_types,
                          None if statuses is None else tuple(statuses), nearest, od, nearest_cutoff_min,
-                         od_cutoff_min if od is not None else None)
+                         od_cutoff_min if od is not None else None, fingerprint(demand, counted))
 
 
 def travel_tables(demand: pd.DataFrame, facilities: pd.DataFrame, *, standards: Standards, engines: Engines,
                   statuses: Collection[str] | None = None, nearest_cutoff_min: float | None = None,
-                  od_cutoff_min: float | None = None,
+                  od_cutoff_min: float | None = None, with_od: bool = False,
                   progress: Callable[[int, int, str], None] | None = None) -> dict[str, ServiceTravel]:
     """Travel tables of every service of ``standards``.
 
@@ -243,7 +270,9 @@ def travel_tables(demand: pd.DataFrame, facilities: pd.DataFrame, *, standards: 
         Cutoff of the nearest-facility search (None = unbounded, so the time of
         far villages is known too).
     od_cutoff_min
-        Cutoff of the OD tables of capacity services (default: each threshold).
+        Cutoff of the OD tables (default: each service's threshold).
+    with_od
+        Compute the OD table of every service, not only of capacity services.
     progress
         Called ``progress(done, total, service_key)`` after each service.
 
@@ -257,7 +286,7 @@ def travel_tables(demand: pd.DataFrame, facilities: pd.DataFrame, *, standards: 
     for i, service in enumerate(standards.services):
         out[service.key] = service_travel(demand, facilities, service, engines=engines, statuses=statuses,
                                           nearest_cutoff_min=nearest_cutoff_min,
-                                          od_cutoff_min=od_cutoff_min)
+                                          od_cutoff_min=od_cutoff_min, with_od=with_od)
         if progress is not None:
             progress(i + 1, n, service.key)
     return out

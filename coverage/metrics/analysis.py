@@ -41,6 +41,7 @@ from coverage.metrics.accessibility import (
     Engines,
     ServiceTravel,
     counted_facilities,
+    fingerprint,
     service_travel,
 )
 from coverage.metrics.capacity import CapacityResult, capacity_analysis
@@ -312,7 +313,8 @@ class CoverageResult:
         return u.loc[(u["service"] == service) & (u["group"] == group)].reset_index(drop=True)
 
     def od(self, service: str) -> pd.DataFrame | None:
-        """OD pairs (from_id, to_id, travel_time_min) within the threshold of a capacity service."""
+        """OD pairs (from_id, to_id, travel_time_min) within the threshold (capacity services, or
+        every service when analysed with ``with_od=True``); None if not computed."""
         self.standards.service(service)
         t = self.travel.get(service)
         return None if t is None or t.od is None else t.od
@@ -428,22 +430,26 @@ class CoverageResult:
 
 def _resolve_travel(demand: Any, facilities: Any, service: Service, *, engines: Engines | None,
                     travel: Mapping[str, ServiceTravel] | None, statuses: Collection[str] | None,
-                    nearest_cutoff_min: float | None) -> ServiceTravel:
+                    nearest_cutoff_min: float | None, with_od: bool) -> ServiceTravel:
     st = (travel or {}).get(service.key)
     wanted_status = None if statuses is None else tuple(statuses)
+    need_od = service.capacity or with_od
     ok = (st is not None and st.mode == service.mode and set(st.facility_types) == set(service.facility_types)
-          and st.statuses == wanted_status and len(st.nearest) == len(demand)
-          and (not service.capacity or (st.od is not None and st.od_cutoff_min is not None
-                                        and st.od_cutoff_min >= service.threshold_min)))
+          and st.statuses == wanted_status and st.nearest.index.equals(pd.Index(demand["id"]))
+          and (not need_od or (st.od is not None and st.od_cutoff_min is not None
+                               and st.od_cutoff_min >= service.threshold_min)))
+    if ok and st.fingerprint:  # type: ignore[union-attr]
+        counted = counted_facilities(facilities, service.facility_types, statuses=statuses)
+        ok = st.fingerprint == fingerprint(demand, counted)  # type: ignore[union-attr]
     if ok:
         return st  # type: ignore[return-value]
     if engines is None:
         why = "none given" if st is None else "the given ones were computed for other facility types, mode, " \
-                                              "statuses, demand or a smaller threshold"
+                                              "statuses, villages or facilities, or a smaller threshold"
         raise InputError(f"service '{service.key}': no travel tables ({why}) and no engines; pass "
                          f"engines={{'{service.mode}': TravelTimeEngine(G, mode='{service.mode}')}}")
     return service_travel(demand, facilities, service, engines=engines, statuses=statuses,
-                          nearest_cutoff_min=nearest_cutoff_min)
+                          nearest_cutoff_min=nearest_cutoff_min, with_od=with_od)
 
 
 def _group_people(demand: pd.DataFrame, group: str, service: Service) -> npt.NDArray[np.float64]:
@@ -463,7 +469,7 @@ def _kind(group: str) -> str:
 def analyze(demand: Any, facilities: Any, *, standards: Standards | None = None, engines: Engines | None = None,
             boundaries: Any | None = None, travel: Mapping[str, ServiceTravel] | None = None,
             statuses: Collection[str] | None = None, nearest_cutoff_min: float | None = None,
-            spare_below: float = 0.5, prefecture_name: str | None = None,
+            spare_below: float = 0.5, prefecture_name: str | None = None, with_od: bool = False,
             progress: Callable[[int, int, str], None] | None = None) -> CoverageResult:
     """Coverage of demand by facilities against the standards.
 
@@ -494,6 +500,9 @@ def analyze(demand: Any, facilities: Any, *, standards: Standards | None = None,
         Cutoff of the nearest-facility search, minutes (None = unbounded).
     spare_below
         Capacity analysis: utilisation below which a facility is flagged spare.
+    with_od
+        Also keep, for every service, the OD pairs within its threshold
+        (:meth:`CoverageResult.od`; siting uses them).  Capacity services always do.
     prefecture_name
         Name of the whole region in the prefecture-level row (default: the
         boundaries' prefecture, else "全部").
@@ -550,7 +559,7 @@ def analyze(demand: Any, facilities: Any, *, standards: Standards | None = None,
 
     for k, svc in enumerate(standards.services):
         st = _resolve_travel(demand, facilities, svc, engines=engines, travel=travel, statuses=statuses,
-                             nearest_cutoff_min=nearest_cutoff_min)
+                             nearest_cutoff_min=nearest_cutoff_min, with_od=with_od)
         travel_out[svc.key] = st
         if progress is not None:
             progress(k + 1, len(standards.services), svc.key)

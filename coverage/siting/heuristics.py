@@ -313,7 +313,7 @@ def swap_pmedian(dist: npt.NDArray[np.float64], weight: npt.NDArray[np.float64],
 
 def lagrangian_pmedian(dist: npt.NDArray[np.float64], weight: npt.NDArray[np.float64], p: int, *,
                        upper_bound: float, candidates: npt.NDArray[np.bool_] | None = None,
-                       fixed: Sequence[int] = (), max_iter: int = 3000,
+                       fixed: Sequence[int] = (), max_iter: int = 5000, patience: int = 30,
                        time_limit_s: float = 10.0) -> tuple[float, npt.NDArray[np.float64]]:
     """Lagrangian lower bound of the p-median (assignment constraints relaxed), by subgradient.
 
@@ -370,7 +370,7 @@ def lagrangian_pmedian(dist: npt.NDArray[np.float64], weight: npt.NDArray[np.flo
             best_bound, best_rho, stall = bound, rho.copy(), 0
         else:
             stall += 1
-            if stall >= 30:
+            if stall >= patience:
                 mu, stall = mu / 2, 0
         g = 1.0 - (red[:, open_mask] < 0).sum(axis=1)
         norm = float((g * g).sum())

@@ -178,10 +178,9 @@ class SitingResult:
             "by_group": [{k: _json_value(v) for k, v in r.items()} for r in self.by_group.to_dict("records")],
             "stats": {k: _json_value(v) for k, v in self.stats.items()}, "message": self.message,
         }
-        if self.model != "pmedian" or self.threshold is None:
-            if self.model == "pmedian":
-                out["covered_weight"] = None
-                out["covered_share"] = None
+        if self.model == "pmedian" and self.threshold is None:   # no threshold: coverage is not defined
+            out["covered_weight"] = None
+            out["covered_share"] = None
         return out
 
     def to_frame(self) -> pd.DataFrame:

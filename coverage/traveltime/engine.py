@@ -131,11 +131,14 @@ class TravelTimeEngine:
     def __init__(self, G: nx.MultiDiGraph, mode: str | TravelMode = "walk", *,
                  metric_crs: Any = None) -> None:
         self.mode: TravelMode = get_mode(mode)
-        crs = G.graph.get("crs") if hasattr(G, "graph") else None
-        if crs is None:
-            raise CRSError("the road graph has no CRS (G.graph['crs']); set it, e.g. G.graph['crs'] = 'EPSG:4326'")
         if G.number_of_nodes() == 0:
             raise NetworkError("the road graph is empty (no nodes); load a network that covers the study area")
+        if G.number_of_edges() == 0:
+            raise NetworkError(f"the road graph has no edges ({G.number_of_nodes()} nodes): nothing to travel on; "
+                               "load a network that covers the study area")
+        crs = G.graph.get("crs")
+        if crs is None:
+            raise CRSError("the road graph has no CRS (G.graph['crs']); set it, e.g. G.graph['crs'] = 'EPSG:4326'")
         node_ids = list(G.nodes)
         xy = np.array([(d.get("x", np.nan), d.get("y", np.nan)) for _, d in G.nodes(data=True)], dtype=float)
         if np.isnan(xy).any():
@@ -309,6 +312,8 @@ class TravelTimeEngine:
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
         state["_tree"] = None  # rebuilt on first use
+        state.pop("_transformers", None)
+        state.pop("_snap_cache", None)
         state["metric_crs"] = self.metric_crs.to_wkt()
         state["crs"] = self.crs.to_wkt()
         return state
@@ -374,11 +379,32 @@ class TravelTimeEngine:
         if missing.any():
             logger.warning("%s: %d rows have no geometry (e.g. id %r): they get no travel time",
                            what, int(missing.sum()), ids[np.flatnonzero(missing)[0]])
-        to_m = pyproj.Transformer.from_crs(pyproj.CRS.from_user_input(crs), self.metric_crs, always_xy=True)
-        xm, ym = to_m.transform(xy[:, 0], xy[:, 1])
+        xm, ym = self._to_metric(crs).transform(xy[:, 0], xy[:, 1])
         return ids, np.asarray(xm, dtype=float), np.asarray(ym, dtype=float)
 
+    def _to_metric(self, crs: Any) -> pyproj.Transformer:
+        """Transformer from ``crs`` to the metric CRS (cached per CRS)."""
+        key = pyproj.CRS.from_user_input(crs).to_wkt()
+        cache = self.__dict__.setdefault("_transformers", {})
+        if key not in cache:
+            cache[key] = pyproj.Transformer.from_crs(pyproj.CRS.from_wkt(key), self.metric_crs, always_xy=True)
+        return cache[key]
+
     def _snap_xy(self, xm: FloatArray, ym: FloatArray, *, max_access_distance_m: float | None) -> Snap:
+        """Snap metric points, remembering the last few answers (the same villages are asked about for every
+        facility type)."""
+        key = (hash(xm.tobytes()), hash(ym.tobytes()), len(xm), max_access_distance_m)
+        cache: dict[Any, Snap] = self.__dict__.setdefault("_snap_cache", {})
+        hit = cache.get(key)
+        if hit is not None:
+            return hit
+        snap = self._snap_xy_uncached(xm, ym, max_access_distance_m=max_access_distance_m)
+        if len(cache) >= 16:
+            cache.pop(next(iter(cache)))
+        cache[key] = snap
+        return snap
+
+    def _snap_xy_uncached(self, xm: FloatArray, ym: FloatArray, *, max_access_distance_m: float | None) -> Snap:
         n = len(xm)
         edge = np.full(n, -1, dtype=np.int64)
         fraction = np.full(n, np.nan)
@@ -429,34 +455,36 @@ class TravelTimeEngine:
     def _out_offsets(self, s: Snap) -> tuple[IntArray, FloatArray, IntArray, FloatArray]:
         """For points travelling *from* the road point: (node a, time to a, node b, time to b), NaN if impossible."""
         e = np.where(s.ok, s.edge, 0)
-        to_a = s.access_min + s.fraction * self._t_ba[e]
-        to_b = s.access_min + (1.0 - s.fraction) * self._t_ab[e]
+        to_a = s.access_min + _part(s.fraction, self._t_ba[e])
+        to_b = s.access_min + _part(1.0 - s.fraction, self._t_ab[e])
         return self._pa[e], to_a, self._pb[e], to_b
 
     def _in_offsets(self, s: Snap) -> tuple[IntArray, FloatArray, IntArray, FloatArray]:
         """For points reached *at* the road point: (node a, time from a, node b, time from b)."""
         e = np.where(s.ok, s.edge, 0)
-        from_a = s.access_min + s.fraction * self._t_ab[e]
-        from_b = s.access_min + (1.0 - s.fraction) * self._t_ba[e]
+        from_a = s.access_min + _part(s.fraction, self._t_ab[e])
+        from_b = s.access_min + _part(1.0 - s.fraction, self._t_ba[e])
         return self._pa[e], from_a, self._pb[e], from_b
 
-    def _same_edge(self, so: Snap, sd: Snap) -> pd.DataFrame:
-        """Origin/destination pairs on the same road segment: direct travel along it (minutes)."""
-        o = pd.DataFrame({"edge": so.edge, "fo": so.fraction, "ao": so.access_min})
-        o["i"] = np.arange(len(o))
-        d = pd.DataFrame({"edge": sd.edge, "fd": sd.fraction, "ad": sd.access_min})
-        d["j"] = np.arange(len(d))
-        pairs = o[o["edge"] >= 0].merge(d[d["edge"] >= 0], on="edge")
-        if pairs.empty:
-            return pd.DataFrame({"i": np.empty(0, np.int64), "j": np.empty(0, np.int64), "t": np.empty(0)})
-        e = pairs["edge"].to_numpy()
-        fo = pairs["fo"].to_numpy()
-        fd = pairs["fd"].to_numpy()
-        along = np.where(fd >= fo, (fd - fo) * self._t_ab[e], (fo - fd) * self._t_ba[e])
-        along = np.where(fd == fo, 0.0, along)
-        t = pairs["ao"].to_numpy() + pairs["ad"].to_numpy() + along
+    def _same_edge(self, so: Snap, sd: Snap) -> tuple[IntArray, IntArray, FloatArray]:
+        """Origin/destination pairs on the same road segment: (origin index, destination index, minutes)
+        of direct travel along it."""
+        d_ok = np.flatnonzero(sd.ok)
+        order = d_ok[np.argsort(sd.edge[d_ok], kind="stable")]
+        d_edge = sd.edge[order]
+        o_ok = np.flatnonzero(so.ok)
+        lo = np.searchsorted(d_edge, so.edge[o_ok], side="left")
+        count = np.searchsorted(d_edge, so.edge[o_ok], side="right") - lo
+        i = np.repeat(o_ok, count)
+        offset = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
+        j = order[np.repeat(lo, count) + offset]
+        e = so.edge[i]
+        fo = so.fraction[i]
+        fd = sd.fraction[j]
+        along = np.where(fd >= fo, _part(fd - fo, self._t_ab[e]), _part(fo - fd, self._t_ba[e]))
+        t = so.access_min[i] + sd.access_min[j] + along
         keep = np.isfinite(t)
-        return pd.DataFrame({"i": pairs["i"].to_numpy()[keep], "j": pairs["j"].to_numpy()[keep], "t": t[keep]})
+        return i[keep], j[keep], t[keep]
 
     def _augmented(self, base: sp.csr_matrix, node_a: IntArray, w_a: FloatArray, node_b: IntArray,
                    w_b: FloatArray) -> sp.csr_matrix:
@@ -525,13 +553,14 @@ class TravelTimeEngine:
             best = np.where(use_b, via_b, via_a)
             node = np.where(use_b, ob, oa)
             best_j = np.where(np.isfinite(best), source[node] - n, -1)
-            same = self._same_edge(so, sd)
-            if len(same):
-                same = same.sort_values("t", kind="stable").drop_duplicates("i")
-                i = same["i"].to_numpy()
-                better = same["t"].to_numpy() < best[i]
-                best[i[better]] = same["t"].to_numpy()[better]
-                best_j[i[better]] = same["j"].to_numpy()[better]
+            si, sj, st = self._same_edge(so, sd)
+            order = np.argsort(st, kind="stable")
+            si, sj, st = si[order], sj[order], st[order]
+            first = np.unique(si, return_index=True)[1]
+            si, sj, st = si[first], sj[first], st[first]
+            better = st < best[si]
+            best[si[better]] = st[better]
+            best_j[si[better]] = sj[better]
         reached = np.isfinite(best) & (best <= limit)
         to_id = np.full(len(oid), None, dtype=object)
         to_id[reached] = did[best_j[reached]]
@@ -622,19 +651,20 @@ class TravelTimeEngine:
             tw_a = np.where(np.isnan(tw_a), np.inf, tw_a)
             tw_b = np.where(np.isnan(tw_b), np.inf, tw_b)
             block = max(1, int(OD_BLOCK_BYTES // (8 * graph.shape[0])))
-            same_map = {} if same.empty else {
-                k: g for k, g in same.groupby("i" if forward else "j")
-            }
+            si, sj, st = same
+            s_src, s_tgt = (si, sj) if forward else (sj, si)
+            s_order = np.argsort(s_src, kind="stable")
+            s_src, s_tgt, st = s_src[s_order], s_tgt[s_order], st[s_order]
             for start in range(0, len(src_ok), block):
                 chunk = src_ok[start:start + block]
                 dist = dijkstra(graph, directed=True, indices=n + chunk, limit=limit)
                 t = np.minimum(dist[:, ta_] + tw_a, dist[:, tb_] + tw_b)  # (chunk, targets)
-                for row, s in enumerate(chunk):
-                    g = same_map.get(int(s))
-                    if g is not None:
-                        other = g["j" if forward else "i"].to_numpy()
-                        col = np.searchsorted(tgt_ok, other)
-                        t[row, col] = np.minimum(t[row, col], g["t"].to_numpy())
+                lo = np.searchsorted(s_src, chunk[0], side="left")
+                hi = np.searchsorted(s_src, chunk[-1], side="right")
+                if hi > lo:  # same-segment pairs: direct travel along the segment
+                    rows = np.searchsorted(chunk, s_src[lo:hi])
+                    cols = np.searchsorted(tgt_ok, s_tgt[lo:hi])
+                    np.minimum.at(t, (rows, cols), st[lo:hi])
                 r, c = np.nonzero(t <= limit)
                 src_idx = chunk[r]
                 tgt_idx = tgt_ok[c]
@@ -654,6 +684,37 @@ class TravelTimeEngine:
         self._report(summary, so, len(did), cutoff_min, max_access_distance_m)
         out.attrs.update(summary.attrs)
         return out
+
+    def service_areas(self, sources: Any, *, thresholds_min: Sequence[float], buffer_m: float = 50.0,
+                      by_source: bool = False, max_access_distance_m: float | None = None) -> Any:
+        """Areas from which the nearest source is reachable within each threshold (reached streets, buffered).
+
+        Parameters
+        ----------
+        sources
+            GeoDataFrame of points (facilities) with an ``id`` column, any CRS.
+        thresholds_min
+            Travel times (minutes), e.g. ``[5, 10, 15]``.
+        buffer_m
+            Half-width (metres) of the band drawn around each reached street.
+        by_source
+            One area per source and threshold (column ``source_id``) instead of one per threshold.
+        max_access_distance_m
+            Sources farther than this from every road (metres) are left out.
+
+        Returns
+        -------
+        geopandas.GeoDataFrame
+            ``threshold_min`` (and ``source_id``), ``area_km2``, ``geometry`` (sources' CRS), largest first.
+
+        Example
+        -------
+        >>> eng.service_areas(facilities, thresholds_min=[5, 10, 15])  # doctest: +SKIP
+        """
+        from coverage.traveltime.areas import service_areas
+
+        return service_areas(self, sources, thresholds_min=thresholds_min, buffer_m=buffer_m, by_source=by_source,
+                             max_access_distance_m=max_access_distance_m)
 
     def node_times(self, sources: Any, *, cutoff_min: float | None = None, to_sources: bool = True,
                    max_access_distance_m: float | None = None) -> tuple[FloatArray, Snap]:
@@ -678,6 +739,11 @@ class TravelTimeEngine:
         d = dist[: self.n_nodes].copy()
         d[np.isinf(d)] = np.nan
         return d, ss
+
+
+def _part(share: FloatArray, time_min: FloatArray) -> FloatArray:
+    """``share * time_min``, 0 where the share is 0 (a point on a node reaches it even against a oneway)."""
+    return np.where(share == 0.0, 0.0, share * time_min)
 
 
 def _float(value: object) -> float:

@@ -1,0 +1,83 @@
+"""``python -m coverage report --region yuxi --service elderly_15min --sites 8 --out DIR``.
+
+Computes coverage of one service of the standards on a demo region, proposes new
+sites (HiGHS), and writes the proposal workbook (.xlsx) and PDF report (maps and
+tables) into ``DIR``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+
+def add_planning_arguments(p: argparse.ArgumentParser) -> None:
+    """Options shared by ``map`` and ``report``: region, service, group, number of sites."""
+    p.add_argument("--region", default="yuxi", help="demo region: yuxi (玉溪市, default) or dali (大理白族自治州)")
+    p.add_argument("--service", default="elderly_15min",
+                   help="service key of the standards (data/standards.yaml), e.g. elderly_15min, children_20min")
+    p.add_argument("--standards", default=None, help="standards YAML file (default: data/standards.yaml)")
+    p.add_argument("--group", default=None, help="population group (default: the service's first group)")
+    p.add_argument("--sites", type=int, default=5, help="number of new sites to propose (default 5)")
+    p.add_argument("--target", type=float, default=None,
+                   help="instead of --sites: the fewest sites reaching this covered share, e.g. 0.9")
+    p.add_argument("--site-type", default=None,
+                   help="facility type of the new sites (default: the service's first type)")
+    p.add_argument("--threshold-min", type=float, default=None, help="travel-time threshold in minutes "
+                   "(default: the service's)")
+
+
+def build_report(args: argparse.Namespace) -> Any:
+    """Resolve the region and service of ``args`` and compute the proposal (a ProposalReport)."""
+    from coverage.demo import load_demo
+    from coverage.errors import InputError
+    from coverage.metrics import default_standards, load_standards
+    from coverage.reports import plan_proposal
+    from coverage.traveltime import TravelTimeEngine
+
+    region = load_demo(args.region)
+    standards = load_standards(args.standards) if args.standards else default_standards()
+    service = standards.service(args.service)
+    groups = [g for g in service.groups if g in region.demand.columns]
+    group = args.group or (groups[0] if groups else None)
+    if group is None:
+        raise InputError(f"service '{service.key}' measures no population group; give --group, e.g. elderly_60plus")
+    threshold = args.threshold_min if args.threshold_min is not None else service.threshold_min
+    engine = TravelTimeEngine(region.graph(), mode=service.mode)
+    model = "target" if args.target is not None else "mclp"
+    return plan_proposal(
+        region.demand, region.facilities, region.candidates, engine=engine,
+        facility_types=service.facility_types, group=group, threshold_min=threshold, model=model,
+        p=None if model == "target" else args.sites, target_share=args.target, facility_type=args.site_type,
+        service_label=service.zh, region_name=region.name_zh, boundaries=region.boundaries,
+        simulated=region.is_simulated,
+    )
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``report`` subcommand."""
+    p = subparsers.add_parser(
+        "report", help="siting proposal report: Excel workbook and PDF with maps (选址方案报告)",
+        description="Compute the coverage of one service on a demo region, propose new sites, and write "
+                    "the proposal as an Excel workbook (汇总, 乡镇覆盖, 拟建站点, 未覆盖村) and a PDF "
+                    "report with the printed maps and tables.")
+    add_planning_arguments(p)
+    p.add_argument("--paper", default="A4", choices=("A4", "A3"), help="paper of the PDF's maps (default A4)")
+    p.add_argument("--out", default="maps", help="output folder (default maps/)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Write ``<region>_<service>_选址方案.xlsx`` and ``.pdf`` into ``--out``; prints their paths."""
+    from coverage.reports import write_pdf_report, write_workbook
+
+    report = build_report(args)
+    out = Path(args.out)
+    stem = f"{args.region}_{args.service}_选址方案"
+    f = report.figures()
+    print(f"{report.region_name} {report.service_label}: {int(f['sites'])} new sites, "
+          f"covered {f['share_before_pct']:.1f}% -> {f['share_after_pct']:.1f}% of {report.group}")
+    print(write_workbook(report, out / f"{stem}.xlsx"))
+    print(write_pdf_report(report, out / f"{stem}.pdf", paper=args.paper))
+    return 0

@@ -1,0 +1,494 @@
+"""Road-network sources, all returning one format: an osmnx-style ``networkx.MultiDiGraph``.
+
+Nodes carry ``x``/``y`` (longitude/latitude, ``G.graph["crs"] == "EPSG:4326"``); edges carry ``length``
+(metres), ``highway`` (OSM class), optional ``maxspeed``, ``oneway`` and ``geometry``.  A two-way road is
+two directed edges; a oneway road one.  ``G.graph["source"]`` says where the network came from.
+
+- :func:`download_osm_graph`: OpenStreetMap via osmnx, by place name, polygon or bounding box, cached to
+  disk as GraphML; offline it fails within seconds with :class:`~coverage.errors.DownloadError`.
+- :func:`graph_from_osm_file`: ``.osm`` / ``.osm.bz2`` XML (osmnx).
+- :func:`graph_from_pbf`: ``.osm.pbf`` (pyrosm).
+- :func:`graph_from_road_layer`: a road-lines layer (GeoPackage / Shapefile / GeoJSON or a GeoDataFrame)
+  with a road-class column (国道/省道/县道/乡道/村道, 高速, OSM classes or route numbers), noded into a graph.
+- :func:`load_graph`: any of the above from one argument ("demo:yuxi", "osm:红塔区, 玉溪市", a path, a graph).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import os
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pyproj
+import shapely
+
+from coverage.errors import CRSError, DownloadError, FileReadError, MissingColumnError, NetworkError
+from coverage.errors import UnknownCategoryError
+from coverage.network.modes import ROAD_CLASSES, road_class
+
+__all__ = [
+    "download_osm_graph",
+    "graph_from_osm_file",
+    "graph_from_pbf",
+    "graph_from_road_layer",
+    "load_graph",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Where downloaded networks are cached (GraphML), unless ``cache_dir`` is given.
+DEFAULT_CACHE_DIR = Path(os.environ.get("COVERAGE_CACHE_DIR", Path.home() / ".cache" / "coverage" / "osm"))
+
+#: Column names a road layer may use for its road class, tried in this order (case-insensitive).
+CLASS_COLUMNS = ("road_class", "class", "highway", "fclass", "道路等级", "等级", "公路等级", "技术等级",
+                 "行政等级", "道路类型", "类型", "type", "kind", "rclass", "grade")
+ONEWAY_COLUMNS = ("oneway", "单行", "单向", "是否单行", "单行线")
+MAXSPEED_COLUMNS = ("maxspeed", "speed_kph", "限速", "设计速度", "speed")
+_TRUE = {"yes", "true", "1", "y", "t", "是", "单行", "单向", "正向"}
+_REVERSE = {"-1", "reverse", "反向"}
+
+LAYER_SUFFIXES = (".gpkg", ".shp", ".geojson", ".json", ".zip", ".fgb")
+OSM_SUFFIXES = (".osm", ".osm.bz2", ".xml", ".osm.xml", ".bz2")
+
+
+# ---------------------------------------------------------------- OpenStreetMap download
+def download_osm_graph(*, place: str | None = None, polygon: Any = None,
+                       bbox: tuple[float, float, float, float] | None = None, network_type: str = "all",
+                       cache_dir: str | os.PathLike[str] | None = None, timeout_s: float = 10.0,
+                       refresh: bool = False) -> nx.MultiDiGraph:
+    """Download an OpenStreetMap road network with osmnx, cached to disk as GraphML.
+
+    Give exactly one of ``place``, ``polygon`` or ``bbox``.
+
+    Parameters
+    ----------
+    place
+        A place name osmnx can geocode (Nominatim), e.g. ``"Hongta District, Yuxi, Yunnan, China"``.
+    polygon
+        A shapely (Multi)Polygon in WGS-84, or a GeoDataFrame / GeoSeries (any CRS) whose union is used,
+        e.g. a county boundary.
+    bbox
+        ``(west, south, east, north)`` in degrees (WGS-84).
+    network_type
+        osmnx network type; ``"all"`` (default) serves every travel mode from one download.
+    cache_dir
+        Folder of cached GraphML files (default ``~/.cache/coverage/osm`` or ``$COVERAGE_CACHE_DIR``).
+    timeout_s
+        Network timeout (seconds).  The Overpass rate-limit check (which waits up to 60 s offline) is off.
+    refresh
+        Download again even if a cached copy exists.
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        The road graph (EPSG:4326).
+
+    Raises
+    ------
+    DownloadError
+        OpenStreetMap could not be reached (offline, blocked, timed out) or returned nothing.
+    ValueError
+        Not exactly one of place / polygon / bbox.
+
+    Example
+    -------
+    >>> G = download_osm_graph(bbox=(102.52, 24.33, 102.57, 24.37))  # doctest: +SKIP
+    """
+    given = [x is not None for x in (place, polygon, bbox)]
+    if sum(given) != 1:
+        raise ValueError("give exactly one of place=, polygon= or bbox= to download an OpenStreetMap network")
+    if polygon is not None and hasattr(polygon, "geometry"):
+        if polygon.crs is None:
+            raise CRSError("the polygon layer has no CRS; set it before downloading roads inside it")
+        polygon = shapely.union_all(polygon.to_crs("EPSG:4326").geometry.to_numpy())
+    query: dict[str, Any] = {"network_type": network_type}
+    if place is not None:
+        query["place"] = place
+    elif polygon is not None:
+        query["polygon"] = shapely.to_wkt(polygon, rounding_precision=6)
+    else:
+        west, south, east, north = (float(v) for v in bbox)  # type: ignore[union-attr]
+        if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
+            raise ValueError(f"bbox must be (west, south, east, north) in degrees, got {bbox}")
+        query["bbox"] = [west, south, east, north]
+    key = hashlib.sha1(json.dumps(query, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
+    folder = Path(cache_dir) if cache_dir is not None else DEFAULT_CACHE_DIR
+    path = folder / f"osm_{network_type}_{key}.graphml"
+    if path.exists() and not refresh:
+        logger.info("OpenStreetMap network from cache %s", path)
+        G = _load_graphml(path)
+        G.graph["source"] = f"OpenStreetMap (cached {path.name})"
+        return G
+
+    import osmnx as ox
+
+    saved = {name: getattr(ox.settings, name) for name in ("overpass_rate_limit", "requests_timeout", "use_cache")}
+    started = time.monotonic()
+    what = place or ("polygon" if polygon is not None else f"bbox {query.get('bbox')}")
+    try:
+        ox.settings.overpass_rate_limit = False
+        ox.settings.requests_timeout = timeout_s
+        ox.settings.use_cache = False
+        if place is not None:
+            G = ox.graph_from_place(place, network_type=network_type, retain_all=True)
+        elif polygon is not None:
+            G = ox.graph_from_polygon(polygon, network_type=network_type, retain_all=True)
+        else:
+            G = ox.graph_from_bbox(tuple(query["bbox"]), network_type=network_type, retain_all=True)
+    except Exception as exc:  # requests errors, osmnx InsufficientResponseError, geocoding failures
+        elapsed = time.monotonic() - started
+        msg = (f"could not download the OpenStreetMap road network for {what} ({type(exc).__name__} after "
+               f"{elapsed:.1f} s: {exc}). Are you offline? Use a local network instead: a .osm/.osm.pbf file, a "
+               "GraphML file, a road layer (GeoPackage/Shapefile with a road-class column) or the demo network")
+        raise DownloadError(msg) from exc
+    finally:
+        for name, value in saved.items():
+            setattr(ox.settings, name, value)
+    folder.mkdir(parents=True, exist_ok=True)
+    ox.save_graphml(G, path)
+    logger.info("downloaded %d nodes, %d edges; cached as %s", len(G), G.number_of_edges(), path)
+    G.graph["source"] = f"OpenStreetMap ({what})"
+    return G
+
+
+# ---------------------------------------------------------------- local OSM files
+def graph_from_osm_file(path: str | os.PathLike[str], *, simplify: bool = True,
+                        retain_all: bool = True) -> nx.MultiDiGraph:
+    """Read an OpenStreetMap XML file (``.osm``, ``.osm.bz2``) with osmnx.
+
+    Parameters
+    ----------
+    path
+        The file.
+    simplify
+        Merge chains of nodes into edges with geometries (osmnx's simplification).
+    retain_all
+        Keep every piece of the network, not only the largest connected one.
+
+    Raises
+    ------
+    FileReadError
+        The file is missing or is not OSM XML with ways.
+    """
+    import osmnx as ox
+
+    path = _existing(path)
+    try:
+        G = ox.graph_from_xml(path, bidirectional=False, simplify=simplify, retain_all=retain_all)
+    except Exception as exc:
+        raise FileReadError(f"{path}: cannot read it as an OpenStreetMap XML file ({exc})") from exc
+    G.graph["source"] = f"OpenStreetMap file {path.name}"
+    return G
+
+
+def graph_from_pbf(path: str | os.PathLike[str], *, network_type: str = "all") -> nx.MultiDiGraph:
+    """Read an OpenStreetMap ``.osm.pbf`` extract with pyrosm.
+
+    Oneway ways (``oneway=yes/-1``) become single directed edges; other ways two.
+
+    Parameters
+    ----------
+    path
+        The extract.
+    network_type
+        pyrosm network type ("all", "driving", "walking", "cycling").
+
+    Raises
+    ------
+    FileReadError
+        The file is missing or unreadable.
+    NetworkError
+        The extract holds no roads.
+    """
+    import pyrosm
+
+    path = _existing(path)
+    try:
+        osm = pyrosm.OSM(str(path))
+        got = osm.get_network(nodes=True, network_type=network_type)
+    except Exception as exc:
+        raise FileReadError(f"{path}: cannot read it as an OpenStreetMap PBF extract ({exc})") from exc
+    if got is None:
+        raise NetworkError(f"{path}: the extract contains no roads of network type '{network_type}'")
+    nodes, edges = got
+    edges = edges[edges["u"] != edges["v"]]
+    nodes = nodes.drop_duplicates("id").set_index("id")
+    G = nx.MultiDiGraph(crs="EPSG:4326", source=f"OpenStreetMap file {path.name}")
+    used = pd.unique(np.concatenate([edges["u"].to_numpy(), edges["v"].to_numpy()]))
+    xy = nodes.loc[used, ["lon", "lat"]].to_numpy(dtype=float)
+    G.add_nodes_from((int(n), {"x": float(x), "y": float(y)}) for n, (x, y) in zip(used, xy, strict=True))
+    oneway = edges["oneway"].astype(str).str.lower().to_numpy() if "oneway" in edges else np.full(len(edges), "")
+    maxspeed = edges["maxspeed"].to_numpy() if "maxspeed" in edges else np.full(len(edges), None)
+    for u, v, hw, length, ms, ow, geom, osmid in zip(
+            edges["u"].to_numpy(), edges["v"].to_numpy(), edges["highway"].to_numpy(),
+            edges["length"].to_numpy(dtype=float), maxspeed, oneway, edges.geometry.to_numpy(),
+            edges["id"].to_numpy(), strict=True):
+        attrs = {"osmid": int(osmid), "highway": hw, "length": float(length), "geometry": geom,
+                 "oneway": ow in _TRUE or ow in _REVERSE}
+        if ms is not None and not (isinstance(ms, float) and math.isnan(ms)):
+            attrs["maxspeed"] = ms
+        if ow in _REVERSE:
+            G.add_edge(int(v), int(u), **{**attrs, "geometry": shapely.reverse(geom), "reversed": True})
+            continue
+        G.add_edge(int(u), int(v), **attrs, reversed=False)
+        if ow not in _TRUE:
+            G.add_edge(int(v), int(u), **{**attrs, "geometry": shapely.reverse(geom), "reversed": True})
+    logger.info("%s: %d nodes, %d edges", path.name, len(G), G.number_of_edges())
+    return G
+
+
+# ---------------------------------------------------------------- road-lines layers
+def _find_column(columns: Sequence[str], wanted: Sequence[str]) -> str | None:
+    lower = {str(c).strip().lower(): c for c in columns}
+    for name in wanted:
+        if name.lower() in lower:
+            return str(lower[name.lower()])
+    return None
+
+
+def graph_from_road_layer(source: Any, *, class_column: str | None = None, oneway_column: str | None = None,
+                          maxspeed_column: str | None = None, layer: str | None = None,
+                          node_intersections: bool = True, tolerance_m: float = 0.5,
+                          strict: bool = False) -> nx.MultiDiGraph:
+    """Build a road graph from a road-lines layer with a road-class column.
+
+    Parameters
+    ----------
+    source
+        A GeoPackage / Shapefile / GeoJSON path, or a GeoDataFrame of (Multi)LineStrings with a CRS.
+    class_column
+        Column holding the road class (国道/省道/县道/乡道/村道, 高速公路, 城市道路..., an OSM class such as
+        ``primary``, or a route number such as G213 / X105).  Default: the first of
+        :data:`CLASS_COLUMNS` present.
+    oneway_column
+        Optional column marking one-way roads (yes/1/是 = in drawing direction, -1 = against it).
+    maxspeed_column
+        Optional column of speed limits (km/h).
+    layer
+        Layer inside a multi-layer file (GeoPackage), e.g. "roads".
+    node_intersections
+        Split lines where they cross or touch (True), or connect them at shared end points only (False:
+        for layers already noded at junctions, where crossings without a junction are bridges).
+    tolerance_m
+        End points closer than this (metres) are the same node.
+    strict
+        Raise on an unknown road class instead of leaving those roads out.
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        EPSG:4326; edges carry ``highway`` (OSM class), ``road_class`` (as written in the layer), ``length``
+        (metres), ``geometry``, ``oneway``, ``maxspeed`` when given.  ``G.graph["rejected_roads"]`` lists the
+        roads left out (row, value, reason).
+
+    Raises
+    ------
+    CRSError
+        The layer has no CRS.
+    MissingColumnError
+        No road-class column.
+    UnknownCategoryError
+        ``strict=True`` and a road class is unknown (the message lists the known classes).
+    NetworkError
+        No usable road lines.
+    """
+    import geopandas as gpd
+
+    layer_name = layer
+    if isinstance(source, gpd.GeoDataFrame):
+        name = "road layer"
+        layer = source
+    else:
+        path = _existing(source)
+        try:
+            layer = gpd.read_file(path, layer=layer_name) if layer_name else gpd.read_file(path)
+        except Exception as exc:
+            raise FileReadError(f"{path}: cannot read it as a GIS layer ({exc})") from exc
+        name = path.name if not layer_name else f"{path.name} (layer {layer_name})"
+    if layer.crs is None:
+        raise CRSError(f"{name}: the road layer has no coordinate reference system (a Shapefile without its .prj?); "
+                       "set it, e.g. gdf.set_crs('EPSG:4490') for CGCS2000 or 'EPSG:4326' for WGS-84")
+    col = class_column or _find_column(list(layer.columns), CLASS_COLUMNS)
+    if col is None or col not in layer.columns:
+        raise MissingColumnError(
+            f"{name}: no road-class column{f' {class_column!r}' if class_column else ''}; columns are "
+            f"{[c for c in layer.columns if c != layer.geometry.name]}. Name it with class_column=... "
+            f"(values such as 国道, 县道, 村道, primary)")
+    ow_col = oneway_column or _find_column(list(layer.columns), ONEWAY_COLUMNS)
+    ms_col = maxspeed_column or _find_column(list(layer.columns), MAXSPEED_COLUMNS)
+    layer = layer.reset_index(drop=True)
+    layer["_row"] = np.arange(len(layer)) + (2 if name.lower().endswith((".csv", ".xlsx")) else 1)
+
+    # road classes: map each distinct value once, collect the unknown ones
+    rejected: list[dict[str, Any]] = []
+    classes: dict[Any, str | None] = {}
+    for value in pd.unique(layer[col]):
+        if value is None or (isinstance(value, float) and math.isnan(value)) or str(value).strip() == "":
+            classes[value] = None
+            continue
+        try:
+            classes[value] = road_class(value)
+        except UnknownCategoryError as exc:
+            if strict:
+                rows = layer.loc[layer[col] == value, "_row"].tolist()[:5]
+                raise UnknownCategoryError(f"{name}: rows {rows}, column '{col}': {exc}") from exc
+            classes[value] = None
+    osm_class = layer[col].map(lambda v: classes.get(v))
+    bad = osm_class.isna()
+    if bad.any():
+        bad_values = sorted({str(v) for v in layer.loc[bad, col]})
+        known = "、".join(t.zh for t in ROAD_CLASSES.values())
+        logger.warning("%s: %d roads with an unknown or empty class in column '%s' were left out (%s). Known "
+                       "classes: %s (or OSM classes such as primary, track; or route numbers G213, X105)",
+                       name, int(bad.sum()), col, ", ".join(bad_values[:10]), known)
+        for row, value in zip(layer.loc[bad, "_row"], layer.loc[bad, col], strict=True):
+            rejected.append({"row": int(row), "column": col, "value": value,
+                             "message": f"unknown road class '{value}'; known: {known}"})
+    layer = layer.assign(_highway=osm_class)[~bad]
+    layer = layer[~(layer.geometry.isna() | layer.geometry.is_empty)]
+    layer = layer.explode(index_parts=False)
+    layer = layer[layer.geom_type == "LineString"]
+    if layer.empty:
+        raise NetworkError(f"{name}: no road lines with a known class; nothing to build a network from")
+
+    # work in metres
+    lonlat = layer.to_crs("EPSG:4326")
+    c = lonlat.geometry.union_all().centroid if len(lonlat) < 50_000 else lonlat.geometry.iloc[0].centroid
+    from coverage.traveltime.engine import metric_crs_for
+
+    metric = metric_crs_for(np.array([c.x]), np.array([c.y]))
+    lines = layer.to_crs(metric)
+    geoms = lines.geometry.to_numpy()
+    if node_intersections:
+        noded = shapely.get_parts(shapely.union_all(geoms))
+        noded = noded[shapely.get_type_id(noded) == 1]
+        tree = shapely.STRtree(geoms)
+        mid = shapely.line_interpolate_point(noded, 0.5, normalized=True)
+        src = tree.query_nearest(mid, all_matches=False)
+        owner = np.empty(len(noded), dtype=np.int64)
+        owner[src[0]] = src[1]
+    else:
+        noded = geoms
+        owner = np.arange(len(geoms))
+    orig = geoms[owner]
+    start_at = shapely.line_locate_point(orig, shapely.get_point(noded, 0))
+    end_at = shapely.line_locate_point(orig, shapely.get_point(noded, -1))
+    flipped = start_at > end_at  # piece drawn against its road's direction
+    noded = np.where(flipped, shapely.reverse(noded), noded)
+
+    starts = shapely.get_coordinates(shapely.get_point(noded, 0))
+    ends = shapely.get_coordinates(shapely.get_point(noded, -1))
+    ends_all = np.vstack([starts, ends])
+    keys = np.round(ends_all / tolerance_m).astype(np.int64)
+    uniq, node_of = np.unique(keys, axis=0, return_inverse=True)
+    node_of = node_of.ravel()
+    node_xy_m = np.zeros((len(uniq), 2))
+    node_xy_m[node_of] = ends_all
+    to_ll = pyproj.Transformer.from_crs(metric, "EPSG:4326", always_xy=True)
+    lon, lat = to_ll.transform(node_xy_m[:, 0], node_xy_m[:, 1])
+    u = node_of[: len(noded)]
+    v = node_of[len(noded):]
+    length_m = shapely.length(noded)
+    coords, part = shapely.get_coordinates(noded, return_index=True)
+    cx, cy = to_ll.transform(coords[:, 0], coords[:, 1])
+    geoms_ll = shapely.linestrings(np.column_stack([cx, cy]), indices=part)
+
+    attrs = lines.iloc[owner]
+    hw = attrs["_highway"].to_numpy()
+    rc = attrs[col].to_numpy()
+    rows = attrs["_row"].to_numpy()
+    ow = attrs[ow_col].astype(str).str.strip().str.lower().to_numpy() if ow_col else np.full(len(noded), "")
+    ms = attrs[ms_col].to_numpy() if ms_col else np.full(len(noded), None)
+    G = nx.MultiDiGraph(crs="EPSG:4326", source=f"road layer {name}", rejected_roads=rejected)
+    G.add_nodes_from((i, {"x": float(x), "y": float(y)}) for i, (x, y) in enumerate(zip(lon, lat, strict=True)))
+    for k in range(len(noded)):
+        if u[k] == v[k] or length_m[k] <= 0:
+            continue
+        data = {"highway": hw[k], "road_class": rc[k], "length": float(length_m[k]), "layer_row": int(rows[k]),
+                "oneway": ow[k] in _TRUE or ow[k] in _REVERSE}
+        if ms_col and ms[k] is not None and not (isinstance(ms[k], float) and math.isnan(ms[k])):
+            data["maxspeed"] = ms[k]
+        g = geoms_ll[k]
+        if ow[k] in _REVERSE:
+            G.add_edge(int(v[k]), int(u[k]), **data, geometry=shapely.reverse(g), reversed=True)
+            continue
+        G.add_edge(int(u[k]), int(v[k]), **data, geometry=g, reversed=False)
+        if ow[k] not in _TRUE:
+            G.add_edge(int(v[k]), int(u[k]), **data, geometry=shapely.reverse(g), reversed=True)
+    G.remove_nodes_from([n for n in list(G.nodes) if G.degree(n) == 0])
+    logger.info("%s: %d road lines -> %d nodes, %d edges (%d roads left out)", name, len(layer), len(G),
+                G.number_of_edges(), len(rejected))
+    return G
+
+
+# ---------------------------------------------------------------- dispatch
+def load_graph(source: Any, **options: Any) -> nx.MultiDiGraph:
+    """A road graph from whatever names it.
+
+    Parameters
+    ----------
+    source
+        - a ``networkx.MultiDiGraph``: returned as is;
+        - ``"demo:yuxi"`` / ``"demo:dali"``: the demo region's network (:mod:`coverage.demo`);
+        - ``"osm:<place name>"``: download from OpenStreetMap (cached), see :func:`download_osm_graph`;
+        - a path: ``.graphml``; ``.osm`` / ``.osm.bz2``; ``.osm.pbf``; ``.gpkg`` / ``.shp`` / ``.geojson``
+          road layer; a GeoDataFrame of road lines is taken as a road layer.
+    **options
+        Passed to the reader (e.g. ``class_column=`` for a road layer, ``cache_dir=`` for a download).
+
+    Raises
+    ------
+    FileReadError
+        The file does not exist or its kind is unknown.
+    """
+    if isinstance(source, nx.MultiDiGraph):
+        return source
+    if hasattr(source, "geometry") and hasattr(source, "crs"):
+        return graph_from_road_layer(source, **options)
+    text = str(source)
+    if text.startswith("demo:"):
+        from coverage.demo import load_demo
+
+        G = load_demo(text.split(":", 1)[1].strip()).graph()
+        return G
+    if text.startswith("osm:"):
+        return download_osm_graph(place=text.split(":", 1)[1].strip(), **options)
+    path = _existing(source)
+    lower = path.name.lower()
+    if lower.endswith(".graphml"):
+        G = _load_graphml(path)
+        G.graph.setdefault("source", f"GraphML {path.name}")
+        return G
+    if lower.endswith(".pbf"):
+        return graph_from_pbf(path, **options)
+    if lower.endswith(OSM_SUFFIXES):
+        return graph_from_osm_file(path, **options)
+    if lower.endswith(LAYER_SUFFIXES):
+        return graph_from_road_layer(path, **options)
+    raise FileReadError(f"{path}: unknown kind of road network file; use .graphml, .osm, .osm.bz2, .osm.pbf, "
+                        f".gpkg, .shp or .geojson")
+
+
+def _load_graphml(path: Path) -> nx.MultiDiGraph:
+    import osmnx as ox
+
+    try:
+        return ox.load_graphml(path)
+    except Exception as exc:
+        raise FileReadError(f"{path}: cannot read it as a GraphML road network ({exc})") from exc
+
+
+def _existing(path: str | os.PathLike[str]) -> Path:
+    p = Path(path)
+    if not p.exists():
+        raise FileReadError(f"{p}: file not found")
+    return p

