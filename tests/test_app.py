@@ -119,9 +119,9 @@ def test_site_placed_by_hand_from_a_map_click():
     at.session_state["clicked"] = (102.55, 24.35)
     at.run()
     assert any("102.55000, 24.35000" in m.value for m in at.markdown)
-    at.text_input(key="manual_name").set_value("手动幸福小院").run()
+    at.text_input(key="manual_name").set_value("手动幸福小院")
     [submit] = [b for b in at.button if b.label == "在此处添加站点"]
-    submit.click().run()
+    submit.click().run()  # form values are sent with the submit
     _clean(at)
     (site,) = at.session_state["accepted_sites"]
     assert site["origin"] == "manual" and site["name"] == "手动幸福小院" and site["lon"] == pytest.approx(102.55)

@@ -18,7 +18,13 @@ from scipy.spatial import cKDTree
 from coverage.demo import NOTE_ZH, REGIONS, load_demo
 from coverage.demo.roads import graph_from_arrays, load_road_arrays, meander
 from coverage.errors import InputError, NetworkError
-from coverage.model import BOUNDARY_COLUMNS, CANDIDATE_COLUMNS, DEMAND_COLUMNS, FACILITY_COLUMNS, HOST_SEPARATOR
+from coverage.model import (
+    BOUNDARY_COLUMNS,
+    CANDIDATE_COLUMNS,
+    DEMAND_COLUMNS,
+    FACILITY_COLUMNS,
+    HOST_SEPARATOR,
+)
 from coverage.taxonomy import CANDIDATE_KINDS, FACILITY_TYPES
 
 SOURCES = Path(__file__).resolve().parents[1] / "data" / "demo" / "sources"
@@ -59,8 +65,15 @@ def test_yuxi_totals_equal_the_published_figures(yuxi):
     d = yuxi.demand
     assert d["left_behind_children"].sum() == 6335
     assert d["left_behind_elderly"].sum() == 1878
-    published = {"elderly_institution": 54, "funeral_home": 9, "commercial_cemetery": 11, "public_cemetery": 465,
-                 "child_welfare_home": 1, "childrens_home": 692, "social_work_station": 75}
+    published = {
+        "elderly_institution": 54,
+        "funeral_home": 9,
+        "commercial_cemetery": 11,
+        "public_cemetery": 465,
+        "child_welfare_home": 1,
+        "childrens_home": 692,
+        "social_work_station": 75,
+    }
     assert {k: _count(yuxi, k) for k in published} == published
     f = yuxi.facilities
     assert f.loc[f["type"] == "elderly_institution", "capacity"].sum() == 4565
@@ -80,7 +93,8 @@ def test_yuxi_population_is_plausible(yuxi):
     assert (d["disabled_elderly"] <= d["elderly_60plus"]).all()
     assert (d["left_behind_elderly"] <= d["elderly_60plus"]).all()
     assert d["dispersed_poor"].sum() > 0 and d["children_in_difficulty"].sum() > 0
-    # older people weigh more in the townships (乡, code digit 7 = "2") than in the urban subdistricts (街道, "0")
+    # older people weigh more in the townships (乡, code digit 7 = "2")
+    # than in the urban subdistricts (街道, "0")
     kind = d["township_code"].str[6]
     share_by = d.groupby(kind)["elderly_60plus"].sum() / d.groupby(kind)["population"].sum()
     assert share_by["2"] > share_by["0"] + 0.03
@@ -102,7 +116,7 @@ def test_yuxi_gaps_against_per_unit_targets(yuxi):
 def test_institutions_sit_in_county_seats_and_towns(yuxi):
     f = yuxi.facilities
     inst = f[f["type"] == "elderly_institution"]
-    # every county has at least three; their villages are mostly communities or town seats, not remote villages
+    # every county has at least three
     assert inst["county_code"].value_counts().min() >= 3
     assert inst["county_code"].nunique() == 9
     homes = f[f["type"] == "childrens_home"]
@@ -128,7 +142,7 @@ def test_dali_calibration(dali):
     assert len(dali.demand) == 1159
     care = [k for k, t in FACILITY_TYPES.items() if t.category == "care"]
     assert dali.facilities["type"].isin(care).sum() == 1663  # published: service centres of all kinds
-    assert _count(dali, "eco_burial") == 128                  # published: rural ecological burial sites
+    assert _count(dali, "eco_burial") == 128  # published: rural ecological burial sites
     assert 3.2e6 <= dali.demand["population"].sum() <= 3.5e6
     assert _count(dali, "child_welfare_home") == 1
 
@@ -136,8 +150,12 @@ def test_dali_calibration(dali):
 def test_tables_are_canonical_and_marked_simulated(yuxi, dali):
     for region in (yuxi, dali):
         assert region.is_simulated and region.note_zh == NOTE_ZH
-        for table, cols in ((region.demand, DEMAND_COLUMNS), (region.facilities, FACILITY_COLUMNS),
-                            (region.candidates, CANDIDATE_COLUMNS), (region.boundaries, BOUNDARY_COLUMNS)):
+        for table, cols in (
+            (region.demand, DEMAND_COLUMNS),
+            (region.facilities, FACILITY_COLUMNS),
+            (region.candidates, CANDIDATE_COLUMNS),
+            (region.boundaries, BOUNDARY_COLUMNS),
+        ):
             assert list(table.columns) == list(cols)
             assert table.crs.to_epsg() == 4326
             assert table.attrs["note_zh"] == NOTE_ZH and table.attrs["simulated"] is True
@@ -184,7 +202,7 @@ def test_graph_is_osmnx_style(yuxi, yuxi_graph):
     assert isinstance(G, nx.MultiDiGraph)
     assert G.graph["crs"] == "EPSG:4326"
     assert G.number_of_nodes() > 20_000  # tens of thousands: realistic performance
-    assert yuxi.graph() is G             # cached
+    assert yuxi.graph() is G  # cached
     highways = set()
     for u, v, data in G.edges(data=True):
         highways.add(data["highway"])
@@ -192,8 +210,16 @@ def test_graph_is_osmnx_style(yuxi, yuxi_graph):
         assert isinstance(data["oneway"], bool)
         if not data["oneway"]:
             assert G.has_edge(v, u)
-    assert {"trunk", "primary", "secondary", "tertiary", "unclassified", "track", "residential",
-            "motorway"} == highways
+    assert {
+        "trunk",
+        "primary",
+        "secondary",
+        "tertiary",
+        "unclassified",
+        "track",
+        "residential",
+        "motorway",
+    } == highways
     speeds = {d["maxspeed"] for _, _, d in G.edges(data=True) if "maxspeed" in d}
     assert speeds and all(s.isdigit() for s in speeds)
     x, y = G.nodes[0]["x"], G.nodes[0]["y"]
@@ -216,7 +242,9 @@ def test_network_is_connected_and_drivable_part_strongly(yuxi_graph):
     drive = [(u, v) for u, v, h in G.edges(data="highway") if h != "track"]
     u, v = np.array(drive).T
     n = G.number_of_nodes()
-    n_comp, labels = connected_components(coo_matrix((np.ones(len(u)), (u, v)), shape=(n, n)), connection="strong")
+    n_comp, labels = connected_components(
+        coo_matrix((np.ones(len(u)), (u, v)), shape=(n, n)), connection="strong"
+    )
     used = np.unique(np.r_[u, v])
     assert len(np.unique(labels[used])) == 1
     assert len(used) > 0.8 * n
@@ -246,27 +274,27 @@ def test_roads_wind_more_in_mountain_counties(yuxi):
     ll, e, length = arrays["node_lonlat"], arrays["edges"], arrays["length_m"].astype(float)
     n = len(ll)
     two = e[:, 3] == 0
-    g = coo_matrix((np.r_[length, length[two]], (np.r_[e[:, 0], e[two, 1]], np.r_[e[:, 1], e[two, 0]])),
-                   shape=(n, n)).tocsr()
+    g = coo_matrix(
+        (np.r_[length, length[two]], (np.r_[e[:, 0], e[two, 1]], np.r_[e[:, 1], e[two, 0]])), shape=(n, n)
+    ).tocsr()
     lat0 = float(ll[:, 1].mean())
     d = yuxi.demand
     _, node = cKDTree(_metric(ll[:, 0], ll[:, 1], lat0)).query(_metric(d.geometry.x, d.geometry.y, lat0))
     rng = np.random.default_rng(0)
     src = rng.choice(len(d), 30, replace=False)
-    dist = dijkstra(g, indices=node[src])
-    rows = []
-    for k, s in enumerate(src):
-        for t in rng.choice(len(d), 40, replace=False):
-            _, _, straight = GEOD.inv(d.geometry.x.iat[s], d.geometry.y.iat[s], d.geometry.x.iat[t],
-                                      d.geometry.y.iat[t])
-            if straight > 3000:
-                rows.append((d["county_code"].iat[s], dist[k, node[t]] / straight))
+    dst = rng.choice(len(d), 40, replace=False)
+    dist = dijkstra(g, indices=node[src])[:, node[dst]]
+    x, y = d.geometry.x.to_numpy(), d.geometry.y.to_numpy()
+    s_idx, t_idx = np.repeat(src, len(dst)), np.tile(dst, len(src))
+    _, _, straight = GEOD.inv(x[s_idx], y[s_idx], x[t_idx], y[t_idx])
+    keep = straight > 3000
+    rows = list(zip(d["county_code"].to_numpy()[s_idx][keep], dist.ravel()[keep] / straight[keep]))
     ratio = pd.DataFrame(rows, columns=["county", "ratio"])
     assert np.isfinite(ratio["ratio"]).all()
     assert 1.2 <= ratio["ratio"].median() <= 1.6
     by_county = ratio.groupby("county")["ratio"].median()
-    basin = by_county[["530402000000", "530423000000"]].mean()       # 红塔区, 通海县
-    mountain = by_county[["530426000000", "530427000000"]].mean()    # 峨山, 新平
+    basin = by_county[["530402000000", "530423000000"]].mean()  # 红塔区, 通海县
+    mountain = by_county[["530426000000", "530427000000"]].mean()  # 峨山, 新平
     assert mountain > basin
 
 
@@ -281,10 +309,13 @@ def test_meander_hits_the_winding_ratio():
 
 
 def test_graph_from_bad_arrays_raises():
-    arrays = {"node_lonlat": np.array([[102.5, 24.3], [102.6, 24.3]]),
-              "edges": np.array([[0, 2, 1, 0, 0]]), "length_m": np.array([100.0], dtype=np.float32),
-              "maxspeed_kph": np.array([np.nan], dtype=np.float32),
-              "highway_classes": np.array(["motorway", "trunk"])}
+    arrays = {
+        "node_lonlat": np.array([[102.5, 24.3], [102.6, 24.3]]),
+        "edges": np.array([[0, 2, 1, 0, 0]]),
+        "length_m": np.array([100.0], dtype=np.float32),
+        "maxspeed_kph": np.array([np.nan], dtype=np.float32),
+        "highway_classes": np.array(["motorway", "trunk"]),
+    }
     with pytest.raises(NetworkError, match="refers to a node that does not exist"):
         graph_from_arrays(arrays)
 
@@ -310,7 +341,9 @@ def test_summary_matches_the_files():
         region = load_demo(key)
         assert summary["villages"] == len(region.demand)
         assert summary["total_left_behind_children"] == region.demand["left_behind_children"].sum()
-        assert summary["facilities_by_type"] == region.facilities["type"].value_counts().sort_index().to_dict()
+        assert (
+            summary["facilities_by_type"] == region.facilities["type"].value_counts().sort_index().to_dict()
+        )
 
 
 def test_build_regenerates_the_villages_from_the_sources():

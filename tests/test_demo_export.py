@@ -30,8 +30,13 @@ def _same(loaded: pd.DataFrame, original: pd.DataFrame) -> None:
             np.testing.assert_allclose(loaded.geometry.x, original.geometry.x, atol=1e-6)
             np.testing.assert_allclose(loaded.geometry.y, original.geometry.y, atol=1e-6)
         else:
-            pd.testing.assert_series_equal(loaded[col].reset_index(drop=True), original[col].reset_index(drop=True),
-                                           check_dtype=False, check_names=False, obj=col)
+            pd.testing.assert_series_equal(
+                loaded[col].reset_index(drop=True),
+                original[col].reset_index(drop=True),
+                check_dtype=False,
+                check_names=False,
+                obj=col,
+            )
 
 
 def test_cli_writes_the_upload_files(exported, capsys):
@@ -58,9 +63,11 @@ def test_reload_through_the_loaders_gives_the_same_data(exported):
     from coverage.inputs import load_boundaries, load_candidates, load_demand, load_facilities
 
     region = load_demo("yuxi")
-    for loader, table, original in ((load_demand, "demand", region.demand),
-                                    (load_facilities, "facilities", region.facilities),
-                                    (load_candidates, "candidates", region.candidates)):
+    for loader, table, original in (
+        (load_demand, "demand", region.demand),
+        (load_facilities, "facilities", region.facilities),
+        (load_candidates, "candidates", region.candidates),
+    ):
         res = loader(exported / EXPORT_FILES[table], crs="wgs84")
         assert res.report.n_rejected == 0, table
         _same(res.data, original)
@@ -80,8 +87,16 @@ def test_roads_layer_matches_the_graph(exported):
     assert roads.crs.to_epsg() == 4326
     assert len(roads) >= len(np.unique(arrays["edges"][:, 4]))  # every road, split at its junctions
     assert roads["length_m"].sum() == pytest.approx(float(arrays["length_m"].astype(float).sum()), rel=1e-4)
-    assert set(roads["highway"]) == {"motorway", "trunk", "primary", "secondary", "tertiary", "unclassified",
-                                     "residential", "track"}
+    assert set(roads["highway"]) == {
+        "motorway",
+        "trunk",
+        "primary",
+        "secondary",
+        "tertiary",
+        "unclassified",
+        "residential",
+        "track",
+    }
     assert roads.loc[roads["highway"] == "motorway", "oneway"].all()
     prefecture = gpd.read_file(exported / EXPORT_FILES["layers"], layer="prefecture")
     assert prefecture["name"].tolist() == ["玉溪市"]
@@ -101,7 +116,9 @@ def test_roads_layer_rebuilds_the_network(exported):
     roads = gpd.read_file(exported / EXPORT_FILES["layers"], layer="roads")
     ends = np.vstack([shapely.get_coordinates(shapely.get_point(roads.geometry.values, i)) for i in (0, -1)])
     assert G.number_of_nodes() == len(np.unique(np.round(ends, 7), axis=0))
-    assert junctions <= G.number_of_nodes() < 1.1 * junctions  # lines break at junctions (and where roads meet)
+    assert (
+        junctions <= G.number_of_nodes() < 1.1 * junctions
+    )  # lines break at junctions (and where roads meet)
     total = sum(d for *_, d in demo.edges(data="length"))
     assert sum(d for *_, d in G.edges(data="length")) == pytest.approx(total, rel=2e-3)
 

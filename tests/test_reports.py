@@ -215,7 +215,7 @@ def test_cli_report_on_the_demo(tmp_path, capsys):
     """The whole chain on the Yuxi demo: road graph, travel times, HiGHS, workbook and PDF."""
     from coverage.cli import main
 
-    code = main(["report", "--region", "yuxi", "--service", "children_20min", "--sites", "3",
+    code = main(["report", "--region", "yuxi", "--service", "children_20min", "--sites", "3", "--maps", "proposal",
                  "--out", str(tmp_path)])
     assert code == 0
     out = capsys.readouterr().out

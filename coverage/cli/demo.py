@@ -10,12 +10,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     from coverage.demo.regions import REGION_SPECS
 
     p = subparsers.add_parser(
-        "demo", help="write a demo region's input files (示例数据，模拟) / export a demo region",
+        "demo",
+        help="write a demo region's input files (示例数据，模拟) / export a demo region",
         description="Write the demo region's villages, facilities and candidate sites as Excel lists with "
-                    "Chinese headers, and its boundaries and roads as a GeoPackage: the formats a planner "
-                    "uploads, usable as templates.  All demo data are simulated (示例数据（模拟）).")
-    p.add_argument("--region", default="yuxi", choices=sorted(REGION_SPECS),
-                   help="demo region: yuxi (玉溪市, default) or dali (大理白族自治州)")
+        "Chinese headers, and its boundaries and roads as a GeoPackage: the formats a planner "
+        "uploads, usable as templates.  All demo data are simulated (示例数据（模拟）).",
+    )
+    p.add_argument(
+        "--region",
+        default="yuxi",
+        choices=sorted(REGION_SPECS),
+        help="demo region: yuxi (玉溪市, default) or dali (大理白族自治州)",
+    )
     p.add_argument("--out", required=True, help="output folder (created if needed)")
     p.add_argument("--lang", default="zh", choices=("zh", "en"), help="header language (default zh)")
     p.set_defaults(func=run)

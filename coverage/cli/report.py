@@ -26,6 +26,8 @@ def add_planning_arguments(p: argparse.ArgumentParser) -> None:
                    help="facility type of the new sites (default: the service's first type)")
     p.add_argument("--threshold-min", type=float, default=None, help="travel-time threshold in minutes "
                    "(default: the service's)")
+    p.add_argument("--service-areas", action="store_true",
+                   help="draw the service areas on the coverage map (slower: about a minute on a prefecture)")
 
 
 def build_report(args: argparse.Namespace) -> Any:
@@ -51,7 +53,7 @@ def build_report(args: argparse.Namespace) -> Any:
         facility_types=service.facility_types, group=group, threshold_min=threshold, model=model,
         p=None if model == "target" else args.sites, target_share=args.target, facility_type=args.site_type,
         service_label=service.zh, region_name=region.name_zh, boundaries=region.boundaries,
-        simulated=region.is_simulated,
+        simulated=region.is_simulated, with_service_areas=args.service_areas,
     )
 
 
@@ -64,6 +66,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "report with the printed maps and tables.")
     add_planning_arguments(p)
     p.add_argument("--paper", default="A4", choices=("A4", "A3"), help="paper of the PDF's maps (default A4)")
+    p.add_argument("--maps", default="proposal,coverage,distribution",
+                   help="maps in the PDF, comma-separated (default proposal,coverage,distribution)")
     p.add_argument("--out", default="maps", help="output folder (default maps/)")
     p.set_defaults(func=run)
 
@@ -79,5 +83,6 @@ def run(args: argparse.Namespace) -> int:
     print(f"{report.region_name} {report.service_label}: {int(f['sites'])} new sites, "
           f"covered {f['share_before_pct']:.1f}% -> {f['share_after_pct']:.1f}% of {report.group}")
     print(write_workbook(report, out / f"{stem}.xlsx"))
-    print(write_pdf_report(report, out / f"{stem}.pdf", paper=args.paper))
+    kinds = [k.strip() for k in args.maps.split(",") if k.strip()]
+    print(write_pdf_report(report, out / f"{stem}.pdf", paper=args.paper, map_kinds=kinds))
     return 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from typing import Any
 
@@ -52,6 +53,8 @@ def _print(text: str, *, file: Any = None) -> None:
     except UnicodeEncodeError:  # a Windows console without a Chinese code page
         stream.flush()
         stream.buffer.write((text + "\n").encode(stream.encoding or "utf-8", errors="replace"))
+    except BrokenPipeError:  # output piped into `head` or `more` that stopped reading
+        os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
 
 
 def _region(value: str | None) -> Any:

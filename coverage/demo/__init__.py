@@ -37,8 +37,16 @@ from coverage.model import (
     WGS84,
 )
 
-__all__ = ["DEFAULT_REGION", "NOTE_EN", "NOTE_ZH", "REGIONS", "DemoRegion", "RegionInfo", "export_demo",
-           "load_demo"]
+__all__ = [
+    "DEFAULT_REGION",
+    "NOTE_EN",
+    "NOTE_ZH",
+    "REGIONS",
+    "DemoRegion",
+    "RegionInfo",
+    "export_demo",
+    "load_demo",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -125,9 +133,12 @@ class DemoRegion:
 
 def _check_key(key: str) -> str:
     k = str(key).strip().lower()
-    aliases = {info.name_zh: info.key for info in REGIONS.values()} | {
-        info.name_en.lower(): info.key for info in REGIONS.values()} | {
-        info.code: info.key for info in REGIONS.values()} | {"大理州": "dali", "大理": "dali", "玉溪": "yuxi"}
+    aliases = (
+        {info.name_zh: info.key for info in REGIONS.values()}
+        | {info.name_en.lower(): info.key for info in REGIONS.values()}
+        | {info.code: info.key for info in REGIONS.values()}
+        | {"大理州": "dali", "大理": "dali", "玉溪": "yuxi"}
+    )
     k = aliases.get(str(key).strip(), aliases.get(k, k))
     if k not in REGIONS:
         known = ", ".join(f"{i.key} ({i.name_zh})" for i in REGIONS.values())
@@ -147,12 +158,13 @@ def _read_points(path: Path, columns: tuple[str, ...]) -> gpd.GeoDataFrame:
     for c in POPULATION_COLUMNS:
         if c in df:
             df[c] = df[c].astype("int64")
-    gdf = gpd.GeoDataFrame(df.drop(columns=["lon", "lat"]), geometry=gpd.points_from_xy(df["lon"], df["lat"]),
-                           crs=WGS84)
+    gdf = gpd.GeoDataFrame(
+        df.drop(columns=["lon", "lat"]), geometry=gpd.points_from_xy(df["lon"], df["lat"]), crs=WGS84
+    )
     return _mark(gdf[[c for c in columns if c in gdf.columns]])
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def load_demo(key: str = DEFAULT_REGION) -> DemoRegion:
     """Load a demo region (cached: the second call is instant).
 
@@ -186,13 +198,25 @@ def load_demo(key: str = DEFAULT_REGION) -> DemoRegion:
     for c in ("code", "parent_code"):
         boundaries[c] = boundaries[c].astype(str)
     boundaries = _mark(boundaries[list(BOUNDARY_COLUMNS)].set_crs(WGS84, allow_override=True))
-    logger.info("demo %s: %d villages, %d facilities, %d candidates", key, len(demand), len(facilities),
-                len(candidates))
-    return DemoRegion(key=key, name_zh=info.name_zh, name_en=info.name_en, demand=demand, facilities=facilities,
-                      candidates=candidates, boundaries=boundaries)
+    logger.info(
+        "demo %s: %d villages, %d facilities, %d candidates",
+        key,
+        len(demand),
+        len(facilities),
+        len(candidates),
+    )
+    return DemoRegion(
+        key=key,
+        name_zh=info.name_zh,
+        name_en=info.name_en,
+        demand=demand,
+        facilities=facilities,
+        candidates=candidates,
+        boundaries=boundaries,
+    )
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _graph(key: str) -> nx.MultiDiGraph:
     from coverage.demo.roads import graph_from_arrays, load_road_arrays
 

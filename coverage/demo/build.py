@@ -76,29 +76,43 @@ _FloatArray = npt.NDArray[np.float64]
 def _read_divisions(spec: RegionSpec) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     pref = spec.code[:4]
     counties = pd.read_csv(SOURCES_DIR / "counties_2023.csv", dtype=str)
-    counties = counties[counties["cityCode"] == pref].rename(columns={"code": "county_code",
-                                                                    "name": "county_name"})
+    counties = counties[counties["cityCode"] == pref].rename(
+        columns={"code": "county_code", "name": "county_name"}
+    )
     towns = pd.read_csv(SOURCES_DIR / "townships_2023.csv", dtype=str)
-    towns = towns[towns["cityCode"] == pref].rename(columns={"code": "township_code", "name": "township_name",
-                                                           "areaCode": "county_code"})
+    towns = towns[towns["cityCode"] == pref].rename(
+        columns={"code": "township_code", "name": "township_name", "areaCode": "county_code"}
+    )
     vills = pd.read_csv(SOURCES_DIR / "villages_2023.csv", dtype=str)
-    vills = vills[vills["cityCode"] == pref].rename(columns={"code": "village_code", "name": "full_name",
-                                                           "streetCode": "township_code",
-                                                           "areaCode": "county_code"})
-    vills["village_name"] = (vills["full_name"].str.replace(r"居民委员会$|居委会$", "", regex=True)
-                             .str.replace(r"村民委员会$|村委会$", "村", regex=True)
-                             .str.replace(r"村村$", "村", regex=True))
+    vills = vills[vills["cityCode"] == pref].rename(
+        columns={
+            "code": "village_code",
+            "name": "full_name",
+            "streetCode": "township_code",
+            "areaCode": "county_code",
+        }
+    )
+    vills["village_name"] = (
+        vills["full_name"]
+        .str.replace(r"居民委员会$|居委会$", "", regex=True)
+        .str.replace(r"村民委员会$|村委会$", "村", regex=True)
+        .str.replace(r"村村$", "村", regex=True)
+    )
     vills["is_community"] = vills["full_name"].str.contains("社区|居委会")
-    return (counties[["county_code", "county_name"]].reset_index(drop=True),
-            towns[["township_code", "township_name", "county_code"]].reset_index(drop=True),
-            vills[["village_code", "village_name", "full_name", "is_community", "township_code",
-                   "county_code"]].reset_index(drop=True))
+    return (
+        counties[["county_code", "county_name"]].reset_index(drop=True),
+        towns[["township_code", "township_name", "county_code"]].reset_index(drop=True),
+        vills[
+            ["village_code", "village_name", "full_name", "is_community", "township_code", "county_code"]
+        ].reset_index(drop=True),
+    )
 
 
 def _to_wgs84(geom: shapely.Geometry) -> shapely.Geometry:
     def fn(coords: _FloatArray) -> _FloatArray:
         lon, lat = gcj02_to_wgs84(coords[:, 0], coords[:, 1])
         return np.column_stack([lon, lat])
+
     return shapely.transform(geom, fn)
 
 
@@ -131,8 +145,15 @@ def _sample_in(poly: shapely.Geometry, n: int, rng: np.random.Generator) -> _Flo
     return allpts[:n]
 
 
-def _best_candidate(poly: shapely.Geometry, existing: _FloatArray, n: int, rng: np.random.Generator,
-                    *, n_try: int = 30, jitter: float = 0.6) -> _FloatArray:
+def _best_candidate(
+    poly: shapely.Geometry,
+    existing: _FloatArray,
+    n: int,
+    rng: np.random.Generator,
+    *,
+    n_try: int = 30,
+    jitter: float = 0.6,
+) -> _FloatArray:
     """``n`` points in ``poly`` spread out (Mitchell's best-candidate sampling).
 
     ``jitter`` < 1 picks, among the candidates far enough from the rest, a random
@@ -144,8 +165,9 @@ def _best_candidate(poly: shapely.Geometry, existing: _FloatArray, n: int, rng: 
         cand = _sample_in(poly, n_try, rng)
         if pts:
             ref = np.asarray(pts)
-            dmin = np.min(np.hypot(cand[:, None, 0] - ref[None, :, 0], cand[:, None, 1] - ref[None, :, 1]),
-                          axis=1)
+            dmin = np.min(
+                np.hypot(cand[:, None, 0] - ref[None, :, 0], cand[:, None, 1] - ref[None, :, 1]), axis=1
+            )
             ok = np.flatnonzero(dmin >= jitter * dmin.max())
             pick = cand[rng.choice(ok)]
         else:
@@ -155,8 +177,9 @@ def _best_candidate(poly: shapely.Geometry, existing: _FloatArray, n: int, rng: 
     return np.asarray(out).reshape(-1, 2)
 
 
-def _offset(xy: _FloatArray, lo_m: float, hi_m: float, rng: np.random.Generator,
-            land: shapely.Geometry) -> _FloatArray:
+def _offset(
+    xy: _FloatArray, lo_m: float, hi_m: float, rng: np.random.Generator, land: shapely.Geometry
+) -> _FloatArray:
     """A point ``lo_m``..``hi_m`` metres from ``xy`` in a random direction, on land."""
     for _ in range(50):
         r, a = rng.uniform(lo_m, hi_m), rng.uniform(0, 2 * np.pi)
@@ -185,8 +208,8 @@ def _largest_remainder(values: _FloatArray, total: int) -> npt.NDArray[np.int64]
 # --------------------------------------------------------------------------- places
 @dataclass
 class _Places:
-    towns: pd.DataFrame       # township_code, name, county_code, kind, seat_x, seat_y, mountain, is_county_seat
-    villages: pd.DataFrame    # village_code, ..., x, y, mountain
+    towns: pd.DataFrame  # township_code, name, county_code, kind, seat_x, seat_y, mountain, is_county_seat
+    villages: pd.DataFrame  # village_code, ..., x, y, mountain
     township_polys: dict[str, shapely.Geometry]
     county_polys: dict[str, shapely.Geometry]
     land: dict[str, shapely.Geometry]  # county polygon minus lakes (metric)
@@ -197,8 +220,14 @@ def _town_kind(code: str) -> str:
     return {"0": "street", "1": "town", "2": "xiang"}.get(code[6], "town")
 
 
-def _places(spec: RegionSpec, bounds_m: gpd.GeoDataFrame, towns: pd.DataFrame, vills: pd.DataFrame,
-            lakes_m: shapely.Geometry, rng: np.random.Generator) -> _Places:
+def _places(
+    spec: RegionSpec,
+    bounds_m: gpd.GeoDataFrame,
+    towns: pd.DataFrame,
+    vills: pd.DataFrame,
+    lakes_m: shapely.Geometry,
+    rng: np.random.Generator,
+) -> _Places:
     to_m = Transformer.from_crs("EPSG:4326", f"EPSG:{spec.utm_epsg}", always_xy=True)
     county_polys = {r.code: r.geometry for r in bounds_m.itertuples() if r.code != spec.code}
     land = {c: county_polys[c].difference(lakes_m) for c in county_polys}
@@ -224,8 +253,9 @@ def _places(spec: RegionSpec, bounds_m: gpd.GeoDataFrame, towns: pd.DataFrame, v
         for i in streets:
             if i == seat_idx:
                 continue
-            seeds[i] = _best_candidate(near if not near.is_empty else lnd, np.asarray(list(seeds.values())),
-                                       1, rng)[0]
+            seeds[i] = _best_candidate(
+                near if not near.is_empty else lnd, np.asarray(list(seeds.values())), 1, rng
+            )[0]
         for i in order:
             if i not in seeds:
                 seeds[i] = _best_candidate(lnd, np.asarray(list(seeds.values())), 1, rng, jitter=0.75)[0]
@@ -236,8 +266,14 @@ def _places(spec: RegionSpec, bounds_m: gpd.GeoDataFrame, towns: pd.DataFrame, v
         for i, cell in zip(order, cells.geoms):
             township_polys[towns.at[i, "township_code"]] = cell.intersection(poly)
     towns["mountain"] = [
-        float(np.clip(next(c.mountain for c in spec.counties if c.code == r.county_code)
-                      + {"street": -0.3, "town": 0.0, "xiang": 0.25}[r.kind], 0, 1))
+        float(
+            np.clip(
+                next(c.mountain for c in spec.counties if c.code == r.county_code)
+                + {"street": -0.3, "town": 0.0, "xiang": 0.25}[r.kind],
+                0,
+                1,
+            )
+        )
         for r in towns.itertuples()
     ]
     # villages
@@ -269,9 +305,13 @@ def _places(spec: RegionSpec, bounds_m: gpd.GeoDataFrame, towns: pd.DataFrame, v
             xy = _best_candidate(outer, np.vstack([placed, seat[None, :]]), len(rural), rng, jitter=0.7)
             vills.loc[rural.index, ["x", "y"]] = xy
     tm = tinfo["mountain"]
-    vills["mountain"] = np.clip(vills["township_code"].map(tm).to_numpy()
-                                - 0.15 * vills["is_community"].to_numpy()
-                                + rng.normal(0, 0.05, len(vills)), 0, 1)
+    vills["mountain"] = np.clip(
+        vills["township_code"].map(tm).to_numpy()
+        - 0.15 * vills["is_community"].to_numpy()
+        + rng.normal(0, 0.05, len(vills)),
+        0,
+        1,
+    )
     return _Places(towns, vills, township_polys, county_polys, land, lakes_m)
 
 
@@ -281,8 +321,11 @@ def _population(spec: RegionSpec, pl: _Places, rng: np.random.Generator) -> pd.D
     m = v["mountain"].to_numpy()
     comm = v["is_community"].to_numpy()
     street = v["township_code"].map(pl.towns.set_index("township_code")["kind"]).eq("street").to_numpy()
-    size = np.where(comm, rng.lognormal(np.log(3500), 0.5, len(v)) * np.where(street, 1.6, 1.0),
-                    rng.lognormal(np.log(2200), 0.45, len(v)) * (1 - 0.3 * m))
+    size = np.where(
+        comm,
+        rng.lognormal(np.log(3500), 0.5, len(v)) * np.where(street, 1.6, 1.0),
+        rng.lognormal(np.log(2200), 0.45, len(v)) * (1 - 0.3 * m),
+    )
     pop = np.zeros(len(v), dtype=np.int64)
     for cs in spec.counties:
         sel = (v["county_code"] == cs.code).to_numpy()
@@ -305,20 +348,38 @@ def _population(spec: RegionSpec, pl: _Places, rng: np.random.Generator) -> pd.D
 
 # --------------------------------------------------------------------------- facilities
 _NAME = {
-    "elderly_institution": "{t}养老院", "county_disability_care": "{c}失能人员照护中心",
-    "township_elderly_center": "{t}区域养老服务中心", "community_daycare": "{v}日间照料中心",
-    "rural_mutual_aid": "{v}互助养老服务站", "happy_courtyard": "{v}幸福小院", "elderly_canteen": "{v}老年助餐点",
-    "funeral_home": "{c}殡仪馆", "public_cemetery": "{v}公益性公墓", "ash_placement": "{v}骨灰堂",
-    "commercial_cemetery": "{c}福寿园", "eco_burial": "{v}生态安葬点", "child_welfare_home": "{p}儿童福利院",
-    "childrens_home": "{v}儿童之家", "minor_protection_station": "{t}未成年人保护工作站",
+    "elderly_institution": "{t}养老院",
+    "county_disability_care": "{c}失能人员照护中心",
+    "township_elderly_center": "{t}区域养老服务中心",
+    "community_daycare": "{v}日间照料中心",
+    "rural_mutual_aid": "{v}互助养老服务站",
+    "happy_courtyard": "{v}幸福小院",
+    "elderly_canteen": "{v}老年助餐点",
+    "funeral_home": "{c}殡仪馆",
+    "public_cemetery": "{v}公益性公墓",
+    "ash_placement": "{v}骨灰堂",
+    "commercial_cemetery": "{c}福寿园",
+    "eco_burial": "{v}生态安葬点",
+    "child_welfare_home": "{p}儿童福利院",
+    "childrens_home": "{v}儿童之家",
+    "minor_protection_station": "{t}未成年人保护工作站",
     "social_work_station": "{t}社工站",
 }
 _CAPACITY = {  # (low, high) of a uniform draw, in the type's capacity unit
-    "elderly_institution": (25, 300), "county_disability_care": (60, 150), "township_elderly_center": (20, 60),
-    "community_daycare": (20, 60), "rural_mutual_aid": (10, 30), "happy_courtyard": (10, 25),
-    "elderly_canteen": (30, 100), "public_cemetery": (200, 2000), "ash_placement": (500, 5000),
-    "commercial_cemetery": (3000, 20000), "eco_burial": (100, 800), "child_welfare_home": (100, 150),
-    "childrens_home": (20, 40), "minor_protection_station": (10, 20),
+    "elderly_institution": (25, 300),
+    "county_disability_care": (60, 150),
+    "township_elderly_center": (20, 60),
+    "community_daycare": (20, 60),
+    "rural_mutual_aid": (10, 30),
+    "happy_courtyard": (10, 25),
+    "elderly_canteen": (30, 100),
+    "public_cemetery": (200, 2000),
+    "ash_placement": (500, 5000),
+    "commercial_cemetery": (3000, 20000),
+    "eco_burial": (100, 800),
+    "child_welfare_home": (100, 150),
+    "childrens_home": (20, 40),
+    "minor_protection_station": (10, 20),
 }
 
 
@@ -329,8 +390,9 @@ def _short_county(name: str) -> str:
     return name
 
 
-def _facilities(spec: RegionSpec, pl: _Places, v: pd.DataFrame, names: dict[str, str],
-                rng: np.random.Generator) -> pd.DataFrame:
+def _facilities(
+    spec: RegionSpec, pl: _Places, v: pd.DataFrame, names: dict[str, str], rng: np.random.Generator
+) -> pd.DataFrame:
     """Facilities by the placement rules; counts equal ``spec.targets``."""
     t = dict(spec.targets)
     towns = pl.towns.reset_index(drop=True)
@@ -355,8 +417,7 @@ def _facilities(spec: RegionSpec, pl: _Places, v: pd.DataFrame, names: dict[str,
         if capacity is None and ftype in _CAPACITY:
             lo, hi = _CAPACITY[ftype]
             capacity = float(round(rng.uniform(lo, hi)))
-        rows.append({"type": ftype, "name": name, "capacity": capacity, "x": xy[0], "y": xy[1],
-                     "host": host})
+        rows.append({"type": ftype, "name": name, "capacity": capacity, "x": xy[0], "y": xy[1], "host": host})
 
     def land_of(host: int) -> shapely.Geometry:
         return pl.land[v.iloc[host].county_code]
@@ -383,7 +444,9 @@ def _facilities(spec: RegionSpec, pl: _Places, v: pd.DataFrame, names: dict[str,
     for c, k in zip(county_codes, n_cc):
         near_town("commercial_cemetery", [seat_town.loc[c].township_code] * int(k), 3000, 8000)
     dis = _choose(len(county_codes), t["county_disability_care"], pops, rng)
-    near_town("county_disability_care", [seat_town.loc[county_codes[i]].township_code for i in dis], 1000, 3000)
+    near_town(
+        "county_disability_care", [seat_town.loc[county_codes[i]].township_code for i in dis], 1000, 3000
+    )
     # elderly institutions: about 40 % in the county seat, the rest in towns
     eld_c = np.array([eld[(v["county_code"] == c).to_numpy()].sum() for c in county_codes])
     n_inst = 3 + _largest_remainder(eld_c, t["elderly_institution"] - 3 * len(county_codes))
@@ -398,8 +461,19 @@ def _facilities(spec: RegionSpec, pl: _Places, v: pd.DataFrame, names: dict[str,
         pick = _choose(len(others), min(int(k) - k_seat, len(others)), w, rng)
         near_town("elderly_institution", list(others["township_code"].iloc[pick]), 100, 800)
     inst = range(first, len(rows))
-    raw = np.array([rows[i]["capacity"] * (2.5 if towns.set_index("township_code").loc[
-        v.iloc[rows[i]["host"]].township_code, "is_county_seat"] else 1.0) for i in inst])
+    raw = np.array(
+        [
+            rows[i]["capacity"]
+            * (
+                2.5
+                if towns.set_index("township_code").loc[
+                    v.iloc[rows[i]["host"]].township_code, "is_county_seat"
+                ]
+                else 1.0
+            )
+            for i in inst
+        ]
+    )
     beds = _largest_remainder(raw, t["elderly_institution_beds"])
     for i, b in zip(inst, beds):
         rows[i]["capacity"] = float(b)
@@ -422,15 +496,25 @@ def _facilities(spec: RegionSpec, pl: _Places, v: pd.DataFrame, names: dict[str,
     near_village("community_daycare", _choose(n_vill, n_day, eld * comm, rng), 50, 200)
     n_mut = t["community_daycare+rural_mutual_aid"] - n_day
     near_village("rural_mutual_aid", _choose(n_vill, n_mut, eld * ~comm, rng), 50, 200)
-    near_village("elderly_canteen", _choose(n_vill, t["elderly_canteen"], eld * np.where(comm, 3, 1), rng), 50, 200)
+    near_village(
+        "elderly_canteen", _choose(n_vill, t["elderly_canteen"], eld * np.where(comm, 3, 1), rng), 50, 200
+    )
     care_keys = [k for k, ft in FACILITY_TYPES.items() if ft.category == "care" and k != "happy_courtyard"]
     if "care_total" in t:
         n_happy = t["care_total"] - sum(1 for r in rows if r["type"] in care_keys)
         t["happy_courtyard"] = n_happy
-    near_village("happy_courtyard", _choose(n_vill, t["happy_courtyard"], np.where(comm, 1.0, 2.0), rng), 30, 150)
-    near_village("public_cemetery", _choose(n_vill, t["public_cemetery"], np.where(comm, 0.5, 4.0), rng), 500, 1500)
-    near_village("ash_placement", _choose(n_vill, t["ash_placement"] - len(ash_towns), np.where(comm, 1.0, 2.0),
-                                          rng), 300, 1000)
+    near_village(
+        "happy_courtyard", _choose(n_vill, t["happy_courtyard"], np.where(comm, 1.0, 2.0), rng), 30, 150
+    )
+    near_village(
+        "public_cemetery", _choose(n_vill, t["public_cemetery"], np.where(comm, 0.5, 4.0), rng), 500, 1500
+    )
+    near_village(
+        "ash_placement",
+        _choose(n_vill, t["ash_placement"] - len(ash_towns), np.where(comm, 1.0, 2.0), rng),
+        300,
+        1000,
+    )
     near_village("eco_burial", _choose(n_vill, t["eco_burial"], (0.2 + m_v) * ~comm + 0.01, rng), 500, 1500)
     lacking = _choose(n_vill, n_vill - t["childrens_home"], (0.2 + m_v) ** 3, rng)
     near_village("childrens_home", np.setdiff1d(np.arange(n_vill), lacking), 20, 150)
@@ -441,22 +525,60 @@ def _facilities(spec: RegionSpec, pl: _Places, v: pd.DataFrame, names: dict[str,
     return f
 
 
-def _candidates(spec: RegionSpec, pl: _Places, v: pd.DataFrame, fac: pd.DataFrame, names: dict[str, str],
-                rng: np.random.Generator) -> pd.DataFrame:
+def _candidates(
+    spec: RegionSpec,
+    pl: _Places,
+    v: pd.DataFrame,
+    fac: pd.DataFrame,
+    names: dict[str, str],
+    rng: np.random.Generator,
+) -> pd.DataFrame:
     """At least two candidate sites per township (idle school + village committee), plus upgrades and land."""
     hosts = {
-        "idle_school": ("township_elderly_center", "community_daycare", "rural_mutual_aid", "happy_courtyard",
-                        "childrens_home", "elderly_canteen", "minor_protection_station"),
-        "village_committee": ("happy_courtyard", "childrens_home", "rural_mutual_aid", "elderly_canteen",
-                              "community_daycare", "social_work_station"),
-        "upgrade_existing": ("township_elderly_center", "community_daycare", "elderly_canteen", "happy_courtyard"),
-        "open_land": ("elderly_institution", "county_disability_care", "township_elderly_center", "ash_placement",
-                      "eco_burial", "public_cemetery"),
+        "idle_school": (
+            "township_elderly_center",
+            "community_daycare",
+            "rural_mutual_aid",
+            "happy_courtyard",
+            "childrens_home",
+            "elderly_canteen",
+            "minor_protection_station",
+        ),
+        "village_committee": (
+            "happy_courtyard",
+            "childrens_home",
+            "rural_mutual_aid",
+            "elderly_canteen",
+            "community_daycare",
+            "social_work_station",
+        ),
+        "upgrade_existing": (
+            "township_elderly_center",
+            "community_daycare",
+            "elderly_canteen",
+            "happy_courtyard",
+        ),
+        "open_land": (
+            "elderly_institution",
+            "county_disability_care",
+            "township_elderly_center",
+            "ash_placement",
+            "eco_burial",
+            "public_cemetery",
+        ),
     }
-    cost = {"idle_school": (80, 250), "village_committee": (15, 60), "upgrade_existing": (50, 200),
-            "open_land": (300, 1200)}
-    cap = {"idle_school": (40, 120), "village_committee": (15, 40), "upgrade_existing": (20, 60),
-           "open_land": (60, 200)}
+    cost = {
+        "idle_school": (80, 250),
+        "village_committee": (15, 60),
+        "upgrade_existing": (50, 200),
+        "open_land": (300, 1200),
+    }
+    cap = {
+        "idle_school": (40, 120),
+        "village_committee": (15, 40),
+        "upgrade_existing": (20, 60),
+        "open_land": (60, 200),
+    }
     vxy = v[["x", "y"]].to_numpy()
     has_ch = np.zeros(len(v), bool)
     has_ch[fac.loc[fac["type"] == "childrens_home", "host"].to_numpy()] = True
@@ -465,10 +587,18 @@ def _candidates(spec: RegionSpec, pl: _Places, v: pd.DataFrame, fac: pd.DataFram
     def add(kind: str, host: int, xy: _FloatArray, name: str) -> None:
         lo, hi = cost[kind]
         clo, chi = cap[kind]
-        rows.append({"kind": kind, "name": name, "host": host, "x": xy[0], "y": xy[1],
-                     "can_host": HOST_SEPARATOR.join(hosts[kind]),
-                     "cost_10k_yuan": float(round(rng.uniform(lo, hi))),
-                     "capacity": float(round(rng.uniform(clo, chi))) if rng.random() < 0.7 else np.nan})
+        rows.append(
+            {
+                "kind": kind,
+                "name": name,
+                "host": host,
+                "x": xy[0],
+                "y": xy[1],
+                "can_host": HOST_SEPARATOR.join(hosts[kind]),
+                "cost_10k_yuan": float(round(rng.uniform(lo, hi))),
+                "capacity": float(round(rng.uniform(clo, chi))) if rng.random() < 0.7 else np.nan,
+            }
+        )
 
     for tcode, grp in v.groupby("township_code", sort=True):
         idx = grp.index.to_numpy()
@@ -477,36 +607,64 @@ def _candidates(spec: RegionSpec, pl: _Places, v: pd.DataFrame, fac: pd.DataFram
         pool = rural if len(rural) else idx
         n_school = 1 + int(rng.random() < 0.5)
         for h in rng.choice(pool, size=min(n_school, len(pool)), replace=False):
-            add("idle_school", int(h), _offset(vxy[h], 150, 400, rng, land),
-                f"原{v.at[h, 'village_name']}小学闲置校舍")
+            add(
+                "idle_school",
+                int(h),
+                _offset(vxy[h], 150, 400, rng, land),
+                f"原{v.at[h, 'village_name']}小学闲置校舍",
+            )
         n_comm = 1 + int(rng.random() < 0.4)
         w = np.where(has_ch[idx], 1.0, 4.0)
         for h in rng.choice(idx, size=min(n_comm, len(idx)), replace=False, p=w / w.sum()):
-            add("village_committee", int(h), _offset(vxy[h], 20, 80, rng, land),
-                f"{v.at[h, 'village_name']}村(居)委会用房")
+            add(
+                "village_committee",
+                int(h),
+                _offset(vxy[h], 20, 80, rng, land),
+                f"{v.at[h, 'village_name']}村(居)委会用房",
+            )
         if rng.random() < 0.35:
-            ex = fac[fac["host"].isin(idx) & fac["type"].isin(["happy_courtyard", "rural_mutual_aid",
-                                                                "community_daycare"])]
+            ex = fac[
+                fac["host"].isin(idx)
+                & fac["type"].isin(["happy_courtyard", "rural_mutual_aid", "community_daycare"])
+            ]
             if len(ex):
                 r = ex.iloc[int(rng.integers(len(ex)))]
                 add("upgrade_existing", int(r.host), np.array([r.x, r.y]), f"{r['name']}提升改造")
         if rng.random() < 0.25:
             tr = pl.towns.set_index("township_code").loc[tcode]
             h = int(idx[np.argmin(np.hypot(vxy[idx, 0] - tr.seat_x, vxy[idx, 1] - tr.seat_y))])
-            add("open_land", h, _offset(np.array([tr.seat_x, tr.seat_y]), 500, 1500, rng, land),
-                f"{names[tcode]}规划养老用地")
+            add(
+                "open_land",
+                h,
+                _offset(np.array([tr.seat_x, tr.seat_y]), 500, 1500, rng, land),
+                f"{names[tcode]}规划养老用地",
+            )
     for tr in pl.towns[pl.towns["is_county_seat"]].itertuples():
         idx = np.flatnonzero((v["township_code"] == tr.township_code).to_numpy())
         h = int(idx[np.argmin(np.hypot(vxy[idx, 0] - tr.seat_x, vxy[idx, 1] - tr.seat_y))])
-        add("open_land", h, _offset(np.array([tr.seat_x, tr.seat_y]), 1000, 3000, rng, pl.land[tr.county_code]),
-            f"{_short_county(names[tr.county_code])}社会福利园区规划用地")
+        add(
+            "open_land",
+            h,
+            _offset(np.array([tr.seat_x, tr.seat_y]), 1000, 3000, rng, pl.land[tr.county_code]),
+            f"{_short_county(names[tr.county_code])}社会福利园区规划用地",
+        )
     return pd.DataFrame(rows)
 
 
 # --------------------------------------------------------------------------- roads
-def _grid(builder: RoadBuilder, centre: _FloatArray, half_m: float, spacing_m: float, land: shapely.Geometry,
-          rng: np.random.Generator, *, axis_class: str, minor_class: str = "residential",
-          every: int = 4, axis2_class: str = "tertiary") -> int:
+def _grid(
+    builder: RoadBuilder,
+    centre: _FloatArray,
+    half_m: float,
+    spacing_m: float,
+    land: shapely.Geometry,
+    rng: np.random.Generator,
+    *,
+    axis_class: str,
+    minor_class: str = "residential",
+    every: int = 4,
+    axis2_class: str = "tertiary",
+) -> int:
     """A street grid around ``centre`` clipped to ``land``; returns the node nearest the centre."""
     n = int(round(half_m / spacing_m))
     ij = np.arange(-n, n + 1)
@@ -523,7 +681,7 @@ def _grid(builder: RoadBuilder, centre: _FloatArray, half_m: float, spacing_m: f
     for di, dj in ((1, 0), (0, 1)):
         u = idx[: size - di, : size - dj].ravel()
         w = idx[di:, dj:].ravel()
-        line = (gj.ravel()[u] if di else gi.ravel()[u])
+        line = gj.ravel()[u] if di else gi.ravel()[u]
         pairs.append(np.column_stack([u, w, line]))
     pairs = np.vstack(pairs)
     pairs = pairs[inside[pairs[:, 0]] & inside[pairs[:, 1]]]
@@ -586,8 +744,10 @@ def _network_distance(builder: RoadBuilder, sources: list[int], *, limit_m: floa
     xy = builder.xy
     w = np.hypot(*(xy[e[:, 0]] - xy[e[:, 1]]).T)
     n = builder.n_nodes
-    g = coo_matrix((np.concatenate([w, w]), (np.concatenate([e[:, 0], e[:, 1]]), np.concatenate([e[:, 1], e[:, 0]]))),
-                   shape=(n, n)).tocsr()
+    g = coo_matrix(
+        (np.concatenate([w, w]), (np.concatenate([e[:, 0], e[:, 1]]), np.concatenate([e[:, 1], e[:, 0]]))),
+        shape=(n, n),
+    ).tocsr()
     return dijkstra(g, directed=True, indices=sources, limit=limit_m)
 
 
@@ -613,8 +773,16 @@ def _roads(spec: RegionSpec, pl: _Places, v: pd.DataFrame, rng: np.random.Genera
         if r.kind == "street" and np.hypot(cs.seat_x - r.seat_x, cs.seat_y - r.seat_y) < 1600:
             seat_node[r.township_code], _ = b.nearest(centre, classes=HIGHWAY_CLASSES[1:7])
             continue
-        seat_node[r.township_code] = _grid(b, centre, 450 if r.kind != "xiang" else 300, 150, pl.land[r.county_code],
-                                           rng, axis_class="tertiary", every=99)
+        seat_node[r.township_code] = _grid(
+            b,
+            centre,
+            450 if r.kind != "xiang" else 300,
+            150,
+            pl.land[r.county_code],
+            rng,
+            axis_class="tertiary",
+            every=99,
+        )
     # 2. trunk (minimum spanning tree) and primary (other short Delaunay edges) between county seats
     cseats = towns[towns["is_county_seat"]].reset_index(drop=True)
     cxy = cseats[["seat_x", "seat_y"]].to_numpy()
@@ -638,8 +806,12 @@ def _roads(spec: RegionSpec, pl: _Places, v: pd.DataFrame, rng: np.random.Genera
         parent[find(i)] = find(j)
         cls = "trunk" if tree else "primary"
         line = route(cxy[i], cxy[j], ratio=1.1 + 0.2 * m, spacing_m=250, rng=rng, wavelength_m=4000)
-        b.add_way(line, cls, start=seat_node[cseats.at[i, "township_code"]],
-                  end=seat_node[cseats.at[j, "township_code"]])
+        b.add_way(
+            line,
+            cls,
+            start=seat_node[cseats.at[i, "township_code"]],
+            end=seat_node[cseats.at[j, "township_code"]],
+        )
     # 3. expressways: two one-way carriageways 15 m apart, joined to the seats by short trunk links
     by_county = cseats.set_index("county_code")
     for corridor in spec.motorways:
@@ -653,13 +825,19 @@ def _roads(spec: RegionSpec, pl: _Places, v: pd.DataFrame, rng: np.random.Genera
                 ids = b.add_way(seq, "motorway", oneway=True)
                 for end in (ids[0], ids[-1]):
                     near_c = ca if np.hypot(*(b.xy[end] - pa)) < np.hypot(*(b.xy[end] - pb)) else cb
-                    b.add_way(np.vstack([b.xy[end], b.xy[seat_node[by_county.loc[near_c, "township_code"]]]]),
-                              "trunk", start=end, end=seat_node[by_county.loc[near_c, "township_code"]])
+                    b.add_way(
+                        np.vstack([b.xy[end], b.xy[seat_node[by_county.loc[near_c, "township_code"]]]]),
+                        "trunk",
+                        start=end,
+                        end=seat_node[by_county.loc[near_c, "township_code"]],
+                    )
     # 4. secondary roads to the township seats, nearest first
     others = towns[~towns["is_county_seat"]].copy()
     cs_xy = towns[towns["is_county_seat"]].set_index("county_code")[["seat_x", "seat_y"]]
-    others["d"] = np.hypot(others["seat_x"].to_numpy() - cs_xy.loc[others["county_code"], "seat_x"].to_numpy(),
-                           others["seat_y"].to_numpy() - cs_xy.loc[others["county_code"], "seat_y"].to_numpy())
+    others["d"] = np.hypot(
+        others["seat_x"].to_numpy() - cs_xy.loc[others["county_code"], "seat_x"].to_numpy(),
+        others["seat_y"].to_numpy() - cs_xy.loc[others["county_code"], "seat_y"].to_numpy(),
+    )
     road_classes = ("trunk", "primary", "secondary", "tertiary")
     for r in others.sort_values("d").itertuples():
         start = seat_node[r.township_code]
@@ -678,8 +856,9 @@ def _roads(spec: RegionSpec, pl: _Places, v: pd.DataFrame, rng: np.random.Genera
     # loops: neighbouring township seats whose road distance is over twice the straight line
     txy = towns[["seat_x", "seat_y"]].to_numpy()
     tri = Delaunay(txy)
-    pairs = sorted({tuple(sorted((int(s[i]), int(s[j])))) for s in tri.simplices
-                    for i, j in ((0, 1), (1, 2), (0, 2))})
+    pairs = sorted(
+        {tuple(sorted((int(s[i]), int(s[j])))) for s in tri.simplices for i, j in ((0, 1), (1, 2), (0, 2))}
+    )
     nodes = [seat_node[c] for c in towns["township_code"]]
     dist_net = _network_distance(b, nodes)
     for i, j in pairs:
@@ -687,12 +866,16 @@ def _roads(spec: RegionSpec, pl: _Places, v: pd.DataFrame, rng: np.random.Genera
         if straight > 25000 or dist_net[i, nodes[j]] < 2.0 * straight:
             continue
         m = 0.5 * (towns.at[i, "mountain"] + towns.at[j, "mountain"])
-        line = route(txy[i], txy[j], ratio=1.15 + 0.3 * m, spacing_m=150, rng=rng, wavelength_m=1500 - 600 * m)
+        line = route(
+            txy[i], txy[j], ratio=1.15 + 0.3 * m, spacing_m=150, rng=rng, wavelength_m=1500 - 600 * m
+        )
         b.add_way(line, "tertiary", start=nodes[i], end=nodes[j])
     # 5. village roads, nearest to their township seat first
     seat_xy = towns.set_index("township_code")[["seat_x", "seat_y"]]
-    vd = np.hypot(v["x"].to_numpy() - seat_xy.loc[v["township_code"], "seat_x"].to_numpy(),
-                  v["y"].to_numpy() - seat_xy.loc[v["township_code"], "seat_y"].to_numpy())
+    vd = np.hypot(
+        v["x"].to_numpy() - seat_xy.loc[v["township_code"], "seat_x"].to_numpy(),
+        v["y"].to_numpy() - seat_xy.loc[v["township_code"], "seat_y"].to_numpy(),
+    )
     drivable = tuple(c for c in HIGHWAY_CLASSES[1:] if c != "track")
     track_i = HIGHWAY_CLASSES.index("track")
     village_node = np.zeros(len(v), dtype=np.int64)
@@ -715,38 +898,56 @@ def _roads(spec: RegionSpec, pl: _Places, v: pd.DataFrame, rng: np.random.Genera
         if dist < 250:
             line = np.vstack([b.xy[j], end_xy])
         else:
-            line = route(b.xy[j], end_xy, ratio=float(np.clip(1.15 + 0.35 * m + rng.normal(0, 0.04), 1.1, 1.6)),
-                           spacing_m=160, rng=rng, wavelength_m=900 - 300 * m)
+            line = route(
+                b.xy[j],
+                end_xy,
+                ratio=float(np.clip(1.15 + 0.35 * m + rng.normal(0, 0.04), 1.1, 1.6)),
+                spacing_m=160,
+                rng=rng,
+                wavelength_m=900 - 300 * m,
+            )
         ids = b.add_way(line, cls, start=j)
         vnode = ids[-1]
         village_node[k] = vnode
         village_track[k] = cls == "track"
         # 6. dead-end spurs into the fields and hamlets
         for _ in range(1 + int(rng.random() < 0.5)):
-            spur_cls = "residential" if r.is_community else ("track" if is_track or rng.random() < 0.6
-                                                              else "unclassified")
+            spur_cls = (
+                "residential"
+                if r.is_community
+                else ("track" if is_track or rng.random() < 0.6 else "unclassified")
+            )
             tip = _offset(b.xy[vnode], 400, 1500, rng, land)
             line = route(b.xy[vnode], tip, ratio=1.2 + 0.2 * m, spacing_m=200, rng=rng, wavelength_m=700)
             b.add_way(line, spur_cls, start=vnode)
     # 7. links between neighbouring villages whose road distance is over twice the straight line
     vxy = b.xy[village_node]
     tri = Delaunay(vxy)
-    pairs = np.array(sorted({tuple(sorted((int(s[i]), int(s[j])))) for s in tri.simplices
-                             for i, j in ((0, 1), (1, 2), (0, 2))}))
+    pairs = np.array(
+        sorted(
+            {
+                tuple(sorted((int(s[i]), int(s[j]))))
+                for s in tri.simplices
+                for i, j in ((0, 1), (1, 2), (0, 2))
+            }
+        )
+    )
     straight = np.hypot(*(vxy[pairs[:, 0]] - vxy[pairs[:, 1]]).T)
-    same_county = (v["county_code"].to_numpy()[pairs[:, 0]] == v["county_code"].to_numpy()[pairs[:, 1]])
+    same_county = v["county_code"].to_numpy()[pairs[:, 0]] == v["county_code"].to_numpy()[pairs[:, 1]]
     pairs, straight = pairs[(straight < 6000) & same_county], straight[(straight < 6000) & same_county]
     ratio = np.empty(len(pairs))
     for a in range(0, len(pairs), 200):
-        chunk = pairs[a:a + 200]
+        chunk = pairs[a : a + 200]
         d = _network_distance(b, list(village_node[chunk[:, 0]]), limit_m=15000)
-        ratio[a:a + 200] = d[np.arange(len(chunk)), village_node[chunk[:, 1]]] / straight[a:a + 200]
+        ratio[a : a + 200] = d[np.arange(len(chunk)), village_node[chunk[:, 1]]] / straight[a : a + 200]
     for (i, j), st, rt in zip(pairs, straight, ratio):
         if rt < 2.2 or rng.random() < 0.3:
             continue
         m = 0.5 * (v["mountain"].iat[i] + v["mountain"].iat[j])
         cls = "track" if village_track[i] or village_track[j] else "unclassified"
-        line = route(vxy[i], vxy[j], ratio=1.15 + 0.35 * m, spacing_m=160, rng=rng, wavelength_m=900 - 300 * m)
+        line = route(
+            vxy[i], vxy[j], ratio=1.15 + 0.35 * m, spacing_m=160, rng=rng, wavelength_m=900 - 300 * m
+        )
         b.add_way(line, cls, start=int(village_node[i]), end=int(village_node[j]))
     return b
 
@@ -755,23 +956,34 @@ def _road_arrays(spec: RegionSpec, b: RoadBuilder, rng: np.random.Generator) -> 
     to_ll = Transformer.from_crs(f"EPSG:{spec.utm_epsg}", "EPSG:4326", always_xy=True)
     lon, lat = to_ll.transform(b.xy[:, 0], b.xy[:, 1])
     edges = np.asarray(b.edges, dtype=np.int64)
-    _, _, length_m = Geod(ellps="WGS84").inv(lon[edges[:, 0]], lat[edges[:, 0]], lon[edges[:, 1]], lat[edges[:, 1]])
+    _, _, length_m = Geod(ellps="WGS84").inv(
+        lon[edges[:, 0]], lat[edges[:, 0]], lon[edges[:, 1]], lat[edges[:, 1]]
+    )
     n_ways = int(edges[:, 4].max()) + 1
     way_speed = np.full(n_ways, np.nan)
     way_cls = np.zeros(n_ways, dtype=np.int64)
     way_cls[edges[:, 4]] = edges[:, 2]
     draw = rng.random(n_ways)
-    for cls, kph, share in (("motorway", 100, 1.0), ("trunk", 80, 0.8), ("primary", 60, 0.5),
-                            ("secondary", 40, 0.3)):
+    for cls, kph, share in (
+        ("motorway", 100, 1.0),
+        ("trunk", 80, 0.8),
+        ("primary", 60, 0.5),
+        ("secondary", 40, 0.3),
+    ):
         sel = (way_cls == HIGHWAY_CLASSES.index(cls)) & (draw < share)
         way_speed[sel] = kph
-    return {"node_lonlat": np.column_stack([lon, lat]), "edges": edges, "length_m": length_m,
-            "maxspeed_kph": way_speed[edges[:, 4]]}
+    return {
+        "node_lonlat": np.column_stack([lon, lat]),
+        "edges": edges,
+        "length_m": length_m,
+        "maxspeed_kph": way_speed[edges[:, 4]],
+    }
 
 
 # --------------------------------------------------------------------------- outputs
-def _point_table(df: pd.DataFrame, v: pd.DataFrame, names: dict[str, str], to_ll: Transformer,
-                 id_prefix: str) -> pd.DataFrame:
+def _point_table(
+    df: pd.DataFrame, v: pd.DataFrame, names: dict[str, str], to_ll: Transformer, id_prefix: str
+) -> pd.DataFrame:
     hv = v.iloc[df["host"].to_numpy()].reset_index(drop=True)
     out = df.drop(columns=["host", "x", "y"]).reset_index(drop=True)
     out.insert(0, "id", [f"{id_prefix}{i + 1:05d}" for i in range(len(out))])
@@ -808,12 +1020,16 @@ def _settlements(key: str) -> _Settlements:
     spec = REGION_SPECS[key]
     rng = np.random.default_rng(spec.seed)
     counties, towns, vills = _read_divisions(spec)
-    names = {**dict(zip(counties.county_code, counties.county_name)),
-             **dict(zip(towns.township_code, towns.township_name))}
+    names = {
+        **dict(zip(counties.county_code, counties.county_name)),
+        **dict(zip(towns.township_code, towns.township_name)),
+    }
     logger.info("%s: %d counties, %d townships, %d villages", key, len(counties), len(towns), len(vills))
     bounds = _read_boundaries(spec)
     bounds_m = bounds.to_crs(spec.utm_epsg)
-    lakes = gpd.GeoSeries([shapely.Polygon(p) for p in spec.lakes.values()], crs="EPSG:4326").to_crs(spec.utm_epsg)
+    lakes = gpd.GeoSeries([shapely.Polygon(p) for p in spec.lakes.values()], crs="EPSG:4326").to_crs(
+        spec.utm_epsg
+    )
     lakes_m = shapely.union_all(lakes.to_numpy()) if len(lakes) else shapely.Polygon()
     pl = _places(spec, bounds_m, towns, vills, lakes_m, rng)
     v = _population(spec, pl, rng)
@@ -839,8 +1055,15 @@ def build_region(key: str, *, out_dir: Path | None = None) -> dict[str, object]:
     out_dir = Path(out_dir) if out_dir is not None else DATA_DIR / key
     out_dir.mkdir(parents=True, exist_ok=True)
     st = _settlements(key)
-    counties, towns, names, bounds, pl, v, rng = (st.counties, st.towns, st.names, st.bounds, st.places,
-                                                   st.villages, st.rng)
+    counties, towns, names, bounds, pl, v, rng = (
+        st.counties,
+        st.towns,
+        st.names,
+        st.bounds,
+        st.places,
+        st.villages,
+        st.rng,
+    )
     vills = v
     fac = _facilities(spec, pl, v, names, rng)
     cand = _candidates(spec, pl, v, fac, names, rng)
@@ -850,55 +1073,118 @@ def build_region(key: str, *, out_dir: Path | None = None) -> dict[str, object]:
 
     # demand
     lon, lat = to_ll.transform(v["x"].to_numpy(), v["y"].to_numpy())
-    demand = pd.DataFrame({
-        "id": v["village_code"], "name": v["village_name"], "county_code": v["county_code"],
-        "county_name": v["county_code"].map(names), "township_code": v["township_code"],
-        "township_name": v["township_code"].map(names), "village_code": v["village_code"],
-        "village_name": v["village_name"],
-        **{c: v[c] for c in ("population", "elderly_60plus", "elderly_80plus", "disabled_elderly",
-                             "left_behind_elderly", "dispersed_poor", "left_behind_children",
-                             "children_in_difficulty")},
-        "lon": np.round(lon, 6), "lat": np.round(lat, 6),
-    })
+    demand = pd.DataFrame(
+        {
+            "id": v["village_code"],
+            "name": v["village_name"],
+            "county_code": v["county_code"],
+            "county_name": v["county_code"].map(names),
+            "township_code": v["township_code"],
+            "township_name": v["township_code"].map(names),
+            "village_code": v["village_code"],
+            "village_name": v["village_name"],
+            **{
+                c: v[c]
+                for c in (
+                    "population",
+                    "elderly_60plus",
+                    "elderly_80plus",
+                    "disabled_elderly",
+                    "left_behind_elderly",
+                    "dispersed_poor",
+                    "left_behind_children",
+                    "children_in_difficulty",
+                )
+            },
+            "lon": np.round(lon, 6),
+            "lat": np.round(lat, 6),
+        }
+    )
     facilities = _point_table(fac, v, names, to_ll, f"F{spec.code[:4]}")
     candidates = _point_table(cand, v, names, to_ll, f"C{spec.code[:4]}")
-    for table, fname in ((demand, "villages.csv"), (facilities, "facilities.csv"), (candidates, "candidates.csv")):
+    for table, fname in (
+        (demand, "villages.csv"),
+        (facilities, "facilities.csv"),
+        (candidates, "candidates.csv"),
+    ):
         for col in ("county_code", "township_code"):
             table[col] = table[col].map(_code12)
         table.to_csv(out_dir / fname, index=False)
 
     # boundaries: prefecture and counties real, townships simulated
-    rows = [{"level": "prefecture", "code": _code12(spec.code), "name": spec.name_zh,
-             "parent_code": _code12(spec.code[:2]), "geometry": bounds.set_index("code").geometry[spec.code]}]
+    rows = [
+        {
+            "level": "prefecture",
+            "code": _code12(spec.code),
+            "name": spec.name_zh,
+            "parent_code": _code12(spec.code[:2]),
+            "geometry": bounds.set_index("code").geometry[spec.code],
+        }
+    ]
     for r in counties.itertuples():
-        rows.append({"level": "county", "code": _code12(r.county_code), "name": r.county_name,
-                     "parent_code": _code12(spec.code), "geometry": bounds.set_index("code").geometry[r.county_code]})
+        rows.append(
+            {
+                "level": "county",
+                "code": _code12(r.county_code),
+                "name": r.county_name,
+                "parent_code": _code12(spec.code),
+                "geometry": bounds.set_index("code").geometry[r.county_code],
+            }
+        )
     tpolys = gpd.GeoSeries(list(pl.township_polys.values()), index=list(pl.township_polys), crs=spec.utm_epsg)
     tpolys = tpolys.to_crs("EPSG:4326")
     for r in towns.itertuples():
-        rows.append({"level": "township", "code": _code12(r.township_code), "name": r.township_name,
-                     "parent_code": _code12(r.county_code), "geometry": tpolys[r.township_code]})
+        rows.append(
+            {
+                "level": "township",
+                "code": _code12(r.township_code),
+                "name": r.township_name,
+                "parent_code": _code12(r.county_code),
+                "geometry": tpolys[r.township_code],
+            }
+        )
     bgdf = gpd.GeoDataFrame(rows, crs="EPSG:4326")
     geoms = shapely.set_precision(bgdf.geometry.to_numpy(), 1e-7)
     bgdf["geometry"] = [shapely.MultiPolygon([g]) if g.geom_type == "Polygon" else g for g in geoms]
     bgdf.to_file(out_dir / "boundaries.geojson", driver="GeoJSON", COORDINATE_PRECISION=7)
 
-    save_roads(out_dir / "roads.npz", arrays["node_lonlat"], arrays["edges"], arrays["length_m"],
-               arrays["maxspeed_kph"])
+    save_roads(
+        out_dir / "roads.npz",
+        arrays["node_lonlat"],
+        arrays["edges"],
+        arrays["length_m"],
+        arrays["maxspeed_kph"],
+    )
     summary: dict[str, object] = {
-        "region": key, "counties": len(counties), "townships": len(towns), "villages": len(vills),
+        "region": key,
+        "counties": len(counties),
+        "townships": len(towns),
+        "villages": len(vills),
         "population": int(demand["population"].sum()),
-        **{f"total_{c}": int(demand[c].sum()) for c in ("elderly_60plus", "elderly_80plus", "disabled_elderly",
-                                                        "left_behind_elderly", "dispersed_poor",
-                                                        "left_behind_children", "children_in_difficulty")},
+        **{
+            f"total_{c}": int(demand[c].sum())
+            for c in (
+                "elderly_60plus",
+                "elderly_80plus",
+                "disabled_elderly",
+                "left_behind_elderly",
+                "dispersed_poor",
+                "left_behind_children",
+                "children_in_difficulty",
+            )
+        },
         "facilities_by_type": {k: int(n) for k, n in facilities["type"].value_counts().sort_index().items()},
-        "elderly_institution_beds": int(facilities.loc[facilities["type"] == "elderly_institution",
-                                                       "capacity"].sum()),
+        "elderly_institution_beds": int(
+            facilities.loc[facilities["type"] == "elderly_institution", "capacity"].sum()
+        ),
         "candidates_by_kind": {k: int(n) for k, n in candidates["kind"].value_counts().sort_index().items()},
-        "road_nodes": int(len(arrays["node_lonlat"])), "road_edges_undirected": int(len(arrays["edges"])),
+        "road_nodes": int(len(arrays["node_lonlat"])),
+        "road_edges_undirected": int(len(arrays["edges"])),
         "road_km": round(float(arrays["length_m"].sum()) / 1000, 1),
-        "road_km_by_class": {HIGHWAY_CLASSES[c]: round(float(arrays["length_m"][arrays["edges"][:, 2] == c].sum())
-                                                       / 1000, 1) for c in range(len(HIGHWAY_CLASSES))},
+        "road_km_by_class": {
+            HIGHWAY_CLASSES[c]: round(float(arrays["length_m"][arrays["edges"][:, 2] == c].sum()) / 1000, 1)
+            for c in range(len(HIGHWAY_CLASSES))
+        },
     }
     (out_dir / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=1), encoding="utf-8")
     logger.info("%s: %s", key, summary)
@@ -907,9 +1193,12 @@ def build_region(key: str, *, out_dir: Path | None = None) -> dict[str, object]:
 
 def main(argv: list[str] | None = None) -> int:
     """Command line: ``python -m coverage.demo.build [--region yuxi|dali]``."""
-    parser = argparse.ArgumentParser(prog="python -m coverage.demo.build", description=__doc__.splitlines()[0])
-    parser.add_argument("--region", choices=sorted(REGION_SPECS), action="append",
-                        help="region(s) to build (default: all)")
+    parser = argparse.ArgumentParser(
+        prog="python -m coverage.demo.build", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument(
+        "--region", choices=sorted(REGION_SPECS), action="append", help="region(s) to build (default: all)"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     for key in args.region or list(REGION_SPECS):

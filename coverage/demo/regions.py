@@ -69,54 +69,59 @@ class RegionSpec:
 
 YUXI_TARGETS: dict[str, int] = {
     # population groups (persons)
-    "left_behind_children": 6335,          # published
-    "left_behind_elderly": 1878,           # published
+    "left_behind_children": 6335,  # published
+    "left_behind_elderly": 1878,  # published
     # facilities (counts)
-    "elderly_institution": 54,             # published
-    "elderly_institution_beds": 4565,      # published
+    "elderly_institution": 54,  # published
+    "elderly_institution_beds": 4565,  # published
     "community_daycare+rural_mutual_aid": 265,  # published (the two together)
-    "community_daycare": 150,              # plausible split of the 265
-    "funeral_home": 9,                     # published
-    "commercial_cemetery": 11,             # published
-    "public_cemetery": 465,                # published
-    "child_welfare_home": 1,               # published
-    "childrens_home": 692,                 # published
-    "social_work_station": 75,             # published
-    "county_disability_care": 7,           # plausible: 7 of 9 counties (target 100%)
-    "township_elderly_center": 20,         # plausible: 20 of 76 townships (target 60%)
-    "happy_courtyard": 330,                # plausible
-    "elderly_canteen": 120,                # plausible
-    "ash_placement": 95,                   # plausible (target: every township and village)
-    "eco_burial": 30,                      # plausible
-    "minor_protection_station": 58,        # plausible
+    "community_daycare": 150,  # plausible split of the 265
+    "funeral_home": 9,  # published
+    "commercial_cemetery": 11,  # published
+    "public_cemetery": 465,  # published
+    "child_welfare_home": 1,  # published
+    "childrens_home": 692,  # published
+    "social_work_station": 75,  # published
+    "county_disability_care": 7,  # plausible: 7 of 9 counties (target 100%)
+    "township_elderly_center": 20,  # plausible: 20 of 76 townships (target 60%)
+    "happy_courtyard": 330,  # plausible
+    "elderly_canteen": 120,  # plausible
+    "ash_placement": 95,  # plausible (target: every township and village)
+    "eco_burial": 30,  # plausible
+    "minor_protection_station": 58,  # plausible
 }
 
 DALI_TARGETS: dict[str, int] = {
-    "left_behind_children": 9800,          # plausible
-    "left_behind_elderly": 3100,           # plausible
-    "care_total": 1663,                    # published: service centres of all kinds
-    "elderly_institution": 72,             # plausible
-    "elderly_institution_beds": 6300,      # plausible
+    "left_behind_children": 9800,  # plausible
+    "left_behind_elderly": 3100,  # plausible
+    "care_total": 1663,  # published: service centres of all kinds
+    "elderly_institution": 72,  # plausible
+    "elderly_institution_beds": 6300,  # plausible
     "community_daycare+rural_mutual_aid": 430,  # plausible
-    "community_daycare": 120,              # plausible
-    "funeral_home": 12,                    # plausible: one per county
-    "commercial_cemetery": 14,             # plausible
-    "public_cemetery": 690,                # plausible
-    "child_welfare_home": 1,               # plausible (one per prefecture, DOMAIN)
-    "childrens_home": 1098,                # plausible
-    "social_work_station": 110,            # plausible
-    "county_disability_care": 9,           # plausible: 9 of 12 counties
-    "township_elderly_center": 34,         # plausible
-    "elderly_canteen": 230,                # plausible
+    "community_daycare": 120,  # plausible
+    "funeral_home": 12,  # plausible: one per county
+    "commercial_cemetery": 14,  # plausible
+    "public_cemetery": 690,  # plausible
+    "child_welfare_home": 1,  # plausible (one per prefecture, DOMAIN)
+    "childrens_home": 1098,  # plausible
+    "social_work_station": 110,  # plausible
+    "county_disability_care": 9,  # plausible: 9 of 12 counties
+    "township_elderly_center": 34,  # plausible
+    "elderly_canteen": 230,  # plausible
     # happy_courtyard = care_total minus the other care types (computed)
-    "ash_placement": 140,                  # plausible
-    "eco_burial": 128,                     # published
-    "minor_protection_station": 80,        # plausible
+    "ash_placement": 140,  # plausible
+    "eco_burial": 128,  # published
+    "minor_protection_station": 80,  # plausible
 }
 
 REGION_SPECS: dict[str, RegionSpec] = {
     "yuxi": RegionSpec(
-        key="yuxi", code="530400", name_zh="玉溪市", name_en="Yuxi", utm_epsg=32648, seed=5304,
+        key="yuxi",
+        code="530400",
+        name_zh="玉溪市",
+        name_en="Yuxi",
+        utm_epsg=32648,
+        seed=5304,
         counties=(
             CountySpec("530402", (102.54, 24.35), 580_000, 0.30),  # 红塔区
             CountySpec("530403", (102.75, 24.29), 270_000, 0.25),  # 江川区
@@ -129,35 +134,55 @@ REGION_SPECS: dict[str, RegionSpec] = {
             CountySpec("530481", (102.91, 24.67), 170_000, 0.35),  # 澄江市
         ),
         targets=YUXI_TARGETS,
-        published=("left_behind_children", "left_behind_elderly", "elderly_institution",
-                   "elderly_institution_beds", "community_daycare+rural_mutual_aid", "funeral_home",
-                   "commercial_cemetery", "public_cemetery", "child_welfare_home", "childrens_home",
-                   "social_work_station"),
+        published=(
+            "left_behind_children",
+            "left_behind_elderly",
+            "elderly_institution",
+            "elderly_institution_beds",
+            "community_daycare+rural_mutual_aid",
+            "funeral_home",
+            "commercial_cemetery",
+            "public_cemetery",
+            "child_welfare_home",
+            "childrens_home",
+            "social_work_station",
+        ),
         # roughly the Kunming-Mohan expressway (玉溪-峨山-元江) and 玉溪-江川-通海
         motorways=(("530402", "530426", "530428"), ("530402", "530403", "530423")),
         lakes={  # rough hand-drawn outlines, a few km accuracy
-            "抚仙湖": ((102.84, 24.64), (102.90, 24.63), (102.95, 24.55), (102.95, 24.45),
-                       (102.92, 24.38), (102.87, 24.38), (102.84, 24.45), (102.83, 24.55)),
-            "星云湖": ((102.75, 24.37), (102.79, 24.36), (102.80, 24.32), (102.76, 24.30),
-                       (102.74, 24.33)),
-            "杞麓湖": ((102.70, 24.19), (102.77, 24.18), (102.80, 24.15), (102.74, 24.14),
-                       (102.69, 24.16)),
+            "抚仙湖": (
+                (102.84, 24.64),
+                (102.90, 24.63),
+                (102.95, 24.55),
+                (102.95, 24.45),
+                (102.92, 24.38),
+                (102.87, 24.38),
+                (102.84, 24.45),
+                (102.83, 24.55),
+            ),
+            "星云湖": ((102.75, 24.37), (102.79, 24.36), (102.80, 24.32), (102.76, 24.30), (102.74, 24.33)),
+            "杞麓湖": ((102.70, 24.19), (102.77, 24.18), (102.80, 24.15), (102.74, 24.14), (102.69, 24.16)),
         },
     ),
     "dali": RegionSpec(
-        key="dali", code="532900", name_zh="大理白族自治州", name_en="Dali", utm_epsg=32647, seed=5329,
+        key="dali",
+        code="532900",
+        name_zh="大理白族自治州",
+        name_en="Dali",
+        utm_epsg=32647,
+        seed=5329,
         counties=(
             CountySpec("532901", (100.23, 25.59), 740_000, 0.35),  # 大理市
-            CountySpec("532922", (99.95, 25.67), 100_000, 0.85),   # 漾濞彝族自治县
+            CountySpec("532922", (99.95, 25.67), 100_000, 0.85),  # 漾濞彝族自治县
             CountySpec("532923", (100.55, 25.48), 430_000, 0.35),  # 祥云县
             CountySpec("532924", (100.57, 25.83), 330_000, 0.45),  # 宾川县
             CountySpec("532925", (100.49, 25.34), 290_000, 0.45),  # 弥渡县
             CountySpec("532926", (100.51, 25.04), 200_000, 0.80),  # 南涧彝族自治县
             CountySpec("532927", (100.31, 25.23), 280_000, 0.65),  # 巍山彝族回族自治县
-            CountySpec("532928", (99.54, 25.46), 160_000, 0.80),   # 永平县
-            CountySpec("532929", (99.37, 25.89), 180_000, 0.90),   # 云龙县
-            CountySpec("532930", (99.95, 26.11), 250_000, 0.50),   # 洱源县
-            CountySpec("532931", (99.90, 26.54), 160_000, 0.70),   # 剑川县
+            CountySpec("532928", (99.54, 25.46), 160_000, 0.80),  # 永平县
+            CountySpec("532929", (99.37, 25.89), 180_000, 0.90),  # 云龙县
+            CountySpec("532930", (99.95, 26.11), 250_000, 0.50),  # 洱源县
+            CountySpec("532931", (99.90, 26.54), 160_000, 0.70),  # 剑川县
             CountySpec("532932", (100.18, 26.56), 240_000, 0.55),  # 鹤庆县
         ),
         targets=DALI_TARGETS,
@@ -165,8 +190,18 @@ REGION_SPECS: dict[str, RegionSpec] = {
         # roughly 祥云-大理-漾濞-永平 (G56) and 大理-洱源-鹤庆 (大丽高速)
         motorways=(("532923", "532901", "532922", "532928"), ("532901", "532930", "532932")),
         lakes={
-            "洱海": ((100.10, 25.94), (100.16, 25.96), (100.20, 25.88), (100.27, 25.78), (100.29, 25.70),
-                     (100.26, 25.63), (100.21, 25.62), (100.19, 25.70), (100.14, 25.80), (100.10, 25.88)),
+            "洱海": (
+                (100.10, 25.94),
+                (100.16, 25.96),
+                (100.20, 25.88),
+                (100.27, 25.78),
+                (100.29, 25.70),
+                (100.26, 25.63),
+                (100.21, 25.62),
+                (100.19, 25.70),
+                (100.14, 25.80),
+                (100.10, 25.88),
+            ),
         },
     ),
 }

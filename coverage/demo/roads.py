@@ -26,7 +26,14 @@ logger = logging.getLogger(__name__)
 
 #: Road classes in storage order (the npz stores the index).
 HIGHWAY_CLASSES: tuple[str, ...] = (
-    "motorway", "trunk", "primary", "secondary", "tertiary", "unclassified", "residential", "track",
+    "motorway",
+    "trunk",
+    "primary",
+    "secondary",
+    "tertiary",
+    "unclassified",
+    "residential",
+    "track",
 )
 
 
@@ -71,7 +78,7 @@ def meander(
         return np.vstack([start_xy, end_xy])
     k_max = int(np.clip(2 * dist_m / wavelength_m, 2, 200))
     k = np.arange(1, k_max + 1)
-    coef = rng.normal(size=k_max) / k ** 1.2
+    coef = rng.normal(size=k_max) / k**1.2
     n_fine = int(np.clip(dist_m / 10.0, 50, 20000))
     t = np.linspace(0.0, 1.0, n_fine)
     shape = np.sin(np.pi * np.outer(t, k)) @ coef
@@ -141,8 +148,13 @@ class RoadBuilder:
         return self.n_nodes - 1
 
     def add_way(
-        self, vertices: npt.NDArray[np.float64], highway: str, *, start: int | None = None,
-        end: int | None = None, oneway: bool = False,
+        self,
+        vertices: npt.NDArray[np.float64],
+        highway: str,
+        *,
+        start: int | None = None,
+        end: int | None = None,
+        oneway: bool = False,
     ) -> list[int]:
         """Add a polyline as a way; ``start``/``end`` reuse existing nodes.
 
@@ -176,8 +188,13 @@ class RoadBuilder:
         return i, float(d[i])
 
 
-def save_roads(path: Path, node_lonlat: npt.NDArray[np.float64], edges: npt.NDArray[np.int64],
-               length_m: npt.NDArray[np.float64], maxspeed_kph: npt.NDArray[np.float64]) -> None:
+def save_roads(
+    path: Path,
+    node_lonlat: npt.NDArray[np.float64],
+    edges: npt.NDArray[np.int64],
+    length_m: npt.NDArray[np.float64],
+    maxspeed_kph: npt.NDArray[np.float64],
+) -> None:
     """Store a road network compactly.
 
     Parameters
@@ -236,7 +253,9 @@ def graph_from_arrays(arrays: dict[str, npt.NDArray], *, name: str = "demo") -> 
     edges = arrays["edges"]
     classes = [str(c) for c in arrays["highway_classes"]]
     if edges.size and int(edges[:, :2].max()) >= len(lonlat):
-        raise NetworkError("demo road arrays: an edge refers to a node that does not exist (rebuild the demo)")
+        raise NetworkError(
+            "demo road arrays: an edge refers to a node that does not exist (rebuild the demo)"
+        )
     G = nx.MultiDiGraph(crs="EPSG:4326", name=name, simplified=False)
     G.add_nodes_from((i, {"x": x, "y": y}) for i, (x, y) in enumerate(lonlat.tolist()))
     highway = [classes[c] for c in edges[:, 2].tolist()]

@@ -860,10 +860,11 @@ def load_candidates(path: Any, *, sheet: str | int | None = None, crs: Any = Non
               fix="enter 闲置校舍, 村委会用房, 现有设施提升改造 or 新建用地",
               fix_zh="填写 闲置校舍、村委会用房、现有设施提升改造 或 新建用地")
     bad = raw_kind.isin(list(errors)).to_numpy(dtype=bool)  # type: ignore[union-attr]
-    hints = np.array([_suggestion(errors.get(v, ""))[0] if isinstance(v, str) else "" for v in raw_kind],
-                     dtype=object)
-    load.flag(bad, column="kind", code="unknown_candidate_kind", extra={"hint": hints},
-              en="unknown candidate kind{hint}", zh="未知的候选点类别",
+    pairs = [_suggestion(errors.get(v, "")) if isinstance(v, str) else ("", "") for v in raw_kind]
+    hints = np.array([p[0] for p in pairs], dtype=object)
+    hints_zh = np.array([p[1] for p in pairs], dtype=object)
+    load.flag(bad, column="kind", code="unknown_candidate_kind", extra={"hint": hints, "hint_zh": hints_zh},
+              en="unknown candidate kind{hint}", zh="未知的候选点类别{hint_zh}",
               fix="use 闲置校舍 (idle_school), 村委会用房 (village_committee), 现有设施提升改造 "
                   "(upgrade_existing) or 新建用地 (open_land)",
               fix_zh="填写 闲置校舍、村委会用房、现有设施提升改造 或 新建用地")

@@ -88,7 +88,10 @@ class Problem:
         """One line: where, value, what, fix (``lang`` "zh", "en" or "both")."""
         where = self.file
         if self.row is not None:
-            where += f", {row_label} {self.row}" if lang != "zh" else f"，第 {self.row} 行"
+            if lang != "zh":
+                where += f", {row_label} {self.row}"
+            else:
+                where += f"，第 {self.row} 个要素" if row_label == "feature" else f"，第 {self.row} 行"
         if self.column is not None:
             where += f", column '{self.column}'" if lang != "zh" else f"，列“{self.column}”"
         value = f" = {self.value!r}" if self.value is not None else ""
@@ -239,8 +242,9 @@ class ValidationReport:
         unit_en = "features" if self.row_label == "feature" else "rows"
         head_en = (f"{self.source} ({self.kind}): {self.n_read} {unit_en} read, {self.n_loaded} loaded, "
                    f"{self.n_rejected} rejected; {len(self.errors)} errors, {len(self.warnings)} warnings")
-        head_zh = (f"{self.source}（{self.kind}）：读取 {self.n_read} 行，载入 {self.n_loaded} 行，"
-                   f"拒绝 {self.n_rejected} 行；错误 {len(self.errors)} 个，警告 {len(self.warnings)} 个")
+        unit_zh = "个要素" if self.row_label == "feature" else "行"
+        head_zh = (f"{self.source}（{self.kind}）：读取 {self.n_read} {unit_zh}，载入 {self.n_loaded} {unit_zh}，"
+                   f"拒绝 {self.n_rejected} {unit_zh}；错误 {len(self.errors)} 个，警告 {len(self.warnings)} 个")
         lines = []
         if lang in ("zh", "both"):
             lines.append(head_zh)

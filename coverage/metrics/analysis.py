@@ -627,9 +627,13 @@ def analyze(demand: Any, facilities: Any, *, standards: Standards | None = None,
                                 np.zeros(n)) * svc.uptake_share
             counted = counted_facilities(facilities, svc.facility_types, statuses=statuses)
             od = st.od if st.od is not None else pd.DataFrame(columns=["from_id", "to_id", "travel_time_min"])
-            capacity[svc.key] = capacity_analysis(
+            cap = capacity_analysis(
                 pd.Series(demand_people, index=pd.Index(ids, name="id")), counted, st.nearest, od,
                 threshold_min=svc.threshold_min, service_key=svc.key, spare_below=spare_below)
+            cap.villages.insert(1, "name", names)
+            cap.villages.insert(2, "township_name", adm["township_name"].to_numpy())
+            cap.villages.insert(3, "county_name", adm["county_name"].to_numpy())
+            capacity[svc.key] = cap
 
     summary = pd.DataFrame(summary_rows)
     bands = pd.DataFrame(band_rows, columns=["service", "group", "threshold_min", "covered_people",
@@ -659,37 +663,37 @@ def _by_unit(people: pd.DataFrame, adm: pd.DataFrame, standards: Standards, pref
     if people.empty:
         return pd.DataFrame(columns=cols)
     row = people["_row"].to_numpy()
-    base = people[["service", "group", "people", "covered_people", "uncovered_people"]].copy()
-    base["has"] = base["people"] > 0
-    base["unc_v"] = base["has"] & (base["uncovered_people"] > 0)
-    frames = []
-    specs = [("prefecture", None, None, None),
-             ("county", "county_code", "county_name", None),
-             ("township", "township_code", "township_name", "county_code")]
-    for level, code_col, name_col, parent_col in specs:
-        b = base.copy()
-        if code_col is None:
-            b["code"], b["name"], b["parent_code"] = "", prefecture_name, None
-        else:
-            b["code"] = adm[code_col].to_numpy()[row]
-            b["name"] = adm[name_col].to_numpy()[row]
-            b["parent_code"] = adm[parent_col].to_numpy()[row] if parent_col else ""
-        g = b.groupby(["code", "service", "group"], dropna=False, sort=False)
-        agg = g.agg(name=("name", "first"), parent_code=("parent_code", "first"),
-                    covered_people=("covered_people", "sum"), total_people=("people", "sum"),
-                    uncovered_people=("uncovered_people", "sum"), villages_total=("has", "sum"),
-                    uncovered_villages=("unc_v", "sum")).reset_index()
-        agg["level"] = level
-        frames.append(agg)
-    out = pd.concat(frames, ignore_index=True)
+    n = len(people)
+    has = people["people"].to_numpy() > 0
+    nums = {"covered_people": people["covered_people"].to_numpy(), "total_people": people["people"].to_numpy(),
+            "uncovered_people": people["uncovered_people"].to_numpy(), "villages_total": has.astype(int),
+            "uncovered_villages": (has & (people["uncovered_people"].to_numpy() > 0)).astype(int)}
+    levels = ("prefecture", "county", "township")
+    codes = [np.full(n, "", dtype=object), adm["county_code"].to_numpy(dtype=object)[row],
+             adm["township_code"].to_numpy(dtype=object)[row]]
+    long = pd.DataFrame({
+        "level": np.repeat(levels, n), "code": np.concatenate(codes),
+        "service": np.tile(people["service"].to_numpy(dtype=object), 3),
+        "group": np.tile(people["group"].to_numpy(dtype=object), 3),
+        **{k: np.tile(v, 3) for k, v in nums.items()},
+    })
+    out = long.groupby(["level", "code", "service", "group"], sort=False, dropna=False).sum().reset_index()
+    # Names and parents of each unit, from the villages' admin columns.
+    names = {("prefecture", ""): (prefecture_name, None)}
+    for level, parent in (("county", None), ("township", "county_code")):
+        u = adm.drop_duplicates(f"{level}_code")
+        parents = u[parent].to_numpy() if parent else [""] * len(u)
+        names.update({(level, c): (nm, p) for c, nm, p in zip(u[f"{level}_code"], u[f"{level}_name"], parents,
+                                                                strict=True)})
+    keys = list(zip(out["level"], out["code"], strict=True))
+    out["name"] = [names.get(k, (None, None))[0] for k in keys]
+    out["parent_code"] = [names.get(k, (None, None))[1] for k in keys]
     with np.errstate(divide="ignore", invalid="ignore"):
         out["share"] = (out["covered_people"] / out["total_people"]).where(out["total_people"] > 0)
     targets = {s.key: s.target_share for s in standards.services}
     out["target_share"] = out["service"].map(targets).astype(float)
     passed = out["share"] >= out["target_share"] - 1e-9
     out["passed"] = passed.astype(object).where(out["target_share"].notna() & out["share"].notna(), None)
-    out["villages_total"] = out["villages_total"].astype(int)
-    out["uncovered_villages"] = out["uncovered_villages"].astype(int)
     return out[cols]
 
 

@@ -202,10 +202,12 @@ class CapacityResult:
     ----------
     service_key : the service.
     capacity_unit : "beds", "places" or "plots" (the facilities' unit, most common).
-    facilities : per facility: id, name, type, capacity, catchment_demand,
+    facilities : per facility: facility_id, name, type, capacity_unit, township_name,
+        county_name (those present in the facility table), capacity, catchment_demand,
         supply_per_1000, allocated_demand, utilisation_share, served_demand,
         spare_capacity, shortfall, villages_allocated, flag, flag_zh, flag_en.
-    villages : per village: id, demand, facility_id, travel_time_min,
+    villages : per village: id (and name, township_name, county_name when made by
+        :func:`coverage.metrics.analyze`), demand, facility_id, travel_time_min,
         served_demand, unmet_demand, facilities_in_reach, capacity_in_reach,
         access_index_per_1000, flag, flag_zh, flag_en.
     summary : totals (see :meth:`to_dict`).
@@ -265,7 +267,7 @@ def capacity_analysis(people: pd.Series, facilities: pd.DataFrame, nearest: pd.D
     fac_a, vil_a = allocate_nearest(people, nearest, cap, threshold_min=threshold_min, spare_below=spare_below)
     fac_b, vil_b = two_step_fca(people, cap, od, threshold_min=threshold_min)
     fac = fac_a.join(fac_b[["catchment_demand", "supply_per_1000"]])
-    info = [c for c in ("name", "type", "capacity_unit") if c in facilities.columns]
+    info = [c for c in ("name", "type", "capacity_unit", "township_name", "county_name") if c in facilities.columns]
     if info:
         fac = facilities.set_index("id")[info].rename_axis("facility_id").join(fac, how="right")
     fac["flag_zh"] = fac["flag"].map(lambda k: FACILITY_FLAGS[k][0])

@@ -281,7 +281,7 @@ def _site_blocks(report: ProposalReport, sites: pd.DataFrame) -> list[tuple[str,
 
 def write_pdf_report(report: ProposalReport, path: str | Path, *, paper: str = "A4",
                      map_kinds: Sequence[str] = ("proposal", "coverage", "distribution"),
-                     max_uncovered_rows: int = 120) -> Path:
+                     max_uncovered_rows: int = 60) -> Path:
     """Write the proposal PDF: maps, before/after figures, sites, townships, uncovered villages.
 
     Parameters

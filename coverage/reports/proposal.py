@@ -411,7 +411,7 @@ def plan_proposal(
     service_label: str = "",
     region_name: str = "",
     boundaries: gpd.GeoDataFrame | None = None,
-    with_service_areas: bool = True,
+    with_service_areas: bool = False,
     simulated: bool = False,
     time_limit_s: float = 60.0,
 ) -> ProposalReport:
@@ -443,7 +443,8 @@ def plan_proposal(
     service_label, region_name, boundaries, simulated
         For the maps and tables.
     with_service_areas
-        Also compute the existing facilities' service areas (for the maps).
+        Also compute the existing facilities' service areas for the coverage map
+        (``engine.service_areas``; can take a minute on a prefecture's walking network).
     time_limit_s
         Solver time limit, seconds.
 

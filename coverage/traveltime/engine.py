@@ -665,7 +665,7 @@ class TravelTimeEngine:
                     rows = np.searchsorted(chunk, s_src[lo:hi])
                     cols = np.searchsorted(tgt_ok, s_tgt[lo:hi])
                     np.minimum.at(t, (rows, cols), st[lo:hi])
-                r, c = np.nonzero(t <= limit)
+                r, c = np.nonzero(np.isfinite(t) & (t <= limit))
                 src_idx = chunk[r]
                 tgt_idx = tgt_ok[c]
                 parts_i.append(src_idx if forward else tgt_idx)

@@ -1,0 +1,157 @@
+"""The app in a real headless Chromium (Debian's /usr/bin/chromium), offline.
+
+Starts ``streamlit run app.py`` on a free local port, opens it with Playwright,
+blocks every request that leaves this machine, waits for the Leaflet map to
+render inside the streamlit-folium iframe, switches the service, runs a siting
+proposal, saves screenshots to tests/artifacts/ and checks that Chinese text is
+rendered with a CJK font.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+START_TIMEOUT_S = 90
+MAP_TIMEOUT_MS = 120_000
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="no Chromium at /usr/bin/chromium (Debian package `chromium`; "
+                                                     ".ci/run installs it); the real-browser test is skipped"),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def app_url() -> Iterator[str]:
+    port = _free_port()
+    env = {**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false", "PYTHONPATH": str(ROOT)}
+    log = (ARTIFACTS / "streamlit.log")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
+             "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
+             "--server.fileWatcherType", "none"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + START_TIMEOUT_S
+            while True:
+                try:
+                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                        if r.status == 200:
+                            break
+                except OSError:
+                    pass
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"streamlit did not start (see {log})")
+                time.sleep(0.5)
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def _wait_for_map(page, *, timeout_ms: int = MAP_TIMEOUT_MS):
+    """The streamlit-folium iframe, once Leaflet has drawn vector paths in it."""
+    page.wait_for_selector('iframe[title="streamlit_folium.st_folium"]', timeout=timeout_ms)
+    frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]').first
+    frame.locator(".leaflet-container").wait_for(timeout=timeout_ms)
+    frame.locator(".leaflet-container svg path").first.wait_for(timeout=timeout_ms)
+    return frame
+
+
+def _choose(page, label: str, option: str) -> None:
+    """Pick an option of a Streamlit selectbox by its label."""
+    page.get_by_label(label).first.click()
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def test_app_in_chromium_offline(app_url):
+    from playwright.sync_api import sync_playwright
+
+    outside: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1500, "height": 1000}, locale="zh-CN")
+
+            def offline(route):
+                url = route.request.url
+                if url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:", "about:")):
+                    route.continue_()
+                else:
+                    outside.append(url)
+                    route.abort()
+
+            page.route("**/*", offline)
+            errors: list[str] = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(app_url, wait_until="domcontentloaded")
+            page.get_by_text("民政服务设施覆盖规划").first.wait_for(timeout=MAP_TIMEOUT_MS)
+
+            # Chinese is drawn with a CJK font, not as missing-glyph boxes
+            widths = page.evaluate("""() => {
+                const c = document.createElement('canvas').getContext('2d');
+                c.font = '20px sans-serif';
+                return [c.measureText('民政服务设施').width, c.measureText('\\u0378\\u0378\\u0378\\u0378\\u0378\\u0378').width];
+            }""")
+            assert widths[0] > 0 and abs(widths[0] - widths[1]) > 1, f"CJK text renders as boxes: {widths}"
+
+            # the map page: Leaflet renders offline in the streamlit-folium iframe
+            page.get_by_text("地图", exact=True).first.click()
+            frame = _wait_for_map(page)
+            assert frame.locator(".cov-legend").inner_text().startswith("图例")
+            n_paths = frame.locator(".leaflet-container svg path").count()
+            assert n_paths > 100  # boundaries, villages, uncovered rings
+            page.wait_for_timeout(1500)
+            page.screenshot(path=str(ARTIFACTS / "browser_map.png"), full_page=False)
+
+            # switch the service: the legend and the layers follow
+            _choose(page, "考核服务", "留守儿童20分钟儿童之家")
+            page.get_by_text("留守儿童20分钟儿童之家 · 20 分钟").first.wait_for(timeout=MAP_TIMEOUT_MS)
+            frame = _wait_for_map(page)
+
+            # a siting proposal: 3 sites covering the most people, with accept buttons
+            page.get_by_text("选址", exact=True).first.click()
+            page.get_by_text("生成选址方案").first.wait_for(timeout=MAP_TIMEOUT_MS)
+            _choose(page, "模型", "k 个站点覆盖最多人")
+            k = page.get_by_label("新增站点数 k")
+            k.fill("3")
+            k.press("Enter")
+            page.wait_for_timeout(1000)
+            page.get_by_role("button", name="生成选址方案").click()
+            page.get_by_role("button", name="采纳").first.wait_for(timeout=MAP_TIMEOUT_MS)
+            assert page.get_by_role("button", name="采纳").count() == 3
+            page.get_by_role("button", name="采纳").first.click()
+            page.get_by_text("已采纳站点", exact=True).first.wait_for(timeout=MAP_TIMEOUT_MS)
+            _wait_for_map(page)
+            page.wait_for_timeout(1500)
+            page.screenshot(path=str(ARTIFACTS / "browser_siting.png"), full_page=True)
+            assert not errors, errors
+        finally:
+            browser.close()
+    assert not outside, f"the app tried to reach the internet: {outside[:5]}"
