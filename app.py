@@ -59,7 +59,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "groups_shown": ("显示人群", "Groups shown"), "fac_shown": ("显示设施类别", "Facility categories shown"),
     "basemap": ("底图", "Base map"), "no_basemap": ("无（离线）", "None (offline)"),
     "tianditu_key": ("天地图密钥", "Tianditu key"),
-    "show_areas": ("显示服务范围", "Show service areas"), "show_uncovered": ("标出未覆盖村庄", "Highlight uncovered villages"),
+    "show_areas": ("显示服务范围", "Show service areas"),
+    "only_counted": ("仅显示本服务计入的设施", "Only facilities this service counts"), "show_uncovered": ("标出未覆盖村庄", "Highlight uncovered villages"),
     "online_warning": ("底图需要联网；离线时地图仍可使用（无底图）。", "Base maps need the internet; offline the map still works without one."),
     "computing": ("正在计算通行时间…（首次约需十余秒，之后即时）", "Computing travel times… (first time ~10 s, then instant)"),
     "covered_share": ("覆盖率", "Covered"), "target": ("目标", "Target"),
@@ -96,7 +97,11 @@ TEXT: dict[str, tuple[str, str]] = {
                        "Unexpected error: {e}. Your data and accepted sites are kept; check the inputs and retry."),
     "simulated": ("示例数据（模拟）", "Simulated demo data"),
     "print_title": ("地图标题", "Map title"), "paper": ("纸张", "Paper"), "orientation": ("方向", "Orientation"),
-    "make_pdf": ("生成 PDF", "Make PDF"), "download": ("下载", "Download"),
+    "make_pdf": ("生成打印地图", "Make the printed map"), "download": ("下载", "Download"),
+    "map_kind": ("地图类型", "Map"), "print_distribution": ("“一老一小”分布图", "Distribution map"),
+    "print_coverage": ("覆盖图（当前服务）", "Coverage map (current service)"),
+    "print_title_default": ("默认：地区名 + 图名", "Default: region name + map name"),
+    "landscape": ("横向", "landscape"), "portrait": ("纵向", "portrait"),
     "workbook": ("导出覆盖分析 Excel", "Export coverage workbook (Excel)"),
 }
 
@@ -132,6 +137,7 @@ STATE_DEFAULTS: dict[str, Any] = {
     "tianditu_key": "",
     "scenario_name": "方案A",
     "scenario_b": None,      # a coverage.scenario.Scenario loaded for comparison
+    "print_output": None,    # {"pdf": bytes, "png": bytes} of the last printed map
 }
 
 
@@ -490,7 +496,7 @@ def page_map() -> None:
     """Villages by group, facilities by type, boundaries, service areas, uncovered villages."""
     from coverage.mapping.webmap import coverage_map
     from coverage.scenario import sites_frame
-    from coverage.taxonomy import CATEGORIES, POPULATION_GROUPS, facility_types_in
+    from coverage.taxonomy import CATEGORIES, FACILITY_TYPES, POPULATION_GROUPS, facility_types_in
 
     st.header(tr("page_map"))
     inputs = current_inputs()
@@ -502,13 +508,15 @@ def page_map() -> None:
     groups = c1.multiselect(tr("groups_shown"), [g for g in POPULATION_GROUPS if g in inputs.demand.columns],
                             default=[g for g in ("elderly_60plus", "left_behind_children") if g in inputs.demand.columns],
                             format_func=lambda g: POPULATION_GROUPS[g].label(lang()), key="map_groups")
-    cats = c2.multiselect(tr("fac_shown"), list(CATEGORIES), default=list(CATEGORIES),
-                          format_func=lambda c: CATEGORIES[c].label(lang()), key="map_categories")
+    service_cats = list(dict.fromkeys(FACILITY_TYPES[t].category for t in svc.facility_types))
+    cats = c2.multiselect(tr("fac_shown"), list(CATEGORIES), default=service_cats,
+                          format_func=lambda c: CATEGORIES[c].label(lang()), key=f"map_categories_{svc.key}")
     with c3:
         basemap, tk = map_controls("map")
-    o1, o2 = st.columns(2)
+    o1, o2, o3 = st.columns(3)
     show_uncovered = o1.toggle(tr("show_uncovered"), value=True, key="map_uncovered")
     show_areas = o2.toggle(tr("show_areas"), value=False, key="map_areas")
+    only_counted = o3.toggle(tr("only_counted"), value=True, key="map_only_counted")
     uncovered_ids = None
     areas = None
     travel = None
@@ -527,7 +535,7 @@ def page_map() -> None:
                         st.info(tr("not_available", what="service_areas (coverage.traveltime)"))
         except Exception as exc:
             show_error(exc)
-    types = [t for c in cats for t in facility_types_in(c)]
+    types = [t for c in cats for t in facility_types_in(c) if not only_counted or t in svc.facility_types]
     sites = sites_frame(st.session_state["accepted_sites"])
     m = coverage_map(inputs.demand, inputs.facilities, boundaries=inputs.boundaries, groups=groups,
                      facility_types=types, service_areas=areas, uncovered_ids=uncovered_ids,
@@ -622,8 +630,9 @@ def proposal_for(data_key: tuple, sites_key: tuple, service: str, threshold_min:
                              threshold_min=threshold_min, model=model, p=k, target_share=target_share,
                              facility_type=build_type, time_limit_s=time_limit_s, progress=_progress)
     result = proposal.result
-    return {"sites": sites_from_proposal(proposal.sites, facility_type=build_type, lang="zh"),
-            "sites_en": sites_from_proposal(proposal.sites, facility_type=build_type, lang="en"),
+    return {"sites": sites_from_proposal(proposal.sites, facility_type=build_type, lang="zh", candidates=candidates),
+            "sites_en": sites_from_proposal(proposal.sites, facility_type=build_type, lang="en",
+                                            candidates=candidates),
             "status": result.status, "time_s": float(getattr(result, "time_s", float("nan")) or 0.0),
             "gap": getattr(result, "gap", None), "summary": result.to_dict()}
 
@@ -842,37 +851,73 @@ def page_scenarios() -> None:
         show_error(exc)
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def printed_map(data_key: tuple, sites_key: tuple, kind: str, service: str, threshold_min: float, title: str,
+                paper: str, orientation: str, _inputs: Any, _result: Any) -> dict[str, bytes]:
+    """A printed map as PDF and a PNG preview (library: coverage.mapping.printmap)."""
+    from coverage.mapping import printmap
+    from coverage.network import MODES
+
+    simulated = data_key[0] == "demo"
+    common = {"boundaries": _inputs.boundaries, "region_name": _inputs.name, "title": title or None,
+              "paper": paper, "orientation": orientation, "simulated": simulated}
+    if kind == "distribution":
+        fig = printmap.distribution_map(_inputs.demand, facilities=_inputs.facilities, **common)
+    else:
+        svc = standards().service(service)
+        table = _result.village_table(service)
+        group = next((g for g in svc.groups if g in _inputs.demand.columns), svc.groups[0])
+        mode = MODES[svc.mode].zh if hasattr(MODES.get(svc.mode), "zh") else svc.mode
+        fig = printmap.coverage_map(_inputs.demand, _inputs.facilities, covered=table["covered"].to_numpy(bool),
+                                    group=group, facility_types=svc.facility_types, service_label=svc.zh,
+                                    threshold_min=threshold_min, mode_label=mode, **common)
+    return {"pdf": printmap.map_bytes(fig, fmt="pdf"), "png": printmap.map_bytes(fig, fmt="png", dpi=110)}
+
+
 def page_print() -> None:
-    """Printed maps and reports (engineer G's coverage.mapping.printmap / coverage.reports)."""
+    """Printed A4/A3 maps (coverage.mapping.printmap) and the coverage workbook."""
     st.header(tr("page_print"))
-    if not (available("coverage.mapping.printmap") and available("coverage.reports")):
+    if not available("coverage.mapping.printmap"):
         st.info(tr("print_missing"))
         return
-    import coverage.mapping.printmap as printmap
-
     inputs = current_inputs()
     if inputs.demand is None:
         st.info(tr("need_villages"))
         return
-    entry = next((getattr(printmap, n) for n in ("print_map", "distribution_map", "render_map")
-                  if hasattr(printmap, n)), None)
-    if entry is None:
-        st.info(tr("not_available", what="coverage.mapping.printmap.print_map"))
-        return
-    c1, c2, c3 = st.columns([3, 1, 1])
-    title = c1.text_input(tr("print_title"), value=f"{inputs.name}“一老一小”分布图", key="print_title")
+    svc = current_service()
+    c0, c1, c2, c3 = st.columns([2, 3, 1, 1])
+    kind = c0.radio(tr("map_kind"), ["distribution", "coverage"], key="print_kind",
+                    format_func=lambda k: tr(f"print_{k}"))
+    title = c1.text_input(tr("print_title"), value="", key="print_title", placeholder=tr("print_title_default"))
     paper = c2.selectbox(tr("paper"), ["A4", "A3"], key="print_paper")
-    orientation = c3.selectbox(tr("orientation"), ["landscape", "portrait"], key="print_orientation")
-    if st.button(tr("make_pdf"), key="print_run"):
+    orientation = c3.selectbox(tr("orientation"), ["landscape", "portrait"], key="print_orientation",
+                               format_func=lambda o: tr(o))
+    if st.button(tr("make_pdf"), key="print_run", type="primary"):
         try:
-            with st.spinner("…"):
-                out = Path(tempfile.mkdtemp(prefix="coverage-print-")) / "map.pdf"
-                entry(inputs.demand, inputs.facilities, boundaries=inputs.boundaries, title=title, paper=paper,
-                      orientation=orientation, path=out)
-                st.download_button(tr("download"), out.read_bytes(), file_name=f"{title}.pdf",
-                                   mime="application/pdf", key="print_download")
-        except TypeError as exc:
-            st.info(tr("not_available", what=f"printmap API ({exc})"))
+            with st.spinner(tr("computing")):
+                result = coverage_now(inputs) if kind == "coverage" else None
+                st.session_state["print_output"] = printed_map(
+                    inputs.key, sites_key(), kind, svc.key, float(svc.threshold_min), title, paper, orientation,
+                    inputs, result)
+        except Exception as exc:
+            show_error(exc)
+    output = st.session_state.get("print_output")
+    if output:
+        d1, d2 = st.columns(2)
+        d1.download_button(f"⬇ PDF", output["pdf"], file_name="map.pdf", mime="application/pdf",
+                           key="print_download_pdf")
+        d2.download_button(f"⬇ PNG", output["png"], file_name="map.png", mime="image/png",
+                           key="print_download_png")
+        st.image(output["png"], width="stretch")
+    st.divider()
+    if st.button(tr("workbook"), key="print_workbook"):
+        try:
+            with st.spinner(tr("computing")):
+                path = Path(tempfile.mkdtemp(prefix="coverage-xlsx-")) / "coverage.xlsx"
+                coverage_now(inputs).to_excel(path, lang=lang())
+                st.download_button(tr("download"), path.read_bytes(), file_name="覆盖分析.xlsx",
+                                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                                   key="print_workbook_download")
         except Exception as exc:
             show_error(exc)
 

@@ -298,7 +298,31 @@ def _facility_key(value: str) -> str:
         raise InputError(str(exc)) from exc
 
 
-def sites_from_proposal(sites: pd.DataFrame, *, facility_type: str, lang: str = "zh") -> list[dict[str, Any]]:
+def _alternatives_text(alternatives: object, names: Mapping[str, str], lang: str) -> str:
+    """「备选：名称（少覆盖 6 人）」 from an explanation's ``alternatives`` list."""
+    if not isinstance(alternatives, (list, tuple)) or not alternatives:
+        return ""
+    parts = []
+    for alt in alternatives:
+        if not isinstance(alt, Mapping) or "id" not in alt:
+            continue
+        name = names.get(str(alt["id"]), str(alt["id"]))
+        diff = alt.get("vs_chosen")
+        if isinstance(diff, (int, float)) and not math.isnan(float(diff)):
+            if lang == "zh":
+                parts.append(f"{name}（{'少' if diff < 0 else '多'}覆盖 {abs(diff):,.0f} 人）" if diff
+                             else f"{name}（覆盖相同）")
+            else:
+                parts.append(f"{name} ({diff:+,.0f} people)")
+        else:
+            parts.append(name)
+    if not parts:
+        return ""
+    return ("备选：" + "、".join(parts)) if lang == "zh" else ("alternatives: " + ", ".join(parts))
+
+
+def sites_from_proposal(sites: pd.DataFrame, *, facility_type: str, lang: str = "zh",
+                        candidates: pd.DataFrame | None = None) -> list[dict[str, Any]]:
     """Site dicts from a proposal's site table (``Proposal.sites``), ready to accept.
 
     Parameters
@@ -311,8 +335,13 @@ def sites_from_proposal(sites: pd.DataFrame, *, facility_type: str, lang: str = 
         The facility type the sites would host.
     lang
         Language of the explanation text.
+    candidates
+        The candidate table (``id``, ``name``): names the alternatives in the explanation.
     """
     key = _facility_key(facility_type)
+    names: dict[str, str] = {}
+    if candidates is not None and {"id", "name"} <= set(candidates.columns):
+        names = {str(i): str(n) for i, n in zip(candidates["id"], candidates["name"])}
     out = []
     for rec in pd.DataFrame(sites).to_dict("records"):
         sid = rec.get("site_id", rec.get("id"))
@@ -325,7 +354,10 @@ def sites_from_proposal(sites: pd.DataFrame, *, facility_type: str, lang: str = 
         if gain is not None and pd.notna(gain) and n_points is not None and pd.notna(n_points):
             parts.append(f"新增覆盖 {gain:,.0f} 人（{int(n_points)} 个村）" if lang == "zh"
                          else f"newly covers {gain:,.0f} people ({int(n_points)} villages)")
-        if isinstance(rec.get("alternatives_text"), str) and rec["alternatives_text"]:
+        alternatives = _alternatives_text(rec.get("alternatives"), names, lang)
+        if alternatives:
+            parts.append(alternatives)
+        elif isinstance(rec.get("alternatives_text"), str) and rec["alternatives_text"]:
             parts.append(("备选：" if lang == "zh" else "alternatives: ") + rec["alternatives_text"])
         site = {"id": f"site-{sid}", "candidate_id": str(sid), "name": rec.get("name") or str(sid), "type": key,
                 "kind": rec.get("kind") if isinstance(rec.get("kind"), str) else None, "lon": lon, "lat": lat,

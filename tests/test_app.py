@@ -186,3 +186,20 @@ def test_bad_scenario_file_is_reported_and_changes_nothing():
     assert not at.exception
     assert "not a scenario file of this tool" in at.error[0].value
     assert len(at.session_state["accepted_sites"]) == 1
+
+
+def test_map_with_service_areas_and_english_legend():
+    at = _page(_app(), "map")
+    at.sidebar.toggle(key="lang_en").set_value(True).run()
+    at.toggle(key="map_areas").set_value(True).run()
+    _clean(at)
+    assert at.header[0].value == "Map"
+    assert not any("Not available yet" in i.value for i in at.info)
+
+
+def test_print_page_makes_a_pdf():
+    at = _page(_app(), "print")
+    at.button(key="print_run").click().run()
+    _clean(at)
+    output = at.session_state["print_output"]
+    assert output["pdf"].startswith(b"%PDF") and output["png"].startswith(b"\x89PNG")

@@ -144,9 +144,9 @@ def test_app_in_chromium_offline(app_url):
             k.press("Enter")
             page.wait_for_timeout(1000)
             page.get_by_role("button", name="生成选址方案").click()
-            page.get_by_role("button", name="采纳").first.wait_for(timeout=MAP_TIMEOUT_MS)
-            assert page.get_by_role("button", name="采纳").count() == 3
-            page.get_by_role("button", name="采纳").first.click()
+            page.get_by_role("button", name="采纳", exact=True).first.wait_for(timeout=MAP_TIMEOUT_MS)
+            assert page.get_by_role("button", name="采纳", exact=True).count() == 3
+            page.get_by_role("button", name="采纳", exact=True).first.click()
             page.get_by_text("已采纳站点", exact=True).first.wait_for(timeout=MAP_TIMEOUT_MS)
             _wait_for_map(page)
             page.wait_for_timeout(1500)

@@ -24,8 +24,13 @@ def yuxi():
     region = load_demo("yuxi")
     G = region.graph()
     engines = {m: TravelTimeEngine(G, mode=m) for m in default_standards().modes}
-    result = analyze(region.demand, region.facilities, standards=default_standards(), engines=engines,
-                     boundaries=region.boundaries)
+    result = analyze(
+        region.demand,
+        region.facilities,
+        standards=default_standards(),
+        engines=engines,
+        boundaries=region.boundaries,
+    )
     return region, result
 
 
@@ -50,8 +55,11 @@ def test_totals_add_up_villages_townships_counties_prefecture(yuxi):
     assert len(counties) == 9 and set(towns["parent_code"]) <= counties
     # The people measured are the demo's own totals (6,335 left-behind children, as Yuxi publishes).
     s = result.summary.set_index(["service", "group"])
-    assert s.loc[("children_20min", "left_behind_children"), "total_people"] == region.demand[
-        "left_behind_children"].sum() == 6335
+    assert (
+        s.loc[("children_20min", "left_behind_children"), "total_people"]
+        == region.demand["left_behind_children"].sum()
+        == 6335
+    )
     assert s.loc[("funeral_home_60min", "villages"), "total_people"] == len(region.demand)
     assert result.prefecture_name == "玉溪市"
 
@@ -66,33 +74,76 @@ def test_yuxi_figures_are_plausible_and_consistent(yuxi):
             assert (r["gap_people"] == 0) == bool(r["passed"])
     rules = result.unit_rules.set_index("rule")
     assert rules.loc["county_disability_care", "units_total"] == 9
-    assert rules.loc["township_elderly_center", "units_total"] == (region.boundaries["level"] == "township").sum()
+    assert (
+        rules.loc["township_elderly_center", "units_total"]
+        == (region.boundaries["level"] == "township").sum()
+    )
     cap = result.capacity["elderly_beds_30min"].summary
-    beds = region.facilities.loc[region.facilities["type"].isin(
-        default_standards().service("elderly_beds_30min").facility_types), "capacity"].sum()
+    beds = region.facilities.loc[
+        region.facilities["type"].isin(default_standards().service("elderly_beds_30min").facility_types),
+        "capacity",
+    ].sum()
     assert cap["capacity_total"] == pytest.approx(beds)
     # Served demand never exceeds the beds; unmet + served = demand.
     assert cap["served_demand"] <= cap["capacity_total"]
     assert cap["served_demand"] + cap["unmet_demand"] == pytest.approx(cap["demand_total"])
     # Nearest-facility times per village agree with the covered flag.
     v = result.villages
-    assert np.all(v["covered"] == (v["travel_time_min"].fillna(np.inf) <= v["service"].map(
-        {x.key: x.threshold_min for x in default_standards().services})))
+    assert np.all(
+        v["covered"]
+        == (
+            v["travel_time_min"].fillna(np.inf)
+            <= v["service"].map({x.key: x.threshold_min for x in default_standards().services})
+        )
+    )
 
 
 def test_cli_json_and_workbook_with_own_standards(tmp_path, capsys):
     import pandas as pd
 
-    std = standards_from_dict({
-        "services": [{"key": "kids", "zh": "儿童之家", "en": "children's home",
-                      "facility_types": ["儿童之家", "幸福小院"], "groups": ["留守儿童"], "mode": "walk",
-                      "threshold_min": 20, "target_share": 0.9}],
-        "unit_rules": [{"key": "tc", "level": "township", "facility_types": ["乡镇区域养老服务中心"],
-                        "target_share": 0.6}]})
+    std = standards_from_dict(
+        {
+            "services": [
+                {
+                    "key": "kids",
+                    "zh": "儿童之家",
+                    "en": "children's home",
+                    "facility_types": ["儿童之家", "幸福小院"],
+                    "groups": ["留守儿童"],
+                    "mode": "walk",
+                    "threshold_min": 20,
+                    "target_share": 0.9,
+                }
+            ],
+            "unit_rules": [
+                {
+                    "key": "tc",
+                    "level": "township",
+                    "facility_types": ["乡镇区域养老服务中心"],
+                    "target_share": 0.6,
+                }
+            ],
+        }
+    )
     path = save_standards(std, tmp_path / "标准.yaml")
     out = tmp_path / "覆盖分析.xlsx"
-    assert main(["analyze", "--region", "yuxi", "--json", "--standards", str(path), "--threshold", "kids=15",
-                 "--xlsx", str(out)]) == 0
+    assert (
+        main(
+            [
+                "analyze",
+                "--region",
+                "yuxi",
+                "--json",
+                "--standards",
+                str(path),
+                "--threshold",
+                "kids=15",
+                "--xlsx",
+                str(out),
+            ]
+        )
+        == 0
+    )
     data = json.loads(capsys.readouterr().out)
     (svc,) = data["services"]
     assert svc["service"] == "kids" and svc["threshold_min"] == 15

@@ -45,32 +45,74 @@ def engines(graph):
 
 
 def demand() -> gpd.GeoDataFrame:
-    return gpd.GeoDataFrame({
-        "id": ["A", "C", "E"], "name": ["A村", "C村", "E村"],
-        "county_code": ["530402"] * 3, "township_code": ["530402001", "530402001", "530402002"],
-        "elderly_60plus": [100, 50, 30], "left_behind_children": [10, 20, 5], "disabled_elderly": [10, 20, 30],
-    }, geometry=[Point(*node_xy(k)) for k in (0, 2, 4)], crs="EPSG:4326")
+    return gpd.GeoDataFrame(
+        {
+            "id": ["A", "C", "E"],
+            "name": ["A村", "C村", "E村"],
+            "county_code": ["530402"] * 3,
+            "township_code": ["530402001", "530402001", "530402002"],
+            "elderly_60plus": [100, 50, 30],
+            "left_behind_children": [10, 20, 5],
+            "disabled_elderly": [10, 20, 30],
+        },
+        geometry=[Point(*node_xy(k)) for k in (0, 2, 4)],
+        crs="EPSG:4326",
+    )
 
 
 def facilities() -> gpd.GeoDataFrame:
-    return gpd.GeoDataFrame({
-        "id": ["F1", "F2", "F3", "F4"], "name": ["B日照", "E儿童之家", "A殡仪馆", "C养老院"],
-        "type": ["community_daycare", "childrens_home", "funeral_home", "elderly_institution"],
-        "capacity": [20.0, 10.0, None, 10.0], "capacity_unit": ["places", "places", None, "beds"],
-        "status": ["existing"] * 4,
-    }, geometry=[Point(*node_xy(k)) for k in (1, 4, 0, 2)], crs="EPSG:4326")
+    return gpd.GeoDataFrame(
+        {
+            "id": ["F1", "F2", "F3", "F4"],
+            "name": ["B日照", "E儿童之家", "A殡仪馆", "C养老院"],
+            "type": ["community_daycare", "childrens_home", "funeral_home", "elderly_institution"],
+            "capacity": [20.0, 10.0, None, 10.0],
+            "capacity_unit": ["places", "places", None, "beds"],
+            "status": ["existing"] * 4,
+        },
+        geometry=[Point(*node_xy(k)) for k in (1, 4, 0, 2)],
+        crs="EPSG:4326",
+    )
 
 
-STD = standards_from_dict({"services": [
-    {"key": "eld", "facility_types": ["community_daycare"], "groups": ["elderly_60plus"], "mode": "walk",
-     "threshold_min": 15, "target_share": 0.9},
-    {"key": "kid", "facility_types": ["childrens_home"], "groups": ["left_behind_children"], "mode": "walk",
-     "threshold_min": 20, "target_share": 0.9},
-    {"key": "fun", "facility_types": ["funeral_home"], "groups": ["villages"], "mode": "car",
-     "threshold_min": 60, "target_share": 1.0},
-    {"key": "beds", "facility_types": ["elderly_institution"], "groups": ["disabled_elderly"], "mode": "car",
-     "threshold_min": 3, "capacity": True},
-]})
+STD = standards_from_dict(
+    {
+        "services": [
+            {
+                "key": "eld",
+                "facility_types": ["community_daycare"],
+                "groups": ["elderly_60plus"],
+                "mode": "walk",
+                "threshold_min": 15,
+                "target_share": 0.9,
+            },
+            {
+                "key": "kid",
+                "facility_types": ["childrens_home"],
+                "groups": ["left_behind_children"],
+                "mode": "walk",
+                "threshold_min": 20,
+                "target_share": 0.9,
+            },
+            {
+                "key": "fun",
+                "facility_types": ["funeral_home"],
+                "groups": ["villages"],
+                "mode": "car",
+                "threshold_min": 60,
+                "target_share": 1.0,
+            },
+            {
+                "key": "beds",
+                "facility_types": ["elderly_institution"],
+                "groups": ["disabled_elderly"],
+                "mode": "car",
+                "threshold_min": 3,
+                "capacity": True,
+            },
+        ]
+    }
+)
 
 
 def test_known_times_through_the_engine(engines):
@@ -94,7 +136,9 @@ def test_capacity_through_the_engine(engines):
     cap = res.capacity["beds"]
     # A and E are 2 car edges (2.88 min) from C's 10 beds: one catchment of 60 people.
     assert res.od("beds")["from_id"].sort_values().tolist() == ["A", "C", "E"]
-    assert cap.villages.set_index("id")["access_index_per_1000"].tolist() == pytest.approx([1000 * 10 / 60] * 3)
+    assert cap.villages.set_index("id")["access_index_per_1000"].tolist() == pytest.approx(
+        [1000 * 10 / 60] * 3
+    )
     f = cap.facilities.set_index("facility_id")
     assert f.loc["F4", ["allocated_demand", "shortfall", "flag"]].tolist() == [60.0, 50.0, "short"]
 
@@ -136,7 +180,7 @@ def test_a_new_facility_invalidates_cached_tables(engines):
 def test_with_od_keeps_pairs_within_threshold_for_every_service(engines):
     res = analyze(demand(), facilities(), standards=STD, engines=engines, with_od=True)
     od = res.od("eld")
-    assert sorted(zip(od["from_id"], od["to_id"])) == [("A", "F1"), ("C", "F1")]
+    assert sorted(zip(od["from_id"], od["to_id"], strict=True)) == [("A", "F1"), ("C", "F1")]
     assert od["travel_time_min"].tolist() == pytest.approx([10.0, 10.0], abs=1e-4)
     assert analyze(demand(), facilities(), standards=STD, engines=engines).od("eld") is None
 
@@ -151,20 +195,50 @@ def test_cli_on_a_data_folder(tmp_path, capsys):
     from coverage.metrics import save_standards
 
     d = demand()
-    villages = pd.DataFrame({"编号": d["id"], "名称": d["name"], "县级代码": d["county_code"],
-                             "乡镇代码": d["township_code"], "60岁以上老年人": d["elderly_60plus"],
-                             "留守儿童": d["left_behind_children"], "经度": d.geometry.x, "纬度": d.geometry.y})
+    villages = pd.DataFrame(
+        {
+            "编号": d["id"],
+            "名称": d["name"],
+            "县级代码": d["county_code"],
+            "乡镇代码": d["township_code"],
+            "60岁以上老年人": d["elderly_60plus"],
+            "留守儿童": d["left_behind_children"],
+            "经度": d.geometry.x,
+            "纬度": d.geometry.y,
+        }
+    )
     villages.to_excel(tmp_path / "村庄名单.xlsx", index=False)
     f = facilities()
-    pd.DataFrame({"编号": f["id"], "名称": f["name"], "类型": ["日间照料中心", "儿童之家", "殡仪馆", "养老院"],
-                  "容量": f["capacity"], "经度": f.geometry.x, "纬度": f.geometry.y}).to_excel(
-        tmp_path / "设施名单.xlsx", index=False)
-    roads = gpd.GeoDataFrame({"highway": ["residential"] * 4},
-                             geometry=[LineString([node_xy(k), node_xy(k + 1)]) for k in range(4)], crs="EPSG:4326")
+    pd.DataFrame(
+        {
+            "编号": f["id"],
+            "名称": f["name"],
+            "类型": ["日间照料中心", "儿童之家", "殡仪馆", "养老院"],
+            "容量": f["capacity"],
+            "经度": f.geometry.x,
+            "纬度": f.geometry.y,
+        }
+    ).to_excel(tmp_path / "设施名单.xlsx", index=False)
+    roads = gpd.GeoDataFrame(
+        {"highway": ["residential"] * 4},
+        geometry=[LineString([node_xy(k), node_xy(k + 1)]) for k in range(4)],
+        crs="EPSG:4326",
+    )
     roads.to_file(tmp_path / "边界与路网.gpkg", layer="roads", driver="GPKG", engine="pyogrio")
-    std = standards_from_dict({"services": [
-        {"key": "eld", "facility_types": ["community_daycare"], "groups": ["elderly_60plus"], "mode": "walk",
-         "threshold_min": 15, "target_share": 0.9}]})
+    std = standards_from_dict(
+        {
+            "services": [
+                {
+                    "key": "eld",
+                    "facility_types": ["community_daycare"],
+                    "groups": ["elderly_60plus"],
+                    "mode": "walk",
+                    "threshold_min": 15,
+                    "target_share": 0.9,
+                }
+            ]
+        }
+    )
     path = save_standards(std, tmp_path / "std.yaml")
     assert main(["analyze", "--data", str(tmp_path), "--standards", str(path), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)

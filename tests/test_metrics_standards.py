@@ -17,8 +17,16 @@ from coverage.metrics import (
 
 
 def _one_service(**over):
-    svc = {"key": "s", "zh": "服务", "en": "service", "facility_types": ["幸福小院"], "groups": ["老年人"],
-           "mode": "步行", "threshold_min": 15, "target_share": 0.9}
+    svc = {
+        "key": "s",
+        "zh": "服务",
+        "en": "service",
+        "facility_types": ["幸福小院"],
+        "groups": ["老年人"],
+        "mode": "步行",
+        "threshold_min": 15,
+        "target_share": 0.9,
+    }
     svc.update(over)
     return {"services": [svc]}
 
@@ -61,12 +69,16 @@ def test_unknown_facility_type_names_file_and_entry(tmp_path):
     data = _one_service(facility_types=["幸福小院", "儿童之屋"])
     path = tmp_path / "my.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    with pytest.raises(UnknownCategoryError, match=r"my\.yaml: services\[0\] 's': facility_types: .*儿童之屋"):
+    with pytest.raises(
+        UnknownCategoryError, match=r"my\.yaml: services\[0\] 's': facility_types: .*儿童之屋"
+    ):
         load_standards(path)
 
 
 def test_unknown_group_is_an_error():
-    with pytest.raises(UnknownCategoryError, match=r"services\[0\] 's': groups: unknown population group '老头'"):
+    with pytest.raises(
+        UnknownCategoryError, match=r"services\[0\] 's': groups: unknown population group '老头'"
+    ):
         standards_from_dict(_one_service(groups=["老头"]), source="x.yaml")
 
 
@@ -76,7 +88,9 @@ def test_unknown_mode_is_an_error():
 
 
 def test_percent_instead_of_share_says_how_to_fix():
-    with pytest.raises(InputError, match=r"target_share must be a share between 0 and 1, got 90 \(write 0.9 for 90%\)"):
+    with pytest.raises(
+        InputError, match=r"target_share must be a share between 0 and 1, got 90 \(write 0.9 for 90%\)"
+    ):
         standards_from_dict(_one_service(target_share=90))
 
 

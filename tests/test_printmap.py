@@ -73,6 +73,13 @@ def region() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame]:
     return synthetic_region()
 
 
+@pytest.fixture(scope="module")
+def a4_portrait(region):
+    """One A4 portrait distribution map, shared by the tests that only inspect the figure."""
+    demand, boundaries, _ = region
+    return distribution_map(demand, boundaries=boundaries, paper="A4", orientation="portrait")
+
+
 def within_km(demand: gpd.GeoDataFrame, points: gpd.GeoDataFrame, km: float) -> np.ndarray:
     dm, pm = demand.to_crs(32648), points.to_crs(32648)
     return np.array([pm.distance(p).min() <= km * 1000 for p in dm.geometry])
@@ -161,9 +168,14 @@ def test_distribution_pdf_has_title_embedded_font_and_ink(region, tmp_path):
 
 @needs_poppler
 def test_choropleth_without_simulated_mark(region, tmp_path):
-    demand, boundaries, _ = region
-    fig = distribution_map(demand, boundaries=boundaries, style="choropleth", region_name="玉溪市",
-                           orientation="portrait")
+    demand, boundaries, facilities = region
+    before = (demand.copy(), boundaries.copy(), facilities.copy())
+    fig = distribution_map(demand, boundaries=boundaries, facilities=facilities, style="choropleth",
+                           region_name="玉溪市", orientation="portrait")
+    # the library never mutates its inputs
+    pd.testing.assert_frame_equal(demand, before[0])
+    pd.testing.assert_frame_equal(boundaries, before[1])
+    pd.testing.assert_frame_equal(facilities, before[2])
     path = save_map(fig, tmp_path / "choropleth.pdf")
     text = pdftotext(path)
     assert "按乡(镇、街道)统计" in text
@@ -186,10 +198,10 @@ def test_png_is_300_dpi_at_paper_size(region, tmp_path):
         assert 0.03 < ink_share(img.convert("L").reduce(8)) < 0.7
 
 
-def test_scale_bar_matches_ground_distance(region):
+def test_scale_bar_matches_ground_distance(region, a4_portrait):
     """The scale bar's labelled kilometres equal the geodesic distance its length covers on paper."""
-    demand, boundaries, _ = region
-    fig = distribution_map(demand, boundaries=boundaries)
+    demand, _, _ = region
+    fig = a4_portrait
     ax = fig.axes[0]
     bar = [p for p in ax.patches if isinstance(p, Rectangle) and p.get_gid() == "scalebar"]
     assert len(bar) == 4
@@ -216,9 +228,8 @@ def test_scale_bar_matches_ground_distance(region):
     assert ratio == pytest.approx(ground_per_mm * 1000, rel=0.01)
 
 
-def test_labels_do_not_overlap_and_stay_inside_the_frame(region):
-    demand, boundaries, _ = region
-    fig = distribution_map(demand, boundaries=boundaries, paper="A4", orientation="portrait")
+def test_labels_do_not_overlap_and_stay_inside_the_frame(a4_portrait):
+    fig = a4_portrait
     renderer = fig.canvas.get_renderer()
     ax = fig.axes[0]
     frame = ax.get_window_extent(renderer)
@@ -231,17 +242,8 @@ def test_labels_do_not_overlap_and_stay_inside_the_frame(region):
             assert not a.overlaps(b)
 
 
-def test_inputs_are_not_mutated(region):
-    demand, boundaries, facilities = region
-    before = (demand.copy(), boundaries.copy(), facilities.copy())
-    distribution_map(demand, boundaries=boundaries, facilities=facilities, style="choropleth")
-    pd.testing.assert_frame_equal(demand, before[0])
-    pd.testing.assert_frame_equal(boundaries, before[1])
-    pd.testing.assert_frame_equal(facilities, before[2])
-
-
-def test_distribution_errors(region, tmp_path):
-    demand, boundaries, _ = region
+def test_distribution_errors(region, a4_portrait, tmp_path):
+    demand, _, _ = region
     with pytest.raises(CRSError, match="demand has no coordinate reference system"):
         distribution_map(demand.set_crs(None, allow_override=True))
     with pytest.raises(MissingColumnError, match="column 'left_behind_children'"):
@@ -256,7 +258,7 @@ def test_distribution_errors(region, tmp_path):
         distribution_map(demand, groups=[])
     with pytest.raises(InputError, match="demand is empty"):
         distribution_map(demand.iloc[:0])
-    fig = distribution_map(demand, boundaries=boundaries, groups=["elderly_60plus"])
+    fig = a4_portrait
     with pytest.raises(InputError, match=r"unsupported map format '\.jpg'"):
         save_map(fig, tmp_path / "map.jpg")
     with pytest.raises(InputError, match="unsupported map format 'svg'"):

@@ -148,3 +148,15 @@ def test_service_standards_keeps_one_service():
     assert std.service(key).threshold_min != 25 or std.service(key).target_share != 0.5  # the input is unchanged
     with pytest.raises(UnknownCategoryError, match="no service 'nope'"):
         service_standards(std, "nope")
+
+
+def test_alternatives_named_in_the_explanation():
+    table = pd.DataFrame({"site_id": ["C1"], "name": ["甲村委会"], "gain": [100.0], "n_new_points": [2],
+                          "alternatives": [[{"id": "C2", "value": 94.0, "vs_chosen": -6.0},
+                                            {"id": "C3", "value": 100.0, "vs_chosen": 0.0}]],
+                          "lon": [102.5], "lat": [24.3]})
+    cands = pd.DataFrame({"id": ["C1", "C2", "C3"], "name": ["甲村委会", "乙小学", "丙村委会"]})
+    (site,) = sites_from_proposal(table, facility_type="childrens_home", candidates=cands)
+    assert site["explanation"] == "新增覆盖 100 人（2 个村）；备选：乙小学（少覆盖 6 人）、丙村委会（覆盖相同）"
+    (en,) = sites_from_proposal(table, facility_type="childrens_home", candidates=cands, lang="en")
+    assert en["explanation"].endswith("alternatives: 乙小学 (-6 people), 丙村委会 (+0 people)")

@@ -251,3 +251,41 @@ def test_time_limit_is_reported_not_called_optimal():
     r = solve(prob, model="pmedian", p=5, time_limit_s=0.05)   # warm start: a solution, no proof
     assert r.status == "time_limit" and r.gap > 0 and r.bound < r.objective
     assert "time limit" in r.message and len(r.selected) == 5
+
+
+def test_reduction_merges_identical_villages_and_drops_dominated_sites():
+    from coverage.siting.problem import reduce_cover
+
+    R = reduce_cover(problem(), 10)
+    # s3 reaches only d, which s4 also reaches at no more cost: dropped; a+b and d+e share their sites
+    assert R.n_dominated == 1 and R.matrix.shape == (3, 3)
+    assert sorted(R.row_weight.tolist()) == [30, 31, 40]
+    # a candidate the planner forces in is never dropped
+    assert reduce_cover(problem(forced_in=["s3"]), 10).n_dominated == 0
+
+
+def test_pmedian_explanation_orders_by_people_reached_then_time_saved():
+    weights = {k: v for k, v in WEIGHTS.items() if k != "f"}
+    prob = build_problem(od_table(), pd.Series(weights))
+    r = solve(prob, model="pmedian", p=3)
+    ex = explain_sites(prob, r)
+    # s2 reaches a (at 20 min) and c: 41 people; then s4 reaches d and e (40); then s1 reaches b (20)
+    assert ex["site_id"].tolist() == ["s2", "s4", "s1"]
+    assert ex.iloc[2]["n_served"] == 2 and ex.iloc[2]["mean_time_after_min"] == pytest.approx((50 + 160) / 30)
+    # without s1, a falls back to s2 at 20 min and b to nothing: removing s1 cannot be afforded
+    assert np.isinf(ex.iloc[2]["loss_without"])
+
+
+def test_greedy_swap_and_lagrangian_bound_on_pmed1(shared_benchmarks):
+    from coverage.siting import heuristics as H
+    from coverage.siting.orlib import read_orlib_pmed
+
+    dist, p = read_orlib_pmed(shared_benchmarks / "orlib-pmed" / "pmed1.txt")
+    w = np.ones(len(dist))
+    sel = H.swap_pmedian(dist, w, H.greedy_pmedian(dist, w, p), time_limit_s=10)
+    total = H.pmedian_cost(dist, w, sel)
+    bound, rho = H.lagrangian_pmedian(dist, w, p, upper_bound=total, time_limit_s=10)
+    assert total >= 5819 and bound <= 5819 + 1e-6
+    assert total - bound < 0.02 * total          # a tight bound from a few hundred subgradient steps
+    kept = H.lagrangian_reduce(rho, bound, p, total, candidates=np.ones(len(dist), bool), keep=sel, integral=True)
+    assert set(sel) <= set(np.flatnonzero(kept)) and kept.sum() < len(dist)

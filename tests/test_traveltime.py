@@ -428,3 +428,31 @@ def _helsinki(path: str) -> nx.MultiDiGraph:
     if path not in _HELSINKI:
         _HELSINKI[path] = graph_from_pbf(path)
     return _HELSINKI[path]
+
+
+def test_bounded_od_on_nearby_roads_only_matches_networkx() -> None:
+    # a 30 x 30 street grid (~110 m blocks, ~3.2 km across) and a 4-minute walk (~240 m): each block of
+    # sources runs on the roads within reach only; the answer must not change
+    rng = np.random.default_rng(8)
+    G = nx.MultiDiGraph(crs="EPSG:4326")
+    side = 30
+    for i in range(side):
+        for j in range(side):
+            G.add_node(i * side + j, x=101.0 + 0.001 * i + rng.uniform(-2e-4, 2e-4),
+                       y=24.0 + 0.001 * j + rng.uniform(-2e-4, 2e-4))
+    for i in range(side):
+        for j in range(side):
+            for di, dj in ((1, 0), (0, 1)):
+                if i + di < side and j + dj < side and rng.random() > 0.1:
+                    u, v = i * side + j, (i + di) * side + j + dj
+                    straight = math.dist((G.nodes[u]["x"] * 101_700, G.nodes[u]["y"] * 111_000),
+                                         (G.nodes[v]["x"] * 101_700, G.nodes[v]["y"] * 111_000))
+                    length = straight * rng.uniform(1.0, 1.2)
+                    G.add_edge(u, v, length=length, highway="residential")
+                    G.add_edge(v, u, length=length, highway="residential")
+    lonlat = rng.uniform([101.0, 24.0], [101.029, 24.029], size=(150, 2))
+    origins = points(lonlat, "o")
+    dests = points(rng.uniform([101.0, 24.0], [101.029, 24.029], size=(200, 2)), "d")
+    eng = TravelTimeEngine(G, mode="walk")
+    assert 4.0 / eng._min_per_m < 400  # the reach is a small part of the grid
+    check_against_reference(G, eng, origins, dests, cutoff_min=4.0)

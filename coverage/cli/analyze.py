@@ -21,7 +21,7 @@ from coverage.errors import FileReadError, InputError
 
 logger = logging.getLogger(__name__)
 
-#: File names looked for in a --data folder (as written by ``python -m coverage demo --out DIR``), first match wins.
+#: Files looked for in a --data folder (as ``python -m coverage demo --out DIR`` writes); first match wins.
 DATA_FILES: dict[str, tuple[str, ...]] = {
     "demand": ("村庄名单.xlsx", "villages.xlsx", "demand.xlsx", "villages.csv", "demand.csv"),
     "facilities": ("设施名单.xlsx", "facilities.xlsx", "facilities.csv"),
@@ -33,23 +33,41 @@ DATA_FILES: dict[str, tuple[str, ...]] = {
 def register(subparsers: argparse._SubParsersAction) -> None:  # noqa: SLF001 - argparse's own type
     """Add the ``analyze`` subcommand."""
     p = subparsers.add_parser(
-        "analyze", help="coverage against the standards / 覆盖分析",
+        "analyze",
+        help="coverage against the standards / 覆盖分析",
         description="Coverage of older people, children and villages by each service against the standards: "
-                    "per service and group covered, total, share, target, passed; per-unit rules; capacity. "
-                    "按服务和人群统计覆盖人数、总数、覆盖率、目标、是否达标；单元指标；床位容量。")
+        "per service and group covered, total, share, target, passed; per-unit rules; capacity. "
+        "按服务和人群统计覆盖人数、总数、覆盖率、目标、是否达标；单元指标；床位容量。",
+    )
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--region", help="demo region: yuxi or dali / 示例地区")
-    src.add_argument("--data", metavar="DIR",
-                     help="folder with 村庄名单.xlsx, 设施名单.xlsx and 边界与路网.gpkg (boundaries + roads layers) "
-                          "or a roads .graphml, as written by `python -m coverage demo --out DIR`")
-    p.add_argument("--crs", default="wgs84",
-                   help="coordinate system of the --data workbooks: wgs84, gcj02, bd09, cgcs2000 (default wgs84)")
+    src.add_argument(
+        "--data",
+        metavar="DIR",
+        help="folder with 村庄名单.xlsx, 设施名单.xlsx and 边界与路网.gpkg (boundaries + roads layers) "
+        "or a roads .graphml, as written by `python -m coverage demo --out DIR`",
+    )
+    p.add_argument(
+        "--crs",
+        default="wgs84",
+        help="coordinate system of the --data workbooks: wgs84, gcj02, bd09, cgcs2000 (default wgs84)",
+    )
     p.add_argument("--standards", metavar="FILE", help="standards YAML (default data/standards.yaml)")
-    p.add_argument("--threshold", metavar="SERVICE=MIN", action="append", default=[],
-                   help="change one service's threshold in minutes, e.g. elderly_15min=10 (repeatable)")
-    p.add_argument("--status", action="append", default=None, metavar="STATUS",
-                   help="count only facilities with this status (existing, planned, proposed; repeatable); "
-                        "default: every facility")
+    p.add_argument(
+        "--threshold",
+        metavar="SERVICE=MIN",
+        action="append",
+        default=[],
+        help="change one service's threshold in minutes, e.g. elderly_15min=10 (repeatable)",
+    )
+    p.add_argument(
+        "--status",
+        action="append",
+        default=None,
+        metavar="STATUS",
+        help="count only facilities with this status (existing, planned, proposed; repeatable); "
+        "default: every facility",
+    )
     p.add_argument("--json", action="store_true", help="print the result as JSON (UTF-8) on stdout")
     p.add_argument("--xlsx", metavar="OUT.xlsx", help="also write every table to this workbook")
     p.add_argument("--lang", default="zh", choices=("zh", "en"), help="language of the text and workbook")
@@ -70,8 +88,10 @@ def _load_folder(folder: Path, crs: str) -> tuple[Any, Any, Any, Any, str]:
     from coverage.inputs import load_boundaries, load_demand, load_facilities
 
     if not folder.is_dir():
-        raise FileReadError(f"{folder}: not a folder; --data expects the folder written by "
-                            f"`python -m coverage demo --out DIR`")
+        raise FileReadError(
+            f"{folder}: not a folder; --data expects the folder written by "
+            f"`python -m coverage demo --out DIR`"
+        )
     paths = {k: _find(folder, k) for k in DATA_FILES}
     for kind in ("demand", "facilities"):
         if paths[kind] is None:
@@ -82,10 +102,14 @@ def _load_folder(folder: Path, crs: str) -> tuple[Any, Any, Any, Any, str]:
         problems = getattr(res.report, "problems", [])
         rejected = len(getattr(res, "rejected", []))
         if rejected:
-            print(f"warning: {paths[kind].name}: {rejected} row(s) rejected; run `python -m coverage validate "
-                  f"{paths[kind]}` for the list", file=sys.stderr)
-        logger.info("%s: %d rows (%s), %d problems", paths[kind].name, len(res.data), res.crs_assumed,
-                    len(problems))
+            print(
+                f"warning: {paths[kind].name}: {rejected} row(s) rejected; run `python -m coverage validate "
+                f"{paths[kind]}` for the list",
+                file=sys.stderr,
+            )
+        logger.info(
+            "%s: %d rows (%s), %d problems", paths[kind].name, len(res.data), res.crs_assumed, len(problems)
+        )
         loaded[kind] = res.data
     boundaries = None
     graph = None
@@ -109,8 +133,10 @@ def _load_folder(folder: Path, crs: str) -> tuple[Any, Any, Any, Any, str]:
 
         graph = graph_from_road_layer(layers_path, layer="roads")
     if graph is None:
-        raise FileReadError(f"{folder}: no road network; put a 'roads' layer in {DATA_FILES['layers'][0]} or a "
-                            f"{DATA_FILES['graph'][0]} file in the folder")
+        raise FileReadError(
+            f"{folder}: no road network; put a 'roads' layer in {DATA_FILES['layers'][0]} or a "
+            f"{DATA_FILES['graph'][0]} file in the folder"
+        )
     return loaded["demand"], loaded["facilities"], boundaries, graph, name
 
 
@@ -122,16 +148,27 @@ def _text(result: Any, lang: str) -> str:
     lines.append(head + (result.standards.name_zh if zh else result.standards.name_en))
     for r in result.summary.itertuples(index=False):
         share = "—" if r.share != r.share else f"{100 * r.share:.1f}%"
-        target = "—" if r.target_share is None or r.target_share != r.target_share else f"{100 * r.target_share:g}%"
+        target = (
+            "—"
+            if r.target_share is None or r.target_share != r.target_share
+            else f"{100 * r.target_share:g}%"
+        )
         ok = {True: "达标" if zh else "met", False: "未达标" if zh else "NOT met"}.get(
-            None if r.passed is None else bool(r.passed), "")
-        gap = f"  缺口 {r.gap_people:,.0f}" if zh and r.passed is False else \
-            (f"  gap {r.gap_people:,.0f}" if r.passed is False else "")
+            None if r.passed is None else bool(r.passed), ""
+        )
+        gap = (
+            f"  缺口 {r.gap_people:,.0f}"
+            if zh and r.passed is False
+            else (f"  gap {r.gap_people:,.0f}" if r.passed is False else "")
+        )
         name, group = (r.service_zh, r.group_zh) if zh else (r.service_en, r.group_en)
-        lines.append(f"  {name} · {group}: {r.covered_people:,.0f} / {r.total_people:,.0f} = {share}"
-                     f"  (目标 {target}) {ok}{gap}" if zh else
-                     f"  {name} · {group}: {r.covered_people:,.0f} / {r.total_people:,.0f} = {share}"
-                     f"  (target {target}) {ok}{gap}")
+        lines.append(
+            f"  {name} · {group}: {r.covered_people:,.0f} / {r.total_people:,.0f} = {share}"
+            f"  (目标 {target}) {ok}{gap}"
+            if zh
+            else f"  {name} · {group}: {r.covered_people:,.0f} / {r.total_people:,.0f} = {share}"
+            f"  (target {target}) {ok}{gap}"
+        )
     for r in result.unit_rules.itertuples(index=False):
         ok = ("达标" if r.passed else "未达标") if zh else ("met" if r.passed else "NOT met")
         lines.append(f"  {r.rule_zh if zh else r.rule_en}: {r.units_passed}/{r.units_total} {ok}")
@@ -140,15 +177,31 @@ def _text(result: Any, lang: str) -> str:
         occ = s["expected_occupancy_share"]
         occ_text = "—" if occ is None else f"{100 * occ:.1f}%"
         if zh:
-            lines.append(f"  容量 {key}: 床位 {s['capacity_total']:,.0f}，按最近分配预计入住率 {occ_text}；"
-                         f"{s['facilities_spare']} 处设施闲置 {s['spare_capacity_in_spare_facilities']:,.0f} 张，"
-                         f"同时 {s['villages_unmet']} 个村未满足需求 {s['unmet_demand']:,.0f} 人")
+            lines.append(
+                f"  容量 {key}: 床位 {s['capacity_total']:,.0f}，按最近分配预计入住率 {occ_text}；"
+                f"{s['facilities_spare']} 处设施闲置 {s['spare_capacity_in_spare_facilities']:,.0f} 张，"
+                f"同时 {s['villages_unmet']} 个村未满足需求 {s['unmet_demand']:,.0f} 人"
+            )
         else:
-            lines.append(f"  capacity {key}: {s['capacity_total']:,.0f} places, expected occupancy {occ_text}; "
-                         f"{s['facilities_spare']} facilities with {s['spare_capacity_in_spare_facilities']:,.0f} "
-                         f"spare while {s['villages_unmet']} villages have {s['unmet_demand']:,.0f} unmet")
+            lines.append(
+                f"  capacity {key}: {s['capacity_total']:,.0f} places, expected occupancy {occ_text}; "
+                f"{s['facilities_spare']} facilities with {s['spare_capacity_in_spare_facilities']:,.0f} "
+                f"spare while {s['villages_unmet']} villages have {s['unmet_demand']:,.0f} unmet"
+            )
+        if c.by_county is not None and len(c.by_county):
+            bc = c.by_county.sort_values("expected_occupancy_share", na_position="last")
+            parts = [
+                f"{r.county_name} {100 * r.expected_occupancy_share:.0f}%"
+                for r in bc.itertuples(index=False)
+                if r.expected_occupancy_share == r.expected_occupancy_share
+            ]
+            lines.append(
+                ("    各县预计入住率：" if zh else "    expected occupancy by county: ") + ", ".join(parts)
+            )
     lack = int(result.one_old_one_young["lacks_both"].sum())
-    lines.append(f"  一老一小均缺的村：{lack}" if zh else f"  villages lacking both elderly and child service: {lack}")
+    lines.append(
+        f"  一老一小均缺的村：{lack}" if zh else f"  villages lacking both elderly and child service: {lack}"
+    )
     for note in result.notes:
         lines.append(f"  注：{note}" if zh else f"  note: {note}")
     return "\n".join(lines)
@@ -174,7 +227,12 @@ def run(args: argparse.Namespace) -> int:
         from coverage.demo import load_demo
 
         region = load_demo(args.region)
-        demand, facilities, boundaries, name = region.demand, region.facilities, region.boundaries, region.name_zh
+        demand, facilities, boundaries, name = (
+            region.demand,
+            region.facilities,
+            region.boundaries,
+            region.name_zh,
+        )
         graph = region.graph()
     else:
         demand, facilities, boundaries, graph, name = _load_folder(Path(args.data), args.crs)
@@ -185,9 +243,16 @@ def run(args: argparse.Namespace) -> int:
     def progress(done: int, total: int, key: str) -> None:
         logger.info("travel times %d/%d: %s", done, total, key)
 
-    result = analyze(demand, facilities, standards=std, engines=engines, boundaries=boundaries,
-                     statuses=tuple(args.status) if args.status else None, progress=progress,
-                     prefecture_name=name)
+    result = analyze(
+        demand,
+        facilities,
+        standards=std,
+        engines=engines,
+        boundaries=boundaries,
+        statuses=tuple(args.status) if args.status else None,
+        progress=progress,
+        prefecture_name=name,
+    )
     t3 = time.perf_counter()
     logger.info("load %.1f s, engines %.1f s, analysis %.1f s", t1 - t0, t2 - t1, t3 - t2)
     if args.xlsx:

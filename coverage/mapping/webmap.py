@@ -596,8 +596,28 @@ def _check_wgs84(gdf: gpd.GeoDataFrame | None, what: str) -> gpd.GeoDataFrame | 
     return gdf
 
 
+def _view(bounds: Sequence[float] | None, *, width_px: int, height_px: int) -> tuple[list[float], float]:
+    """Centre ``[lat, lon]`` and the largest zoom at which ``bounds`` fit ``width_px`` x ``height_px``.
+
+    Set as the map's initial view (a ``fitBounds`` call runs before streamlit-folium
+    has sized its frame, and zooms out too far).
+    """
+    if bounds is None or not all(math.isfinite(float(v)) for v in bounds):
+        return [35.0, 105.0], 4.0
+    min_lon, min_lat, max_lon, max_lat = (float(v) for v in bounds)
+
+    def merc_y(lat: float) -> float:
+        lat_r = math.radians(max(min(lat, 85.0), -85.0))
+        return math.log(math.tan(math.pi / 4 + lat_r / 2)) / (2 * math.pi)
+
+    span_x = max(max_lon - min_lon, 1e-6) / 360.0
+    span_y = max(merc_y(max_lat) - merc_y(min_lat), 1e-6)
+    zoom = math.floor(4 * min(math.log2(width_px / 256 / span_x), math.log2(height_px / 256 / span_y))) / 4
+    return [(min_lat + max_lat) / 2, (min_lon + max_lon) / 2], max(1.0, min(zoom, 16.0))
+
+
 def new_map(*, bounds: Sequence[float] | None = None, basemap: str | None = None, tianditu_key: str | None = None,
-            lang: str = "zh", control_scale: bool = True) -> folium.Map:
+            lang: str = "zh", control_scale: bool = True, width_px: int = 900, height_px: int = 560) -> folium.Map:
     """An empty offline map: Leaflet served inline, plain background, optional base map.
 
     Parameters
@@ -610,6 +630,8 @@ def new_map(*, bounds: Sequence[float] | None = None, basemap: str | None = None
         The user's Tianditu key, required for the ``tianditu*`` base maps.
     lang
         "zh" or "en" (labels of the layer control).
+    width_px, height_px
+        Expected size of the map [px]: the initial zoom shows all of ``bounds``.
 
     Raises
     ------
@@ -620,8 +642,9 @@ def new_map(*, bounds: Sequence[float] | None = None, basemap: str | None = None
     if bm is not None and bm.needs_key and not (tianditu_key or "").strip():
         raise InputError("the Tianditu base map needs your key (天地图密钥): get one at the Tianditu developer "
                          "site and enter it, or choose another base map")
-    m = folium.Map(location=[35.0, 105.0], zoom_start=5, tiles=None, control_scale=False,
-                   prefer_canvas=False, max_zoom=19)
+    centre, zoom = _view(bounds, width_px=width_px, height_px=height_px)
+    m = folium.Map(location=centre, zoom_start=zoom, tiles=None, control_scale=False,
+                   prefer_canvas=False, max_zoom=19, zoom_snap=0.25, zoom_delta=0.5)
     if control_scale:
         m.add_child(_Scale())
     js, css = offline_assets()
@@ -636,10 +659,6 @@ def new_map(*, bounds: Sequence[float] | None = None, basemap: str | None = None
             label_url = BASEMAPS["tianditu_label"].url.replace("{key}", html.escape((tianditu_key or "").strip()))
             folium.TileLayer(tiles=label_url, attr=bm.attribution, name=BASEMAPS["tianditu_label"].label(lang),
                              subdomains=bm.subdomains, overlay=True, control=True).add_to(m)
-    if bounds is not None:
-        min_lon, min_lat, max_lon, max_lat = (float(v) for v in bounds)
-        if all(math.isfinite(v) for v in (min_lon, min_lat, max_lon, max_lat)):
-            m.fit_bounds([[min_lat, min_lon], [max_lat, max_lon]])
     m._coverage_basemap = bm.key if bm else None  # read by _is_gcj
     return m
 
@@ -771,7 +790,7 @@ def add_demand(m: folium.Map, demand: gpd.GeoDataFrame, *, group: str = "elderly
 
 
 def add_facilities(m: folium.Map, facilities: gpd.GeoDataFrame, *, lang: str = "zh", show: bool = True,
-                   types: Collection[str] | None = None, size_px: int = 14) -> list[str]:
+                   types: Collection[str] | None = None, size_px: int = 12) -> list[str]:
     """Facilities, one symbol per type (inline SVG); returns the types drawn, in taxonomy order.
 
     Parameters

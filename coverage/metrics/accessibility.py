@@ -50,7 +50,9 @@ logger = logging.getLogger(__name__)
 class TravelEngine(Protocol):
     """What this module needs from a travel-time engine (engineer C's TravelTimeEngine)."""
 
-    def nearest(self, origins: Any, destinations: Any, *, cutoff_min: float | None = None) -> pd.DataFrame: ...
+    def nearest(
+        self, origins: Any, destinations: Any, *, cutoff_min: float | None = None
+    ) -> pd.DataFrame: ...
 
     def od(self, origins: Any, destinations: Any, *, cutoff_min: float) -> pd.DataFrame: ...
 
@@ -107,13 +109,16 @@ def get_engine(engines: Engines, mode: str) -> TravelEngine:
         engine = engines.get(mode) if isinstance(engines, Mapping) else None
     if engine is None:
         have = ", ".join(engines) if isinstance(engines, Mapping) else "the factory returned None"
-        raise InputError(f"no travel-time engine for mode '{mode}' (have: {have or 'none'}); pass "
-                         f"engines={{'{mode}': TravelTimeEngine(G, mode='{mode}'), ...}}")
+        raise InputError(
+            f"no travel-time engine for mode '{mode}' (have: {have or 'none'}); pass "
+            f"engines={{'{mode}': TravelTimeEngine(G, mode='{mode}'), ...}}"
+        )
     return engine
 
 
-def counted_facilities(facilities: pd.DataFrame, types: Collection[str], *,
-                       statuses: Collection[str] | None = None) -> pd.DataFrame:
+def counted_facilities(
+    facilities: pd.DataFrame, types: Collection[str], *, statuses: Collection[str] | None = None
+) -> pd.DataFrame:
     """The facilities of the given types (and statuses), without copying columns needlessly.
 
     Parameters
@@ -133,8 +138,10 @@ def counted_facilities(facilities: pd.DataFrame, types: Collection[str], *,
     needed = ["id", "type"] + (["status"] if statuses is not None else [])
     missing = [c for c in needed if c not in facilities.columns]
     if missing:
-        raise MissingColumnError(f"facility table: missing column(s) {', '.join(missing)}; load it with "
-                                 f"coverage.inputs.load_facilities")
+        raise MissingColumnError(
+            f"facility table: missing column(s) {', '.join(missing)}; load it with "
+            f"coverage.inputs.load_facilities"
+        )
     mask = facilities["type"].isin(list(types))
     if statuses is not None:
         mask &= facilities["status"].isin(list(statuses))
@@ -149,8 +156,9 @@ def _check_ids(table: pd.DataFrame, what: str) -> None:
         raise InputError(f"{what} table: id {dup.iloc[0]!r} occurs more than once; ids must be unique")
 
 
-def nearest_facility(demand: pd.DataFrame, facilities: pd.DataFrame, *, engine: TravelEngine,
-                     cutoff_min: float | None = None) -> pd.DataFrame:
+def nearest_facility(
+    demand: pd.DataFrame, facilities: pd.DataFrame, *, engine: TravelEngine, cutoff_min: float | None = None
+) -> pd.DataFrame:
     """Nearest facility of every demand point.
 
     Parameters
@@ -173,20 +181,27 @@ def nearest_facility(demand: pd.DataFrame, facilities: pd.DataFrame, *, engine: 
     _check_ids(demand, "demand")
     index = pd.Index(demand["id"], name="id")
     if len(facilities) == 0 or len(demand) == 0:
-        return pd.DataFrame({"travel_time_min": np.full(len(index), np.nan),
-                             "facility_id": pd.Series([None] * len(index), index=index, dtype=object)},
-                            index=index)
+        return pd.DataFrame(
+            {
+                "travel_time_min": np.full(len(index), np.nan),
+                "facility_id": pd.Series([None] * len(index), index=index, dtype=object),
+            },
+            index=index,
+        )
     _check_ids(facilities, "facility")
     raw = engine.nearest(demand, facilities, cutoff_min=cutoff_min)
     out = pd.DataFrame(index=index)
-    out["travel_time_min"] = pd.to_numeric(raw["travel_time_min"], errors="coerce").reindex(index).astype(float)
+    out["travel_time_min"] = (
+        pd.to_numeric(raw["travel_time_min"], errors="coerce").reindex(index).astype(float)
+    )
     fid = raw["to_id"].reindex(index).astype(object)
     out["facility_id"] = fid.where(out["travel_time_min"].notna() & fid.notna(), None)
     return out
 
 
-def od_within(demand: pd.DataFrame, facilities: pd.DataFrame, *, engine: TravelEngine,
-              cutoff_min: float) -> pd.DataFrame:
+def od_within(
+    demand: pd.DataFrame, facilities: pd.DataFrame, *, engine: TravelEngine, cutoff_min: float
+) -> pd.DataFrame:
     """Village-facility pairs within ``cutoff_min`` minutes (long, sparse).
 
     Returns
@@ -196,8 +211,13 @@ def od_within(demand: pd.DataFrame, facilities: pd.DataFrame, *, engine: TravelE
         pairs beyond the cutoff are absent.
     """
     if len(facilities) == 0 or len(demand) == 0:
-        return pd.DataFrame({"from_id": pd.Series(dtype=object), "to_id": pd.Series(dtype=object),
-                             "travel_time_min": pd.Series(dtype=float)})
+        return pd.DataFrame(
+            {
+                "from_id": pd.Series(dtype=object),
+                "to_id": pd.Series(dtype=object),
+                "travel_time_min": pd.Series(dtype=float),
+            }
+        )
     _check_ids(demand, "demand")
     _check_ids(facilities, "facility")
     raw = engine.od(demand, facilities, cutoff_min=cutoff_min)
@@ -218,7 +238,9 @@ def fingerprint(demand: pd.DataFrame, counted: pd.DataFrame) -> str:
         geom = getattr(table, "geometry", None) if "geometry" in table.columns else None
         if geom is not None and len(table):
             if geom.geom_type.eq("Point").all():
-                h.update(np.ascontiguousarray(np.column_stack([geom.x.to_numpy(), geom.y.to_numpy()])).tobytes())
+                h.update(
+                    np.ascontiguousarray(np.column_stack([geom.x.to_numpy(), geom.y.to_numpy()])).tobytes()
+                )
             else:
                 h.update(b"".join(w for w in geom.to_wkb() if w is not None))
             h.update(str(table.crs).encode())
@@ -226,9 +248,17 @@ def fingerprint(demand: pd.DataFrame, counted: pd.DataFrame) -> str:
     return h.hexdigest()
 
 
-def service_travel(demand: pd.DataFrame, facilities: pd.DataFrame, service: Service, *, engines: Engines,
-                   statuses: Collection[str] | None = None, nearest_cutoff_min: float | None = None,
-                   od_cutoff_min: float | None = None, with_od: bool = False) -> ServiceTravel:
+def service_travel(
+    demand: pd.DataFrame,
+    facilities: pd.DataFrame,
+    service: Service,
+    *,
+    engines: Engines,
+    statuses: Collection[str] | None = None,
+    nearest_cutoff_min: float | None = None,
+    od_cutoff_min: float | None = None,
+    with_od: bool = False,
+) -> ServiceTravel:
     """Travel tables of one service (see :class:`ServiceTravel`).
 
     The OD table is computed for capacity services, and for every service with
@@ -243,17 +273,38 @@ def service_travel(demand: pd.DataFrame, facilities: pd.DataFrame, service: Serv
     if service.capacity or with_od:
         od_cutoff_min = float(od_cutoff_min if od_cutoff_min is not None else service.threshold_min)
         od = od_within(demand, counted, engine=engine, cutoff_min=od_cutoff_min)
-    logger.info("%s: %d facilities, %d of %d villages reach one", service.key, len(counted),
-                int(nearest["travel_time_min"].notna().sum()), len(nearest))
-    return ServiceTravel(service.key, service.mode, service.facility_types,
-                         None if statuses is None else tuple(statuses), nearest, od, nearest_cutoff_min,
-                         od_cutoff_min if od is not None else None, fingerprint(demand, counted))
+    logger.info(
+        "%s: %d facilities, %d of %d villages reach one",
+        service.key,
+        len(counted),
+        int(nearest["travel_time_min"].notna().sum()),
+        len(nearest),
+    )
+    return ServiceTravel(
+        service.key,
+        service.mode,
+        service.facility_types,
+        None if statuses is None else tuple(statuses),
+        nearest,
+        od,
+        nearest_cutoff_min,
+        od_cutoff_min if od is not None else None,
+        fingerprint(demand, counted),
+    )
 
 
-def travel_tables(demand: pd.DataFrame, facilities: pd.DataFrame, *, standards: Standards, engines: Engines,
-                  statuses: Collection[str] | None = None, nearest_cutoff_min: float | None = None,
-                  od_cutoff_min: float | None = None, with_od: bool = False,
-                  progress: Callable[[int, int, str], None] | None = None) -> dict[str, ServiceTravel]:
+def travel_tables(
+    demand: pd.DataFrame,
+    facilities: pd.DataFrame,
+    *,
+    standards: Standards,
+    engines: Engines,
+    statuses: Collection[str] | None = None,
+    nearest_cutoff_min: float | None = None,
+    od_cutoff_min: float | None = None,
+    with_od: bool = False,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> dict[str, ServiceTravel]:
     """Travel tables of every service of ``standards``.
 
     Parameters
@@ -284,9 +335,16 @@ def travel_tables(demand: pd.DataFrame, facilities: pd.DataFrame, *, standards: 
     out: dict[str, ServiceTravel] = {}
     n = len(standards.services)
     for i, service in enumerate(standards.services):
-        out[service.key] = service_travel(demand, facilities, service, engines=engines, statuses=statuses,
-                                          nearest_cutoff_min=nearest_cutoff_min,
-                                          od_cutoff_min=od_cutoff_min, with_od=with_od)
+        out[service.key] = service_travel(
+            demand,
+            facilities,
+            service,
+            engines=engines,
+            statuses=statuses,
+            nearest_cutoff_min=nearest_cutoff_min,
+            od_cutoff_min=od_cutoff_min,
+            with_od=with_od,
+        )
         if progress is not None:
             progress(i + 1, n, service.key)
     return out

@@ -67,8 +67,9 @@ VILLAGE_FLAGS: dict[str, tuple[str, str]] = {
 }
 
 
-def two_step_fca(people: pd.Series, capacity: pd.Series, od: pd.DataFrame, *,
-                 threshold_min: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+def two_step_fca(
+    people: pd.Series, capacity: pd.Series, od: pd.DataFrame, *, threshold_min: float
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Two-step floating catchment area accessibility (Luo & Wang 2003).
 
     Parameters
@@ -108,21 +109,30 @@ def two_step_fca(people: pd.Series, capacity: pd.Series, od: pd.DataFrame, *,
     r = ratio.reindex(pairs["to_id"]).to_numpy()
     c = cap.reindex(pairs["to_id"]).to_numpy()
     per_pair = pd.DataFrame({"village": pairs["from_id"].to_numpy(), "r": np.nan_to_num(r), "c": c})
-    agg = per_pair.groupby("village").agg(facilities_in_reach=("c", "size"), capacity_in_reach=("c", "sum"),
-                                          r=("r", "sum"))
+    agg = per_pair.groupby("village").agg(
+        facilities_in_reach=("c", "size"), capacity_in_reach=("c", "sum"), r=("r", "sum")
+    )
     agg = agg.reindex(people.index)
-    vil = pd.DataFrame({
-        "facilities_in_reach": agg["facilities_in_reach"].fillna(0).astype(int),
-        "capacity_in_reach": agg["capacity_in_reach"].fillna(0.0),
-        "access_index_per_1000": 1000.0 * agg["r"].fillna(0.0),
-    }, index=people.index)
+    vil = pd.DataFrame(
+        {
+            "facilities_in_reach": agg["facilities_in_reach"].fillna(0).astype(int),
+            "capacity_in_reach": agg["capacity_in_reach"].fillna(0.0),
+            "access_index_per_1000": 1000.0 * agg["r"].fillna(0.0),
+        },
+        index=people.index,
+    )
     vil.index.name = "id"
     return fac, vil
 
 
-def allocate_nearest(people: pd.Series, nearest: pd.DataFrame, capacity: pd.Series, *,
-                     threshold_min: float | None = None,
-                     spare_below: float = 0.5) -> tuple[pd.DataFrame, pd.DataFrame]:
+def allocate_nearest(
+    people: pd.Series,
+    nearest: pd.DataFrame,
+    capacity: pd.Series,
+    *,
+    threshold_min: float | None = None,
+    spare_below: float = 0.5,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Allocate each village's demand to its nearest facility and compare with capacity.
 
     Parameters
@@ -169,21 +179,33 @@ def allocate_nearest(people: pd.Series, nearest: pd.DataFrame, capacity: pd.Seri
     flag[util < spare_below] = "spare"
     flag[alloc > cap] = "short"
     flag[cap.isna() | (cap <= 0)] = "no_capacity"
-    fac = pd.DataFrame({
-        "capacity": cap, "allocated_demand": alloc, "utilisation_share": util, "served_demand": served,
-        "spare_capacity": (cap - alloc).clip(lower=0.0), "shortfall": (alloc - cap).clip(lower=0.0),
-        "villages_allocated": n_vil, "flag": flag,
-    })
+    fac = pd.DataFrame(
+        {
+            "capacity": cap,
+            "allocated_demand": alloc,
+            "utilisation_share": util,
+            "served_demand": served,
+            "spare_capacity": (cap - alloc).clip(lower=0.0),
+            "shortfall": (alloc - cap).clip(lower=0.0),
+            "villages_allocated": n_vil,
+            "flag": flag,
+        }
+    )
     fac.index.name = "facility_id"
     # Share of each facility's allocated demand that it can serve.
     with np.errstate(divide="ignore", invalid="ignore"):
         served_share = (served / alloc).where(alloc > 0, 1.0)
     vshare = served_share.reindex(fid).to_numpy()
     vserved = np.where(in_reach, demand.to_numpy() * np.nan_to_num(vshare), 0.0)
-    vil = pd.DataFrame({
-        "demand": demand, "facility_id": near["facility_id"].where(near["facility_id"].notna(), None),
-        "travel_time_min": t, "served_demand": vserved,
-    }, index=demand.index)
+    vil = pd.DataFrame(
+        {
+            "demand": demand,
+            "facility_id": near["facility_id"].where(near["facility_id"].notna(), None),
+            "travel_time_min": t,
+            "served_demand": vserved,
+        },
+        index=demand.index,
+    )
     vil["unmet_demand"] = (vil["demand"] - vil["served_demand"]).clip(lower=0.0)
     vflag = pd.Series("met", index=demand.index, dtype=object)
     vflag[in_reach & (vil["unmet_demand"] > 1e-9)] = "short"
@@ -211,6 +233,10 @@ class CapacityResult:
         served_demand, unmet_demand, facilities_in_reach, capacity_in_reach,
         access_index_per_1000, flag, flag_zh, flag_en.
     summary : totals (see :meth:`to_dict`).
+    by_county : per county (made by :func:`coverage.metrics.analyze`): county_code,
+        county_name, capacity, allocated_demand, served_demand, spare_capacity,
+        shortfall, expected_occupancy_share (of the county's facilities), demand,
+        unmet_demand (of the county's villages).
     """
 
     service_key: str
@@ -218,6 +244,7 @@ class CapacityResult:
     facilities: pd.DataFrame
     villages: pd.DataFrame
     summary: dict[str, Any] = field(default_factory=dict)
+    by_county: pd.DataFrame | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The summary figures as plain JSON-ready data."""
@@ -229,8 +256,16 @@ def _f(x: Any) -> float | None:
     return None if not np.isfinite(x) else x
 
 
-def capacity_analysis(people: pd.Series, facilities: pd.DataFrame, nearest: pd.DataFrame, od: pd.DataFrame, *,
-                      threshold_min: float, service_key: str = "", spare_below: float = 0.5) -> CapacityResult:
+def capacity_analysis(
+    people: pd.Series,
+    facilities: pd.DataFrame,
+    nearest: pd.DataFrame,
+    od: pd.DataFrame,
+    *,
+    threshold_min: float,
+    service_key: str = "",
+    spare_below: float = 0.5,
+) -> CapacityResult:
     """Nearest allocation and 2SFCA for one service, with flags and totals.
 
     Parameters
@@ -261,13 +296,22 @@ def capacity_analysis(people: pd.Series, facilities: pd.DataFrame, nearest: pd.D
         ``facilities_spare``, ``spare_capacity_in_spare_facilities``,
         ``facilities_short``, ``villages_unmet``.
     """
-    cap = pd.to_numeric(facilities["capacity"], errors="coerce") if "capacity" in facilities.columns \
+    cap = (
+        pd.to_numeric(facilities["capacity"], errors="coerce")
+        if "capacity" in facilities.columns
         else pd.Series(np.nan, index=facilities.index)
+    )
     cap = pd.Series(cap.to_numpy(dtype=float), index=pd.Index(facilities["id"], name="facility_id"))
-    fac_a, vil_a = allocate_nearest(people, nearest, cap, threshold_min=threshold_min, spare_below=spare_below)
+    fac_a, vil_a = allocate_nearest(
+        people, nearest, cap, threshold_min=threshold_min, spare_below=spare_below
+    )
     fac_b, vil_b = two_step_fca(people, cap, od, threshold_min=threshold_min)
     fac = fac_a.join(fac_b[["catchment_demand", "supply_per_1000"]])
-    info = [c for c in ("name", "type", "capacity_unit", "township_name", "county_name") if c in facilities.columns]
+    info = [
+        c
+        for c in ("name", "type", "capacity_unit", "township_name", "county_name")
+        if c in facilities.columns
+    ]
     if info:
         fac = facilities.set_index("id")[info].rename_axis("facility_id").join(fac, how="right")
     fac["flag_zh"] = fac["flag"].map(lambda k: FACILITY_FLAGS[k][0])
@@ -300,6 +344,9 @@ def capacity_analysis(people: pd.Series, facilities: pd.DataFrame, nearest: pd.D
         "villages_unmet": int(vil["flag"].isin(["short", "out_of_reach"]).sum()),
     }
     if summary["facilities_without_capacity"]:
-        logger.warning("%s: %d facilities have no capacity and are left out of the capacity analysis",
-                       service_key, summary["facilities_without_capacity"])
+        logger.warning(
+            "%s: %d facilities have no capacity and are left out of the capacity analysis",
+            service_key,
+            summary["facilities_without_capacity"],
+        )
     return CapacityResult(service_key, unit, fac.reset_index(), vil.reset_index(), summary)

@@ -65,7 +65,9 @@ DEFAULT_STANDARDS_PATH = Path(__file__).resolve().parents[2] / "data" / "standar
 
 #: Pseudo population group: every demand point (village / community) counts 1.
 VILLAGES = "villages"
-VILLAGES_TERM = Term(VILLAGES, "村(社区)数", "Villages / communities", ("村", "村庄", "村数", "行政村", "village"))
+VILLAGES_TERM = Term(
+    VILLAGES, "村(社区)数", "Villages / communities", ("村", "村庄", "村数", "行政村", "village")
+)
 
 #: Travel modes a service may name (engineer C's ``coverage.network.MODES`` keys).
 MODES: dict[str, Term] = {
@@ -180,7 +182,9 @@ class Standards:
             if s.key == key:
                 return s
         raise UnknownCategoryError(
-            f"{self.source or 'standards'}: no service '{key}'; known: {', '.join(s.key for s in self.services)}")
+            f"{self.source or 'standards'}: no service '{key}'; "
+            f"known: {', '.join(s.key for s in self.services)}"
+        )
 
     def unit_rule(self, key: str) -> UnitRule:
         """The per-unit rule with ``key`` (UnknownCategoryError if absent)."""
@@ -188,7 +192,9 @@ class Standards:
             if r.key == key:
                 return r
         raise UnknownCategoryError(
-            f"{self.source or 'standards'}: no unit rule '{key}'; known: {', '.join(r.key for r in self.unit_rules)}")
+            f"{self.source or 'standards'}: no unit rule '{key}'; "
+            f"known: {', '.join(r.key for r in self.unit_rules)}"
+        )
 
     def with_threshold(self, key: str, threshold_min: float) -> Standards:
         """A copy with the threshold of service ``key`` changed (minutes)."""
@@ -199,9 +205,15 @@ class Standards:
     def with_target(self, key: str, target_share: float | None) -> Standards:
         """A copy with the target share (0..1 or None) of service ``key`` changed."""
         self.service(key)
-        _check_share(target_share, f"{self.source or 'standards'}: service '{key}'", "target_share", allow_none=True)
-        services = tuple(replace(s, target_share=None if target_share is None else float(target_share))
-                         if s.key == key else s for s in self.services)
+        _check_share(
+            target_share, f"{self.source or 'standards'}: service '{key}'", "target_share", allow_none=True
+        )
+        services = tuple(
+            replace(s, target_share=None if target_share is None else float(target_share))
+            if s.key == key
+            else s
+            for s in self.services
+        )
         return replace(self, services=services)
 
     @property
@@ -211,6 +223,7 @@ class Standards:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-data form, as written to YAML by :func:`save_standards`."""
+
         def clean(d: dict[str, Any]) -> dict[str, Any]:
             return {k: (list(v) if isinstance(v, tuple) else v) for k, v in d.items()}
 
@@ -224,6 +237,7 @@ class Standards:
 
 # --------------------------------------------------------------------- parsing
 
+
 def _where(source: str, section: str, i: int, entry: Mapping[str, Any]) -> str:
     key = entry.get("key") if isinstance(entry, Mapping) else None
     return f"{source}: {section}[{i}]" + (f" '{key}'" if key else "")
@@ -232,9 +246,18 @@ def _where(source: str, section: str, i: int, entry: Mapping[str, Any]) -> str:
 def _check_share(value: Any, where: str, name: str, *, allow_none: bool) -> None:
     if value is None and allow_none:
         return
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and 0 <= value <= 1
+    ok = (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and 0 <= value <= 1
+    )
     if not ok:
-        hint = f" (write {value / 100:g} for {value:g}%)" if isinstance(value, (int, float)) and 1 < value <= 100 else ""
+        hint = (
+            f" (write {value / 100:g} for {value:g}%)"
+            if isinstance(value, (int, float)) and 1 < value <= 100
+            else ""
+        )
         raise InputError(f"{where}: {name} must be a share between 0 and 1, got {value!r}{hint}")
 
 
@@ -242,8 +265,10 @@ def _resolve_types(values: Any, where: str) -> tuple[str, ...]:
     if isinstance(values, str):
         values = [values]
     if not values:
-        raise InputError(f"{where}: facility_types is empty; list the facility types that count "
-                         f"(known: {', '.join(FACILITY_TYPES)})")
+        raise InputError(
+            f"{where}: facility_types is empty; list the facility types that count "
+            f"(known: {', '.join(FACILITY_TYPES)})"
+        )
     out = []
     for v in values:
         try:
@@ -257,10 +282,14 @@ def _resolve_groups(values: Any, where: str) -> tuple[str, ...]:
     if isinstance(values, str):
         values = [values]
     if not values:
-        raise InputError(f"{where}: groups is empty; list population groups (known: "
-                         f"{', '.join(POPULATION_GROUPS)}, or '{VILLAGES}')")
+        raise InputError(
+            f"{where}: groups is empty; list population groups (known: "
+            f"{', '.join(POPULATION_GROUPS)}, or '{VILLAGES}')"
+        )
     out = []
-    village_names = {n.lower() for n in (VILLAGES_TERM.key, VILLAGES_TERM.zh, VILLAGES_TERM.en, *VILLAGES_TERM.aliases)}
+    village_names = {
+        n.lower() for n in (VILLAGES_TERM.key, VILLAGES_TERM.zh, VILLAGES_TERM.en, *VILLAGES_TERM.aliases)
+    }
     for v in values:
         if str(v).strip().lower() in village_names:
             out.append(VILLAGES)
@@ -268,7 +297,9 @@ def _resolve_groups(values: Any, where: str) -> tuple[str, ...]:
         try:
             out.append(population_group(v).key)
         except UnknownCategoryError as exc:
-            raise UnknownCategoryError(f"{where}: groups: {exc} (or '{VILLAGES}' to count villages)") from None
+            raise UnknownCategoryError(
+                f"{where}: groups: {exc} (or '{VILLAGES}' to count villages)"
+            ) from None
     return tuple(dict.fromkeys(out))
 
 
@@ -303,12 +334,16 @@ _RULE_FIELDS = {f for f in UnitRule.__dataclass_fields__}
 def _service(entry: Any, source: str, i: int) -> Service:
     where = _where(source, "services", i, entry if isinstance(entry, Mapping) else {})
     if not isinstance(entry, Mapping):
-        raise InputError(f"{where}: each service must be a mapping with key, zh, en, facility_types, groups, "
-                         f"mode, threshold_min, target_share")
+        raise InputError(
+            f"{where}: each service must be a mapping with key, zh, en, facility_types, groups, "
+            f"mode, threshold_min, target_share"
+        )
     extra = set(entry) - _SERVICE_FIELDS
     if extra:
-        raise InputError(f"{where}: unknown field(s) {', '.join(sorted(extra))}; allowed: "
-                         f"{', '.join(sorted(_SERVICE_FIELDS))}")
+        raise InputError(
+            f"{where}: unknown field(s) {', '.join(sorted(extra))}; allowed: "
+            f"{', '.join(sorted(_SERVICE_FIELDS))}"
+        )
     _require(entry, ("key", "facility_types", "groups", "mode", "threshold_min"), where)
     _check_share(entry.get("target_share"), where, "target_share", allow_none=True)
     _check_share(entry.get("uptake_share", 1.0), where, "uptake_share", allow_none=False)
@@ -335,12 +370,15 @@ def _service(entry: Any, source: str, i: int) -> Service:
 def _rule(entry: Any, source: str, i: int) -> UnitRule:
     where = _where(source, "unit_rules", i, entry if isinstance(entry, Mapping) else {})
     if not isinstance(entry, Mapping):
-        raise InputError(f"{where}: each unit rule must be a mapping with key, zh, en, level, facility_types, "
-                         f"target_share")
+        raise InputError(
+            f"{where}: each unit rule must be a mapping with key, zh, en, level, facility_types, target_share"
+        )
     extra = set(entry) - _RULE_FIELDS
     if extra:
-        raise InputError(f"{where}: unknown field(s) {', '.join(sorted(extra))}; allowed: "
-                         f"{', '.join(sorted(_RULE_FIELDS))}")
+        raise InputError(
+            f"{where}: unknown field(s) {', '.join(sorted(extra))}; allowed: "
+            f"{', '.join(sorted(_RULE_FIELDS))}"
+        )
     _require(entry, ("key", "level", "facility_types"), where)
     level = str(entry["level"]).strip()
     if level not in _LEVELS:
@@ -389,8 +427,10 @@ def standards_from_dict(data: Mapping[str, Any], *, source: str = "standards") -
         raise InputError(f"{source}: expected a mapping with 'services' and 'unit_rules' at the top level")
     extra = set(data) - {"name_zh", "name_en", "services", "unit_rules"}
     if extra:
-        raise InputError(f"{source}: unknown top-level field(s) {', '.join(sorted(extra))}; "
-                         f"allowed: name_zh, name_en, services, unit_rules")
+        raise InputError(
+            f"{source}: unknown top-level field(s) {', '.join(sorted(extra))}; "
+            f"allowed: name_zh, name_en, services, unit_rules"
+        )
     services = tuple(_service(e, source, i) for i, e in enumerate(data.get("services") or []))
     rules = tuple(_rule(e, source, i) for i, e in enumerate(data.get("unit_rules") or []))
     if not services and not rules:
@@ -401,8 +441,13 @@ def standards_from_dict(data: Mapping[str, Any], *, source: str = "standards") -
             if item.key in seen:
                 raise InputError(f"{source}: {what}: key '{item.key}' is used twice; keys must be unique")
             seen.add(item.key)
-    return Standards(services=services, unit_rules=rules, name_zh=str(data.get("name_zh") or ""),
-                     name_en=str(data.get("name_en") or ""), source=source)
+    return Standards(
+        services=services,
+        unit_rules=rules,
+        name_zh=str(data.get("name_zh") or ""),
+        name_en=str(data.get("name_en") or ""),
+        source=source,
+    )
 
 
 def load_standards(path: str | Path) -> Standards:
@@ -476,4 +521,3 @@ def save_standards(standards: Standards, path: str | Path) -> Path:
     text = yaml.safe_dump(standards.to_dict(), allow_unicode=True, sort_keys=False, width=110)
     path.write_text(text, encoding="utf-8")
     return path
-

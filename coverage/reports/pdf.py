@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -281,7 +281,7 @@ def _site_blocks(report: ProposalReport, sites: pd.DataFrame) -> list[tuple[str,
 
 def write_pdf_report(report: ProposalReport, path: str | Path, *, paper: str = "A4",
                      map_kinds: Sequence[str] = ("proposal", "coverage", "distribution"),
-                     max_uncovered_rows: int = 60) -> Path:
+                     figures: Mapping[str, Figure] | None = None, max_uncovered_rows: int = 60) -> Path:
     """Write the proposal PDF: maps, before/after figures, sites, townships, uncovered villages.
 
     Parameters
@@ -294,6 +294,9 @@ def write_pdf_report(report: ProposalReport, path: str | Path, *, paper: str = "
         "A4" or "A3" (maps landscape, tables portrait).
     map_kinds
         Which maps to include, in order (any of "proposal", "coverage", "distribution").
+    figures
+        Maps already drawn (by :func:`map_for_report` or the map functions), by kind;
+        the others are drawn here.
     max_uncovered_rows
         At most this many uncovered villages are listed (all are in the workbook).
 
@@ -336,7 +339,9 @@ def write_pdf_report(report: ProposalReport, path: str | Path, *, paper: str = "
         doc.finish(fig)
         # maps
         for kind in map_kinds:
-            map_fig = map_for_report(report, kind, paper=paper, orientation="landscape")
+            given = (figures or {}).get(kind)
+            map_fig = given if given is not None else map_for_report(report, kind, paper=paper,
+                                                                      orientation="landscape")
             pdf.savefig(map_fig)
             doc.page_no += 1
         # sites, one block each

@@ -720,7 +720,8 @@ def _pmedian_model(problem: SitingProblem, p: int, *, allowed: npt.NDArray[np.bo
         row_upper=np.concatenate([np.full(n_lvl, _INF), [float(p)]]),
         offset=offset,
     )
-    stats = {"n_demand": problem.n_demand, "n_candidates": n_cand, "n_levels": n_lvl, "n_pairs_kept": len(pi),
+    stats = {"n_demand": problem.n_demand, "n_candidates": problem.n_candidates, "n_candidates_kept": n_cand,
+             "n_levels": n_lvl, "n_pairs_kept": len(pi),
              "n_pairs": len(problem.pair_cost)}
 
     def decode(x: npt.NDArray[np.float64]) -> list[int]:
@@ -934,8 +935,6 @@ def solve(
                 problem, int(p), time_limit_s=min(10.0, time_limit_s / 4), say=say)  # type: ignore[arg-type]
         milp, decode, start_of, stats = _pmedian_model(problem, int(p), allowed=allowed)  # type: ignore[arg-type]
         to_sites = lambda cols: list(cols)  # noqa: E731
-        if allowed is not None:
-            stats["n_candidates_after_lagrangian"] = int((allowed & ~problem.fixed).sum())
         if lag_bound is not None:
             stats["lagrangian_bound"] = lag_bound
         if heur_sel is not None:

@@ -47,6 +47,9 @@ __all__ = ["Snap", "TravelTimeEngine", "metric_crs_for"]
 
 logger = logging.getLogger(__name__)
 
+#: Radius (metres) of the first, bounded nearest-road search (points farther away get a second, unbounded one).
+NEAR_ROAD_M = 300.0
+
 #: Memory budget (bytes) of one block of Dijkstra rows in OD queries.
 OD_BLOCK_BYTES = 128 * 2**20
 
@@ -222,9 +225,10 @@ class TravelTimeEngine:
         self._node_xy_m = np.column_stack([xm, ym])
 
         # speeds: one evaluation per distinct (highway, maxspeed)
-        keys = pd.Series([f"{h!r}|{m!r}" for h, m in zip(highway, maxspeed, strict=True)], dtype=object)
-        codes, uniques = pd.factorize(keys)
-        first = pd.Series(np.arange(len(codes))).groupby(codes).first().to_numpy()
+        hw_codes = _factorize(highway)
+        ms_codes = _factorize(maxspeed)
+        _, first, codes = np.unique(hw_codes * (int(ms_codes.max(initial=0)) + 1) + ms_codes, return_index=True,
+                                    return_inverse=True)
         speed_by_code = np.array([mode.speed_kph(highway[i], maxspeed[i]) for i in first], dtype=float)
         speed_kph = speed_by_code[codes] if len(codes) else np.empty(0)
 
@@ -290,6 +294,11 @@ class TravelTimeEngine:
         self._csr_rev = _csr_min(cols, rows, wts, n_nodes)
         self.n_nodes = n_nodes
         self.n_edges = int(self._csr.nnz)
+        # least time (minutes) per metre of straight-line displacement along any edge: bounds how far a
+        # search can get within a cutoff (triangle inequality), so bounded OD runs need only nearby roads
+        straight_m = np.hypot(*(self._node_xy_m[rows] - self._node_xy_m[cols]).T)
+        moving = straight_m > 0
+        self._min_per_m = float(np.min(wts[moving] / straight_m[moving])) if moving.any() else 0.0
         logger.info("compiled %s network: %d nodes, %d directed edges, %d road segments, metric CRS %s",
                     mode.key, n_nodes, self.n_edges, n_phys, self.metric_crs.to_string())
 
@@ -412,9 +421,14 @@ class TravelTimeEngine:
         ok = np.isfinite(xm) & np.isfinite(ym)
         if ok.any():
             pts = shapely.points(xm[ok], ym[ok])
-            hit = self.tree.query_nearest(pts, all_matches=False, return_distance=False)
-            order = np.argsort(hit[0])
-            e = hit[1][order]
+            # a bounded search first (fast: most points are near a road), then the rest unbounded
+            e = np.full(len(pts), -1, dtype=np.int64)
+            near = self.tree.query_nearest(pts, max_distance=NEAR_ROAD_M, all_matches=False)
+            e[near[0]] = near[1]
+            rest = np.flatnonzero(e < 0)
+            if len(rest):
+                far = self.tree.query_nearest(pts[rest], all_matches=False)
+                e[rest[far[0]]] = far[1]
             g = self._geoms_m[e]
             along = shapely.line_locate_point(g, pts)
             glen = self._geom_len_m[e]
@@ -650,21 +664,55 @@ class TravelTimeEngine:
             ta_, tw_a, tb_, tw_b = ta_[tgt_ok], tw_a[tgt_ok], tb_[tgt_ok], tw_b[tgt_ok]
             tw_a = np.where(np.isnan(tw_a), np.inf, tw_a)
             tw_b = np.where(np.isnan(tw_b), np.inf, tw_b)
-            block = max(1, int(OD_BLOCK_BYTES // (8 * graph.shape[0])))
+            base = self._csr if forward else self._csr_rev
             si, sj, st = same
             s_src, s_tgt = (si, sj) if forward else (sj, si)
-            s_order = np.argsort(s_src, kind="stable")
-            s_src, s_tgt, st = s_src[s_order], s_tgt[s_order], st[s_order]
+            n_src_all = len(src_snap.edge)
+            row_of = np.full(n_src_all, -1, dtype=np.int64)
+            col_of = np.full(len(tgt_snap.edge), -1, dtype=np.int64)
+            col_of[tgt_ok] = np.arange(len(tgt_ok))
+            radius_m = limit / self._min_per_m if self._min_per_m > 0 else np.inf
+            local = bool(np.isfinite(radius_m))
+            xy = self._node_xy_m
+            graph: sp.csr_matrix | None = None
+            if local:  # bounded searches: each block of nearby sources runs on the roads within reach only
+                cell = max(radius_m, 1000.0)
+                gx = np.floor(xy[a[src_ok], 0] / cell)
+                gy = np.floor(xy[a[src_ok], 1] / cell)
+                src_ok = src_ok[np.lexsort((xy[a[src_ok], 1], gy, gx))]
+                block = 64
+            else:
+                block = max(1, int(OD_BLOCK_BYTES // (8 * (n + len(a)))))
+                graph = self._augmented(base, a, wa, b, wb)
             for start in range(0, len(src_ok), block):
                 chunk = src_ok[start:start + block]
-                dist = dijkstra(graph, directed=True, indices=n + chunk, limit=limit)
-                t = np.minimum(dist[:, ta_] + tw_a, dist[:, tb_] + tw_b)  # (chunk, targets)
-                lo = np.searchsorted(s_src, chunk[0], side="left")
-                hi = np.searchsorted(s_src, chunk[-1], side="right")
-                if hi > lo:  # same-segment pairs: direct travel along the segment
-                    rows = np.searchsorted(chunk, s_src[lo:hi])
-                    cols = np.searchsorted(tgt_ok, s_tgt[lo:hi])
-                    np.minimum.at(t, (rows, cols), st[lo:hi])
+                sub = None
+                if local:
+                    ends = np.concatenate([a[chunk], b[chunk]])
+                    lo_xy = xy[ends].min(axis=0) - radius_m
+                    hi_xy = xy[ends].max(axis=0) + radius_m
+                    inside = ((xy[:, 0] >= lo_xy[0]) & (xy[:, 0] <= hi_xy[0]) & (xy[:, 1] >= lo_xy[1])
+                              & (xy[:, 1] <= hi_xy[1]))
+                    if inside.sum() < 0.6 * n:
+                        sub = np.flatnonzero(inside)
+                if sub is not None:
+                    pos = np.full(n, -1, dtype=np.int64)
+                    pos[sub] = np.arange(len(sub))
+                    g = self._augmented(base[sub][:, sub].tocsr(), pos[a[chunk]], wa[chunk], pos[b[chunk]], wb[chunk])
+                    d = dijkstra(g, directed=True, indices=len(sub) + np.arange(len(chunk)), limit=limit)
+                    d = np.concatenate([d[:, : len(sub)], np.full((len(chunk), 1), np.inf)], axis=1)
+                    pa, pb = pos[ta_], pos[tb_]  # -1: outside the reach -> the inf column
+                    t = np.minimum(d[:, pa] + tw_a, d[:, pb] + tw_b)
+                else:
+                    if graph is None:
+                        graph = self._augmented(base, a, wa, b, wb)
+                    dist = dijkstra(graph, directed=True, indices=n + chunk, limit=limit)
+                    t = np.minimum(dist[:, ta_] + tw_a, dist[:, tb_] + tw_b)  # (chunk, targets)
+                row_of[chunk] = np.arange(len(chunk))
+                hit = row_of[s_src] >= 0
+                if hit.any():  # same-segment pairs: direct travel along the segment
+                    np.minimum.at(t, (row_of[s_src[hit]], col_of[s_tgt[hit]]), st[hit])
+                row_of[chunk] = -1
                 r, c = np.nonzero(np.isfinite(t) & (t <= limit))
                 src_idx = chunk[r]
                 tgt_idx = tgt_ok[c]
@@ -739,6 +787,17 @@ class TravelTimeEngine:
         d = dist[: self.n_nodes].copy()
         d[np.isinf(d)] = np.nan
         return d, ss
+
+
+def _factorize(values: Sequence[object]) -> IntArray:
+    """Integer codes of equal values (lists, as osmnx keeps merged tags, compared by their text)."""
+    arr = np.empty(len(values), dtype=object)
+    arr[:] = list(values) if not isinstance(values, np.ndarray) else values
+    try:
+        codes = pd.factorize(arr, use_na_sentinel=False)[0]
+    except TypeError:  # unhashable (list) values
+        codes = pd.factorize(np.array([repr(v) for v in arr], dtype=object), use_na_sentinel=False)[0]
+    return codes.astype(np.int64)
 
 
 def _part(share: FloatArray, time_min: FloatArray) -> FloatArray:
