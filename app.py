@@ -148,6 +148,34 @@ def init_state() -> None:
             st.session_state[key] = value.copy() if isinstance(value, (dict, list)) else value
 
 
+def pick(widget: Callable[..., Any], label: str, options: list[Any], *, key: str, format_func: Callable[[Any], str],
+         default: Any = None, **kwargs: Any) -> Any:
+    """A radio / selectbox / multiselect whose labels follow the language, its choice kept under ``key``.
+
+    Streamlit keeps such a widget's value as the *label* shown; after a switch of
+    language the old label would match no option.  The widget therefore gets a
+    key per language (``key__zh``/``key__en``) and the choice itself lives in
+    ``st.session_state[key]`` (set from the widget, restored into it).
+    """
+    multi = widget is st.multiselect or getattr(widget, "__name__", "") == "multiselect"
+    value = st.session_state.get(key, default)
+    if multi:
+        value = [v for v in (value or []) if v in options]
+    elif value not in options:
+        value = options[0] if options else None
+    st.session_state[key] = value
+    wkey = f"{key}__{lang()}"
+    if st.session_state.get(wkey) != value:
+        st.session_state[wkey] = list(value) if multi else value
+
+    def sync() -> None:
+        st.session_state[key] = st.session_state[wkey]
+
+    labels = {opt: format_func(opt) for opt in options}  # frozen now, in this run's language
+    widget(label, options, key=wkey, format_func=lambda opt: labels.get(opt, str(opt)), on_change=sync, **kwargs)
+    return st.session_state[key]
+
+
 def show_error(exc: BaseException) -> None:
     """An error in the page, with the library's message (what to fix); never a traceback."""
     if isinstance(exc, CoverageError):
@@ -318,14 +346,14 @@ def sidebar() -> str:
     sb.markdown(f"### {tr('title')}")
     sb.caption(tr("subtitle"))
     pages = ["data", "map", "coverage", "siting", "scenarios", "print"]
-    sb.radio(" ", pages, key="page", format_func=lambda p: tr(f"page_{p}"), label_visibility="collapsed")
+    pick(sb.radio, " ", pages, key="page", format_func=lambda p: tr(f"page_{p}"), label_visibility="collapsed")
     sb.divider()
     try:
         std = standards()
         keys = [s.key for s in std.services]
         if st.session_state["service"] not in keys:
             st.session_state["service"] = keys[0]
-        sb.selectbox(tr("service"), keys, key="service", format_func=lambda k: std.service(k).label(lang()))
+        pick(sb.selectbox, tr("service"), keys, key="service", format_func=lambda k: std.service(k).label(lang()))
         svc = std.service(st.session_state["service"])
         widget_key = f"threshold_{svc.key}"
         if widget_key not in st.session_state:
@@ -346,7 +374,7 @@ def sidebar() -> str:
 def page_data() -> None:
     """Demo region or the user's files; validation reports; templates."""
     st.header(tr("page_data"))
-    st.radio(tr("source"), ["demo", "files"], key="source", horizontal=True, format_func=tr)
+    pick(st.radio, tr("source"), ["demo", "files"], key="source", horizontal=True, format_func=tr)
     if st.session_state["source"] == "demo":
         from coverage.demo import REGIONS
 
@@ -475,7 +503,7 @@ def map_controls(prefix: str) -> tuple[str, str]:
 
     options = ["none", *(k for k in BASEMAPS if k != "tianditu_label")]
     c1, c2 = st.columns([1, 1])
-    c1.selectbox(tr("basemap"), options, key="basemap",
+    pick(c1.selectbox, tr("basemap"), options, key="basemap",
                  format_func=lambda k: tr("no_basemap") if k == "none" else BASEMAPS[k].label(lang()))
     if st.session_state["basemap"].startswith("tianditu"):
         c2.text_input(tr("tianditu_key"), key="tianditu_key", type="password")
@@ -505,12 +533,12 @@ def page_map() -> None:
         return
     svc = current_service()
     c1, c2, c3 = st.columns([2, 2, 2])
-    groups = c1.multiselect(tr("groups_shown"), [g for g in POPULATION_GROUPS if g in inputs.demand.columns],
-                            default=[g for g in ("elderly_60plus", "left_behind_children") if g in inputs.demand.columns],
-                            format_func=lambda g: POPULATION_GROUPS[g].label(lang()), key="map_groups")
+    groups = pick(c1.multiselect, tr("groups_shown"), [g for g in POPULATION_GROUPS if g in inputs.demand.columns],
+                  default=[g for g in ("elderly_60plus", "left_behind_children") if g in inputs.demand.columns],
+                  format_func=lambda g: POPULATION_GROUPS[g].label(lang()), key="map_groups")
     service_cats = list(dict.fromkeys(FACILITY_TYPES[t].category for t in svc.facility_types))
-    cats = c2.multiselect(tr("fac_shown"), list(CATEGORIES), default=service_cats,
-                          format_func=lambda c: CATEGORIES[c].label(lang()), key=f"map_categories_{svc.key}")
+    cats = pick(c2.multiselect, tr("fac_shown"), list(CATEGORIES), default=service_cats,
+                format_func=lambda c: CATEGORIES[c].label(lang()), key=f"map_categories_{svc.key}")
     with c3:
         basemap, tk = map_controls("map")
     o1, o2, o3 = st.columns(3)
@@ -653,14 +681,15 @@ def page_siting() -> None:
         return
     svc = current_service()
     c1, c2, c3, c4 = st.columns([2, 1, 2, 2])
-    model = c1.selectbox(tr("model"), SITING_MODELS, format_func=lambda m: tr(f"model_{m}"), key="siting_model")
+    model = pick(c1.selectbox, tr("model"), list(SITING_MODELS), format_func=lambda m: tr(f"model_{m}"),
+                 key="siting_model")
     target = c2.slider(tr("target_share"), 0.5, 1.0, float(svc.target_share or 0.9), 0.01, key="siting_target",
                        disabled=model != "target")
     k = c2.number_input(tr("k"), 1, 50, 5, key="siting_k", disabled=model not in ("mclp", "pmedian"))
-    kinds = c3.multiselect(tr("kinds"), list(CANDIDATE_KINDS), default=list(CANDIDATE_KINDS),
-                           format_func=lambda k_: CANDIDATE_KINDS[k_].label(lang()), key="siting_kinds")
-    build_type = c4.selectbox(tr("build_type"), list(svc.facility_types),
-                              format_func=lambda t: FACILITY_TYPES[t].label(lang()), key=f"siting_type_{svc.key}")
+    kinds = pick(c3.multiselect, tr("kinds"), list(CANDIDATE_KINDS), default=list(CANDIDATE_KINDS),
+                 format_func=lambda k_: CANDIDATE_KINDS[k_].label(lang()), key="siting_kinds")
+    build_type = pick(c4.selectbox, tr("build_type"), list(svc.facility_types),
+                      format_func=lambda t: FACILITY_TYPES[t].label(lang()), key=f"siting_type_{svc.key}")
     time_limit = c4.number_input(tr("time_limit"), 5, 600, 30, key="siting_time")
     if st.button(tr("run"), type="primary", key="siting_run"):
         if inputs.candidates is None or not len(inputs.candidates):
@@ -736,7 +765,7 @@ def page_siting() -> None:
             st.write(tr("clicked", lon=lon, lat=lat))
             f1, f2 = st.columns(2)
             ftype = f1.selectbox(tr("build_type"), list(svc.facility_types),
-                                 format_func=lambda t: FACILITY_TYPES[t].label(lang()), key="manual_type")
+                                 format_func=lambda t: FACILITY_TYPES[t].label(lang()), key=f"manual_type_{lang()}")
             name = f2.text_input(tr("site_name"), key="manual_name")
             if st.form_submit_button(tr("add_here")):
                 try:
@@ -886,11 +915,11 @@ def page_print() -> None:
         return
     svc = current_service()
     c0, c1, c2, c3 = st.columns([2, 3, 1, 1])
-    kind = c0.radio(tr("map_kind"), ["distribution", "coverage"], key="print_kind",
+    kind = pick(c0.radio, tr("map_kind"), ["distribution", "coverage"], key="print_kind",
                     format_func=lambda k: tr(f"print_{k}"))
     title = c1.text_input(tr("print_title"), value="", key="print_title", placeholder=tr("print_title_default"))
     paper = c2.selectbox(tr("paper"), ["A4", "A3"], key="print_paper")
-    orientation = c3.selectbox(tr("orientation"), ["landscape", "portrait"], key="print_orientation",
+    orientation = pick(c3.selectbox, tr("orientation"), ["landscape", "portrait"], key="print_orientation",
                                format_func=lambda o: tr(o))
     if st.button(tr("make_pdf"), key="print_run", type="primary"):
         try:

@@ -253,6 +253,7 @@ def main(argv: list[str] | None = None) -> int:
     if "yuxi" in args.only:
         bench_yuxi(mode="walk")
         bench_yuxi(mode="ebike")
+        bench_yuxi(mode="car")
     if "cbc" in args.only:
         bench_cbc_status()
     if "pmed" in args.only:

@@ -6,7 +6,9 @@
 Baseline: networkx as osmnx documents it (``nx.multi_source_dijkstra_path_length`` for the nearest facility,
 ``nx.single_source_dijkstra_path_length`` with a cutoff - what ``ego_graph`` runs - for OD), on the same graph,
 the same points and the same access legs (the engine's snap), so the times must be identical (1e-6 min).
-Graph compilation (engine) and graph building (networkx) are outside the timed queries for both.
+Graph compilation (engine) and graph building (networkx) are outside the timed queries for both; both sides
+pay for snapping the points (the baseline uses the engine's snap).  Engine figures are the best of 3 runs, the
+nearest-facility baseline the best of 2: the machine may be shared, so read the ratios, not only the seconds.
 
 Goals (issue 4): >= 20x faster than the baseline and identical; Yuxi nearest for every facility type < 1 s in
 total; OD all villages x 2,000 candidates within 60 min < 5 s; province (>= 1e6 nodes, 15,000 villages,
@@ -28,7 +30,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from coverage.traveltime import TravelTimeEngine  # noqa: E402
+from coverage.traveltime import TravelTimeEngine
 
 ROWS: list[tuple[str, str, str, str]] = []
 
@@ -72,7 +74,7 @@ def nx_nearest(R: nx.DiGraph, eng: TravelTimeEngine, so, sd) -> np.ndarray:
     d = np.array([dist.get(int(n), np.inf) for n in oa])
     e = np.array([dist.get(int(n), np.inf) for n in ob])
     best = np.fmin(np.where(so.ok, ta + d, np.inf), np.where(so.ok, tb + e, np.inf))
-    si, sj, st = eng._same_edge(so, sd)
+    si, _, st = eng._same_edge(so, sd)
     np.minimum.at(best, si, st)
     return np.where(np.isfinite(best), best, np.nan)
 
@@ -100,9 +102,22 @@ def nx_od(G: nx.DiGraph, eng: TravelTimeEngine, so, sd, rows: np.ndarray, cutoff
     return out
 
 
+def best_of(k: int, fn, eng: TravelTimeEngine | None = None):
+    """(least seconds of k runs, last result); the snap cache is cleared before each run."""
+    best, out = np.inf, None
+    for _ in range(k):
+        if eng is not None:
+            eng.__dict__.pop("_snap_cache", None)
+        t = time.perf_counter()
+        out = fn()
+        best = min(best, time.perf_counter() - t)
+    return best, out
+
+
 def snaps(eng: TravelTimeEngine, gdf: gpd.GeoDataFrame):
+    """The engine's snap (no cache): networkx has none, so the baseline pays for the same snapping."""
     _, x, y = eng._points_m(gdf, "points")
-    return eng._snap_xy(x, y, max_access_distance_m=None)
+    return eng._snap_xy_uncached(x, y, max_access_distance_m=None)
 
 
 # ---------------------------------------------------------------- Yuxi demo
@@ -129,47 +144,53 @@ def yuxi(baseline_sample: int) -> None:
     types = sorted(facilities["type"].unique())
     print(f"  {len(villages)} villages, {len(facilities)} facilities of {len(types)} types")
     for mode in ("walk", "car"):
-        t = time.perf_counter()
-        eng = TravelTimeEngine(G, mode=mode)
-        eng.tree  # noqa: B018 - build the spatial index now
-        row(f"[{mode}] compile engine (CSR + spatial index)", time.perf_counter() - t)
-        R = nx_graph(eng, reverse=True)
-        # nearest per facility type: engine (all types), baseline (all types), identical?
-        t = time.perf_counter()
-        ours = {ft: eng.nearest(villages, facilities[facilities["type"] == ft]) for ft in types}
-        t_eng = time.perf_counter() - t
+        yuxi_mode(G, region, mode, types, baseline_sample)
+
+
+def yuxi_mode(G: nx.MultiDiGraph, region, mode: str, types: list[str], baseline_sample: int) -> None:
+    villages, facilities = region.demand, region.facilities
+    t = time.perf_counter()
+    eng = TravelTimeEngine(G, mode=mode)
+    _ = eng.tree  # build the spatial index now
+    row(f"[{mode}] compile engine (CSR + spatial index)", time.perf_counter() - t)
+    R = nx_graph(eng, reverse=True)
+    # nearest per facility type: engine (all types), baseline (all types), identical?
+    by_type = {ft: facilities[facilities["type"] == ft] for ft in types}
+    t_eng, ours = best_of(3, lambda: {ft: eng.nearest(villages, f) for ft, f in by_type.items()}, eng)
+
+    def baseline() -> dict:
         so = snaps(eng, villages)
-        sd_by_type = {ft: snaps(eng, facilities[facilities["type"] == ft]) for ft in types}
-        t = time.perf_counter()
-        theirs = {ft: nx_nearest(R, eng, so, sd_by_type[ft]) for ft in types}
-        t_nx = time.perf_counter() - t
-        diff = max(float(np.nanmax(np.abs(ours[ft]["travel_time_min"].to_numpy() - theirs[ft]), initial=0))
-                   for ft in types)
-        same_nan = all((ours[ft]["travel_time_min"].isna().to_numpy() == np.isnan(theirs[ft])).all() for ft in types)
-        row(f"[{mode}] nearest facility, every type ({len(types)} types, all villages)", t_eng, t_nx,
-            f"max |diff| {diff:.1e} min, same unreachable: {same_nan}; goal < 1 s")
-        # OD villages x 2,000 candidates within 60 min
-        cands = candidates_2000(region)
-        t = time.perf_counter()
-        od = eng.od(villages, cands, cutoff_min=60)
-        t_od = time.perf_counter() - t
-        sc = snaps(eng, cands)
-        Gf = nx_graph(eng, reverse=False)
-        sample = np.random.default_rng(1).choice(len(villages), size=min(baseline_sample, len(villages)),
-                                                 replace=False)
-        t = time.perf_counter()
-        ref = nx_od(Gf, eng, so, sc, np.sort(sample), 60.0)
-        t_ref = (time.perf_counter() - t) * len(villages) / len(sample)
-        vid = villages["id"].to_numpy()
-        cid = cands["id"].to_numpy()
-        mine = od[od["from_id"].isin(vid[sample])]
-        got = {(f, c): t for f, c, t in zip(mine["from_id"], mine["to_id"], mine["travel_time_min"], strict=True)}
-        want = {(vid[i], cid[j]): t for (i, j), t in ref.items()}
-        common = got.keys() & want.keys()
-        odiff = max((abs(got[k] - want[k]) for k in common), default=0.0)
-        row(f"[{mode}] OD {len(villages)} villages x 2,000 candidates <= 60 min", t_od, t_ref,
-            f"{len(od):,} pairs; baseline extrapolated from {len(sample)} villages: same pairs "
-            f"{len(got) == len(want) == len(common)}, max |diff| {odiff:.1e} min; goal < 5 s")
+        return {ft: nx_nearest(R, eng, so, snaps(eng, f)) for ft, f in by_type.items()}
+
+    t_nx, theirs = best_of(2, baseline)
+    so = snaps(eng, villages)
+    diff = max(float(np.nanmax(np.abs(ours[ft]["travel_time_min"].to_numpy() - theirs[ft]), initial=0))
+               for ft in types)
+    same_nan = all((ours[ft]["travel_time_min"].isna().to_numpy() == np.isnan(theirs[ft])).all() for ft in types)
+    row(f"[{mode}] nearest facility, every type ({len(types)} types, all villages)", t_eng, t_nx,
+        f"max |diff| {diff:.1e} min, same unreachable: {same_nan}; goal < 1 s")
+    # OD villages x 2,000 candidates within 60 min
+    cands = candidates_2000(region)
+    t_od, od = best_of(3, lambda: eng.od(villages, cands, cutoff_min=60), eng)
+    Gf = nx_graph(eng, reverse=False)
+    sample = np.random.default_rng(1).choice(len(villages), size=min(baseline_sample, len(villages)),
+                                             replace=False)
+    t = time.perf_counter()
+    sc = snaps(eng, cands)
+    t_snap = time.perf_counter() - t
+    t = time.perf_counter()
+    ref = nx_od(Gf, eng, so, sc, np.sort(sample), 60.0)
+    t_ref = t_snap + (time.perf_counter() - t) * len(villages) / len(sample)
+    vid = villages["id"].to_numpy()
+    cid = cands["id"].to_numpy()
+    mine = od[od["from_id"].isin(vid[sample])]
+    got = {(f, c): t for f, c, t in zip(mine["from_id"], mine["to_id"], mine["travel_time_min"], strict=True)}
+    want = {(vid[i], cid[j]): t for (i, j), t in ref.items()}
+    common = got.keys() & want.keys()
+    odiff = max((abs(got[k] - want[k]) for k in common), default=0.0)
+    row(f"[{mode}] OD {len(villages)} villages x 2,000 candidates <= 60 min", t_od, t_ref,
+        f"{len(od):,} pairs; baseline extrapolated from {len(sample)} villages: same pairs "
+        f"{len(got) == len(want) == len(common)}, max |diff| {odiff:.1e} min; goal < 5 s")
 
 
 # ---------------------------------------------------------------- synthetic province
@@ -200,7 +221,7 @@ def province(n_side: int = 1000, n_villages: int = 15_000, n_facilities: int = 2
     t = time.perf_counter()
     eng = TravelTimeEngine.from_gdfs(nodes, edges, mode="car", crs="EPSG:4326")
     del nodes, edges
-    eng.tree  # noqa: B018
+    _ = eng.tree
     row("province: compile engine (car)", time.perf_counter() - t, note=f"peak RSS {peak_rss_gb():.2f} GB")
 
     def random_points(k: int, prefix: str) -> gpd.GeoDataFrame:
@@ -224,15 +245,12 @@ def province(n_side: int = 1000, n_villages: int = 15_000, n_facilities: int = 2
     row(f"province: nearest per type, slowest of {n_types} ({len(facilities):,} facilities)", max(times),
         note=f"mean {np.mean(times):.2f} s; peak RSS {peak_rss_gb():.2f} GB; goal < 5 s each, < 4 GB")
     # the baseline on one type, for the ratio (networkx graph of 1e6 nodes: slow to build, big)
-    ft, group = next(iter(facilities.groupby("type")))
+    _, group = next(iter(facilities.groupby("type")))
     R = nx_graph(eng, reverse=True)
-    so, sd = snaps(eng, villages), snaps(eng, group)
     t = time.perf_counter()
-    base = nx_nearest(R, eng, so, sd)
+    base = nx_nearest(R, eng, snaps(eng, villages), snaps(eng, group))
     t_nx = time.perf_counter() - t
-    t = time.perf_counter()
-    res = eng.nearest(villages, group)
-    t_eng = time.perf_counter() - t
+    t_eng, res = best_of(3, lambda: eng.nearest(villages, group), eng)
     diff = float(np.nanmax(np.abs(res["travel_time_min"].to_numpy() - base), initial=0))
     row(f"province: nearest, one type ({len(group)} facilities) vs networkx", t_eng, t_nx,
         f"max |diff| {diff:.1e} min; peak RSS with the networkx copy {peak_rss_gb():.2f} GB")

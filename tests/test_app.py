@@ -22,8 +22,13 @@ def _app() -> AppTest:
     return at.run()
 
 
+def _k(at: AppTest, key: str) -> str:
+    """Widgets whose labels follow the language have a key per language (app.pick)."""
+    return f"{key}__{'en' if at.session_state['lang_en'] else 'zh'}"
+
+
 def _page(at: AppTest, page: str) -> AppTest:
-    return at.sidebar.radio(key="page").set_value(page).run()
+    return at.sidebar.radio(key=_k(at, "page")).set_value(page).run()
 
 
 def _clean(at: AppTest) -> None:
@@ -41,7 +46,7 @@ def test_opens_in_chinese_on_the_yuxi_demo():
     assert at.header[0].value == "数据"
     assert "718 个村（社区）" in at.success[0].value
     assert any("示例数据（模拟）" in c.value for c in at.caption)
-    assert at.sidebar.radio(key="page").options[:3] == ["数据", "地图", "覆盖"]
+    assert at.sidebar.radio(key=_k(at, "page")).options[:3] == ["数据", "地图", "覆盖"]
 
 
 def test_english_on_a_toggle():
@@ -50,7 +55,7 @@ def test_english_on_a_toggle():
     _clean(at)
     assert at.header[0].value == "Data"
     assert "718 villages" in at.success[0].value
-    assert at.sidebar.radio(key="page").options[:3] == ["Data", "Map", "Coverage"]
+    assert at.sidebar.radio(key=_k(at, "page")).options[:3] == ["Data", "Map", "Coverage"]
 
 
 @pytest.mark.parametrize("page", ["map", "coverage", "siting", "scenarios", "print"])
@@ -77,7 +82,7 @@ def test_threshold_change_updates_coverage():
 
 def test_switching_service_changes_groups():
     at = _page(_app(), "coverage")
-    at.sidebar.selectbox(key="service").set_value("children_20min").run()
+    at.sidebar.selectbox(key=_k(at, "service")).set_value("children_20min").run()
     _clean(at)
     assert at.metric[0].label == "留守儿童"
     assert "留守儿童20分钟儿童之家" in at.subheader[0].value
@@ -85,7 +90,7 @@ def test_switching_service_changes_groups():
 
 def test_siting_proposal_accept_reject_and_coverage_change():
     at = _page(_app(), "siting")
-    at.selectbox(key="siting_model").set_value("mclp").run()
+    at.selectbox(key=_k(at, "siting_model")).set_value("mclp").run()
     at.number_input(key="siting_k").set_value(3).run()
     at.button(key="siting_run").click().run()
     _clean(at)
@@ -132,7 +137,7 @@ def test_failed_upload_keeps_sites_and_settings():
     at = _app()
     at.session_state["accepted_sites"] = [site]
     at.sidebar.slider(key="threshold_elderly_15min").set_value(25).run()
-    at.radio(key="source").set_value("files").run()
+    at.radio(key=_k(at, "source")).set_value("files").run()
     at.file_uploader(key="upload_demand").upload("村庄名单.xlsx", b"this is not a workbook",
                                                  "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     at.run()
@@ -152,7 +157,7 @@ def test_upload_a_village_list_and_see_the_report(tmp_path):
            "V2,小营村,102.56,24.36,80,1\n"
            "V3,坏行村,abc,24.37,10,0\n").encode("utf-8")
     at = _app()
-    at.radio(key="source").set_value("files").run()
+    at.radio(key=_k(at, "source")).set_value("files").run()
     at.file_uploader(key="upload_demand").upload("村庄.csv", csv, "text/csv")
     at.run()
     assert not at.exception
@@ -188,9 +193,22 @@ def test_bad_scenario_file_is_reported_and_changes_nothing():
     assert len(at.session_state["accepted_sites"]) == 1
 
 
-def test_map_with_service_areas_and_english_legend():
-    at = _page(_app(), "map")
+def test_language_switch_keeps_page_and_choices():
+    at = _page(_app(), "coverage")
+    at.sidebar.selectbox(key=_k(at, "service")).set_value("children_20min").run()
     at.sidebar.toggle(key="lang_en").set_value(True).run()
+    _clean(at)
+    assert at.header[0].value == "Coverage"
+    assert at.sidebar.selectbox(key=_k(at, "service")).value == "children_20min"
+    assert at.metric[0].label == "Left-behind children"
+    at.sidebar.toggle(key="lang_en").set_value(False).run()
+    assert at.header[0].value == "覆盖" and at.session_state["service"] == "children_20min"
+
+
+def test_map_with_service_areas_and_english_legend():
+    at = _app()
+    at.sidebar.toggle(key="lang_en").set_value(True).run()
+    at = _page(at, "map")
     at.toggle(key="map_areas").set_value(True).run()
     _clean(at)
     assert at.header[0].value == "Map"

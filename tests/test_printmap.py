@@ -28,7 +28,9 @@ from coverage.mapping.printmap import (
 )
 
 POPPLER = all(shutil.which(tool) for tool in ("pdftotext", "pdffonts", "pdftoppm", "pdfinfo"))
-needs_poppler = pytest.mark.skipif(not POPPLER, reason="poppler-utils (pdftotext, pdffonts, pdftoppm) not installed")
+needs_poppler = pytest.mark.skipif(
+    not POPPLER, reason="poppler-utils (pdftotext, pdffonts, pdftoppm) not installed"
+)
 
 COUNTIES = ["红塔区", "江川区", "澄江市", "通海县"]
 NUMERALS = "一二三四五六"
@@ -42,29 +44,57 @@ def synthetic_region(seed: int = 7) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame,
     for ci, county in enumerate(COUNTIES):
         cx, cy = lon0 + (ci % 2) * size, lat0 + (ci // 2) * size
         ccode = f"53040{ci + 2}"
-        bounds.append({"level": "county", "code": ccode, "name": county, "parent_code": "530400",
-                       "geometry": box(cx, cy, cx + size, cy + size)})
+        bounds.append(
+            {
+                "level": "county",
+                "code": ccode,
+                "name": county,
+                "parent_code": "530400",
+                "geometry": box(cx, cy, cx + size, cy + size),
+            }
+        )
         for t in range(6):
             tx, ty = cx + (t % 3) * size / 3, cy + (t // 3) * size / 2
             tcode = f"{ccode}{t + 1:03d}000"
             tname = f"{county[:2]}{NUMERALS[t]}镇"
-            bounds.append({"level": "township", "code": tcode, "name": tname, "parent_code": ccode,
-                           "geometry": box(tx, ty, tx + size / 3, ty + size / 2)})
+            bounds.append(
+                {
+                    "level": "township",
+                    "code": tcode,
+                    "name": tname,
+                    "parent_code": ccode,
+                    "geometry": box(tx, ty, tx + size / 3, ty + size / 2),
+                }
+            )
             for v in range(5):
                 elderly = int(rng.gamma(2.0, 150.0))
-                villages.append({
-                    "id": f"V{len(villages) + 1:03d}", "name": f"{tname}{v + 1}村", "county_code": ccode,
-                    "county_name": county, "township_code": tcode, "township_name": tname,
-                    "elderly_60plus": elderly, "left_behind_children": int(rng.gamma(1.5, 8.0)),
-                    "geometry": Point(tx + rng.uniform(0.1, 0.9) * size / 3, ty + rng.uniform(0.1, 0.9) * size / 2),
-                })
+                villages.append(
+                    {
+                        "id": f"V{len(villages) + 1:03d}",
+                        "name": f"{tname}{v + 1}村",
+                        "county_code": ccode,
+                        "county_name": county,
+                        "township_code": tcode,
+                        "township_name": tname,
+                        "elderly_60plus": elderly,
+                        "left_behind_children": int(rng.gamma(1.5, 8.0)),
+                        "geometry": Point(
+                            tx + rng.uniform(0.1, 0.9) * size / 3, ty + rng.uniform(0.1, 0.9) * size / 2
+                        ),
+                    }
+                )
     demand = gpd.GeoDataFrame(villages, crs="EPSG:4326")
     boundaries = gpd.GeoDataFrame(bounds, crs="EPSG:4326")
     picks = demand.sample(6, random_state=seed)
-    facilities = gpd.GeoDataFrame({
-        "id": [f"F{i}" for i in range(6)], "name": [f"设施{i}" for i in range(6)],
-        "type": ["childrens_home", "happy_courtyard"] * 3,
-    }, geometry=list(picks.geometry), crs="EPSG:4326")
+    facilities = gpd.GeoDataFrame(
+        {
+            "id": [f"F{i}" for i in range(6)],
+            "name": [f"设施{i}" for i in range(6)],
+            "type": ["childrens_home", "happy_courtyard"] * 3,
+        },
+        geometry=list(picks.geometry),
+        crs="EPSG:4326",
+    )
     return demand, boundaries, facilities
 
 
@@ -86,8 +116,9 @@ def within_km(demand: gpd.GeoDataFrame, points: gpd.GeoDataFrame, km: float) -> 
 
 
 def pdftotext(path: Path) -> str:
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True,
-                          text=True).stdout
+    return subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True
+    ).stdout
 
 
 def pdffonts(path: Path) -> str:
@@ -96,8 +127,11 @@ def pdffonts(path: Path) -> str:
 
 def rendered_png(path: Path, tmp_path: Path) -> Image.Image:
     prefix = tmp_path / path.stem
-    subprocess.run(["pdftoppm", "-png", "-r", "40", "-f", "1", "-l", "1", str(path), str(prefix)], check=True,
-                   capture_output=True)
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "40", "-f", "1", "-l", "1", str(path), str(prefix)],
+        check=True,
+        capture_output=True,
+    )
     return Image.open(next(tmp_path.glob(f"{path.stem}*.png"))).convert("L")
 
 
@@ -146,8 +180,16 @@ def test_page_sizes_and_bad_options():
 @needs_poppler
 def test_distribution_pdf_has_title_embedded_font_and_ink(region, tmp_path):
     demand, boundaries, facilities = region
-    fig = distribution_map(demand, boundaries=boundaries, facilities=facilities, region_name="玉溪市",
-                           simulated=True, paper="A3", orientation="landscape", date="2026-11-23")
+    fig = distribution_map(
+        demand,
+        boundaries=boundaries,
+        facilities=facilities,
+        region_name="玉溪市",
+        simulated=True,
+        paper="A3",
+        orientation="landscape",
+        date="2026-11-23",
+    )
     path = save_map(fig, tmp_path / "maps" / "dist.pdf")
     assert path.is_file() and path.stat().st_size > 10_000
     text = pdftotext(path)
@@ -170,8 +212,14 @@ def test_distribution_pdf_has_title_embedded_font_and_ink(region, tmp_path):
 def test_choropleth_without_simulated_mark(region, tmp_path):
     demand, boundaries, facilities = region
     before = (demand.copy(), boundaries.copy(), facilities.copy())
-    fig = distribution_map(demand, boundaries=boundaries, facilities=facilities, style="choropleth",
-                           region_name="玉溪市", orientation="portrait")
+    fig = distribution_map(
+        demand,
+        boundaries=boundaries,
+        facilities=facilities,
+        style="choropleth",
+        region_name="玉溪市",
+        orientation="portrait",
+    )
     # the library never mutates its inputs
     pd.testing.assert_frame_equal(demand, before[0])
     pd.testing.assert_frame_equal(boundaries, before[1])
@@ -188,8 +236,14 @@ def test_choropleth_without_simulated_mark(region, tmp_path):
 
 def test_png_is_300_dpi_at_paper_size(region, tmp_path):
     demand, boundaries, _ = region
-    fig = distribution_map(demand, boundaries=boundaries, groups=["left_behind_children"], paper="A4",
-                           orientation="portrait")
+    # a user's list with left-behind children only: the default groups adapt, and so does the title
+    fig = distribution_map(
+        demand.drop(columns="elderly_60plus"),
+        boundaries=boundaries,
+        region_name="红塔区",
+        orientation="portrait",
+    )
+    assert [t.get_text() for t in fig.texts if t.get_gid() == "title"] == ["红塔区留守儿童分布图"]
     path = save_map(fig, tmp_path / "dist.png")
     with Image.open(path) as img:
         width_px, height_px = img.size
@@ -215,11 +269,13 @@ def test_scale_bar_matches_ground_distance(region, a4_portrait):
     # ground metres per paper mm, measured geodesically between two villages far apart
     west, east = demand.geometry.x.idxmin(), demand.geometry.x.idxmax()
     geod = Geod(ellps="WGS84")
-    _, _, ground_m = geod.inv(demand.geometry.x[west], demand.geometry.y[west],
-                              demand.geometry.x[east], demand.geometry.y[east])
+    _, _, ground_m = geod.inv(
+        demand.geometry.x[west], demand.geometry.y[west], demand.geometry.x[east], demand.geometry.y[east]
+    )
     utm = demand.to_crs(demand.estimate_utm_crs())
-    (a, b) = ax.transData.transform([(utm.geometry.x[west], utm.geometry.y[west]),
-                                      (utm.geometry.x[east], utm.geometry.y[east])])
+    (a, b) = ax.transData.transform(
+        [(utm.geometry.x[west], utm.geometry.y[west]), (utm.geometry.x[east], utm.geometry.y[east])]
+    )
     paper_mm = float(np.hypot(*(b - a))) / fig.dpi * 25.4
     ground_per_mm = ground_m / paper_mm
     assert bar_mm * ground_per_mm / 1000 == pytest.approx(km_label, rel=0.002)
@@ -238,7 +294,7 @@ def test_labels_do_not_overlap_and_stay_inside_the_frame(a4_portrait):
     boxes = [t.get_window_extent(renderer) for t in shown]
     for i, a in enumerate(boxes):
         assert frame.x0 <= a.x0 and a.x1 <= frame.x1 and frame.y0 <= a.y0 and a.y1 <= frame.y1
-        for b in boxes[i + 1:]:
+        for b in boxes[i + 1 :]:
             assert not a.overlaps(b)
 
 
@@ -247,7 +303,9 @@ def test_distribution_errors(region, a4_portrait, tmp_path):
     with pytest.raises(CRSError, match="demand has no coordinate reference system"):
         distribution_map(demand.set_crs(None, allow_override=True))
     with pytest.raises(MissingColumnError, match="column 'left_behind_children'"):
-        distribution_map(demand.drop(columns="left_behind_children"))
+        distribution_map(demand.drop(columns="left_behind_children"), groups=["left_behind_children"])
+    with pytest.raises(MissingColumnError, match="neither 'elderly_60plus'"):
+        distribution_map(demand.drop(columns=["left_behind_children", "elderly_60plus"]))
     with pytest.raises(InputError, match="needs township boundaries"):
         distribution_map(demand, style="choropleth")
     with pytest.raises(InputError, match="unknown style 'dots'"):
@@ -273,12 +331,24 @@ def test_distribution_errors(region, a4_portrait, tmp_path):
 def test_coverage_map_reports_the_share_covered(region, tmp_path):
     demand, boundaries, facilities = region
     covered = within_km(demand, facilities, 6.0)
-    areas = gpd.GeoDataFrame({"threshold_min": [15.0]}, geometry=[facilities.to_crs(32648).buffer(6000).union_all()],
-                             crs=32648)
+    areas = gpd.GeoDataFrame(
+        {"threshold_min": [15.0]}, geometry=[facilities.to_crs(32648).buffer(6000).union_all()], crs=32648
+    )
     by_id = pd.Series(covered, index=demand["id"])
-    fig = coverage_map(demand, facilities, covered=by_id, group="left_behind_children", service_areas=areas,
-                       boundaries=boundaries, facility_types=["childrens_home"], service_label="儿童之家",
-                       threshold_min=15, mode_label="步行", region_name="玉溪市", simulated=True)
+    fig = coverage_map(
+        demand,
+        facilities,
+        covered=by_id,
+        group="left_behind_children",
+        service_areas=areas,
+        boundaries=boundaries,
+        facility_types=["childrens_home"],
+        service_label="儿童之家",
+        threshold_min=15,
+        mode_label="步行",
+        region_name="玉溪市",
+        simulated=True,
+    )
     path = save_map(fig, tmp_path / "coverage.pdf")
     text = pdftotext(path)
     assert "玉溪市儿童之家覆盖图" in text
@@ -297,7 +367,9 @@ def test_coverage_flags_must_match_the_villages(region):
     with pytest.raises(MissingColumnError, match="column 'reached'"):
         coverage_map(demand, facilities, covered="reached", group="elderly_60plus")
     with pytest.raises(CRSError, match="facilities has no coordinate"):
-        coverage_map(demand, facilities.set_crs(None, allow_override=True), covered="id", group="elderly_60plus")
+        coverage_map(
+            demand, facilities.set_crs(None, allow_override=True), covered="id", group="elderly_60plus"
+        )
 
 
 @needs_poppler
@@ -306,10 +378,22 @@ def test_proposal_map_shows_before_after_and_sites(region, tmp_path):
     before = within_km(demand, facilities, 5.0)
     proposed = demand.loc[~before].sample(3, random_state=1)[["id", "name", "geometry"]]
     after = before | within_km(demand, proposed, 5.0)
-    fig = proposal_map(demand, facilities, proposed, covered_before=before, covered_after=after,
-                       group="elderly_60plus", boundaries=boundaries, service_label="幸福小院",
-                       threshold_min=20, mode_label="步行", region_name="玉溪市", paper="A4",
-                       orientation="portrait", site_gain={sid: 100 for sid in proposed["id"]})
+    fig = proposal_map(
+        demand,
+        facilities,
+        proposed,
+        covered_before=before,
+        covered_after=after,
+        group="elderly_60plus",
+        boundaries=boundaries,
+        service_label="幸福小院",
+        threshold_min=20,
+        mode_label="步行",
+        region_name="玉溪市",
+        paper="A4",
+        orientation="portrait",
+        site_gain={sid: 100 for sid in proposed["id"]},
+    )
     path = save_map(fig, tmp_path / "proposal.pdf")
     text = pdftotext(path)
     assert "玉溪市幸福小院选址方案图" in text

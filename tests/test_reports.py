@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -14,8 +13,15 @@ from openpyxl import load_workbook
 from shapely.geometry import Point
 
 from coverage.errors import CRSError, InputError, MissingColumnError
-from coverage.reports import SHEETS, ProposalReport, map_for_report, plan_proposal, report_from_proposal, \
-    write_pdf_report, write_workbook
+from coverage.reports import (
+    SHEETS,
+    ProposalReport,
+    map_for_report,
+    plan_proposal,
+    report_from_proposal,
+    write_pdf_report,
+    write_workbook,
+)
 
 POPPLER = all(shutil.which(tool) for tool in ("pdftotext", "pdffonts", "pdfinfo"))
 needs_poppler = pytest.mark.skipif(not POPPLER, reason="poppler-utils (pdftotext, pdffonts) not installed")
@@ -27,35 +33,70 @@ AFTER = BEFORE | np.array([False, False, True, True, False, False])
 
 
 def tiny_tables() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    demand = gpd.GeoDataFrame({
-        "id": [f"V{i}" for i in range(1, 7)],
-        "name": ["甲村", "乙村", "丙村", "丁村", "戊村", "己村"],
-        "county_name": ["红塔区"] * 6,
-        "township_name": ["玉兴街道"] * 3 + ["研和街道"] * 3,
-        "elderly_60plus": ELDERLY,
-        "left_behind_children": [5, 3, 2, 8, 1, 0],
-    }, geometry=[Point(102.50 + 0.03 * i, 24.30 + 0.02 * (i % 3)) for i in range(6)], crs="EPSG:4326")
-    facilities = gpd.GeoDataFrame({"id": ["F1", "F2"], "name": ["甲村幸福小院", "己村幸福小院"],
-                                   "type": ["happy_courtyard", "happy_courtyard"]},
-                                  geometry=[Point(102.505, 24.30), Point(102.655, 24.34)], crs="EPSG:4326")
-    sites = gpd.GeoDataFrame({
-        "id": ["C2", "C1"], "name": ["丁村村委会用房", "丙村闲置校舍"], "kind": ["village_committee", "idle_school"],
-        "county_name": ["红塔区", "红塔区"], "township_name": ["研和街道", "玉兴街道"],
-        "new_people": [80.0, 30.0], "n_new_villages": [1, 1], "cost_10k_yuan": [20.0, 55.5],
-        "mean_time_before_min": [np.nan, 22.0], "mean_time_after_min": [3.0, 6.0], "loss_without": [80.0, 30.0],
-        "alternatives_zh": ["戊村空地（替代本站则少覆盖60人）", ""],
-    }, geometry=[Point(102.59, 24.30), Point(102.56, 24.34)], crs="EPSG:4326")
+    demand = gpd.GeoDataFrame(
+        {
+            "id": [f"V{i}" for i in range(1, 7)],
+            "name": ["甲村", "乙村", "丙村", "丁村", "戊村", "己村"],
+            "county_name": ["红塔区"] * 6,
+            "township_name": ["玉兴街道"] * 3 + ["研和街道"] * 3,
+            "elderly_60plus": ELDERLY,
+            "left_behind_children": [5, 3, 2, 8, 1, 0],
+        },
+        geometry=[Point(102.50 + 0.03 * i, 24.30 + 0.02 * (i % 3)) for i in range(6)],
+        crs="EPSG:4326",
+    )
+    facilities = gpd.GeoDataFrame(
+        {
+            "id": ["F1", "F2"],
+            "name": ["甲村幸福小院", "己村幸福小院"],
+            "type": ["happy_courtyard", "happy_courtyard"],
+        },
+        geometry=[Point(102.505, 24.30), Point(102.655, 24.34)],
+        crs="EPSG:4326",
+    )
+    sites = gpd.GeoDataFrame(
+        {
+            "id": ["C2", "C1"],
+            "name": ["丁村村委会用房", "丙村闲置校舍"],
+            "kind": ["village_committee", "idle_school"],
+            "county_name": ["红塔区", "红塔区"],
+            "township_name": ["研和街道", "玉兴街道"],
+            "new_people": [80.0, 30.0],
+            "n_new_villages": [1, 1],
+            "cost_10k_yuan": [20.0, 55.5],
+            "mean_time_before_min": [np.nan, 22.0],
+            "mean_time_after_min": [3.0, 6.0],
+            "loss_without": [80.0, 30.0],
+            "alternatives_zh": ["戊村空地（替代本站则少覆盖60人）", ""],
+        },
+        geometry=[Point(102.59, 24.30), Point(102.56, 24.34)],
+        crs="EPSG:4326",
+    )
     return demand, facilities, sites
 
 
 def tiny_report(**kwargs) -> ProposalReport:
     demand, facilities, sites = tiny_tables()
-    options = {"service_label": "15分钟养老服务圈", "threshold_min": 15.0, "mode": "walk",
-               "facility_types": ("happy_courtyard",), "region_name": "玉溪市", "simulated": True,
-               "date": "2026-11-23", "travel_time_min": np.array([3.0, 9.0, 22.0, np.nan, 40.0, 5.0])}
+    options = {
+        "service_label": "15分钟养老服务圈",
+        "threshold_min": 15.0,
+        "mode": "walk",
+        "facility_types": ("happy_courtyard",),
+        "region_name": "玉溪市",
+        "simulated": True,
+        "date": "2026-11-23",
+        "travel_time_min": np.array([3.0, 9.0, 22.0, np.nan, 40.0, 5.0]),
+    }
     options.update(kwargs)
-    return ProposalReport(demand=demand, facilities=facilities, sites=sites, covered_before=BEFORE,
-                          covered_after=AFTER, group="elderly_60plus", **options)
+    return ProposalReport(
+        demand=demand,
+        facilities=facilities,
+        sites=sites,
+        covered_before=BEFORE,
+        covered_after=AFTER,
+        group="elderly_60plus",
+        **options,
+    )
 
 
 def sheet_frame(ws, header_row: int = 1) -> pd.DataFrame:
@@ -75,7 +116,9 @@ def test_figures_and_tables_known_by_hand():
     townships = report.township_table()
     assert list(townships["乡(镇、街道)"]) == ["研和街道", "玉兴街道", ""]  # largest gain first, 合计 last
     total = townships.iloc[-1]
-    assert total["县(市、区)"] == "合计" and total["方案后覆盖（人）"] == 270 and total["新增覆盖（人）"] == 110
+    assert (
+        total["县(市、区)"] == "合计" and total["方案后覆盖（人）"] == 270 and total["新增覆盖（人）"] == 110
+    )
     assert townships.iloc[0]["现状覆盖率（%）"] == pytest.approx(9.1)  # 研和: 10 of 110
     uncovered = report.uncovered_table()
     assert list(uncovered["村(社区)"]) == ["戊村"] and uncovered.iloc[0]["至最近现有设施（分钟）"] == 40.0
@@ -89,14 +132,38 @@ def test_figures_and_tables_known_by_hand():
 def test_report_rejects_bad_inputs():
     demand, facilities, sites = tiny_tables()
     with pytest.raises(InputError, match="expected 6 values"):
-        ProposalReport(demand=demand, facilities=facilities, sites=sites, covered_before=BEFORE[:3],
-                       covered_after=AFTER, group="elderly_60plus", service_label="", threshold_min=15)
+        ProposalReport(
+            demand=demand,
+            facilities=facilities,
+            sites=sites,
+            covered_before=BEFORE[:3],
+            covered_after=AFTER,
+            group="elderly_60plus",
+            service_label="",
+            threshold_min=15,
+        )
     with pytest.raises(MissingColumnError, match="column 'disabled_elderly'"):
-        ProposalReport(demand=demand, facilities=facilities, sites=sites, covered_before=BEFORE,
-                       covered_after=AFTER, group="disabled_elderly", service_label="", threshold_min=15)
+        ProposalReport(
+            demand=demand,
+            facilities=facilities,
+            sites=sites,
+            covered_before=BEFORE,
+            covered_after=AFTER,
+            group="disabled_elderly",
+            service_label="",
+            threshold_min=15,
+        )
     with pytest.raises(InputError, match="unknown population group 'pets'"):
-        ProposalReport(demand=demand, facilities=facilities, sites=sites, covered_before=BEFORE,
-                       covered_after=AFTER, group="pets", service_label="", threshold_min=15)
+        ProposalReport(
+            demand=demand,
+            facilities=facilities,
+            sites=sites,
+            covered_before=BEFORE,
+            covered_after=AFTER,
+            group="pets",
+            service_label="",
+            threshold_min=15,
+        )
 
 
 # ------------------------------------------------------------------ workbook
@@ -123,7 +190,7 @@ def test_workbook_rereads_with_sheets_headers_and_totals(tmp_path):
     assert list(sites["站点名称"]) == ["丁村村委会用房", "丙村闲置校舍"]
     assert sites["新增覆盖60岁以上老年人（人）"].sum() == 110
     assert sheet_frame(wb["未覆盖村(社区)"])["村(社区)"].tolist() == ["戊村"]
-    # formatting a planner sees: bold tinted header, frozen header row, thousands / one-decimal formats, widths
+    # formatting a planner sees: bold tinted header, frozen header, thousands / one-decimal formats, widths
     towns_ws = wb["乡镇覆盖"]
     assert towns_ws["A1"].font.bold and towns_ws["A1"].fill.fgColor.rgb.endswith("DCE6F1")
     assert towns_ws.freeze_panes == "C2"
@@ -144,11 +211,21 @@ def test_workbook_needs_xlsx(tmp_path):
 @needs_poppler
 def test_pdf_report_has_maps_tables_and_embedded_font(tmp_path):
     path = write_pdf_report(tiny_report(), tmp_path / "方案.pdf", map_kinds=("proposal",))
-    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True,
-                          text=True).stdout
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True
+    ).stdout
     compact = "".join(text.split())  # pdftotext may space out mixed CJK/ASCII runs
-    for expected in ("方案摘要", "玉溪市15分钟养老服务圈选址方案图", "拟建站点及选址理由", "1.丁村村委会用房",
-                     "各乡(镇、街道)覆盖情况", "方案实施后仍未覆盖的村(社区)", "戊村", "示例数据（模拟）", "+110"):
+    for expected in (
+        "方案摘要",
+        "玉溪市15分钟养老服务圈选址方案图",
+        "拟建站点及选址理由",
+        "1.丁村村委会用房",
+        "各乡(镇、街道)覆盖情况",
+        "方案实施后仍未覆盖的村(社区)",
+        "戊村",
+        "示例数据（模拟）",
+        "+110",
+    ):
         assert expected in compact, expected
     fonts = subprocess.run(["pdffonts", str(path)], check=True, capture_output=True, text=True).stdout
     rows = fonts.splitlines()[2:]
@@ -176,19 +253,47 @@ def test_report_from_a_real_proposal():
     from coverage.siting import propose_sites
 
     demand, facilities, _ = tiny_tables()
-    candidates = gpd.GeoDataFrame({"id": ["C1", "C2", "C3"], "name": ["丙村闲置校舍", "丁村村委会用房", "戊村空地"],
-                                   "kind": ["idle_school", "village_committee", "open_land"]},
-                                  geometry=[Point(102.56, 24.34), Point(102.59, 24.30), Point(102.62, 24.32)],
-                                  crs="EPSG:4326")
-    od_existing = pd.DataFrame({"from_id": ["V1", "V2", "V6"], "to_id": ["F1", "F1", "F2"],
-                                "travel_time_min": [3.0, 9.0, 5.0]})
-    od_candidates = pd.DataFrame({"from_id": ["V3", "V4", "V4", "V5"], "to_id": ["C1", "C2", "C3", "C3"],
-                                  "travel_time_min": [6.0, 3.0, 14.0, 20.0]})
-    proposal = propose_sites(demand, od_existing, od_candidates, candidates, groups="elderly_60plus",
-                             threshold_min=15, model="mclp", p=1)
-    report = report_from_proposal(demand, facilities, proposal, covered_before=BEFORE, od_candidates=od_candidates,
-                                  group="elderly_60plus", threshold_min=15, candidates=candidates,
-                                  service_label="15分钟养老服务圈", region_name="玉溪市")
+    candidates = gpd.GeoDataFrame(
+        {
+            "id": ["C1", "C2", "C3"],
+            "name": ["丙村闲置校舍", "丁村村委会用房", "戊村空地"],
+            "kind": ["idle_school", "village_committee", "open_land"],
+        },
+        geometry=[Point(102.56, 24.34), Point(102.59, 24.30), Point(102.62, 24.32)],
+        crs="EPSG:4326",
+    )
+    od_existing = pd.DataFrame(
+        {"from_id": ["V1", "V2", "V6"], "to_id": ["F1", "F1", "F2"], "travel_time_min": [3.0, 9.0, 5.0]}
+    )
+    od_candidates = pd.DataFrame(
+        {
+            "from_id": ["V3", "V4", "V4", "V5"],
+            "to_id": ["C1", "C2", "C3", "C3"],
+            "travel_time_min": [6.0, 3.0, 14.0, 20.0],
+        }
+    )
+    proposal = propose_sites(
+        demand,
+        od_existing,
+        od_candidates,
+        candidates,
+        groups="elderly_60plus",
+        threshold_min=15,
+        model="mclp",
+        p=1,
+    )
+    report = report_from_proposal(
+        demand,
+        facilities,
+        proposal,
+        covered_before=BEFORE,
+        od_candidates=od_candidates,
+        group="elderly_60plus",
+        threshold_min=15,
+        candidates=candidates,
+        service_label="15分钟养老服务圈",
+        region_name="玉溪市",
+    )
     assert list(report.sites["id"]) == ["C2"]
     assert report.figures()["covered_after"] == 160 + 80
     sites = report.site_table()
@@ -200,11 +305,25 @@ def test_report_from_a_real_proposal():
 def test_plan_proposal_rejects_layers_without_crs():
     demand, facilities, _ = tiny_tables()
     with pytest.raises(CRSError, match="candidates has no coordinate reference system"):
-        plan_proposal(demand, facilities, pd.DataFrame({"id": ["C1"]}), engine=None,
-                      facility_types=["happy_courtyard"], group="elderly_60plus", threshold_min=15)
+        plan_proposal(
+            demand,
+            facilities,
+            pd.DataFrame({"id": ["C1"]}),
+            engine=None,
+            facility_types=["happy_courtyard"],
+            group="elderly_60plus",
+            threshold_min=15,
+        )
     with pytest.raises(InputError, match="at least one facility type"):
-        plan_proposal(demand, facilities, demand, engine=None, facility_types=[], group="elderly_60plus",
-                      threshold_min=15)
+        plan_proposal(
+            demand,
+            facilities,
+            demand,
+            engine=None,
+            facility_types=[],
+            group="elderly_60plus",
+            threshold_min=15,
+        )
 
 
 # ------------------------------------------------------------------ command line on the demo
@@ -215,8 +334,21 @@ def test_cli_report_on_the_demo(tmp_path, capsys):
     """The whole chain on the Yuxi demo: road graph, travel times, HiGHS, workbook and PDF."""
     from coverage.cli import main
 
-    code = main(["report", "--region", "yuxi", "--service", "children_20min", "--sites", "3", "--maps", "proposal",
-                 "--out", str(tmp_path)])
+    code = main(
+        [
+            "report",
+            "--region",
+            "yuxi",
+            "--service",
+            "children_20min",
+            "--sites",
+            "3",
+            "--maps",
+            "proposal",
+            "--out",
+            str(tmp_path),
+        ]
+    )
     assert code == 0
     out = capsys.readouterr().out
     xlsx = tmp_path / "yuxi_children_20min_选址方案.xlsx"
@@ -236,7 +368,9 @@ def test_cli_report_on_the_demo(tmp_path, capsys):
 def test_cli_map_rejects_unknown_service(tmp_path, capsys):
     from coverage.cli import main
 
-    code = main(["map", "--kind", "coverage", "--service", "no_such_service", "--out", str(tmp_path / "m.pdf")])
+    code = main(
+        ["map", "--kind", "coverage", "--service", "no_such_service", "--out", str(tmp_path / "m.pdf")]
+    )
     assert code == 2
     assert "no_such_service" in capsys.readouterr().err
     assert not (tmp_path / "m.pdf").exists()

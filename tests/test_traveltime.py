@@ -7,6 +7,7 @@ access leg; then ``nx.single_source_dijkstra_path_length`` from each origin.  Th
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 import pickle
@@ -70,7 +71,7 @@ def reference_od(G: nx.MultiDiGraph, eng: TravelTimeEngine, origins: gpd.GeoData
         chain = [(0.0, a)] + [(f, ("s", k, pid)) for k, (pid, f) in
                               enumerate(zip(group.index, group["fraction"]))] + [(1.0, b)]
         chain.sort(key=lambda p: p[0])
-        for (f0, n0), (f1, n1) in zip(chain[:-1], chain[1:]):
+        for (f0, n0), (f1, n1) in itertools.pairwise(chain):
             if f0 == f1:  # the same road point: no travel between them
                 H.add_edge(n0, n1, w=0.0)
                 H.add_edge(n1, n0, w=0.0)
@@ -430,7 +431,7 @@ def _helsinki(path: str) -> nx.MultiDiGraph:
     return _HELSINKI[path]
 
 
-def test_bounded_od_on_nearby_roads_only_matches_networkx() -> None:
+def test_bounded_od_on_nearby_roads_only_matches_networkx(caplog: pytest.LogCaptureFixture) -> None:
     # a 30 x 30 street grid (~110 m blocks, ~3.2 km across) and a 4-minute walk (~240 m): each block of
     # sources runs on the roads within reach only; the answer must not change
     rng = np.random.default_rng(8)
@@ -455,4 +456,9 @@ def test_bounded_od_on_nearby_roads_only_matches_networkx() -> None:
     dests = points(rng.uniform([101.0, 24.0], [101.029, 24.029], size=(200, 2)), "d")
     eng = TravelTimeEngine(G, mode="walk")
     assert 4.0 / eng._min_per_m < 400  # the reach is a small part of the grid
-    check_against_reference(G, eng, origins, dests, cutoff_min=4.0)
+    with caplog.at_level(logging.DEBUG, logger="coverage.traveltime.engine"):
+        check_against_reference(G, eng, origins, dests, cutoff_min=4.0)
+    import re
+
+    local_blocks = [int(k) for k in re.findall(r"bounded OD: (\d+) of \d+ blocks", caplog.text)]
+    assert len(local_blocks) == 2 and min(local_blocks) >= 1  # per origin and per destination

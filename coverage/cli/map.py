@@ -12,18 +12,32 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     from coverage.cli.report import add_planning_arguments
 
     p = subparsers.add_parser(
-        "map", help="print a map: distribution, coverage or siting proposal (A4/A3, PDF/PNG) / 打印地图",
+        "map",
+        help="print a map: distribution, coverage or siting proposal (A4/A3, PDF/PNG) / 打印地图",
         description="Print a map of a demo region with title, legend, scale bar, north arrow, boundaries, "
-                    "source and date: the distribution of older people and left-behind children, the "
-                    "coverage of a service, or a siting proposal.  PDF is vector with the Chinese font "
-                    "embedded; PNG is 300 dpi.")
-    p.add_argument("--kind", default="distribution", choices=("distribution", "coverage", "proposal"),
-                   help="distribution (一老一小分布), coverage (服务覆盖) or proposal (选址方案)")
+        "source and date: the distribution of older people and left-behind children, the "
+        "coverage of a service, or a siting proposal.  PDF is vector with the Chinese font "
+        "embedded; PNG is 300 dpi.",
+    )
+    p.add_argument(
+        "--kind",
+        default="distribution",
+        choices=("distribution", "coverage", "proposal"),
+        help="distribution (一老一小分布), coverage (服务覆盖) or proposal (选址方案)",
+    )
     p.add_argument("--paper", default="A4", choices=("A4", "A3"), help="paper size (default A4)")
-    p.add_argument("--orientation", default="landscape", choices=("landscape", "portrait"),
-                   help="landscape (横向, default) or portrait (纵向)")
-    p.add_argument("--style", default="symbols", choices=("symbols", "choropleth"),
-                   help="distribution map: graduated symbols by village or choropleth by township")
+    p.add_argument(
+        "--orientation",
+        default="landscape",
+        choices=("landscape", "portrait"),
+        help="landscape (横向, default) or portrait (纵向)",
+    )
+    p.add_argument(
+        "--style",
+        default="symbols",
+        choices=("symbols", "choropleth"),
+        help="distribution map: graduated symbols by village or choropleth by township",
+    )
     p.add_argument("--dpi", type=int, default=300, help="PNG resolution (default 300)")
     p.add_argument("--out", default=None, help="output .pdf or .png (default maps/<region>_<kind>.pdf)")
     add_planning_arguments(p)
@@ -40,9 +54,16 @@ def run(args: argparse.Namespace) -> int:
 
         region = load_demo(args.region)
         groups = [args.group] if args.group else ["elderly_60plus", "left_behind_children"]
-        fig = distribution_map(region.demand, boundaries=region.boundaries, groups=groups, style=args.style,
-                               region_name=region.name_zh, paper=args.paper, orientation=args.orientation,
-                               simulated=region.is_simulated)
+        fig = distribution_map(
+            region.demand,
+            boundaries=region.boundaries,
+            groups=groups,
+            style=args.style,
+            region_name=region.name_zh,
+            paper=args.paper,
+            orientation=args.orientation,
+            simulated=region.is_simulated,
+        )
     else:
         from coverage.cli.report import build_report
         from coverage.reports import map_for_report

@@ -14,20 +14,37 @@ from typing import Any
 
 def add_planning_arguments(p: argparse.ArgumentParser) -> None:
     """Options shared by ``map`` and ``report``: region, service, group, number of sites."""
-    p.add_argument("--region", default="yuxi", help="demo region: yuxi (玉溪市, default) or dali (大理白族自治州)")
-    p.add_argument("--service", default="elderly_15min",
-                   help="service key of the standards (data/standards.yaml), e.g. elderly_15min, children_20min")
+    p.add_argument(
+        "--region", default="yuxi", help="demo region: yuxi (玉溪市, default) or dali (大理白族自治州)"
+    )
+    p.add_argument(
+        "--service",
+        default="elderly_15min",
+        help="service key of the standards (data/standards.yaml), e.g. elderly_15min, children_20min",
+    )
     p.add_argument("--standards", default=None, help="standards YAML file (default: data/standards.yaml)")
     p.add_argument("--group", default=None, help="population group (default: the service's first group)")
     p.add_argument("--sites", type=int, default=5, help="number of new sites to propose (default 5)")
-    p.add_argument("--target", type=float, default=None,
-                   help="instead of --sites: the fewest sites reaching this covered share, e.g. 0.9")
-    p.add_argument("--site-type", default=None,
-                   help="facility type of the new sites (default: the service's first type)")
-    p.add_argument("--threshold-min", type=float, default=None, help="travel-time threshold in minutes "
-                   "(default: the service's)")
-    p.add_argument("--service-areas", action="store_true",
-                   help="draw the service areas on the coverage map (slower: about a minute on a prefecture)")
+    p.add_argument(
+        "--target",
+        type=float,
+        default=None,
+        help="instead of --sites: the fewest sites reaching this covered share, e.g. 0.9",
+    )
+    p.add_argument(
+        "--site-type", default=None, help="facility type of the new sites (default: the service's first type)"
+    )
+    p.add_argument(
+        "--threshold-min",
+        type=float,
+        default=None,
+        help="travel-time threshold in minutes (default: the service's)",
+    )
+    p.add_argument(
+        "--service-areas",
+        action="store_true",
+        help="draw the service areas on the coverage map (slower: about a minute on a prefecture)",
+    )
 
 
 def build_report(args: argparse.Namespace) -> Any:
@@ -44,30 +61,48 @@ def build_report(args: argparse.Namespace) -> Any:
     groups = [g for g in service.groups if g in region.demand.columns]
     group = args.group or (groups[0] if groups else None)
     if group is None:
-        raise InputError(f"service '{service.key}' measures no population group; give --group, e.g. elderly_60plus")
+        raise InputError(
+            f"service '{service.key}' measures no population group; give --group, e.g. elderly_60plus"
+        )
     threshold = args.threshold_min if args.threshold_min is not None else service.threshold_min
     engine = TravelTimeEngine(region.graph(), mode=service.mode)
     model = "target" if args.target is not None else "mclp"
     return plan_proposal(
-        region.demand, region.facilities, region.candidates, engine=engine,
-        facility_types=service.facility_types, group=group, threshold_min=threshold, model=model,
-        p=None if model == "target" else args.sites, target_share=args.target, facility_type=args.site_type,
-        service_label=service.zh, region_name=region.name_zh, boundaries=region.boundaries,
-        simulated=region.is_simulated, with_service_areas=args.service_areas,
+        region.demand,
+        region.facilities,
+        region.candidates,
+        engine=engine,
+        facility_types=service.facility_types,
+        group=group,
+        threshold_min=threshold,
+        model=model,
+        p=None if model == "target" else args.sites,
+        target_share=args.target,
+        facility_type=args.site_type,
+        service_label=service.zh,
+        region_name=region.name_zh,
+        boundaries=region.boundaries,
+        simulated=region.is_simulated,
+        with_service_areas=args.service_areas,
     )
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``report`` subcommand."""
     p = subparsers.add_parser(
-        "report", help="siting proposal report: Excel workbook and PDF with maps (选址方案报告)",
+        "report",
+        help="siting proposal report: Excel workbook and PDF with maps (选址方案报告)",
         description="Compute the coverage of one service on a demo region, propose new sites, and write "
-                    "the proposal as an Excel workbook (汇总, 乡镇覆盖, 拟建站点, 未覆盖村) and a PDF "
-                    "report with the printed maps and tables.")
+        "the proposal as an Excel workbook (汇总, 乡镇覆盖, 拟建站点, 未覆盖村) and a PDF "
+        "report with the printed maps and tables.",
+    )
     add_planning_arguments(p)
     p.add_argument("--paper", default="A4", choices=("A4", "A3"), help="paper of the PDF's maps (default A4)")
-    p.add_argument("--maps", default="proposal,coverage,distribution",
-                   help="maps in the PDF, comma-separated (default proposal,coverage,distribution)")
+    p.add_argument(
+        "--maps",
+        default="proposal,coverage,distribution",
+        help="maps in the PDF, comma-separated (default proposal,coverage,distribution)",
+    )
     p.add_argument("--out", default="maps", help="output folder (default maps/)")
     p.set_defaults(func=run)
 
@@ -80,8 +115,10 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     stem = f"{args.region}_{args.service}_选址方案"
     f = report.figures()
-    print(f"{report.region_name} {report.service_label}: {int(f['sites'])} new sites, "
-          f"covered {f['share_before_pct']:.1f}% -> {f['share_after_pct']:.1f}% of {report.group}")
+    print(
+        f"{report.region_name} {report.service_label}: {int(f['sites'])} new sites, "
+        f"covered {f['share_before_pct']:.1f}% -> {f['share_after_pct']:.1f}% of {report.group}"
+    )
     print(write_workbook(report, out / f"{stem}.xlsx"))
     kinds = [k.strip() for k in args.maps.split(",") if k.strip()]
     print(write_pdf_report(report, out / f"{stem}.pdf", paper=args.paper, map_kinds=kinds))

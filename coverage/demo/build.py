@@ -58,7 +58,7 @@ from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import Delaunay
 
 from coverage.demo.regions import REGION_SPECS, RegionSpec
-from coverage.demo.roads import HIGHWAY_CLASSES, RoadBuilder, meander, save_roads
+from coverage.demo.roads import HIGHWAY_CLASSES, RoadBuilder, meander, save_roads, split_crossings
 from coverage.inputs.crs import gcj02_to_wgs84
 from coverage.model import HOST_SEPARATOR
 from coverage.taxonomy import FACILITY_TYPES
@@ -751,9 +751,20 @@ def _network_distance(builder: RoadBuilder, sources: list[int], *, limit_m: floa
     return dijkstra(g, directed=True, indices=sources, limit=limit_m)
 
 
-def _roads(spec: RegionSpec, pl: _Places, v: pd.DataFrame, rng: np.random.Generator) -> RoadBuilder:
+def _roads(
+    spec: RegionSpec,
+    pl: _Places,
+    v: pd.DataFrame,
+    rng: np.random.Generator,
+    *,
+    sites_xy: _FloatArray | None = None,
+    access_min_m: float = 150.0,
+) -> RoadBuilder:
     """Roads: grids in seats, trunk/primary between county seats, expressways,
-    secondary to township seats (plus loops), tertiary/unclassified/track to villages, dead-end spurs."""
+    secondary from each township seat towards its county seat (plus loops),
+    tertiary/unclassified/track to villages, dead-end spurs, an access road to
+    every facility or candidate site (``sites_xy``, metric) farther than
+    ``access_min_m`` from a drivable road; finally every crossing becomes a junction."""
     b = RoadBuilder()
     route = _router(pl.lakes)
     mountain = {c.code: c.mountain for c in spec.counties}
@@ -838,20 +849,25 @@ def _roads(spec: RegionSpec, pl: _Places, v: pd.DataFrame, rng: np.random.Genera
         others["seat_x"].to_numpy() - cs_xy.loc[others["county_code"], "seat_x"].to_numpy(),
         others["seat_y"].to_numpy() - cs_xy.loc[others["county_code"], "seat_y"].to_numpy(),
     )
+    # Each runs towards its county seat, as county roads do: to the main-road node already connected
+    # to the seat that minimises the new road plus the road distance on from there to the seat.
     road_classes = ("trunk", "primary", "secondary", "tertiary")
+    main_class = np.isin(np.arange(len(HIGHWAY_CLASSES)), [HIGHWAY_CLASSES.index(c) for c in road_classes])
+    county_seat_node = {r.county_code: seat_node[r.township_code] for r in towns[towns["is_county_seat"]].itertuples()}
     for r in others.sort_values("d").itertuples():
         start = seat_node[r.township_code]
-        # the nearest node of a main road outside this seat's own grid
+        to_seat = _network_distance(b, [county_seat_node[r.county_code]])[0]
+        if np.isfinite(to_seat[start]):
+            continue  # a street of the county seat, on its grid
         xy = b.xy[start]
         d = np.hypot(*(b.xy - xy).T)
-        allowed = np.isin(b.node_class, [HIGHWAY_CLASSES.index(c) for c in road_classes]) & (d > 700)
+        m = r.mountain
+        ratio = 1.15 + 0.3 * m
+        allowed = main_class[b.node_class] & (d > 700) & np.isfinite(to_seat)
         if not allowed.any():
             continue
-        j = int(np.argmin(np.where(allowed, d, np.inf)))
-        if d[j] < 1:
-            continue
-        m = r.mountain
-        line = route(xy, b.xy[j], ratio=1.15 + 0.3 * m, spacing_m=150, rng=rng, wavelength_m=1500 - 600 * m)
+        j = int(np.argmin(np.where(allowed, ratio * d + to_seat, np.inf)))
+        line = route(xy, b.xy[j], ratio=ratio, spacing_m=150, rng=rng, wavelength_m=1500 - 600 * m)
         b.add_way(line, "secondary", start=start, end=j)
     # loops: neighbouring township seats whose road distance is over twice the straight line
     txy = towns[["seat_x", "seat_y"]].to_numpy()
@@ -949,13 +965,34 @@ def _roads(spec: RegionSpec, pl: _Places, v: pd.DataFrame, rng: np.random.Genera
             vxy[i], vxy[j], ratio=1.15 + 0.35 * m, spacing_m=160, rng=rng, wavelength_m=900 - 300 * m
         )
         b.add_way(line, cls, start=int(village_node[i]), end=int(village_node[j]))
+    # 8. a driveway to every site off the road (a funeral home or cemetery has its own access road)
+    n_access = 0
+    for xy in np.asarray(sites_xy if sites_xy is not None else np.empty((0, 2)), dtype=float):
+        j, dist = b.nearest(xy, classes=drivable)
+        if dist <= access_min_m:
+            continue
+        line = meander(b.xy[j], xy, ratio=1.15, spacing_m=160, rng=rng, wavelength_m=700)
+        b.add_way(line, "unclassified", start=j)
+        n_access += 1
+    logger.info("%s: %d access roads to facilities and candidate sites", spec.key, n_access)
+    # 9. roads meet at grade: a junction wherever two cross, as a road layer noded at crossings reads them
+    n_cross = b.split_crossings()
+    logger.info("%s: %d road crossings joined by junctions", spec.key, n_cross)
     return b
 
 
 def _road_arrays(spec: RegionSpec, b: RoadBuilder, rng: np.random.Generator) -> dict[str, _FloatArray]:
     to_ll = Transformer.from_crs(f"EPSG:{spec.utm_epsg}", "EPSG:4326", always_xy=True)
     lon, lat = to_ll.transform(b.xy[:, 0], b.xy[:, 1])
+    lon, lat = np.round(lon, 7), np.round(lat, 7)  # as stored
     edges = np.asarray(b.edges, dtype=np.int64)
+    # rounding to the stored precision (about 1 cm) must not make new crossings: check, and join any
+    x_m, y_m = to_ll.transform(lon, lat, direction="INVERSE")
+    xy_m, edges, n_cross = split_crossings(np.column_stack([x_m, y_m]), edges)
+    if n_cross or len(xy_m) != len(lon):
+        logger.info("%s: %d more crossings after rounding, joined", spec.key, n_cross)
+        lon, lat = to_ll.transform(xy_m[:, 0], xy_m[:, 1])
+        lon, lat = np.round(lon, 7), np.round(lat, 7)
     _, _, length_m = Geod(ellps="WGS84").inv(
         lon[edges[:, 0]], lat[edges[:, 0]], lon[edges[:, 1]], lat[edges[:, 1]]
     )
@@ -1067,7 +1104,8 @@ def build_region(key: str, *, out_dir: Path | None = None) -> dict[str, object]:
     vills = v
     fac = _facilities(spec, pl, v, names, rng)
     cand = _candidates(spec, pl, v, fac, names, rng)
-    roads = _roads(spec, pl, v, rng)
+    sites_xy = np.vstack([fac[["x", "y"]].to_numpy(float), cand[["x", "y"]].to_numpy(float)])
+    roads = _roads(spec, pl, v, rng, sites_xy=sites_xy)
     arrays = _road_arrays(spec, roads, rng)
     to_ll = Transformer.from_crs(f"EPSG:{spec.utm_epsg}", "EPSG:4326", always_xy=True)
 

@@ -20,7 +20,16 @@ import numpy.typing as npt
 
 from coverage.errors import NetworkError
 
-__all__ = ["HIGHWAY_CLASSES", "RoadBuilder", "graph_from_arrays", "load_road_arrays", "save_roads"]
+__all__ = [
+    "HIGHWAY_CLASSES",
+    "RoadBuilder",
+    "find_crossings",
+    "graph_from_arrays",
+    "load_road_arrays",
+    "merge_close_nodes",
+    "save_roads",
+    "split_crossings",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -178,6 +187,21 @@ class RoadBuilder:
                 self._cls[v] = min(self._cls[v], cls)
         return ids
 
+    def split_crossings(self, *, snap_m: float = 1.0) -> int:
+        """Join every crossing of two edges with a junction node (see :func:`split_crossings`).
+
+        Node indices change (merged and unused nodes go).  Returns the number of crossings joined.
+        """
+        if not self.edges:
+            return 0
+        xy, edges, n = split_crossings(self.xy, np.asarray(self.edges, dtype=np.int64), snap_m=snap_m)
+        cls = np.full(len(xy), len(HIGHWAY_CLASSES) - 1, dtype=np.int64)
+        for col in (0, 1):
+            np.minimum.at(cls, edges[:, col], edges[:, 2])
+        self._xy, self._cls, self.n_nodes = xy.copy(), cls, len(xy)
+        self.edges = [(u, v, c, bool(ow), w) for u, v, c, ow, w in edges.tolist()]
+        return n
+
     def nearest(self, xy: npt.ArrayLike, *, classes: tuple[str, ...]) -> tuple[int, float]:
         """Index of and distance (m) to the nearest node whose best road class is in ``classes``."""
         pts = self.xy
@@ -186,6 +210,217 @@ class RoadBuilder:
         d = np.where(allowed, d, np.inf)
         i = int(np.argmin(d))
         return i, float(d[i])
+
+
+def find_crossings(
+    xy: npt.NDArray[np.float64], edges: npt.ArrayLike
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Pairs of straight edges that cross or touch without sharing a node.
+
+    Parameters
+    ----------
+    xy
+        ``(n, 2)`` node coordinates in a metric CRS (metres).
+    edges
+        ``(m, >=2)`` integers whose first two columns are the end nodes ``u``, ``v``.
+
+    Returns
+    -------
+    pairs
+        ``(k, 2)`` edge indices ``i < j`` whose segments meet.
+    t, s
+        Where they meet, as fractions (0..1) along edge ``i`` (from ``u``) and edge ``j``.
+        NaN for collinear overlapping segments.
+    """
+    import shapely
+
+    e = np.asarray(edges, dtype=np.int64)[:, :2]
+    if not len(e):
+        empty = np.empty(0)
+        return np.empty((0, 2), dtype=np.int64), empty, empty
+    p, q = xy[e[:, 0]], xy[e[:, 1]]
+    segs = shapely.linestrings(np.stack([p, q], axis=1))
+    tree = shapely.STRtree(segs)
+    pairs = tree.query(segs, predicate="intersects").T
+    pairs = pairs[pairs[:, 0] < pairs[:, 1]]
+    a, b = pairs[:, 0], pairs[:, 1]
+    shared = (
+        (e[a, 0] == e[b, 0]) | (e[a, 0] == e[b, 1]) | (e[a, 1] == e[b, 0]) | (e[a, 1] == e[b, 1])
+    )
+    pairs = pairs[~shared]
+    a, b = pairs[:, 0], pairs[:, 1]
+    r, sv, qp = q[a] - p[a], q[b] - p[b], p[b] - p[a]
+    denom = r[:, 0] * sv[:, 1] - r[:, 1] * sv[:, 0]
+    scale = np.hypot(*r.T) * np.hypot(*sv.T)
+    parallel = np.abs(denom) <= 1e-12 * np.maximum(scale, 1e-300)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.where(parallel, np.nan, (qp[:, 0] * sv[:, 1] - qp[:, 1] * sv[:, 0]) / denom)
+        s = np.where(parallel, np.nan, (qp[:, 0] * r[:, 1] - qp[:, 1] * r[:, 0]) / denom)
+    return pairs, np.clip(t, 0.0, 1.0), np.clip(s, 0.0, 1.0)
+
+
+def merge_close_nodes(
+    xy: npt.NDArray[np.float64], edges: npt.NDArray[np.int64], *, min_gap_m: float = 2.0
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64], int]:
+    """Merge nodes closer than ``min_gap_m`` into one junction, and drop the nodes no edge uses.
+
+    Two roads passing through the same point (e.g. the same way-point round a
+    lake) meet there, as a reader joining lines at coincident points sees them.
+
+    Parameters
+    ----------
+    xy
+        ``(n, 2)`` node coordinates, metres.  Not modified.
+    edges
+        ``(m, k)`` integers, ``u`` and ``v`` first, then the class index.  Not modified.
+    min_gap_m
+        Nodes closer than this (metres) become the lowest-numbered of them.
+
+    Returns
+    -------
+    xy, edges
+        The nodes still used (in their original order, renumbered) and the
+        edges; an edge whose ends merged is dropped, and of parallel edges
+        between the same two nodes the one of the best (lowest) class is kept.
+    n_merged
+        How many nodes were merged into another.
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+    from scipy.spatial import cKDTree
+
+    n = len(xy)
+    close = cKDTree(xy).query_pairs(min_gap_m, output_type="ndarray")
+    rep = np.arange(n)
+    if len(close):
+        _, label = connected_components(
+            coo_matrix((np.ones(len(close)), (close[:, 0], close[:, 1])), shape=(n, n)), directed=False
+        )
+        first = np.full(label.max() + 1, n)
+        np.minimum.at(first, label, np.arange(n))
+        rep = first[label]
+    e = edges.copy()
+    e[:, 0], e[:, 1] = rep[e[:, 0]], rep[e[:, 1]]
+    e = e[e[:, 0] != e[:, 1]]
+    key = np.sort(e[:, :2], axis=1)
+    order = np.lexsort((e[:, 2], key[:, 1], key[:, 0]))  # best class first within each node pair
+    uniq = np.r_[True, np.any(key[order][1:] != key[order][:-1], axis=1)]
+    keep = np.zeros(len(e), dtype=bool)
+    keep[order[uniq]] = True
+    e = e[keep]
+    used = np.unique(e[:, :2])
+    new_id = np.full(n, -1, dtype=np.int64)
+    new_id[used] = np.arange(len(used))
+    e[:, 0], e[:, 1] = new_id[e[:, 0]], new_id[e[:, 1]]
+    return xy[used], e, int((rep != np.arange(n)).sum())
+
+
+def split_crossings(
+    xy: npt.NDArray[np.float64],
+    edges: npt.NDArray[np.int64],
+    *,
+    snap_m: float = 1.0,
+    min_gap_m: float = 2.0,
+    max_passes: int = 6,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64], int]:
+    """Make a straight-edged road network planar: a junction node at every crossing.
+
+    Roads in the demo regions meet at grade (as most rural roads do), so where
+    two edges cross or one ends on another without a shared node, both are
+    split there and joined by a new node; a crossing within ``snap_m`` of an
+    edge's end uses that end node instead.  Nodes closer than ``min_gap_m``
+    are merged (:func:`merge_close_nodes`).  A road layer read back with its
+    lines noded at every crossing and end points joined within a tolerance
+    (:func:`coverage.network.graph_from_road_layer`) then gives the same network.
+
+    Parameters
+    ----------
+    xy
+        ``(n, 2)`` node coordinates, metric CRS (metres).  Not modified.
+    edges
+        ``(m, k)`` integers: ``u``, ``v``, class index, then any other columns
+        (oneway, way id), copied to every piece.  Not modified.
+    snap_m
+        Crossings this close to an edge's end node (metres) join at that node.
+    min_gap_m
+        Distinct nodes are at least this far apart (metres) in the result.
+    max_passes
+        Splitting and merging move junctions by a metre or two, which can make
+        new crossings; the search is repeated until none is left.
+
+    Returns
+    -------
+    xy
+        Node coordinates: the input nodes still used, in order, then the new junctions.
+    edges
+        The pieces, each edge's pieces in order from ``u`` to ``v``, in the
+        input order (so each way stays a chain).
+    n_crossings
+        How many crossings were joined.
+
+    Raises
+    ------
+    NetworkError
+        If collinear overlapping edges are found (they cannot be noded into a
+        unique network), or crossings remain after ``max_passes``.
+    """
+    xy = np.asarray(xy, dtype=float)
+    edges = np.asarray(edges, dtype=np.int64)
+    total = 0
+    for _ in range(max_passes):
+        xy, edges, n_merged = merge_close_nodes(xy, edges, min_gap_m=min_gap_m)
+        pairs, t, s = find_crossings(xy, edges)
+        if not len(pairs):
+            if n_merged == 0:
+                return xy, edges, total
+            continue
+        if np.isnan(t).any():
+            k = int(np.flatnonzero(np.isnan(t))[0])
+            i, j = pairs[k]
+            raise NetworkError(
+                f"road edges {i} and {j} overlap (collinear): the network cannot be made planar; "
+                "change the seed or the road layout"
+            )
+        e_len = np.hypot(*(xy[edges[:, 1]] - xy[edges[:, 0]]).T)
+        new_xy: list[npt.NDArray[np.float64]] = []
+        splits: dict[int, list[tuple[float, int]]] = {}
+        n0 = len(xy)
+        for (i, j), ti, sj in zip(pairs.tolist(), t.tolist(), s.tolist()):
+            node = -1
+            for k, f in ((i, ti), (j, sj)):
+                if f * e_len[k] <= snap_m:
+                    node = int(edges[k, 0])
+                elif (1.0 - f) * e_len[k] <= snap_m:
+                    node = int(edges[k, 1])
+                if node >= 0:
+                    break
+            if node < 0:
+                node = n0 + len(new_xy)
+                new_xy.append(xy[edges[i, 0]] + ti * (xy[edges[i, 1]] - xy[edges[i, 0]]))
+            for k, f in ((i, ti), (j, sj)):
+                if node not in (edges[k, 0], edges[k, 1]):
+                    splits.setdefault(k, []).append((f, node))
+        if new_xy:
+            xy = np.vstack([xy, np.asarray(new_xy)])
+        out: list[npt.NDArray[np.int64]] = []
+        for k in range(len(edges)):
+            cuts = splits.get(k)
+            if cuts is None:
+                out.append(edges[k : k + 1])
+                continue
+            chain = [int(edges[k, 0])]
+            for _, node in sorted(cuts):
+                if node != chain[-1]:
+                    chain.append(node)
+            if chain[-1] != edges[k, 1]:
+                chain.append(int(edges[k, 1]))
+            piece = np.repeat(edges[k : k + 1], len(chain) - 1, axis=0)
+            piece[:, 0], piece[:, 1] = chain[:-1], chain[1:]
+            out.append(piece)
+        edges = np.vstack(out)
+        total += len(pairs)
+        logger.debug("split %d road crossings (%d new junctions)", len(pairs), len(new_xy))
+    raise NetworkError(f"road crossings remain after {max_passes} passes of splitting: rebuild with another seed")
 
 
 def save_roads(

@@ -34,7 +34,14 @@ from typing import Any
 
 from coverage.errors import CoverageError
 
-__all__ = ["CJK_FONT_FAMILY", "CJK_FONT_FILE", "FontNotFoundError", "cjk_font_path", "cjk_rc", "register_cjk_font"]
+__all__ = [
+    "CJK_FONT_FAMILY",
+    "CJK_FONT_FILE",
+    "FontNotFoundError",
+    "cjk_font_path",
+    "cjk_rc",
+    "register_cjk_font",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -70,8 +77,10 @@ def cjk_font_path() -> Path:
         if path.is_file():
             return path
     where = ", ".join(folders) if folders else "not installed"
-    msg = (f"the Chinese map font {CJK_FONT_FILE} was not found (mplfonts package: {where}); "
-           "install it with: python -m pip install -r requirements.txt  (or: python -m pip install mplfonts)")
+    msg = (
+        f"the Chinese map font {CJK_FONT_FILE} was not found (mplfonts package: {where}); "
+        "install it with: python -m pip install -r requirements.txt  (or: python -m pip install mplfonts)"
+    )
     raise FontNotFoundError(msg)
 
 
@@ -110,8 +119,8 @@ def cjk_rc() -> dict[str, Any]:
     dict
         ``font.family`` set to the Chinese font by name (not the generic
         "sans-serif", so text created here keeps the font when the figure is
-        drawn later outside the context), DejaVu Sans as fallback, PDF/PS fonts embedded as Type 3, SVG text as paths, and an
-        ASCII minus sign.
+        drawn later outside the context), DejaVu Sans as fallback, PDF/PS
+        fonts embedded as Type 3, SVG text as paths, and an ASCII minus sign.
     """
     family = register_cjk_font()
     return {

@@ -36,10 +36,11 @@ Example
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import io
 import logging
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -64,6 +65,8 @@ __all__ = [
     "MAP_KINDS",
     "ORIENTATIONS",
     "PAPER_SIZES_MM",
+    "DEFAULT_SOURCE",
+    "DEMO_SOURCE",
     "SIMULATED_MARK",
     "coverage_map",
     "distribution_map",
@@ -90,6 +93,9 @@ SIMULATED_MARK = "示例数据（模拟）"
 #: Default data source line.
 DEFAULT_SOURCE = "民政部门统计数据；道路：OpenStreetMap 贡献者"
 
+#: Data source line of maps of the demo regions (used when ``simulated`` and no source is given).
+DEMO_SOURCE = "示例数据（模拟）：县界及乡镇、村名称与代码为真实，位置、人口、设施和道路为模拟"
+
 _MM_PER_INCH = 25.4
 
 # Colours: muted, print-friendly, distinguishable in greyscale where it matters.
@@ -104,8 +110,24 @@ _NEWLY = "#f28e2b"
 _PROPOSED = "#c51b7d"
 _AREA_FILL = "#a6dba0"
 _CATEGORY_MARKERS = {"care": "s", "child": "^", "funeral": "D"}
-_TYPE_COLOURS = ["#1b9e77", "#7570b3", "#e7298a", "#66a61e", "#a6761d", "#1f78b4", "#b15928",
-                 "#6a3d9a", "#33a02c", "#e31a1c", "#ff7f00", "#4d4d4d", "#fb9a99", "#cab2d6", "#b2df8a", "#80b1d3"]
+_TYPE_COLOURS = [
+    "#1b9e77",
+    "#7570b3",
+    "#e7298a",
+    "#66a61e",
+    "#a6761d",
+    "#1f78b4",
+    "#b15928",
+    "#6a3d9a",
+    "#33a02c",
+    "#e31a1c",
+    "#ff7f00",
+    "#4d4d4d",
+    "#fb9a99",
+    "#cab2d6",
+    "#b2df8a",
+    "#80b1d3",
+]
 _TYPE_COLOUR = {key: _TYPE_COLOURS[i % len(_TYPE_COLOURS)] for i, key in enumerate(FACILITY_TYPES)}
 
 
@@ -158,14 +180,25 @@ class _Page:
     scale: float  # 1 on A4, sqrt(2) on A3: everything printed grows with the sheet
     landscape: bool
     labels: list[tuple[int, Any]] = field(default_factory=list)  # (priority, Text) for de-cluttering
-    obstacles: list[tuple[float, float, float]] = field(default_factory=list)  # (x, y, size_pt): keep labels off
+    obstacles: list[tuple[float, float, float]] = field(
+        default_factory=list
+    )  # (x, y, size_pt): keep labels off
 
     def pt(self, size_pt: float) -> float:
         return size_pt * self.scale
 
 
-def _new_page(*, paper: str, orientation: str, title: str, subtitle: str | None, source: str,
-              date: str, crs_note: str, simulated: bool) -> _Page:
+def _new_page(
+    *,
+    paper: str,
+    orientation: str,
+    title: str,
+    subtitle: str | None,
+    source: str | None,
+    date: str,
+    crs_note: str,
+    simulated: bool,
+) -> _Page:
     width_mm, height_mm = page_size_mm(paper, orientation)
     scale = width_mm / 297.0 if orientation == "landscape" else width_mm / 210.0
     fig = Figure(figsize=(width_mm / _MM_PER_INCH, height_mm / _MM_PER_INCH))
@@ -180,7 +213,7 @@ def _new_page(*, paper: str, orientation: str, title: str, subtitle: str | None,
 
     margin_mm = 10.0 * scale
     title_mm = (24.0 if subtitle else 18.0) * scale
-    footer_mm = 9.0 * scale
+    footer_mm = 10.0 * scale
     landscape = orientation == "landscape"
     top_mm = height_mm - margin_mm - title_mm
     bottom_mm = margin_mm + footer_mm
@@ -201,8 +234,9 @@ def _new_page(*, paper: str, orientation: str, title: str, subtitle: str | None,
         ax_map = fig.add_axes((fx(margin_mm), fy(map_bottom_mm), fx(full_w_mm), fy(top_mm - map_bottom_mm)))
         half_mm = full_w_mm / 2
         ax_legend = fig.add_axes((fx(margin_mm), fy(bottom_mm), fx(half_mm - 2 * scale), fy(panel_h_mm)))
-        ax_info = fig.add_axes((fx(margin_mm + half_mm + 2 * scale), fy(bottom_mm), fx(half_mm - 2 * scale),
-                                fy(panel_h_mm)))
+        ax_info = fig.add_axes(
+            (fx(margin_mm + half_mm + 2 * scale), fy(bottom_mm), fx(half_mm - 2 * scale), fy(panel_h_mm))
+        )
     for ax in (ax_legend, ax_info):
         ax.set_axis_off()
         ax.set_xlim(0, 1)
@@ -214,29 +248,83 @@ def _new_page(*, paper: str, orientation: str, title: str, subtitle: str | None,
         spine.set_linewidth(1.2 * scale)
         spine.set_color(_INK)
 
+    if source is None:
+        source = DEMO_SOURCE if simulated else DEFAULT_SOURCE
     page = _Page(fig, ax_map, ax_legend, ax_info, scale, landscape)
     title_y = 1 - fy(margin_mm + 9.0 * scale)
-    _text(fig, 0.5, title_y, title, ha="center", va="center", fontsize=page.pt(20), color=_INK,
-          bold_pt=0.7 * scale, gid="title")
+    _text(
+        fig,
+        0.5,
+        title_y,
+        title,
+        ha="center",
+        va="center",
+        fontsize=page.pt(20),
+        color=_INK,
+        bold_pt=0.7 * scale,
+        gid="title",
+    )
     if subtitle:
-        fig.text(0.5, 1 - fy(margin_mm + 17.5 * scale), subtitle, ha="center", va="center",
-                 fontsize=page.pt(10.5), color="#444444")
-    footer_y = fy(margin_mm + 2.5 * scale)
-    fig.text(fx(margin_mm), footer_y, f"数据来源：{source}", ha="left", va="center", fontsize=page.pt(7.5),
-             color="#444444")
-    fig.text(0.5 if landscape else fx(margin_mm + 0.55 * (width_mm - 2 * margin_mm)), footer_y, crs_note,
-             ha="center" if landscape else "left", va="center", fontsize=page.pt(7.5), color="#444444")
-    fig.text(1 - fx(margin_mm), footer_y, f"制图日期：{date}", ha="right", va="center",
-             fontsize=page.pt(7.5), color="#444444")
+        fig.text(
+            0.5,
+            1 - fy(margin_mm + 17.5 * scale),
+            subtitle,
+            ha="center",
+            va="center",
+            fontsize=page.pt(10.5),
+            color="#444444",
+        )
+    # footer: source on the upper line, coordinate system below it, date on the right
+    upper_y, lower_y = fy(margin_mm + 5.0 * scale), fy(margin_mm + 1.2 * scale)
+    footer = {"va": "center", "fontsize": page.pt(7), "color": "#444444"}
+    fig.text(fx(margin_mm), upper_y, f"数据来源：{source}", ha="left", **footer)
+    fig.text(fx(margin_mm), lower_y, crs_note, ha="left", **footer)
+    fig.text(1 - fx(margin_mm), upper_y, f"制图日期：{date}", ha="right", **footer)
     if simulated:
-        ax_map.text(0.012, 0.985, SIMULATED_MARK, transform=ax_map.transAxes, ha="left", va="top",
-                    fontsize=page.pt(11), color="#c00000", zorder=30,
-                    bbox={"boxstyle": "square,pad=0.35", "facecolor": "white", "edgecolor": "#c00000",
-                          "linewidth": 1.2 * scale})
-        _text(ax_map, 0.012, 0.985, SIMULATED_MARK, transform=ax_map.transAxes, ha="left", va="top",
-              fontsize=page.pt(11), color="#c00000", zorder=30.5, bold_pt=0.4 * scale, underlay_only=True)
-        _text(ax_map, 0.012, 0.985 - 0.045, "仅供演示，不代表真实情况", transform=ax_map.transAxes, ha="left",
-              va="top", fontsize=page.pt(7), color="#c00000", zorder=30, halo_pt=1.6 * scale)
+        ax_map.text(
+            0.012,
+            0.985,
+            SIMULATED_MARK,
+            transform=ax_map.transAxes,
+            ha="left",
+            va="top",
+            fontsize=page.pt(11),
+            color="#c00000",
+            zorder=30,
+            bbox={
+                "boxstyle": "square,pad=0.35",
+                "facecolor": "white",
+                "edgecolor": "#c00000",
+                "linewidth": 1.2 * scale,
+            },
+        )
+        _text(
+            ax_map,
+            0.012,
+            0.985,
+            SIMULATED_MARK,
+            transform=ax_map.transAxes,
+            ha="left",
+            va="top",
+            fontsize=page.pt(11),
+            color="#c00000",
+            zorder=30.5,
+            bold_pt=0.4 * scale,
+            underlay_only=True,
+        )
+        _text(
+            ax_map,
+            0.012,
+            0.985 - 0.045,
+            "仅供演示，不代表真实情况",
+            transform=ax_map.transAxes,
+            ha="left",
+            va="top",
+            fontsize=page.pt(7),
+            color="#c00000",
+            zorder=30,
+            halo_pt=1.6 * scale,
+        )
     return page
 
 
@@ -251,8 +339,9 @@ def _check_layer(gdf: Any, what: str, *, required: Sequence[str] = ()) -> gpd.Ge
         raise CRSError(f"{what} has no coordinate reference system: set one, e.g. gdf.set_crs('EPSG:4326')")
     missing = [c for c in required if c not in gdf.columns]
     if missing:
-        raise MissingColumnError(f"{what}: column(s) {', '.join(missing)} missing; present: "
-                                 f"{', '.join(map(str, gdf.columns))}")
+        raise MissingColumnError(
+            f"{what}: column(s) {', '.join(missing)} missing; present: {', '.join(map(str, gdf.columns))}"
+        )
     return gdf
 
 
@@ -260,8 +349,10 @@ def _check_group(demand: gpd.GeoDataFrame, group: str) -> str:
     if group not in POPULATION_GROUPS:
         raise InputError(f"unknown population group '{group}': use one of {', '.join(POPULATION_GROUPS)}")
     if group not in demand.columns:
-        raise MissingColumnError(f"demand: column '{group}' ({label(group)}) missing; present: "
-                                 f"{', '.join(map(str, demand.columns))}")
+        raise MissingColumnError(
+            f"demand: column '{group}' ({label(group)}) missing; present: "
+            f"{', '.join(map(str, demand.columns))}"
+        )
     return group
 
 
@@ -275,7 +366,9 @@ def _metric_crs(*layers: gpd.GeoDataFrame | None) -> Any:
 def _crs_note(crs: Any) -> str:
     name = getattr(crs, "name", str(crs))
     zone = name.split("zone")[-1].strip() if "zone" in name else name
-    return f"坐标系：WGS-84 / UTM 投影 {zone} 带"
+    epsg = crs.to_epsg() if hasattr(crs, "to_epsg") else None
+    code = f"（EPSG:{epsg}）" if epsg else ""
+    return f"坐标系：WGS-84；地图投影：UTM {zone} 带{code}"
 
 
 def _project(gdf: gpd.GeoDataFrame | None, crs: Any) -> gpd.GeoDataFrame | None:
@@ -358,8 +451,17 @@ def _symbol_sizes_pt(n: int, *, scale: float, small_pt: float = 3.0, large_pt: f
 # Drawing helpers
 
 
-def _text(target: Any, x: float, y: float, s: str, *, bold_pt: float = 0.0, halo_pt: float = 0.0,
-          underlay_only: bool = False, **kwargs: Any) -> Any:
+def _text(
+    target: Any,
+    x: float,
+    y: float,
+    s: str,
+    *,
+    bold_pt: float = 0.0,
+    halo_pt: float = 0.0,
+    underlay_only: bool = False,
+    **kwargs: Any,
+) -> Any:
     """Text with an optional white halo and faux bold, that stays real (searchable) text in the PDF.
 
     The shipped font has a single weight, and matplotlib turns text with path
@@ -390,12 +492,15 @@ def _set_visible(text: Any, visible: bool) -> None:
         under.set_visible(visible)
 
 
-def _draw_boundaries(page: _Page, boundaries: gpd.GeoDataFrame | None, *, label_townships: bool = True,
-                     fill: bool = True) -> None:
+def _draw_boundaries(
+    page: _Page, boundaries: gpd.GeoDataFrame | None, *, label_townships: bool = True, fill: bool = True
+) -> None:
     ax = page.ax_map
     if boundaries is None or not len(boundaries):
         return
-    level = boundaries["level"] if "level" in boundaries.columns else pd.Series("county", index=boundaries.index)
+    level = (
+        boundaries["level"] if "level" in boundaries.columns else pd.Series("county", index=boundaries.index)
+    )
     townships = boundaries[level == "township"]
     counties = boundaries[level == "county"]
     outer = boundaries[level.isin(["prefecture", "province"])]
@@ -403,8 +508,9 @@ def _draw_boundaries(page: _Page, boundaries: gpd.GeoDataFrame | None, *, label_
         base = counties if len(counties) else boundaries
         base.plot(ax=ax, facecolor="white", edgecolor="none", zorder=0)
     if len(townships):
-        townships.boundary.plot(ax=ax, color=_TOWNSHIP_EDGE, linewidth=0.35 * page.scale, linestyle=(0, (4, 2)),
-                                zorder=2)
+        townships.boundary.plot(
+            ax=ax, color=_TOWNSHIP_EDGE, linewidth=0.35 * page.scale, linestyle=(0, (4, 2)), zorder=2
+        )
     if len(counties):
         counties.boundary.plot(ax=ax, color=_COUNTY_EDGE, linewidth=1.0 * page.scale, zorder=3)
     if len(outer):
@@ -414,14 +520,35 @@ def _draw_boundaries(page: _Page, boundaries: gpd.GeoDataFrame | None, *, label_
     if label_townships and len(townships) and "name" in townships.columns:
         for geom, name in zip(townships.geometry.representative_point(), townships["name"], strict=True):
             if isinstance(name, str) and name:
-                text = _text(ax, geom.x, geom.y, name, ha="center", va="center", fontsize=page.pt(5.2),
-                             color="#555555", zorder=20, halo_pt=1.6 * page.scale)
+                text = _text(
+                    ax,
+                    geom.x,
+                    geom.y,
+                    name,
+                    ha="center",
+                    va="center",
+                    fontsize=page.pt(5.2),
+                    color="#555555",
+                    zorder=20,
+                    halo_pt=1.6 * page.scale,
+                )
                 page.labels.append((1, text))
     if len(counties) and "name" in counties.columns:
         for geom, name in zip(counties.geometry.representative_point(), counties["name"], strict=True):
             if isinstance(name, str) and name:
-                text = _text(ax, geom.x, geom.y, name, ha="center", va="center", fontsize=page.pt(8.5),
-                             color="#1f1f1f", zorder=21, bold_pt=0.35 * page.scale, halo_pt=2.8 * page.scale)
+                text = _text(
+                    ax,
+                    geom.x,
+                    geom.y,
+                    name,
+                    ha="center",
+                    va="center",
+                    fontsize=page.pt(8.5),
+                    color="#1f1f1f",
+                    zorder=21,
+                    bold_pt=0.35 * page.scale,
+                    halo_pt=2.8 * page.scale,
+                )
                 page.labels.append((0, text))
 
 
@@ -473,19 +600,64 @@ def _scale_bar(page: _Page, crs: Any) -> None:
     bx = x0 + 6.0 * page.scale * m_per_mm
     by = y0 + 8.0 * page.scale * m_per_mm
     pad = 3.0 * page.scale * m_per_mm
-    ax.add_patch(Rectangle((bx - pad, by - 5.0 * page.scale * m_per_mm), length_m + 2 * pad + 8 * page.scale * m_per_mm,
-                           12.5 * page.scale * m_per_mm, facecolor="white", edgecolor="none", alpha=0.85, zorder=24))
+    ax.add_patch(
+        Rectangle(
+            (bx - pad, by - 5.0 * page.scale * m_per_mm),
+            length_m + 2 * pad + 8 * page.scale * m_per_mm,
+            12.5 * page.scale * m_per_mm,
+            facecolor="white",
+            edgecolor="none",
+            alpha=0.85,
+            zorder=24,
+        )
+    )
     for i in range(n_seg):
-        ax.add_patch(Rectangle((bx + i * seg_m, by), seg_m, bar_h, facecolor=_INK if i % 2 == 0 else "white",
-                               edgecolor=_INK, linewidth=0.6 * page.scale, zorder=25, gid="scalebar"))
+        ax.add_patch(
+            Rectangle(
+                (bx + i * seg_m, by),
+                seg_m,
+                bar_h,
+                facecolor=_INK if i % 2 == 0 else "white",
+                edgecolor=_INK,
+                linewidth=0.6 * page.scale,
+                zorder=25,
+                gid="scalebar",
+            )
+        )
     for value_km, x in ((0.0, bx), (length_km / 2, bx + length_m / 2), (length_km, bx + length_m)):
-        ax.text(x, by + bar_h + 0.8 * page.scale * m_per_mm, f"{value_km:g}", ha="center", va="bottom",
-                fontsize=page.pt(6.5), color=_INK, zorder=26, gid="scalebar-km")
-    ax.text(bx + length_m + 2.0 * page.scale * m_per_mm, by + bar_h / 2, "公里", ha="left", va="center",
-            fontsize=page.pt(6.5), color=_INK, zorder=26)
+        ax.text(
+            x,
+            by + bar_h + 0.8 * page.scale * m_per_mm,
+            f"{value_km:g}",
+            ha="center",
+            va="bottom",
+            fontsize=page.pt(6.5),
+            color=_INK,
+            zorder=26,
+            gid="scalebar-km",
+        )
+    ax.text(
+        bx + length_m + 2.0 * page.scale * m_per_mm,
+        by + bar_h / 2,
+        "公里",
+        ha="left",
+        va="center",
+        fontsize=page.pt(6.5),
+        color=_INK,
+        zorder=26,
+    )
     ratio = m_per_mm * 1000.0 / k
-    ax.text(bx, by - 1.2 * page.scale * m_per_mm, f"比例尺 1:{_round_sig(ratio, 3):,}", ha="left", va="top",
-            fontsize=page.pt(6), color="#444444", zorder=26, gid="scale-ratio")
+    ax.text(
+        bx,
+        by - 1.2 * page.scale * m_per_mm,
+        f"比例尺 1:{_round_sig(ratio, 3):,}",
+        ha="left",
+        va="top",
+        fontsize=page.pt(6),
+        color="#444444",
+        zorder=26,
+        gid="scale-ratio",
+    )
 
 
 def _metres_per_paper_mm(page: _Page) -> float:
@@ -529,13 +701,36 @@ def _north_arrow(page: _Page, crs: Any) -> None:
     def rot(points: Iterable[tuple[float, float]]) -> list[tuple[float, float]]:
         return [(x * cos + y * sin, -x * sin + y * cos) for x, y in points]
 
-    inset.add_patch(Polygon(rot([(0, 1), (-0.45, -0.8), (0, -0.4)]), closed=True, facecolor=_INK, edgecolor=_INK,
-                            linewidth=0.6 * page.scale))
-    inset.add_patch(Polygon(rot([(0, 1), (0.45, -0.8), (0, -0.4)]), closed=True, facecolor="white", edgecolor=_INK,
-                            linewidth=0.6 * page.scale))
+    inset.add_patch(
+        Polygon(
+            rot([(0, 1), (-0.45, -0.8), (0, -0.4)]),
+            closed=True,
+            facecolor=_INK,
+            edgecolor=_INK,
+            linewidth=0.6 * page.scale,
+        )
+    )
+    inset.add_patch(
+        Polygon(
+            rot([(0, 1), (0.45, -0.8), (0, -0.4)]),
+            closed=True,
+            facecolor="white",
+            edgecolor=_INK,
+            linewidth=0.6 * page.scale,
+        )
+    )
     tx, ty = rot([(0, 1.45)])[0]
-    _text(inset, tx, ty, "北", ha="center", va="center", fontsize=page.pt(10), color=_INK,
-          bold_pt=0.4 * page.scale)
+    _text(
+        inset,
+        tx,
+        ty,
+        "北",
+        ha="center",
+        va="center",
+        fontsize=page.pt(10),
+        color=_INK,
+        bold_pt=0.4 * page.scale,
+    )
 
 
 def _declutter(page: _Page, *, pad_pt: float = 1.5) -> None:
@@ -565,7 +760,9 @@ def _declutter(page: _Page, *, pad_pt: float = 1.5) -> None:
         logger.debug("hid %d of %d labels to avoid overlaps", hidden, len(page.labels))
 
 
-def _legend(page: _Page, sections: Sequence[tuple[str, Sequence[tuple[Any, str]]]], *, title: str = "图  例") -> None:
+def _legend(
+    page: _Page, sections: Sequence[tuple[str, Sequence[tuple[Any, str]]]], *, title: str = "图  例"
+) -> None:
     """The legend, sections headed in black, in the legend panel (two columns on portrait sheets)."""
     kept = [(heading, entries) for heading, entries in sections if entries]
     if page.landscape:
@@ -587,10 +784,21 @@ def _legend(page: _Page, sections: Sequence[tuple[str, Sequence[tuple[Any, str]]
                 handles.append(handle)
                 labels.append(text)
         legend = page.ax_legend.legend(
-            handles, labels, loc="upper left", bbox_to_anchor=(0.5 * col, 1.0 if col == 0 else 0.93),
-            frameon=col == 0 and page.landscape, fancybox=False, edgecolor="#999999", fontsize=page.pt(7),
-            title=title if col == 0 else None, title_fontsize=page.pt(9.5), handlelength=2.2, handleheight=1.1,
-            labelspacing=0.55, borderpad=0.8, alignment="left",
+            handles,
+            labels,
+            loc="upper left",
+            bbox_to_anchor=(0.5 * col, 1.0 if col == 0 else 0.93),
+            frameon=col == 0 and page.landscape,
+            fancybox=False,
+            edgecolor="#999999",
+            fontsize=page.pt(7),
+            title=title if col == 0 else None,
+            title_fontsize=page.pt(9.5),
+            handlelength=2.2,
+            handleheight=1.1,
+            labelspacing=0.55,
+            borderpad=0.8,
+            alignment="left",
         )
         legend.get_frame().set_linewidth(0.6 * page.scale)
         for i, text in enumerate(legend.get_texts()):
@@ -599,26 +807,59 @@ def _legend(page: _Page, sections: Sequence[tuple[str, Sequence[tuple[Any, str]]
                 text.set_color("#000000")
         page.ax_legend.add_artist(legend)
     if not page.landscape:
-        page.ax_legend.add_patch(Rectangle((0, 0), 1, 1, transform=page.ax_legend.transAxes, fill=False,
-                                           edgecolor="#999999", linewidth=0.6 * page.scale))
+        page.ax_legend.add_patch(
+            Rectangle(
+                (0, 0),
+                1,
+                1,
+                transform=page.ax_legend.transAxes,
+                fill=False,
+                edgecolor="#999999",
+                linewidth=0.6 * page.scale,
+            )
+        )
 
 
-def _info_table(page: _Page, heading: str, header: Sequence[str], rows: Sequence[Sequence[str]], *,
-                top: float = 1.0, col_x: Sequence[float] | None = None, fontsize_pt: float = 7.0) -> float:
-    """Draw a small table of text in the info panel; returns the y (axes fraction) below it."""
+def _info_table(
+    page: _Page,
+    heading: str,
+    header: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    *,
+    top: float = 1.0,
+    col_x: Sequence[float] | None = None,
+    fontsize_pt: float = 7.0,
+) -> float:
+    """Draw a small table of text in the info panel; returns the y (axes fraction) below it.
+
+    The font shrinks (down to 5 pt) so that every row fits above the panel's bottom.
+    """
     ax = page.ax_info
     height_pt = ax.get_position().height * page.fig.get_figheight() * 72.0
+    needed = page.pt(fontsize_pt) * 1.75 / height_pt * (len(rows) + 2.6)
+    if needed > top > 0:
+        fontsize_pt = max(5.0, fontsize_pt * top / needed)
     line = page.pt(fontsize_pt) * 1.75 / height_pt
     ncols = len(header)
     if col_x is None:
         col_x = [0.0, *[0.46 + i * (0.54 / max(ncols - 1, 1)) for i in range(ncols - 1)]]
     y = top
-    _text(ax, 0.0, y, heading, ha="left", va="top", fontsize=page.pt(8.5), color=_INK, bold_pt=0.35 * page.scale)
+    _text(
+        ax, 0.0, y, heading, ha="left", va="top", fontsize=page.pt(8.5), color=_INK, bold_pt=0.35 * page.scale
+    )
     y -= line * 1.25
     for j, cell in enumerate(header):
-        _text(ax, col_x[j] + (0 if j == 0 else 0.5 * (0.54 / max(ncols - 1, 1))), y, cell,
-              ha="left" if j == 0 else "center", va="top", fontsize=page.pt(fontsize_pt), color="#333333",
-              bold_pt=0.25 * page.scale)
+        _text(
+            ax,
+            col_x[j] + (0 if j == 0 else 0.5 * (0.54 / max(ncols - 1, 1))),
+            y,
+            cell,
+            ha="left" if j == 0 else "center",
+            va="top",
+            fontsize=page.pt(fontsize_pt),
+            color="#333333",
+            bold_pt=0.25 * page.scale,
+        )
     y -= line
     ax.plot([0, 1], [y + line * 0.15, y + line * 0.15], color="#999999", linewidth=0.6 * page.scale)
     for row in rows:
@@ -627,8 +868,15 @@ def _info_table(page: _Page, heading: str, header: Sequence[str], rows: Sequence
             y -= line
             break
         for j, cell in enumerate(row):
-            ax.text(col_x[j] + (0 if j == 0 else 0.5 * (0.54 / max(ncols - 1, 1))), y, cell,
-                    ha="left" if j == 0 else "center", va="top", fontsize=page.pt(fontsize_pt), color=_INK)
+            ax.text(
+                col_x[j] + (0 if j == 0 else 0.5 * (0.54 / max(ncols - 1, 1))),
+                y,
+                cell,
+                ha="left" if j == 0 else "center",
+                va="top",
+                fontsize=page.pt(fontsize_pt),
+                color=_INK,
+            )
         y -= line
     ax.plot([0, 1], [y + line * 0.15, y + line * 0.15], color="#999999", linewidth=0.6 * page.scale)
     return y - line * 0.6
@@ -659,13 +907,24 @@ def _group_colour(group: str) -> str:
     return _GROUP_COLOURS.get(POPULATION_GROUPS[group].kind, "#7b5ea7")
 
 
-def _draw_facilities(page: _Page, facilities: gpd.GeoDataFrame | None, *, types: Sequence[str] | None = None,
-                     size_pt: float = 5.0, zorder: float = 12, alpha: float = 1.0) -> list[tuple[Any, str]]:
+def _draw_facilities(
+    page: _Page,
+    facilities: gpd.GeoDataFrame | None,
+    *,
+    types: Sequence[str] | None = None,
+    size_pt: float = 5.0,
+    zorder: float = 12,
+    alpha: float = 1.0,
+) -> list[tuple[Any, str]]:
     """Facilities by type (marker by category, colour by type); returns legend entries."""
     entries: list[tuple[Any, str]] = []
     if facilities is None or not len(facilities):
         return entries
-    ftype = facilities["type"].astype(str) if "type" in facilities.columns else pd.Series("", index=facilities.index)
+    ftype = (
+        facilities["type"].astype(str)
+        if "type" in facilities.columns
+        else pd.Series("", index=facilities.index)
+    )
     present = [t for t in FACILITY_TYPES if (ftype == t).any()]
     if types is not None:
         present = [t for t in present if t in set(types)]
@@ -676,10 +935,27 @@ def _draw_facilities(page: _Page, facilities: gpd.GeoDataFrame | None, *, types:
         marker = _CATEGORY_MARKERS.get(info.category, "o") if info else "o"
         colour = _TYPE_COLOUR.get(key, "#555555")
         ms = page.pt(size_pt)
-        page.ax_map.scatter(sub.geometry.x, sub.geometry.y, s=ms**2, marker=marker, c=colour, edgecolors="white",
-                            linewidths=0.3 * page.scale, zorder=zorder, alpha=alpha)
-        handle = Line2D([], [], linestyle="none", marker=marker, markersize=ms, markerfacecolor=colour,
-                        markeredgecolor="white", markeredgewidth=0.4 * page.scale)
+        page.ax_map.scatter(
+            sub.geometry.x,
+            sub.geometry.y,
+            s=ms**2,
+            marker=marker,
+            c=colour,
+            edgecolors="white",
+            linewidths=0.3 * page.scale,
+            zorder=zorder,
+            alpha=alpha,
+        )
+        handle = Line2D(
+            [],
+            [],
+            linestyle="none",
+            marker=marker,
+            markersize=ms,
+            markerfacecolor=colour,
+            markeredgecolor="white",
+            markeredgewidth=0.4 * page.scale,
+        )
         entries.append((handle, f"{label(key)}（{len(sub)}）"))
     return entries
 
@@ -691,34 +967,39 @@ def _boundary_entries(page: _Page, boundaries: gpd.GeoDataFrame | None) -> list[
     if (boundaries["level"] == "county").any():
         entries.append((Line2D([], [], color=_COUNTY_EDGE, linewidth=1.0 * page.scale), "县(市、区)界"))
     if (boundaries["level"] == "township").any():
-        entries.append((Line2D([], [], color=_TOWNSHIP_EDGE, linewidth=0.6 * page.scale, linestyle=(0, (4, 2))),
-                        "乡(镇、街道)界"))
+        entries.append(
+            (
+                Line2D([], [], color=_TOWNSHIP_EDGE, linewidth=0.6 * page.scale, linestyle=(0, (4, 2))),
+                "乡(镇、街道)界",
+            )
+        )
     return entries
 
 
-def _township_totals(demand: gpd.GeoDataFrame, townships: gpd.GeoDataFrame, columns: Sequence[str]) -> pd.DataFrame:
+def _township_totals(
+    demand: gpd.GeoDataFrame, townships: gpd.GeoDataFrame, columns: Sequence[str]
+) -> pd.DataFrame:
     """Sum demand columns per township polygon (by township code, else by location)."""
     codes = townships["code"].astype(str) if "code" in townships.columns else None
     if codes is not None and "township_code" in demand.columns and demand["township_code"].notna().all():
         sums = demand.groupby(demand["township_code"].astype(str))[list(columns)].sum()
         if sums.index.isin(codes).all():
             return sums.reindex(codes.to_numpy()).fillna(0).set_axis(townships.index)
-    joined = gpd.sjoin(demand[[*columns, "geometry"]], townships[["geometry"]], how="left", predicate="within")
+    joined = gpd.sjoin(
+        demand[[*columns, "geometry"]], townships[["geometry"]], how="left", predicate="within"
+    )
     sums = joined.groupby("index_right")[list(columns)].sum()
     return sums.reindex(townships.index).fillna(0)
 
 
-def _render(fn: Any) -> Any:
+def _render(fn: Callable[..., Figure]) -> Callable[..., Figure]:
     """Run a map builder with the Chinese font rcParams active."""
 
+    @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Figure:
         with matplotlib.rc_context(cjk_rc()):
             return fn(*args, **kwargs)
 
-    wrapper.__name__ = fn.__name__
-    wrapper.__qualname__ = fn.__qualname__
-    wrapper.__doc__ = fn.__doc__
-    wrapper.__wrapped__ = fn  # type: ignore[attr-defined]
     return wrapper
 
 
@@ -732,14 +1013,14 @@ def distribution_map(
     *,
     boundaries: gpd.GeoDataFrame | None = None,
     facilities: gpd.GeoDataFrame | None = None,
-    groups: Sequence[str] = ("elderly_60plus", "left_behind_children"),
+    groups: Sequence[str] | None = None,
     style: str = "symbols",
     region_name: str = "",
     title: str | None = None,
     subtitle: str | None = None,
     paper: str = "A4",
     orientation: str = "landscape",
-    source: str = DEFAULT_SOURCE,
+    source: str | None = None,
     date: str | None = None,
     simulated: bool = False,
 ) -> Figure:
@@ -755,7 +1036,8 @@ def distribution_map(
         Facilities to show for orientation (by type), optional.
     groups
         One or two population-group keys; the first is drawn in the style chosen,
-        the second always as graduated symbols.
+        the second always as graduated symbols.  Default: older people (60+) and
+        left-behind children, those of the two that ``demand`` has.
     style
         "symbols": graduated circles per village for each group (two groups side
         by side); "choropleth": townships shaded by the first group's total
@@ -767,7 +1049,8 @@ def distribution_map(
     paper, orientation
         "A4"/"A3", "landscape"/"portrait".
     source
-        The data-source line of the footer.
+        The data-source line of the footer (default: :data:`DEMO_SOURCE` when
+        ``simulated``, else :data:`DEFAULT_SOURCE`).
     date
         The date printed (ISO), default today.
     simulated
@@ -789,6 +1072,13 @@ def distribution_map(
         boundaries for a choropleth.
     """
     demand = _check_layer(demand, "demand")
+    if groups is None:
+        groups = [g for g in ("elderly_60plus", "left_behind_children") if g in demand.columns]
+        if not groups:
+            raise MissingColumnError(
+                "demand: neither 'elderly_60plus' (60岁以上老年人) nor 'left_behind_children' (留守儿童) is "
+                "present; pass groups=[...] with the population columns to map"
+            )
     groups = list(groups)
     if not 1 <= len(groups) <= 2:
         raise InputError(f"groups: give one or two population groups, got {len(groups)}")
@@ -802,8 +1092,10 @@ def distribution_map(
         _check_layer(facilities, "facilities")
     townships = None if boundaries is None else boundaries[boundaries["level"] == "township"]
     if style == "choropleth" and (townships is None or not len(townships)):
-        raise InputError("a choropleth needs township boundaries (level 'township'): pass boundaries=..., "
-                         "or use style='symbols'")
+        raise InputError(
+            "a choropleth needs township boundaries (level 'township'): pass boundaries=..., "
+            "or use style='symbols'"
+        )
     if not len(demand):
         raise InputError("demand is empty: nothing to map")
 
@@ -812,12 +1104,22 @@ def distribution_map(
     bnd = _project(boundaries, crs)
     fac = _project(facilities, crs)
     names = "、".join(label(g) for g in groups)
-    default_title = f'{region_name}"一老一小"分布图' if set(groups) == {"elderly_60plus", "left_behind_children"} \
+    default_title = (
+        f'{region_name}"一老一小"分布图'
+        if set(groups) == {"elderly_60plus", "left_behind_children"}
         else f"{region_name}{names}分布图"
+    )
     unit = "按村(社区)统计" if style == "symbols" else "按乡(镇、街道)统计"
-    page = _new_page(paper=paper, orientation=orientation, title=title or default_title,
-                     subtitle=subtitle or f"{names}  ·  {unit}", source=source, date=date or _today(),
-                     crs_note=_crs_note(crs), simulated=simulated)
+    page = _new_page(
+        paper=paper,
+        orientation=orientation,
+        title=title or default_title,
+        subtitle=subtitle or f"{names}  ·  {unit}",
+        source=source,
+        date=date or _today(),
+        crs_note=_crs_note(crs),
+        simulated=simulated,
+    )
     ax = page.ax_map
     _draw_boundaries(page, bnd, fill=style == "symbols")
     _set_extent(page, bnd, dem)
@@ -834,21 +1136,41 @@ def distribution_map(
         cls = _classify(sums[first].to_numpy(), breaks) if breaks else np.zeros(len(tws), dtype=np.int64)
         face = [colours[c] if v > 0 else "#f0f0f0" for c, v in zip(cls, sums[first], strict=True)]
         tws.plot(ax=ax, color=face, edgecolor="none", zorder=1)
-        sections.append((f"{label(first)}（乡镇合计，人）",
-                         [(Patch(facecolor=c, edgecolor="#999999", linewidth=0.4), t)
-                          for c, t in zip(colours, _class_labels(breaks), strict=True)]))
+        sections.append(
+            (
+                f"{label(first)}（乡镇合计，人）",
+                [
+                    (Patch(facecolor=c, edgecolor="#999999", linewidth=0.4), t)
+                    for c, t in zip(colours, _class_labels(breaks), strict=True)
+                ],
+            )
+        )
         if len(groups) == 2:
             second = groups[1]
             pts = tws.geometry.representative_point()
-            entries = _symbols(page, pts.x.to_numpy(), pts.y.to_numpy(), sums[second].to_numpy(),
-                               colour=_group_colour(second), offset_pt=0.0, small_pt=5.0, large_pt=15.0,
-                               zorder=11)
+            entries = _symbols(
+                page,
+                pts.x.to_numpy(),
+                pts.y.to_numpy(),
+                sums[second].to_numpy(),
+                colour=_group_colour(second),
+                offset_pt=0.0,
+                small_pt=5.0,
+                large_pt=15.0,
+                zorder=11,
+            )
             sections.append((f"{label(second)}（乡镇合计，人）", entries))
     else:
         offsets = [0.0] if len(groups) == 1 else [-1.6, 1.6]
         for group, off in zip(groups, offsets, strict=False):
-            entries = _symbols(page, dem.geometry.x.to_numpy(), dem.geometry.y.to_numpy(),
-                               dem[group].to_numpy(dtype=float), colour=_group_colour(group), offset_pt=off)
+            entries = _symbols(
+                page,
+                dem.geometry.x.to_numpy(),
+                dem.geometry.y.to_numpy(),
+                dem[group].to_numpy(dtype=float),
+                colour=_group_colour(group),
+                offset_pt=off,
+            )
             sections.append((f"{label(group)}（每村，人）", entries))
 
     for group in groups:
@@ -863,15 +1185,24 @@ def distribution_map(
         sums_all = _township_totals(demand.to_crs(townships.crs), townships, groups)
         top = sums_all.assign(name=townships["name"]).sort_values(groups[0], ascending=False).head(5)
         rows = [[str(r["name"]), *[_fmt_int(float(r[g])) for g in groups]] for _, r in top.iterrows()]
-        _info_table(page, f"{label(groups[0])}最多的乡镇", ["乡(镇、街道)", *[label(g) for g in groups]], rows,
-                    top=y)
+        _info_table(
+            page, f"{label(groups[0])}最多的乡镇", ["乡(镇、街道)", *[label(g) for g in groups]], rows, top=y
+        )
     return _finish(page, crs)
 
 
-def _symbols(page: _Page, xs: npt.NDArray[np.float64], ys: npt.NDArray[np.float64],
-             values: npt.NDArray[np.float64], *, colour: str, offset_pt: float,
-             zorder: int = 10, small_pt: float | None = None,
-             large_pt: float | None = None) -> list[tuple[Any, str]]:
+def _symbols(
+    page: _Page,
+    xs: npt.NDArray[np.float64],
+    ys: npt.NDArray[np.float64],
+    values: npt.NDArray[np.float64],
+    *,
+    colour: str,
+    offset_pt: float,
+    zorder: int = 10,
+    small_pt: float | None = None,
+    large_pt: float | None = None,
+) -> list[tuple[Any, str]]:
     """Graduated circles (classed sizes) for positive values; returns legend entries.
 
     Unless given, the largest circle is about the typical spacing of the points
@@ -899,11 +1230,33 @@ def _symbols(page: _Page, xs: npt.NDArray[np.float64], ys: npt.NDArray[np.float6
     order = np.argsort(-values[positive], kind="stable")  # big circles first, small on top
     diam = np.asarray(sizes)[cls[positive]][order]
     shift = ScaledTranslation(offset_pt * page.scale / 72.0, 0, page.fig.dpi_scale_trans)
-    page.ax_map.scatter(xs[positive][order], ys[positive][order], s=diam**2, c=colour, alpha=0.8,
-                        edgecolors="white", linewidths=0.35 * page.scale, zorder=zorder,
-                        transform=page.ax_map.transData + shift)
-    return [(Line2D([], [], linestyle="none", marker="o", markersize=d, markerfacecolor=colour, alpha=0.8,
-                    markeredgecolor="white"), text) for d, text in zip(sizes, _class_labels(breaks), strict=True)]
+    page.ax_map.scatter(
+        xs[positive][order],
+        ys[positive][order],
+        s=diam**2,
+        c=colour,
+        alpha=0.8,
+        edgecolors="white",
+        linewidths=0.35 * page.scale,
+        zorder=zorder,
+        transform=page.ax_map.transData + shift,
+    )
+    return [
+        (
+            Line2D(
+                [],
+                [],
+                linestyle="none",
+                marker="o",
+                markersize=d,
+                markerfacecolor=colour,
+                alpha=0.8,
+                markeredgecolor="white",
+            ),
+            text,
+        )
+        for d, text in zip(sizes, _class_labels(breaks), strict=True)
+    ]
 
 
 @_render
@@ -924,7 +1277,7 @@ def coverage_map(
     subtitle: str | None = None,
     paper: str = "A4",
     orientation: str = "landscape",
-    source: str = DEFAULT_SOURCE,
+    source: str | None = None,
     date: str | None = None,
     simulated: bool = False,
 ) -> Figure:
@@ -981,41 +1334,82 @@ def coverage_map(
     areas = _project(service_areas, crs)
     what = service_label or "、".join(label(t) for t in (facility_types or [])) or "服务设施"
     reach = f"{mode_label}{threshold_min:g}分钟" if threshold_min is not None else ""
-    page = _new_page(paper=paper, orientation=orientation, title=title or f"{region_name}{what}覆盖图",
-                     subtitle=subtitle or f"{label(group)}  ·  {reach}可达范围".replace("  ·  可达范围", ""),
-                     source=source, date=date or _today(), crs_note=_crs_note(crs), simulated=simulated)
+    page = _new_page(
+        paper=paper,
+        orientation=orientation,
+        title=title or f"{region_name}{what}覆盖图",
+        subtitle=subtitle or f"{label(group)}  ·  {reach}可达范围".replace("  ·  可达范围", ""),
+        source=source,
+        date=date or _today(),
+        crs_note=_crs_note(crs),
+        simulated=simulated,
+    )
     ax = page.ax_map
     _draw_boundaries(page, bnd)
     _set_extent(page, bnd, dem)
     sections: list[tuple[str, list[tuple[Any, str]]]] = []
     area_entries: list[tuple[Any, str]] = []
     if areas is not None and len(areas):
-        areas = areas.sort_values("threshold_min", ascending=False) if "threshold_min" in areas.columns else areas
+        areas = (
+            areas.sort_values("threshold_min", ascending=False) if "threshold_min" in areas.columns else areas
+        )
         n = len(areas)
         for i, (_, row) in enumerate(areas.iterrows()):
             alpha = 0.35 + 0.25 * (i / max(n - 1, 1))
-            gpd.GeoSeries([row.geometry], crs=crs).plot(ax=ax, color=_AREA_FILL, alpha=alpha, edgecolor="#5aae61",
-                                                       linewidth=0.4 * page.scale, zorder=1.5)
+            gpd.GeoSeries([row.geometry], crs=crs).plot(
+                ax=ax,
+                color=_AREA_FILL,
+                alpha=alpha,
+                edgecolor="#5aae61",
+                linewidth=0.4 * page.scale,
+                zorder=1.5,
+            )
             tm = row.get("threshold_min", threshold_min)
             text = f"{mode_label}{float(tm):g}分钟服务范围" if tm is not None and pd.notna(tm) else "服务范围"
             area_entries.append((Patch(facecolor=_AREA_FILL, alpha=alpha, edgecolor="#5aae61"), text))
     values = dem[group].to_numpy(dtype=float)
     xs, ys = dem.geometry.x.to_numpy(), dem.geometry.y.to_numpy()
     ms_cov = page.pt(3.2)
-    ax.scatter(xs[flags], ys[flags], s=ms_cov**2, c=_COVERED, edgecolors="white", linewidths=0.3 * page.scale,
-               zorder=9)
+    ax.scatter(
+        xs[flags],
+        ys[flags],
+        s=ms_cov**2,
+        c=_COVERED,
+        edgecolors="white",
+        linewidths=0.3 * page.scale,
+        zorder=9,
+    )
     unc_entries = _symbols(page, xs[~flags], ys[~flags], values[~flags], colour=_UNCOVERED, offset_pt=0.0)
     n_total = float(np.nansum(values))
     n_cov = float(np.nansum(values[flags]))
-    sections.append(("村(社区)", [
-        (Line2D([], [], linestyle="none", marker="o", markersize=ms_cov, markerfacecolor=_COVERED,
-                markeredgecolor="white"), f"已覆盖（{int(flags.sum())} 个）"),
-    ]))
+    sections.append(
+        (
+            "村(社区)",
+            [
+                (
+                    Line2D(
+                        [],
+                        [],
+                        linestyle="none",
+                        marker="o",
+                        markersize=ms_cov,
+                        markerfacecolor=_COVERED,
+                        markeredgecolor="white",
+                    ),
+                    f"已覆盖（{int(flags.sum())} 个）",
+                ),
+            ],
+        )
+    )
     if unc_entries:
         sections.append((f"未覆盖村 {label(group)}（人）", unc_entries))
     sections.append(("服务范围", area_entries))
-    sections.append(("服务设施（个）", _draw_facilities(page, fac, types=facility_types, size_pt=4.2, zorder=8,
-                                                     alpha=0.85)))
+    sections.append(
+        (
+            "服务设施（个）",
+            _draw_facilities(page, fac, types=facility_types, size_pt=4.2, zorder=8, alpha=0.85),
+        )
+    )
     sections.append(("行政区划", _boundary_entries(page, bnd)))
     _legend(page, sections)
     share = 100.0 * n_cov / n_total if n_total > 0 else float("nan")
@@ -1026,15 +1420,27 @@ def coverage_map(
         ["覆盖率", _fmt_pct(share)],
         ["未覆盖村(社区)", f"{int((~flags & (values > 0)).sum())} 个"],
     ]
-    y = _info_table(page, f"覆盖情况{('（' + reach + '）') if reach else ''}", ["", "人数"], rows,
-                    col_x=[0.0, 0.55])
+    y = _info_table(
+        page, f"覆盖情况{('（' + reach + '）') if reach else ''}", ["", "人数"], rows, col_x=[0.0, 0.55]
+    )
     if bnd is not None and "township_name" in demand.columns:
-        frame = pd.DataFrame({"township": demand["township_name"].astype(str).to_numpy(), "v": values,
-                              "c": np.where(flags, values, 0.0)})
+        frame = pd.DataFrame(
+            {
+                "township": demand["township_name"].astype(str).to_numpy(),
+                "v": values,
+                "c": np.where(flags, values, 0.0),
+            }
+        )
         per = frame.groupby("township").sum()
         per = per[per["v"] > 0].assign(share=lambda d: 100 * d["c"] / d["v"]).sort_values("share").head(6)
-        _info_table(page, "覆盖率最低的乡镇", ["乡(镇、街道)", "覆盖率"],
-                    [[name, _fmt_pct(float(r["share"]))] for name, r in per.iterrows()], top=y, col_x=[0.0, 0.55])
+        _info_table(
+            page,
+            "覆盖率最低的乡镇",
+            ["乡(镇、街道)", "覆盖率"],
+            [[name, _fmt_pct(float(r["share"]))] for name, r in per.iterrows()],
+            top=y,
+            col_x=[0.0, 0.55],
+        )
     return _finish(page, crs)
 
 
@@ -1059,7 +1465,7 @@ def proposal_map(
     subtitle: str | None = None,
     paper: str = "A4",
     orientation: str = "landscape",
-    source: str = DEFAULT_SOURCE,
+    source: str | None = None,
     date: str | None = None,
     simulated: bool = False,
 ) -> Figure:
@@ -1088,8 +1494,10 @@ def proposal_map(
     site_gain
         People newly covered per proposed site, keyed by the site's ``id``
         (or row position), for the site list; optional.
-    service_label, threshold_min, mode_label, region_name, title, subtitle, paper, orientation, source, date, simulated
+    service_label, threshold_min, mode_label
         As in :func:`coverage_map`.
+    region_name, title, subtitle, paper, orientation, source, date, simulated
+        As in :func:`distribution_map`.
 
     Returns
     -------
@@ -1119,52 +1527,158 @@ def proposal_map(
     areas = _project(service_areas_after, crs)
     what = service_label or "、".join(label(t) for t in (facility_types or [])) or "服务设施"
     reach = f"{mode_label}{threshold_min:g}分钟" if threshold_min is not None else ""
-    page = _new_page(paper=paper, orientation=orientation, title=title or f"{region_name}{what}选址方案图",
-                     subtitle=subtitle or (f"新增 {len(proposed)} 处  ·  {label(group)}  ·  {reach}可达"
-                                           if reach else f"新增 {len(proposed)} 处  ·  {label(group)}"),
-                     source=source, date=date or _today(), crs_note=_crs_note(crs), simulated=simulated)
+    page = _new_page(
+        paper=paper,
+        orientation=orientation,
+        title=title or f"{region_name}{what}选址方案图",
+        subtitle=subtitle
+        or (
+            f"新增 {len(proposed)} 处  ·  {label(group)}  ·  {reach}可达"
+            if reach
+            else f"新增 {len(proposed)} 处  ·  {label(group)}"
+        ),
+        source=source,
+        date=date or _today(),
+        crs_note=_crs_note(crs),
+        simulated=simulated,
+    )
     ax = page.ax_map
     _draw_boundaries(page, bnd)
     _set_extent(page, bnd, dem, sites)
     sections: list[tuple[str, list[tuple[Any, str]]]] = []
     if areas is not None and len(areas):
         areas.plot(ax=ax, color=_AREA_FILL, alpha=0.35, edgecolor="none", zorder=1.5)
-        sections.append(("服务范围", [(Patch(facecolor=_AREA_FILL, alpha=0.35),
-                                      f"方案后{reach}服务范围" if reach else "方案后服务范围")]))
+        sections.append(
+            (
+                "服务范围",
+                [
+                    (
+                        Patch(facecolor=_AREA_FILL, alpha=0.35),
+                        f"方案后{reach}服务范围" if reach else "方案后服务范围",
+                    )
+                ],
+            )
+        )
     values = dem[group].to_numpy(dtype=float)
     xs, ys = dem.geometry.x.to_numpy(), dem.geometry.y.to_numpy()
     newly = after & ~before
     still = ~after & (values > 0)
     ms = page.pt(3.0)
-    ax.scatter(xs[before], ys[before], s=ms**2, c=_COVERED, edgecolors="white", linewidths=0.3 * page.scale,
-               zorder=9)
-    ax.scatter(xs[newly], ys[newly], s=page.pt(4.6)**2, c=_NEWLY, edgecolors="#7f3b08", linewidths=0.4 * page.scale,
-               zorder=10)
-    ax.scatter(xs[still], ys[still], s=ms**2, marker="X", c=_UNCOVERED, edgecolors="white",
-               linewidths=0.3 * page.scale, zorder=10)
-    sections.append(("村(社区)", [
-        (Line2D([], [], linestyle="none", marker="o", markersize=ms, markerfacecolor=_COVERED,
-                markeredgecolor="white"), f"现状已覆盖（{int(before.sum())}）"),
-        (Line2D([], [], linestyle="none", marker="o", markersize=page.pt(4.6), markerfacecolor=_NEWLY,
-                markeredgecolor="#7f3b08"), f"方案新增覆盖（{int(newly.sum())}）"),
-        (Line2D([], [], linestyle="none", marker="X", markersize=ms, markerfacecolor=_UNCOVERED,
-                markeredgecolor="white"), f"仍未覆盖（{int(still.sum())}）"),
-    ]))
+    ax.scatter(
+        xs[before], ys[before], s=ms**2, c=_COVERED, edgecolors="white", linewidths=0.3 * page.scale, zorder=9
+    )
+    ax.scatter(
+        xs[newly],
+        ys[newly],
+        s=page.pt(4.6) ** 2,
+        c=_NEWLY,
+        edgecolors="#7f3b08",
+        linewidths=0.4 * page.scale,
+        zorder=10,
+    )
+    ax.scatter(
+        xs[still],
+        ys[still],
+        s=ms**2,
+        marker="X",
+        c=_UNCOVERED,
+        edgecolors="white",
+        linewidths=0.3 * page.scale,
+        zorder=10,
+    )
+    sections.append(
+        (
+            "村(社区)",
+            [
+                (
+                    Line2D(
+                        [],
+                        [],
+                        linestyle="none",
+                        marker="o",
+                        markersize=ms,
+                        markerfacecolor=_COVERED,
+                        markeredgecolor="white",
+                    ),
+                    f"现状已覆盖（{int(before.sum())}）",
+                ),
+                (
+                    Line2D(
+                        [],
+                        [],
+                        linestyle="none",
+                        marker="o",
+                        markersize=page.pt(4.6),
+                        markerfacecolor=_NEWLY,
+                        markeredgecolor="#7f3b08",
+                    ),
+                    f"方案新增覆盖（{int(newly.sum())}）",
+                ),
+                (
+                    Line2D(
+                        [],
+                        [],
+                        linestyle="none",
+                        marker="X",
+                        markersize=ms,
+                        markerfacecolor=_UNCOVERED,
+                        markeredgecolor="white",
+                    ),
+                    f"仍未覆盖（{int(still.sum())}）",
+                ),
+            ],
+        )
+    )
     existing = _draw_facilities(page, fac, types=facility_types, size_pt=3.4, zorder=8, alpha=0.75)
     sections.append(("现有设施（个）", existing))
     star = page.pt(13)
-    ax.scatter(sites.geometry.x, sites.geometry.y, s=star**2, marker="*", c=_PROPOSED, edgecolors="white",
-               linewidths=0.6 * page.scale, zorder=14)
+    ax.scatter(
+        sites.geometry.x,
+        sites.geometry.y,
+        s=star**2,
+        marker="*",
+        c=_PROPOSED,
+        edgecolors="white",
+        linewidths=0.6 * page.scale,
+        zorder=14,
+    )
     page.obstacles.extend((geom.x, geom.y, star) for geom in sites.geometry)
     for i, geom in enumerate(sites.geometry, start=1):
         lift = ScaledTranslation(0, (star / 2 + 2.5) / 72.0, page.fig.dpi_scale_trans)
-        text = _text(ax, geom.x, geom.y, str(i), transform=ax.transData + lift, ha="center", va="bottom",
-                     fontsize=page.pt(8), color=_PROPOSED, zorder=22, bold_pt=0.4 * page.scale,
-                     halo_pt=2.6 * page.scale)
+        text = _text(
+            ax,
+            geom.x,
+            geom.y,
+            str(i),
+            transform=ax.transData + lift,
+            ha="center",
+            va="bottom",
+            fontsize=page.pt(8),
+            color=_PROPOSED,
+            zorder=22,
+            bold_pt=0.4 * page.scale,
+            halo_pt=2.6 * page.scale,
+        )
         page.labels.insert(0, (-1, text))
-    sections.append(("拟建站点", [(Line2D([], [], linestyle="none", marker="*", markersize=star * 0.8,
-                                       markerfacecolor=_PROPOSED, markeredgecolor="white"),
-                                f"拟建站点及编号（{len(sites)}）")]))
+    sections.append(
+        (
+            "拟建站点",
+            [
+                (
+                    Line2D(
+                        [],
+                        [],
+                        linestyle="none",
+                        marker="*",
+                        markersize=star * 0.8,
+                        markerfacecolor=_PROPOSED,
+                        markeredgecolor="white",
+                    ),
+                    f"拟建站点及编号（{len(sites)}）",
+                )
+            ],
+        )
+    )
     sections.append(("行政区划", _boundary_entries(page, bnd)))
     _legend(page, sections)
 
@@ -1180,17 +1694,28 @@ def proposal_map(
         ["覆盖率", _fmt_pct(pct_b), _fmt_pct(pct_a), f"+{pct_a - pct_b:.1f}" if total > 0 else "—"],
         ["未覆盖村(社区)", str(unc_b), str(unc_a), f"{unc_a - unc_b:+d}"],
     ]
-    y = _info_table(page, "方案前后对比", ["指标", "现状", "方案后", "变化"], rows,
-                    col_x=[0.0, 0.36, 0.57, 0.78])
-    names = sites["name"].astype(str).tolist() if "name" in sites.columns else [f"站点{i}" for i in
-                                                                                 range(1, len(sites) + 1)]
+    y = _info_table(
+        page, "方案前后对比", ["指标", "现状", "方案后", "变化"], rows, col_x=[0.0, 0.36, 0.57, 0.78]
+    )
+    names = (
+        sites["name"].astype(str).tolist()
+        if "name" in sites.columns
+        else [f"站点{i}" for i in range(1, len(sites) + 1)]
+    )
     ids = sites["id"].tolist() if "id" in sites.columns else list(range(len(sites)))
     site_rows = []
     for i, (name, sid) in enumerate(zip(names, ids, strict=True), start=1):
         gain = None if site_gain is None else site_gain.get(sid, site_gain.get(i - 1))
         site_rows.append([f"{i}. {name}", _fmt_int(float(gain)) if gain is not None else ""])
-    _info_table(page, "拟建站点", ["站点", "新增覆盖(人)" if site_gain is not None else ""], site_rows, top=y,
-                col_x=[0.0, 0.62])
+    _info_table(
+        page,
+        "拟建站点",
+        ["站点", "新增覆盖(人)" if site_gain is not None else ""],
+        site_rows,
+        top=y,
+        col_x=[0.0, 0.62],
+        fontsize_pt=7.0 if len(site_rows) <= 8 else 5.8,
+    )
     return _finish(page, crs)
 
 
@@ -1223,7 +1748,9 @@ def save_map(fig: Figure, path: str | Path, *, dpi: int = 300) -> Path:
     path = Path(path)
     fmt = path.suffix.lower().lstrip(".")
     if fmt not in ("pdf", "png"):
-        raise InputError(f"{path}: unsupported map format '{path.suffix}'; use .pdf (vector) or .png (300 dpi)")
+        raise InputError(
+            f"{path}: unsupported map format '{path.suffix}'; use .pdf (vector) or .png (300 dpi)"
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(map_bytes(fig, fmt=fmt, dpi=dpi))
     logger.info("wrote %s", path)

@@ -31,8 +31,14 @@ import pandas as pd
 import pyproj
 import shapely
 
-from coverage.errors import CRSError, DownloadError, FileReadError, MissingColumnError, NetworkError
-from coverage.errors import UnknownCategoryError
+from coverage.errors import (
+    CRSError,
+    DownloadError,
+    FileReadError,
+    MissingColumnError,
+    NetworkError,
+    UnknownCategoryError,
+)
 from coverage.network.modes import ROAD_CLASSES, road_class
 
 __all__ = [

@@ -49,8 +49,14 @@ logger = logging.getLogger(__name__)
 _MM_PER_INCH = 25.4
 
 
-def map_for_report(report: ProposalReport, kind: str, *, paper: str = "A4", orientation: str = "landscape",
-                   source: str | None = None) -> Figure:
+def map_for_report(
+    report: ProposalReport,
+    kind: str,
+    *,
+    paper: str = "A4",
+    orientation: str = "landscape",
+    source: str | None = None,
+) -> Figure:
     """One of the printed maps of a proposal.
 
     Parameters
@@ -77,26 +83,53 @@ def map_for_report(report: ProposalReport, kind: str, *, paper: str = "A4", orie
     """
     if kind not in MAP_KINDS:
         raise InputError(f"unknown map kind '{kind}': use one of {', '.join(MAP_KINDS)}")
-    common: dict[str, Any] = {"paper": paper, "orientation": orientation, "region_name": report.region_name,
-                              "simulated": report.simulated, "date": report.date, "boundaries": report.boundaries}
+    common: dict[str, Any] = {
+        "paper": paper,
+        "orientation": orientation,
+        "region_name": report.region_name,
+        "simulated": report.simulated,
+        "date": report.date,
+        "boundaries": report.boundaries,
+    }
     if source:
         common["source"] = source
     if kind == "distribution":
         kind_of = POPULATION_GROUPS[report.group].kind
         partner = "left_behind_children" if kind_of != "child" else "elderly_60plus"
-        groups = [report.group] + ([partner] if partner in report.demand.columns and partner != report.group else [])
+        groups = [report.group] + (
+            [partner] if partner in report.demand.columns and partner != report.group else []
+        )
         return distribution_map(report.demand, groups=groups, **common)
-    service = {"service_label": report.service_label, "threshold_min": report.threshold_min,
-               "mode_label": report.mode_label, "facility_types": list(report.facility_types) or None}
+    service = {
+        "service_label": report.service_label,
+        "threshold_min": report.threshold_min,
+        "mode_label": report.mode_label,
+        "facility_types": list(report.facility_types) or None,
+    }
     if kind == "coverage":
-        return coverage_map(report.demand, report.facilities, covered=report.covered_before, group=report.group,
-                            service_areas=report.service_areas, **service, **common)
+        return coverage_map(
+            report.demand,
+            report.facilities,
+            covered=report.covered_before,
+            group=report.group,
+            service_areas=report.service_areas,
+            **service,
+            **common,
+        )
     gains = None
     if "new_people" in report.sites.columns and "id" in report.sites.columns:
         gains = dict(zip(report.sites["id"], report.sites["new_people"], strict=True))
-    return proposal_map(report.demand, report.facilities, report.sites, covered_before=report.covered_before,
-                        covered_after=report.covered_after, group=report.group, site_gain=gains, **service,
-                        **common)
+    return proposal_map(
+        report.demand,
+        report.facilities,
+        report.sites,
+        covered_before=report.covered_before,
+        covered_after=report.covered_after,
+        group=report.group,
+        site_gain=gains,
+        **service,
+        **common,
+    )
 
 
 def _wrap(text: str, width: int) -> str:
@@ -157,8 +190,17 @@ class _Doc:
         fig.text(0.5, 0.035, f"— {self.page_no} —", ha="center", va="center", fontsize=8, color="#777777")
         self.pdf.savefig(fig)
 
-    def table(self, ax: Any, df: pd.DataFrame, *, top: float, col_widths: Sequence[float], fontsize: float = 7.5,
-              wrap: dict[str, int] | None = None, max_height: float | None = None) -> tuple[float, int]:
+    def table(
+        self,
+        ax: Any,
+        df: pd.DataFrame,
+        *,
+        top: float,
+        col_widths: Sequence[float],
+        fontsize: float = 7.5,
+        wrap: dict[str, int] | None = None,
+        max_height: float | None = None,
+    ) -> tuple[float, int]:
         """Draw rows of ``df`` from ``top`` (axes fraction) down; returns (bottom, rows drawn)."""
         wrap = wrap or {}
         height_pt = ax.get_position().height * ax.figure.get_figheight() * 72.0
@@ -172,15 +214,31 @@ class _Doc:
             text = _fmt(value, column)
             return _wrap(text, wrap[column]) if column in wrap else text
 
-        header = [_wrap(str(c), max(int(w * scale * 105), 4)) for c, w in zip(df.columns, col_widths, strict=True)]
+        header = [
+            _wrap(str(c), max(int(w * scale * 105), 4)) for c, w in zip(df.columns, col_widths, strict=True)
+        ]
         n_head = max(h.count("\n") + 1 for h in header)
         y = top
-        ax.add_patch(Rectangle((0, y - line * n_head - line * 0.4), 1, line * n_head + line * 0.4,
-                                                  facecolor="#dce6f1", edgecolor="none"))
+        ax.add_patch(
+            Rectangle(
+                (0, y - line * n_head - line * 0.4),
+                1,
+                line * n_head + line * 0.4,
+                facecolor="#dce6f1",
+                edgecolor="none",
+            )
+        )
         for x, text, column in zip(xs, header, df.columns, strict=True):
             numeric = pd.api.types.is_numeric_dtype(df[column])
-            ax.text(x + (0.004 if not numeric else 0), y - line * 0.2, text, ha="left", va="top", fontsize=fontsize,
-                    color="#111111")
+            ax.text(
+                x + (0.004 if not numeric else 0),
+                y - line * 0.2,
+                text,
+                ha="left",
+                va="top",
+                fontsize=fontsize,
+                color="#111111",
+            )
         y -= line * n_head + line * 0.4
         drawn = 0
         for row in df.itertuples(index=False):
@@ -190,14 +248,23 @@ class _Doc:
                 break
             bold_row = str(row[0]) == "合计"
             for x, text in zip(xs, cells, strict=True):
-                ax.text(x + 0.004, y - line * 0.15, text, ha="left", va="top", fontsize=fontsize,
-                        color="#000000" if bold_row else "#222222")
+                ax.text(
+                    x + 0.004,
+                    y - line * 0.15,
+                    text,
+                    ha="left",
+                    va="top",
+                    fontsize=fontsize,
+                    color="#000000" if bold_row else "#222222",
+                )
             y -= line * n_lines + line * 0.25
             ax.plot([0, 1], [y + line * 0.12, y + line * 0.12], color="#d0d0d0", linewidth=0.4)
             drawn += 1
         return y, drawn
 
-    def blocks(self, heading: str, items: Sequence[tuple[str, Sequence[str]]], *, fontsize: float = 8.5) -> None:
+    def blocks(
+        self, heading: str, items: Sequence[tuple[str, Sequence[str]]], *, fontsize: float = 8.5
+    ) -> None:
         """Numbered blocks: a bold-ish first line, then wrapped detail lines; as many pages as needed."""
         fig, ax = self.new_page(heading)
         height_pt = ax.get_position().height * fig.get_figheight() * 72.0
@@ -213,7 +280,9 @@ class _Doc:
             ax.text(0, y, head, ha="left", va="top", fontsize=fontsize + 1, color="#000000")
             y -= line * 1.15
             for text in wrapped:
-                ax.text(0.03, y, text, ha="left", va="top", fontsize=fontsize, color="#333333", linespacing=1.45)
+                ax.text(
+                    0.03, y, text, ha="left", va="top", fontsize=fontsize, color="#333333", linespacing=1.45
+                )
                 y -= line * (text.count("\n") + 1)
             y -= line * 0.6
             ax.plot([0, 1], [y + line * 0.3, y + line * 0.3], color="#d0d0d0", linewidth=0.4)
@@ -221,8 +290,17 @@ class _Doc:
             ax.text(0, 1.0, "（无拟建站点）", ha="left", va="top", fontsize=fontsize)
         self.finish(fig)
 
-    def paginated(self, heading: str, df: pd.DataFrame, *, col_widths: Sequence[float], fontsize: float = 7.5,
-                  wrap: dict[str, int] | None = None, max_rows: int | None = None, note: str = "") -> None:
+    def paginated(
+        self,
+        heading: str,
+        df: pd.DataFrame,
+        *,
+        col_widths: Sequence[float],
+        fontsize: float = 7.5,
+        wrap: dict[str, int] | None = None,
+        max_rows: int | None = None,
+        note: str = "",
+    ) -> None:
         rows = df if max_rows is None else df.head(max_rows)
         start = 0
         first = True
@@ -232,12 +310,20 @@ class _Doc:
             if first and note:
                 ax.text(0, top, note, ha="left", va="top", fontsize=8.5, color="#333333")
                 top -= 0.035
-            _, drawn = self.table(ax, rows.iloc[start:], top=top, col_widths=col_widths, fontsize=fontsize,
-                                  wrap=wrap)
+            _, drawn = self.table(
+                ax, rows.iloc[start:], top=top, col_widths=col_widths, fontsize=fontsize, wrap=wrap
+            )
             start += max(drawn, 1)
             if start >= len(rows) and max_rows is not None and len(df) > max_rows:
-                ax.text(0, 0.0, f"共 {len(df)} 行，此处列出前 {max_rows} 行；完整名单见 Excel 工作簿。",
-                        ha="left", va="bottom", fontsize=8, color="#555555")
+                ax.text(
+                    0,
+                    0.0,
+                    f"共 {len(df)} 行，此处列出前 {max_rows} 行；完整名单见 Excel 工作簿。",
+                    ha="left",
+                    va="bottom",
+                    fontsize=8,
+                    color="#555555",
+                )
             self.finish(fig)
             first = False
 
@@ -279,9 +365,15 @@ def _site_blocks(report: ProposalReport, sites: pd.DataFrame) -> list[tuple[str,
     return items
 
 
-def write_pdf_report(report: ProposalReport, path: str | Path, *, paper: str = "A4",
-                     map_kinds: Sequence[str] = ("proposal", "coverage", "distribution"),
-                     figures: Mapping[str, Figure] | None = None, max_uncovered_rows: int = 60) -> Path:
+def write_pdf_report(
+    report: ProposalReport,
+    path: str | Path,
+    *,
+    paper: str = "A4",
+    map_kinds: Sequence[str] = ("proposal", "coverage", "distribution"),
+    figures: Mapping[str, Figure] | None = None,
+    max_uncovered_rows: int = 60,
+) -> Path:
     """Write the proposal PDF: maps, before/after figures, sites, townships, uncovered villages.
 
     Parameters
@@ -320,40 +412,72 @@ def write_pdf_report(report: ProposalReport, path: str | Path, *, paper: str = "
     tables = report.tables()
     f = report.figures()
     title = f"{report.region_name}{report.service_label}选址方案"
-    with matplotlib.rc_context(cjk_rc()), PdfPages(path, metadata={"Title": title, "Creator": "coverage-planner"}) as pdf:
+    with (
+        matplotlib.rc_context(cjk_rc()),
+        PdfPages(path, metadata={"Title": title, "Creator": "coverage-planner"}) as pdf,
+    ):
         doc = _Doc(pdf, report, paper)
         # page 1: the summary
         fig, ax = doc.new_page("方案摘要")
-        ax.text(0, 1.0, _wrap(
-            f"在现有 {len(report.facilities)} 处设施基础上新增 {len(report.sites)} 处站点，"
-            f"{report.reach_label}内的{POPULATION_GROUPS[report.group].zh}由 {f['covered_before']:,.0f} 人"
-            f"（{f['share_before_pct']:.1f}%）增至 {f['covered_after']:,.0f} 人（{f['share_after_pct']:.1f}%），"
-            f"新增覆盖 {f['newly_covered']:,.0f} 人、{f['newly_covered_villages']:.0f} 个村(社区)；"
-            f"方案实施后仍有 {f['uncovered_villages_after']:.0f} 个村(社区)未覆盖。", 92),
-            ha="left", va="top", fontsize=10.5, color="#111111", linespacing=1.6)
-        y, _ = doc.table(ax, report.info_table(), top=0.86, col_widths=[0.25, 0.75], fontsize=8.5,
-                         wrap={"内容": 70})
+        ax.text(
+            0,
+            1.0,
+            _wrap(
+                f"在现有 {len(report.facilities)} 处设施基础上新增 {len(report.sites)} 处站点，"
+                f"{report.reach_label}内的{POPULATION_GROUPS[report.group].zh}"
+                f"由 {f['covered_before']:,.0f} 人（{f['share_before_pct']:.1f}%）"
+                f"增至 {f['covered_after']:,.0f} 人（{f['share_after_pct']:.1f}%），"
+                f"新增覆盖 {f['newly_covered']:,.0f} 人、{f['newly_covered_villages']:.0f} 个村(社区)；"
+                f"方案实施后仍有 {f['uncovered_villages_after']:.0f} 个村(社区)未覆盖。",
+                92,
+            ),
+            ha="left",
+            va="top",
+            fontsize=10.5,
+            color="#111111",
+            linespacing=1.6,
+        )
+        y, _ = doc.table(
+            ax, report.info_table(), top=0.86, col_widths=[0.25, 0.75], fontsize=8.5, wrap={"内容": 70}
+        )
         ax.text(0, y - 0.03, "方案前后对比", ha="left", va="top", fontsize=11.5, color="#111111")
-        y, _ = doc.table(ax, _formatted_summary(tables["汇总"]), top=y - 0.07, col_widths=[0.4, 0.2, 0.2, 0.2],
-                         fontsize=8.5)
+        y, _ = doc.table(
+            ax,
+            _formatted_summary(tables["汇总"]),
+            top=y - 0.07,
+            col_widths=[0.4, 0.2, 0.2, 0.2],
+            fontsize=8.5,
+        )
         doc.finish(fig)
         # maps
         for kind in map_kinds:
             given = (figures or {}).get(kind)
-            map_fig = given if given is not None else map_for_report(report, kind, paper=paper,
-                                                                      orientation="landscape")
+            map_fig = (
+                given
+                if given is not None
+                else map_for_report(report, kind, paper=paper, orientation="landscape")
+            )
             pdf.savefig(map_fig)
             doc.page_no += 1
         # sites, one block each
         doc.blocks("拟建站点及选址理由", _site_blocks(report, tables["拟建站点"]))
         townships = tables["乡镇覆盖"]
-        doc.paginated("各乡(镇、街道)覆盖情况（现状与方案后）", townships,
-                      col_widths=[0.12, 0.13, 0.07, 0.09, 0.09, 0.09, 0.1, 0.1, 0.09, 0.12], fontsize=6.5,
-                      wrap={"县(市、区)": 12, "乡(镇、街道)": 12})
+        doc.paginated(
+            "各乡(镇、街道)覆盖情况（现状与方案后）",
+            townships,
+            col_widths=[0.12, 0.13, 0.07, 0.09, 0.09, 0.09, 0.1, 0.1, 0.09, 0.12],
+            fontsize=6.5,
+            wrap={"县(市、区)": 12, "乡(镇、街道)": 12},
+        )
         uncovered = tables["未覆盖村(社区)"].drop(columns=["经度", "纬度"])
-        doc.paginated("方案实施后仍未覆盖的村(社区)", uncovered, col_widths=[0.06, 0.16, 0.16, 0.22, 0.14, 0.12, 0.14],
-                      fontsize=7, max_rows=max_uncovered_rows,
-                      note=f"按{POPULATION_GROUPS[report.group].zh}人数从多到少排列；"
-                           f"“至最近现有设施”为{report.mode_label}时间，空白表示超出搜索范围或不可达。")
+        doc.paginated(
+            "方案实施后仍未覆盖的村(社区)",
+            uncovered,
+            col_widths=[0.06, 0.16, 0.16, 0.22, 0.14, 0.12, 0.14],
+            fontsize=7,
+            max_rows=max_uncovered_rows,
+            note=f"按{POPULATION_GROUPS[report.group].zh}人数从多到少排列；"
+            f"“至最近现有设施”为{report.mode_label}时间，空白表示超出搜索范围或不可达。",
+        )
     logger.info("wrote %s (%d pages)", path, doc.page_no)
     return path

@@ -52,8 +52,10 @@ SHEETS = ("汇总", "乡镇覆盖", "拟建站点", "未覆盖村(社区)")
 def _covered_flags(values: Any, demand: pd.DataFrame, what: str) -> npt.NDArray[np.bool_]:
     arr = np.asarray(values)
     if arr.shape != (len(demand),):
-        raise InputError(f"{what}: expected {len(demand)} values (one per village of the demand table), "
-                         f"got shape {arr.shape}")
+        raise InputError(
+            f"{what}: expected {len(demand)} values (one per village of the demand table), "
+            f"got shape {arr.shape}"
+        )
     return np.where(pd.isna(arr), False, arr).astype(bool)
 
 
@@ -108,11 +110,15 @@ class ProposalReport:
 
     def __post_init__(self) -> None:
         if self.group not in POPULATION_GROUPS:
-            raise InputError(f"unknown population group '{self.group}': use one of {', '.join(POPULATION_GROUPS)}")
+            raise InputError(
+                f"unknown population group '{self.group}': use one of {', '.join(POPULATION_GROUPS)}"
+            )
         if self.group not in self.demand.columns:
             raise MissingColumnError(f"demand: column '{self.group}' ({label(self.group)}) missing")
         self.covered_before = _covered_flags(self.covered_before, self.demand, "covered_before")
-        self.covered_after = _covered_flags(self.covered_after, self.demand, "covered_after") | self.covered_before
+        self.covered_after = (
+            _covered_flags(self.covered_after, self.demand, "covered_after") | self.covered_before
+        )
 
     # ------------------------------------------------------------------ labels
 
@@ -176,53 +182,79 @@ class ProposalReport:
         group = label(self.group)
         rows = [
             (f"{group}总数（人）", f["total_people"], f["total_people"], 0.0),
-            (f"{self.reach_label}内{group}（人）", f["covered_before"], f["covered_after"], f["newly_covered"]),
-            ("覆盖率（%）", round(f["share_before_pct"], 1), round(f["share_after_pct"], 1),
-             round(f["share_after_pct"] - f["share_before_pct"], 1)),
-            ("未覆盖村(社区)（个）", f["uncovered_villages_before"], f["uncovered_villages_after"],
-             f["uncovered_villages_after"] - f["uncovered_villages_before"]),
-            ("计入设施数（处）", float(len(self.facilities)), float(len(self.facilities) + len(self.sites)),
-             float(len(self.sites))),
+            (
+                f"{self.reach_label}内{group}（人）",
+                f["covered_before"],
+                f["covered_after"],
+                f["newly_covered"],
+            ),
+            (
+                "覆盖率（%）",
+                round(f["share_before_pct"], 1),
+                round(f["share_after_pct"], 1),
+                round(f["share_after_pct"] - f["share_before_pct"], 1),
+            ),
+            (
+                "未覆盖村(社区)（个）",
+                f["uncovered_villages_before"],
+                f["uncovered_villages_after"],
+                f["uncovered_villages_after"] - f["uncovered_villages_before"],
+            ),
+            (
+                "计入设施数（处）",
+                float(len(self.facilities)),
+                float(len(self.facilities) + len(self.sites)),
+                float(len(self.sites)),
+            ),
         ]
         return pd.DataFrame(rows, columns=["指标", "现状", "方案实施后", "变化"])
 
     def township_table(self) -> pd.DataFrame:
         """Per township coverage before and after, largest gain first, with a 合计 row last."""
         people = self.people
-        frame = pd.DataFrame({
-            "县(市、区)": self.demand.get("county_name", pd.Series("", index=self.demand.index)).fillna("").astype(str)
-            .to_numpy(),
-            "乡(镇、街道)": self.demand.get("township_name", pd.Series("", index=self.demand.index)).fillna("")
-            .astype(str).to_numpy(),
-            "村(社区)数": 1,
-            "people": people,
-            "before": np.where(self.covered_before, people, 0.0),
-            "after": np.where(self.covered_after, people, 0.0),
-            "uncovered_after": ((~self.covered_after) & (people > 0)).astype(int),
-        })
+        frame = pd.DataFrame(
+            {
+                "县(市、区)": self.demand.get("county_name", pd.Series("", index=self.demand.index))
+                .fillna("")
+                .astype(str)
+                .to_numpy(),
+                "乡(镇、街道)": self.demand.get("township_name", pd.Series("", index=self.demand.index))
+                .fillna("")
+                .astype(str)
+                .to_numpy(),
+                "村(社区)数": 1,
+                "people": people,
+                "before": np.where(self.covered_before, people, 0.0),
+                "after": np.where(self.covered_after, people, 0.0),
+                "uncovered_after": ((~self.covered_after) & (people > 0)).astype(int),
+            }
+        )
         per = frame.groupby(["县(市、区)", "乡(镇、街道)"], sort=False).sum(numeric_only=True).reset_index()
         total = per.sum(numeric_only=True)
         total_row = {"县(市、区)": "合计", "乡(镇、街道)": "", **total.to_dict()}
-        per = per.assign(gain=per["after"] - per["before"]).sort_values(["gain", "县(市、区)", "乡(镇、街道)"],
-                                                                         ascending=[False, True, True])
+        per = per.assign(gain=per["after"] - per["before"]).sort_values(
+            ["gain", "县(市、区)", "乡(镇、街道)"], ascending=[False, True, True]
+        )
         per = pd.concat([per.drop(columns="gain"), pd.DataFrame([total_row])], ignore_index=True)
         group = label(self.group)
 
         def share(num: pd.Series, den: pd.Series) -> pd.Series:
             return (100.0 * num / den.where(den > 0)).round(1)
 
-        return pd.DataFrame({
-            "县(市、区)": per["县(市、区)"],
-            "乡(镇、街道)": per["乡(镇、街道)"],
-            "村(社区)数": per["村(社区)数"].astype(int),
-            f"{group}（人）": per["people"].round().astype(int),
-            "现状覆盖（人）": per["before"].round().astype(int),
-            "现状覆盖率（%）": share(per["before"], per["people"]),
-            "方案后覆盖（人）": per["after"].round().astype(int),
-            "方案后覆盖率（%）": share(per["after"], per["people"]),
-            "新增覆盖（人）": (per["after"] - per["before"]).round().astype(int),
-            "方案后未覆盖村(社区)（个）": per["uncovered_after"].astype(int),
-        })
+        return pd.DataFrame(
+            {
+                "县(市、区)": per["县(市、区)"],
+                "乡(镇、街道)": per["乡(镇、街道)"],
+                "村(社区)数": per["村(社区)数"].astype(int),
+                f"{group}（人）": per["people"].round().astype(int),
+                "现状覆盖（人）": per["before"].round().astype(int),
+                "现状覆盖率（%）": share(per["before"], per["people"]),
+                "方案后覆盖（人）": per["after"].round().astype(int),
+                "方案后覆盖率（%）": share(per["after"], per["people"]),
+                "新增覆盖（人）": (per["after"] - per["before"]).round().astype(int),
+                "方案后未覆盖村(社区)（个）": per["uncovered_after"].astype(int),
+            }
+        )
 
     def site_table(self) -> pd.DataFrame:
         """The proposed sites with their reasons, in rank order."""
@@ -232,28 +264,32 @@ class ProposalReport:
         def col(name: str, default: Any = "") -> pd.Series:
             return s[name].reset_index(drop=True) if name in s.columns else pd.Series([default] * n)
 
-        kinds = [CANDIDATE_KINDS[k].zh if k in CANDIDATE_KINDS else ("" if pd.isna(k) else str(k))
-                 for k in col("kind", None)]
+        kinds = [
+            CANDIDATE_KINDS[k].zh if k in CANDIDATE_KINDS else ("" if pd.isna(k) else str(k))
+            for k in col("kind", None)
+        ]
         gains = pd.to_numeric(col("new_people", np.nan), errors="coerce")
         n_new = pd.to_numeric(col("n_new_villages", np.nan), errors="coerce")
         lon = [g.x if g is not None and not g.is_empty else np.nan for g in s.geometry] if n else []
         lat = [g.y if g is not None and not g.is_empty else np.nan for g in s.geometry] if n else []
         reasons = [self._reason(s.iloc[i]) for i in range(n)]
-        return pd.DataFrame({
-            "序号": np.arange(1, n + 1),
-            "站点名称": col("name").astype(str),
-            "编号": col("id").astype(str),
-            "类别": kinds,
-            "县(市、区)": col("county_name").fillna("").astype(str),
-            "乡(镇、街道)": col("township_name").fillna("").astype(str),
-            f"新增覆盖{label(self.group)}（人）": gains.round(),
-            "新增覆盖村(社区)（个）": n_new,
-            "估算投资（万元）": pd.to_numeric(col("cost_10k_yuan", np.nan), errors="coerce"),
-            "选址理由": reasons,
-            "备选站点": col("alternatives_zh").fillna("").astype(str),
-            "经度": lon,
-            "纬度": lat,
-        })
+        return pd.DataFrame(
+            {
+                "序号": np.arange(1, n + 1),
+                "站点名称": col("name").astype(str),
+                "编号": col("id").astype(str),
+                "类别": kinds,
+                "县(市、区)": col("county_name").fillna("").astype(str),
+                "乡(镇、街道)": col("township_name").fillna("").astype(str),
+                f"新增覆盖{label(self.group)}（人）": gains.round(),
+                "新增覆盖村(社区)（个）": n_new,
+                "估算投资（万元）": pd.to_numeric(col("cost_10k_yuan", np.nan), errors="coerce"),
+                "选址理由": reasons,
+                "备选站点": col("alternatives_zh").fillna("").astype(str),
+                "经度": lon,
+                "纬度": lat,
+            }
+        )
 
     def _reason(self, site: pd.Series) -> str:
         parts = []
@@ -261,7 +297,9 @@ class ProposalReport:
         n_new = site.get("n_new_villages", np.nan)
         if pd.notna(gain):
             villages = f"{int(n_new)}个村(社区)的" if pd.notna(n_new) else ""
-            parts.append(f"使{villages}{int(round(float(gain))):,}名{label(self.group)}进入{self.reach_label}范围")
+            parts.append(
+                f"使{villages}{int(round(float(gain))):,}名{label(self.group)}进入{self.reach_label}范围"
+            )
         before, after = site.get("mean_time_before_min", np.nan), site.get("mean_time_after_min", np.nan)
         if pd.notna(after):
             was = f"{float(before):.0f}分钟" if pd.notna(before) else f"超过{self.threshold_min:g}分钟"
@@ -276,24 +314,42 @@ class ProposalReport:
         people = self.people
         mask = (~self.covered_after) & (people > 0)
         d = self.demand.loc[mask]
-        times = (self.travel_time_min[mask] if self.travel_time_min is not None
-                 else np.full(int(mask.sum()), np.nan))
-        out = pd.DataFrame({
-            "县(市、区)": d.get("county_name", pd.Series("", index=d.index)).fillna("").astype(str).to_numpy(),
-            "乡(镇、街道)": d.get("township_name", pd.Series("", index=d.index)).fillna("").astype(str).to_numpy(),
-            "村(社区)": d.get("name", pd.Series("", index=d.index)).fillna("").astype(str).to_numpy(),
-            "编号": d["id"].astype(str).to_numpy() if "id" in d.columns else np.arange(len(d)).astype(str),
-            f"{label(self.group)}（人）": people[mask].round().astype(int),
-            "至最近现有设施（分钟）": np.round(np.asarray(times, dtype=float), 1),
-            "经度": d.geometry.x.to_numpy(),
-            "纬度": d.geometry.y.to_numpy(),
-        })
-        out = out.sort_values(f"{label(self.group)}（人）", ascending=False, kind="stable").reset_index(drop=True)
+        times = (
+            self.travel_time_min[mask]
+            if self.travel_time_min is not None
+            else np.full(int(mask.sum()), np.nan)
+        )
+        out = pd.DataFrame(
+            {
+                "县(市、区)": d.get("county_name", pd.Series("", index=d.index))
+                .fillna("")
+                .astype(str)
+                .to_numpy(),
+                "乡(镇、街道)": d.get("township_name", pd.Series("", index=d.index))
+                .fillna("")
+                .astype(str)
+                .to_numpy(),
+                "村(社区)": d.get("name", pd.Series("", index=d.index)).fillna("").astype(str).to_numpy(),
+                "编号": d["id"].astype(str).to_numpy()
+                if "id" in d.columns
+                else np.arange(len(d)).astype(str),
+                f"{label(self.group)}（人）": people[mask].round().astype(int),
+                "至最近现有设施（分钟）": np.round(np.asarray(times, dtype=float), 1),
+                "经度": d.geometry.x.to_numpy(),
+                "纬度": d.geometry.y.to_numpy(),
+            }
+        )
+        out = out.sort_values(f"{label(self.group)}（人）", ascending=False, kind="stable").reset_index(
+            drop=True
+        )
         out.insert(0, "序号", np.arange(1, len(out) + 1))
         return out
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """The report's tables by sheet name: 汇总 (info and before/after), 乡镇覆盖, 拟建站点, 未覆盖村(社区)."""
+        """The report's tables by sheet name (:data:`SHEETS`).
+
+        汇总 (before/after), 乡镇覆盖, 拟建站点, 未覆盖村(社区).
+        """
         return {
             "汇总": self.summary_table(),
             "乡镇覆盖": self.township_table(),
@@ -306,7 +362,11 @@ class ProposalReport:
 # Building a report
 
 
-_STATUS_ZH = {"optimal": "已求得最优解", "time_limit": "达到求解时间上限（未证明最优）", "feasible": "可行解（未证明最优）"}
+_STATUS_ZH = {
+    "optimal": "已求得最优解",
+    "time_limit": "达到求解时间上限（未证明最优）",
+    "feasible": "可行解（未证明最优）",
+}
 
 
 def _alternatives_zh(alternatives: Any, names: dict[str, str]) -> str:
@@ -320,11 +380,15 @@ def _alternatives_zh(alternatives: Any, names: dict[str, str]) -> str:
         value, delta = alt.get("value"), alt.get("vs_chosen")
         name = names.get(aid, aid)
         if delta is None or pd.isna(delta):
-            parts.append(name if value is None or pd.isna(value) else f"{name}（总覆盖{float(value):,.0f}人）")
+            parts.append(
+                name if value is None or pd.isna(value) else f"{name}（总覆盖{float(value):,.0f}人）"
+            )
         elif float(delta) < 0:
             parts.append(f"{name}（替代本站则少覆盖{-float(delta):,.0f}人）")
         else:
-            parts.append(f"{name}（替代本站覆盖{'相同' if float(delta) == 0 else f'多{float(delta):,.0f}人'}）")
+            parts.append(
+                f"{name}（替代本站覆盖{'相同' if float(delta) == 0 else f'多{float(delta):,.0f}人'}）"
+            )
     return "；".join(parts)
 
 
@@ -374,8 +438,12 @@ def report_from_proposal(
     sites = proposal.sites
     selected = [str(x) for x in (sites["id"] if "id" in sites.columns else [])]
     od = od_candidates
-    within = od.loc[od["to_id"].astype(str).isin(selected) & (od["travel_time_min"] <= threshold_min), "from_id"]
-    after = np.asarray(covered_before, dtype=bool) | demand["id"].astype(str).isin(within.astype(str)).to_numpy()
+    within = od.loc[
+        od["to_id"].astype(str).isin(selected) & (od["travel_time_min"] <= threshold_min), "from_id"
+    ]
+    after = (
+        np.asarray(covered_before, dtype=bool) | demand["id"].astype(str).isin(within.astype(str)).to_numpy()
+    )
     names = {}
     if candidates is not None and {"id", "name"} <= set(candidates.columns):
         names = dict(zip(candidates["id"].astype(str), candidates["name"].astype(str), strict=True))
@@ -383,16 +451,29 @@ def report_from_proposal(
     table = pd.DataFrame(sites).copy()
     table["new_people"] = table[gain_col] if gain_col in table.columns else np.nan
     table["n_new_villages"] = table["n_new_points"] if "n_new_points" in table.columns else np.nan
-    table["alternatives_zh"] = [_alternatives_zh(a, names) for a in table.get("alternatives", [None] * len(table))]
-    geo = gpd.GeoDataFrame(table, geometry="geometry", crs=getattr(sites, "crs", None) or demand.crs) \
-        if "geometry" in table.columns else gpd.GeoDataFrame(table, geometry=[], crs=demand.crs)
+    table["alternatives_zh"] = [
+        _alternatives_zh(a, names) for a in table.get("alternatives", [None] * len(table))
+    ]
+    geo = (
+        gpd.GeoDataFrame(table, geometry="geometry", crs=getattr(sites, "crs", None) or demand.crs)
+        if "geometry" in table.columns
+        else gpd.GeoDataFrame(table, geometry=[], crs=demand.crs)
+    )
     result = getattr(proposal, "result", None)
     status = str(getattr(result, "status", "") or "")
     message = str(getattr(result, "message", "") or "")
     note = "；".join(x for x in (_STATUS_ZH.get(status, status), message) if x)
-    return ProposalReport(demand=demand, facilities=facilities, sites=geo, covered_before=covered_before,
-                          covered_after=after, group=group, threshold_min=float(threshold_min),
-                          solver_note=options.pop("solver_note", note), **options)
+    return ProposalReport(
+        demand=demand,
+        facilities=facilities,
+        sites=geo,
+        covered_before=covered_before,
+        covered_after=after,
+        group=group,
+        threshold_min=float(threshold_min),
+        solver_note=options.pop("solver_note", note),
+        **options,
+    )
 
 
 def plan_proposal(
@@ -465,15 +546,21 @@ def plan_proposal(
 
     for what, layer in (("demand", demand), ("facilities", facilities), ("candidates", candidates)):
         if getattr(layer, "crs", None) is None:
-            raise CRSError(f"{what} has no coordinate reference system: set one, e.g. gdf.set_crs('EPSG:4326')")
+            raise CRSError(
+                f"{what} has no coordinate reference system: set one, e.g. gdf.set_crs('EPSG:4326')"
+            )
     if "type" not in facilities.columns:
-        raise MissingColumnError("facilities: column 'type' missing; load it with coverage.inputs.load_facilities")
+        raise MissingColumnError(
+            "facilities: column 'type' missing; load it with coverage.inputs.load_facilities"
+        )
     types = list(facility_types)
     if not types:
         raise InputError("facility_types: give at least one facility type that counts for the service")
     counted = facilities.loc[facilities["type"].isin(types)]
     mode = getattr(getattr(engine, "mode", None), "key", None) or str(getattr(engine, "mode", "walk"))
-    logger.info("%d villages, %d facilities of %s, %d candidates", len(demand), len(counted), types, len(candidates))
+    logger.info(
+        "%d villages, %d facilities of %s, %d candidates", len(demand), len(counted), types, len(candidates)
+    )
     if len(counted):
         near = engine.nearest(demand, counted, cutoff_min=threshold_min)
         times = near["travel_time_min"].reindex(demand["id"].to_numpy()).to_numpy(dtype=float)
@@ -483,15 +570,37 @@ def plan_proposal(
         od_existing = None
     before = np.nan_to_num(times, nan=np.inf) <= threshold_min
     od_candidates = engine.od(demand, candidates, cutoff_min=threshold_min)
-    proposal = propose_sites(demand, od_existing, od_candidates, candidates, groups=[group],
-                             threshold_min=threshold_min, model=model, p=p, target_share=target_share,
-                             facility_type=facility_type or types[0], time_limit_s=time_limit_s)
+    proposal = propose_sites(
+        demand,
+        od_existing,
+        od_candidates,
+        candidates,
+        groups=[group],
+        threshold_min=threshold_min,
+        model=model,
+        p=p,
+        target_share=target_share,
+        facility_type=facility_type or types[0],
+        time_limit_s=time_limit_s,
+    )
     areas = None
     if with_service_areas and len(counted) and hasattr(engine, "service_areas"):
         areas = engine.service_areas(counted, thresholds_min=[threshold_min])
     return report_from_proposal(
-        demand, counted, proposal, covered_before=before, od_candidates=od_candidates, group=group,
-        threshold_min=threshold_min, candidates=candidates, service_label=service_label, mode=mode,
-        facility_types=tuple(types), region_name=region_name, boundaries=boundaries, service_areas=areas,
-        travel_time_min=times, simulated=simulated,
+        demand,
+        counted,
+        proposal,
+        covered_before=before,
+        od_candidates=od_candidates,
+        group=group,
+        threshold_min=threshold_min,
+        candidates=candidates,
+        service_label=service_label,
+        mode=mode,
+        facility_types=tuple(types),
+        region_name=region_name,
+        boundaries=boundaries,
+        service_areas=areas,
+        travel_time_min=times,
+        simulated=simulated,
     )

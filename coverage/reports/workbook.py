@@ -98,8 +98,15 @@ def _write_table(ws: Any, df: pd.DataFrame, *, start_row: int, wrap_columns: tup
     return start_row + len(df) + 1
 
 
-def _fit_columns(ws: Any, df: pd.DataFrame, *, first_col: int = 1, min_width: int = 6,
-                 wrap_columns: tuple[str, ...] = (), wrap_width: int = _MAX_WIDTH) -> None:
+def _fit_columns(
+    ws: Any,
+    df: pd.DataFrame,
+    *,
+    first_col: int = 1,
+    min_width: int = 6,
+    wrap_columns: tuple[str, ...] = (),
+    wrap_width: int = _MAX_WIDTH,
+) -> None:
     from openpyxl.utils import get_column_letter
 
     for j, name in enumerate(df.columns, start=first_col):
@@ -109,7 +116,9 @@ def _fit_columns(ws: Any, df: pd.DataFrame, *, first_col: int = 1, min_width: in
             values = [_display_width(v) for v in df[name].tolist()[:500]]
             width = max([_display_width(name), *values, min_width]) + 2
         letter = get_column_letter(j)
-        ws.column_dimensions[letter].width = max(ws.column_dimensions[letter].width or 0, min(width, _MAX_WIDTH))
+        ws.column_dimensions[letter].width = max(
+            ws.column_dimensions[letter].width or 0, min(width, _MAX_WIDTH)
+        )
 
 
 def write_workbook(report: ProposalReport, path: str | Path) -> Path:
@@ -146,7 +155,9 @@ def write_workbook(report: ProposalReport, path: str | Path) -> Path:
     title = f"{report.region_name}{report.service_label}选址方案"
     ws.cell(row=1, column=1, value=title).font = Font(bold=True, size=_TITLE_SIZE)
     if report.simulated:
-        ws.cell(row=2, column=1, value="示例数据（模拟）：仅供演示，不代表真实情况").font = Font(color="C00000", bold=True)
+        ws.cell(row=2, column=1, value="示例数据（模拟）：仅供演示，不代表真实情况").font = Font(
+            color="C00000", bold=True
+        )
     info = report.info_table()
     row = _write_table(ws, info, start_row=4, wrap_columns=("内容",))
     summary = tables["汇总"]

@@ -18,7 +18,6 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from coverage.errors import InputError
 from coverage.siting.problem import SitingProblem
 from coverage.siting.solve import SitingResult
 
@@ -61,19 +60,18 @@ def explain_sites(problem: SitingProblem, result: SitingResult, *, threshold: fl
         new_point_ids`` (demand points brought within the threshold),
         ``n_served, weight_served`` (points whose nearest open site it is),
         mean/max travel cost of those points without and with the site
-        (``mean_time_before_min`` ... when the unit is minutes; NaN = unreachable
-        without it), ``loss_without`` (what removing the site alone loses),
+        (``mean_time_before_min`` ... when the unit is minutes; NaN when some of
+        them are unreachable without it, counted in ``n_unreachable_before``), ``loss_without`` (what removing the site alone loses),
         ``alternatives`` (list of ``{"id", "value", "vs_chosen"}``: covered weight or
         total cost with the alternative in its place) and ``alternatives_text``.
 
     Raises
     ------
-    InputError
+    coverage.errors.InputError
         The result's sites are not in the problem.
     """
     threshold = result.threshold if threshold is None else threshold
     sel = problem.site_index(result.selected, what="selected site")
-    fixed = np.flatnonzero(problem.fixed)
     unit = problem.cost_unit
     groups = problem.groups
     gv = groups.to_numpy(float)
@@ -164,6 +162,7 @@ def explain_sites(problem: SitingProblem, result: SitingResult, *, threshold: fl
         row["n_served"] = int(served.sum())
         row["weight_served"] = float(w[served].sum())
         b, a_ = d_without[served], d_with[served]
+        row["n_unreachable_before"] = int(np.isnan(b).sum())
         ws = w[served]
         row[cols_before_after[0]] = _wmean(b, ws)
         row[cols_before_after[1]] = _wmean(a_, ws)
@@ -193,8 +192,6 @@ def _served_by(problem: SitingProblem, open_mask: npt.NDArray[np.bool_], s: int)
     # a tie at the nearest distance goes to the earlier site in the sort: count s only when strictly nearer
     best = np.full(problem.n_demand, np.inf)
     best[pi[first]] = pc[first]
-    other = keep.copy()
-    other[:] = False
     served = near == s
     if served.any():
         ks = keep & (problem.pair_site != s)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -314,7 +315,8 @@ def swap_pmedian(dist: npt.NDArray[np.float64], weight: npt.NDArray[np.float64],
 def lagrangian_pmedian(dist: npt.NDArray[np.float64], weight: npt.NDArray[np.float64], p: int, *,
                        upper_bound: float, candidates: npt.NDArray[np.bool_] | None = None,
                        fixed: Sequence[int] = (), max_iter: int = 5000, patience: int = 30,
-                       time_limit_s: float = 10.0) -> tuple[float, npt.NDArray[np.float64]]:
+                       time_limit_s: float = 10.0, return_primal: bool = False
+                       ) -> tuple[Any, ...]:
     """Lagrangian lower bound of the p-median (assignment constraints relaxed), by subgradient.
 
     With multipliers ``lam`` on "every row is assigned once", the relaxation
@@ -339,11 +341,17 @@ def lagrangian_pmedian(dist: npt.NDArray[np.float64], weight: npt.NDArray[np.flo
     max_iter, time_limit_s
         Stop after so many iterations or seconds.
 
+    return_primal
+        Also return the best feasible solution met on the way (every 10th
+        iteration the Lagrangian's open columns are evaluated: Beasley's
+        Lagrangian heuristic) and its cost.
+
     Returns
     -------
-    (bound, rho)
+    (bound, rho) or (bound, rho, best_columns, best_cost)
         The best lower bound found and the column values ``rho`` at its multipliers
-        (used by :func:`lagrangian_reduce`).
+        (used by :func:`lagrangian_reduce`); with ``return_primal`` also the best
+        candidate columns found and their total cost.
     """
     start = time.perf_counter()
     a = weight[:, None] * np.where(np.isfinite(dist), dist, np.inf)
@@ -358,14 +366,21 @@ def lagrangian_pmedian(dist: npt.NDArray[np.float64], weight: npt.NDArray[np.flo
     lam[~np.isfinite(lam)] = srt[~np.isfinite(lam), 0]
     lam[~np.isfinite(lam)] = 0.0
     best_bound, best_rho = -np.inf, np.zeros(m)
+    best_cols: list[int] = []
+    best_cost = np.inf
+    fixed_list = list(fixed)
     mu, stall = 2.0, 0
-    for _ in range(max_iter):
+    for it in range(max_iter):
         red = np.minimum(a - lam[:, None], 0.0)  # inf - lam stays inf -> min 0
         rho = red.sum(axis=0)
         order = cand_idx[np.argsort(rho[cand_idx], kind="stable")[:p]]
         open_mask = fixed_mask.copy()
         open_mask[order] = True
         bound = float(lam.sum() + rho[open_mask].sum())
+        if return_primal and it % 10 == 0:
+            cost = float(a[:, order.tolist() + fixed_list].min(axis=1).sum())
+            if cost < best_cost:
+                best_cost, best_cols = cost, [int(c) for c in order]
         if bound > best_bound + 1e-9 * max(1.0, abs(bound)):
             best_bound, best_rho, stall = bound, rho.copy(), 0
         else:
@@ -380,6 +395,8 @@ def lagrangian_pmedian(dist: npt.NDArray[np.float64], weight: npt.NDArray[np.flo
         lam = np.maximum(lam + step * g, 0.0)
         if upper_bound - best_bound <= 1e-9 * max(1.0, abs(upper_bound)):
             break
+    if return_primal:
+        return best_bound, best_rho, best_cols, best_cost
     return best_bound, best_rho
 
 
