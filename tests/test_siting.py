@@ -289,3 +289,10 @@ def test_greedy_swap_and_lagrangian_bound_on_pmed1(shared_benchmarks):
     assert total - bound < 0.02 * total          # a tight bound from a few hundred subgradient steps
     kept = H.lagrangian_reduce(rho, bound, p, total, candidates=np.ones(len(dist), bool), keep=sel, integral=True)
     assert set(sel) <= set(np.flatnonzero(kept)) and kept.sum() < len(dist)
+
+
+def test_models_too_large_for_the_exact_solver_fall_back_to_the_heuristic_with_a_bound():
+    r = solve(problem(), model="mclp", threshold=10, p=2, max_nonzeros=1)
+    assert r.method == "heuristic" and r.objective == pytest.approx(71)
+    assert r.bound >= 71 - 1e-9
+    assert r.status == ("optimal" if r.bound <= 71 + 1e-6 else "feasible")
