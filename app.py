@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import math
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -45,11 +46,14 @@ TEXT: dict[str, tuple[str, str]] = {
     "loaded": ("已载入 {n} 行（{crs}）", "{n} rows loaded ({crs})"),
     "report": ("校验报告", "Validation report"), "no_problems": ("未发现问题。", "No problems found."),
     "templates": ("下载模板", "Templates"),
+    "prepare_templates": ("准备模板文件（示例数据的 Excel 与 GeoPackage）", "Prepare the template files (the demo as Excel and GeoPackage)"),
     "template_help": ("表头可用中文或英文；坐标可为 WGS-84、GCJ-02（高德）或 BD-09（百度），载入时选择。",
-                      "Headers in Chinese or English; coordinates in WGS-84, GCJ-02 (Amap) or BD-09 (Baidu), "
-                      "chosen when loading."),
+                      ("Headers in Chinese or English; coordinates in WGS-84, GCJ-02 (Amap) or BD-09 (Baidu), "
+                      "chosen when loading.")),
     "upload_help": ("上传 Excel（.xlsx）或 CSV；失败不会影响已载入的数据和已采纳的站点。",
                     "Upload Excel (.xlsx) or CSV; a failed upload keeps your loaded data and accepted sites."),
+    "layer": ("图层", "Layer"),
+    "roads_loaded": ("{name}：路网 {n} 个节点", "{name}: road network with {n} nodes"),
     "roads_help": ("路网图层（.gpkg/.geojson/.zip 形状文件/.osm.pbf）", "Road layer (.gpkg/.geojson/zipped .shp/.osm.pbf)"),
     "summary_counts": ("{v} 个村（社区）· {f} 处设施 · {c} 个候选站点", "{v} villages · {f} facilities · {c} candidates"),
     "need_villages": ("请先在“数据”页载入村庄名单，或选择示例地区。",
@@ -59,7 +63,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "groups_shown": ("显示人群", "Groups shown"), "fac_shown": ("显示设施类别", "Facility categories shown"),
     "basemap": ("底图", "Base map"), "no_basemap": ("无（离线）", "None (offline)"),
     "tianditu_key": ("天地图密钥", "Tianditu key"),
-    "show_areas": ("显示服务范围", "Show service areas"),
+    "show_areas": ("显示服务范围（计算较慢）", "Show service areas (slow)"),
+    "uncovered_layer": ("未覆盖村庄", "Uncovered villages"),
     "only_counted": ("仅显示本服务计入的设施", "Only facilities this service counts"), "show_uncovered": ("标出未覆盖村庄", "Highlight uncovered villages"),
     "online_warning": ("底图需要联网；离线时地图仍可使用（无底图）。", "Base maps need the internet; offline the map still works without one."),
     "computing": ("正在计算通行时间…（首次约需十余秒，之后即时）", "Computing travel times… (first time ~10 s, then instant)"),
@@ -67,7 +72,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "met": ("达标", "met"), "not_met": ("未达标", "not met"), "no_target": ("无目标", "no target"),
     "gap": ("距目标尚缺 {n} 人", "{n} people short of the target"),
     "by_county": ("按县（市、区）", "By county"), "by_township": ("按乡（镇、街道）", "By township"),
-    "all_services": ("全部服务总览", "All services"), "distribution": ("通行时间分布", "Travel-time distribution"),
+    "all_services": ("全部服务总览（计算约需数秒）", "All services (takes a few seconds)"), "distribution": ("通行时间分布", "Travel-time distribution"),
     "uncovered_list": ("未覆盖村庄（按人数排序）", "Uncovered villages (most people first)"),
     "people": ("人数", "People"), "minutes": ("分钟", "minutes"),
     "model": ("模型", "Model"), "target_share": ("覆盖目标", "Target share"), "k": ("新增站点数 k", "Number of new sites k"),
@@ -126,7 +131,8 @@ STATE_DEFAULTS: dict[str, Any] = {
     "source": "demo",
     "region": "yuxi",
     "user_layers": {},       # kind -> {"name", "sha256", "crs", "data", "report", "crs_assumed"}
-    "user_roads": None,      # {"name", "sha256", "path"}
+    "user_roads": None,      # {"name", "sha256", "path", "layer"}
+    "user_roads_nodes": 0,
     "service": None,
     "thresholds": {},        # service key -> minutes
     "accepted_sites": [],    # site dicts (coverage.scenario)
@@ -289,13 +295,9 @@ def current_inputs() -> Inputs:
                       region.name_zh if lang() == "zh" else region.name_en)
     layers = st.session_state["user_layers"]
     roads = st.session_state["user_roads"]
-    key = ("files", *sorted((k, v["sha256"]) for k, v in layers.items()), ("roads", roads["sha256"] if roads else None))
-    loader = None
-    if roads:
-        from coverage.network import load_graph
-
-        path = roads["path"]
-        loader = lambda: load_graph(path)  # noqa: E731
+    key = ("files", *sorted((k, v["sha256"], v.get("layer")) for k, v in layers.items()),
+           ("roads", roads["sha256"] if roads else None, roads.get("layer") if roads else None))
+    loader = roads_loader(roads) if roads else None
     return Inputs(key, _layer("demand"), _layer("facilities"), _layer("candidates"), _layer("boundaries"),
                   loader, None, tr("files"))
 
@@ -362,7 +364,7 @@ def sidebar() -> str:
                   on_change=lambda: st.session_state["thresholds"].update(
                       {svc.key: float(st.session_state[widget_key])}))
         sb.caption(f"{svc.note}" if svc.note else "")
-    except Exception as exc:  # standards unreadable: say so, keep the app usable
+    except Exception as exc:  # noqa: BLE001 - standards unreadable: say so, keep the app usable
         show_error(exc)
     n = len(st.session_state["accepted_sites"])
     if n:
@@ -417,26 +419,27 @@ def upload_files() -> None:
         with st.expander(tr(KIND_TEXT[kind]), expanded=kind == "demand"):
             c1, c2 = st.columns([3, 1])
             crs = c2.selectbox(tr("crs"), list(CRS_CHOICES), key=f"crs_{kind}", format_func=CRS_CHOICES.get)
-            types = ["xlsx", "csv"] + (["geojson", "gpkg", "zip"] if kind == "boundaries" else [])
-            up = c1.file_uploader(tr(KIND_TEXT[kind]), type=types, key=f"upload_{kind}")
+            up = c1.file_uploader(tr(KIND_TEXT[kind]), type=["xlsx", "csv", "geojson", "gpkg", "zip"],
+                                  key=f"upload_{kind}")
             if up is not None:
                 raw = up.getvalue()
                 digest = file_digest(raw)
-                entry = st.session_state["user_layers"].get(kind)
-                if not entry or entry["sha256"] != digest or entry["crs"] != crs:
-                    try:
-                        source: Any = up
-                        if Path(up.name).suffix.lower() in (".geojson", ".gpkg", ".zip"):
-                            source = save_upload(up.name, raw)
-                        else:
-                            up.seek(0)
-                        result = loaders[kind](source, crs=crs)
-                    except Exception as exc:  # the previous layer (if any) stays loaded
-                        show_error(exc)
-                    else:
+                try:
+                    source: Any = up
+                    layer = None
+                    if Path(up.name).suffix.lower() in (".geojson", ".gpkg", ".zip"):
+                        source = saved_upload(digest, up.name, raw)
+                        layer = layer_choice(source, key=f"layer_{kind}", preferred=kind)
+                    entry = st.session_state["user_layers"].get(kind)
+                    if not entry or (entry["sha256"], entry["crs"], entry.get("layer")) != (digest, crs, layer):
+                        if hasattr(source, "seek"):
+                            source.seek(0)
+                        result = loaders[kind](source, crs=crs, sheet=layer)
                         st.session_state["user_layers"][kind] = {
-                            "name": up.name, "sha256": digest, "crs": crs, "data": result.data,
+                            "name": up.name, "sha256": digest, "crs": crs, "layer": layer, "data": result.data,
                             "report": result.report.to_frame(), "crs_assumed": result.crs_assumed}
+                except Exception as exc:  # noqa: BLE001 - the previous layer (if any) stays loaded
+                    show_error(exc)
             entry = st.session_state["user_layers"].get(kind)
             if entry:
                 st.caption(f"{entry['name']}: " + tr("loaded", n=len(entry["data"]), crs=entry["crs_assumed"]))
@@ -445,56 +448,112 @@ def upload_files() -> None:
                     st.dataframe(entry["report"], hide_index=True, height=200)
                 else:
                     st.caption(tr("no_problems"))
-    with st.expander(tr("roads")):
+    with st.expander(tr("roads"), expanded=True):
         up = st.file_uploader(tr("roads_help"), type=["gpkg", "geojson", "zip", "pbf", "osm", "graphml"],
                               key="upload_roads")
         if up is not None:
             raw = up.getvalue()
             digest = file_digest(raw)
-            if not st.session_state["user_roads"] or st.session_state["user_roads"]["sha256"] != digest:
-                st.session_state["user_roads"] = {"name": up.name, "sha256": digest,
-                                                  "path": str(save_upload(up.name, raw))}
+            try:
+                path = saved_upload(digest, up.name, raw)
+                layer = layer_choice(path, key="layer_roads", preferred="roads")
+                roads = {"name": up.name, "sha256": digest, "path": str(path), "layer": layer}
+                if st.session_state["user_roads"] != roads:
+                    graph = road_graph(("roads", digest, layer), roads_loader(roads))
+                    st.session_state["user_roads"] = roads
+                    st.session_state["user_roads_nodes"] = graph.number_of_nodes()
+            except Exception as exc:  # noqa: BLE001 - the previous network (if any) stays loaded
+                show_error(exc)
         if st.session_state["user_roads"]:
-            st.caption(st.session_state["user_roads"]["name"])
+            st.caption(tr("roads_loaded", name=st.session_state["user_roads"]["name"],
+                          n=st.session_state.get("user_roads_nodes", 0)))
 
 
-def save_upload(name: str, raw: bytes) -> Path:
-    """Write an uploaded layer to a private temporary folder (layers are read from files)."""
+def roads_loader(roads: dict) -> Callable[[], Any]:
+    """A function building the road graph of an uploaded road file (coverage.network.load_graph)."""
+    from coverage.network import load_graph
+
+    path, layer = roads["path"], roads.get("layer")
+    return lambda: load_graph(path, layer=layer) if layer else load_graph(path)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def saved_upload(digest: str, name: str, _raw: bytes) -> Path:
+    """An uploaded layer written once to a private temporary folder (layers are read from files)."""
     folder = Path(tempfile.mkdtemp(prefix="coverage-upload-"))
     path = folder / Path(name).name
-    path.write_bytes(raw)
+    path.write_bytes(_raw)
     return path
 
 
-def templates() -> None:
-    """Header-only CSV templates (Chinese headers) of each input table."""
-    from coverage.model import CANDIDATE_COLUMNS, COLUMN_LABELS, DEMAND_COLUMNS, FACILITY_COLUMNS
+def layer_choice(path: Path, *, key: str, preferred: str) -> str | None:
+    """The layer to read from a multi-layer GeoPackage (a select box), or None for single-layer files."""
+    if Path(path).suffix.lower() != ".gpkg":
+        return None
+    import pyogrio
 
+    names = [str(row[0]) for row in pyogrio.list_layers(path)]
+    if len(names) <= 1:
+        return names[0] if names else None
+    default = preferred if preferred in names else names[0]
+    return st.selectbox(tr("layer"), names, index=names.index(default), key=key)
+
+
+@st.cache_resource(show_spinner=False)
+def template_files(region: str, language: str) -> dict[str, bytes]:
+    """The demo region written as a planner uploads it (coverage.demo.export_demo): the templates."""
+    from coverage.demo import export_demo
+
+    folder = Path(tempfile.mkdtemp(prefix="coverage-templates-"))
+    return {p.name: p.read_bytes() for p in export_demo(region, folder, lang=language)}
+
+
+def templates() -> None:
+    """Templates to download: the demo's own files (Excel with a 说明 sheet, GeoPackage of boundaries and roads)."""
     st.subheader(tr("templates"))
     st.caption(tr("template_help"))
-    cols = st.columns(3)
-    for col, (kind, columns) in zip(cols, (("villages", DEMAND_COLUMNS), ("facilities", FACILITY_COLUMNS),
-                                           ("candidates", CANDIDATE_COLUMNS))):
-        headers = [COLUMN_LABELS[c][0 if lang() == "zh" else 1] for c in columns if c != "geometry"]
-        headers += [COLUMN_LABELS["lon"][0 if lang() == "zh" else 1], COLUMN_LABELS["lat"][0 if lang() == "zh" else 1]]
-        col.download_button(f"⬇ {tr(kind)}", ("\ufeff" + ",".join(headers) + "\n").encode("utf-8"),
-                            file_name=f"template_{kind}.csv", mime="text/csv", key=f"tpl_{kind}")
+    if not st.toggle(tr("prepare_templates"), key="templates_on"):
+        return
+    try:
+        with st.spinner(tr("computing")):
+            files = template_files(st.session_state["region"], lang())
+    except Exception as exc:  # noqa: BLE001 - shown in the page, never a traceback
+        show_error(exc)
+        return
+    cols = st.columns(len(files))
+    for col, (name, data) in zip(cols, files.items()):
+        mime = ("application/geopackage+sqlite3" if name.endswith(".gpkg") else
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        col.download_button(f"⬇ {name}", data, file_name=name, mime=mime, key=f"tpl_{name}")
 
 
-def display(df: Any) -> Any:
-    """A table with headers in the current language (coverage.metrics header labels)."""
+def headers(columns: Any) -> dict[str, str]:
+    """Column -> header in the current language (coverage.metrics / coverage.model labels), unique."""
     from coverage.metrics.analysis import METRIC_LABELS
     from coverage.model import COLUMN_LABELS
 
     i = 0 if lang() == "zh" else 1
+    names: dict[str, str] = {}
+    for c in columns:
+        name = (METRIC_LABELS.get(c) or COLUMN_LABELS.get(c) or (c, c))[i]
+        names[c] = name if name not in names.values() else f"{name} ({c})"
+    return names
+
+
+def display(df: Any) -> Any:
+    """A table for the page: headers and vocabulary keys (groups, types...) in the current language."""
+    from coverage.metrics import group_label
+    from coverage.taxonomy import label
+
     other = "_en" if lang() == "zh" else "_zh"
     df = df.drop(columns=[c for c in df.columns if c.endswith(other) or
                           (c.endswith(("_zh", "_en")) and c[:-3] in df.columns)])
-    names: dict[str, str] = {}
-    for c in df.columns:
-        name = (METRIC_LABELS.get(c) or COLUMN_LABELS.get(c) or (c, c))[i]
-        names[c] = name if name not in names.values() else f"{name} ({c})"
-    return df.rename(columns=names)
+    df = df.copy()
+    for col in ("group", "type", "kind", "status", "level", "facility_type", "capacity_unit"):
+        if col in df.columns:
+            df[col] = [group_label(v, lang()) if col == "group" else label(v, lang()) if isinstance(v, str) else v
+                       for v in df[col]]
+    return df.rename(columns=headers(df.columns))
 
 
 def map_controls(prefix: str) -> tuple[str, str]:
@@ -561,13 +620,13 @@ def page_map() -> None:
                                           facilities_with_accepted(inputs), engine)
                     if areas is None:
                         st.info(tr("not_available", what="service_areas (coverage.traveltime)"))
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - shown in the page, never a traceback
             show_error(exc)
     types = [t for c in cats for t in facility_types_in(c) if not only_counted or t in svc.facility_types]
     sites = sites_frame(st.session_state["accepted_sites"])
     m = coverage_map(inputs.demand, inputs.facilities, boundaries=inputs.boundaries, groups=groups,
                      facility_types=types, service_areas=areas, uncovered_ids=uncovered_ids,
-                     uncovered_title=f"{tr('not_met') if lang() == 'en' else '未覆盖'} · {svc.label(lang())}",
+                     uncovered_title=f"{tr('uncovered_layer')} · {svc.label(lang())}",
                      sites=sites if len(sites) else None, travel_time_min=travel, lang=lang(), basemap=basemap,
                      tianditu_key=tk, note=inputs.note)
     render_map(m, key="map_main")
@@ -590,11 +649,12 @@ def page_coverage() -> None:
     for col, row in zip(cols, summary.to_dict("records")):
         group = row.get("group_zh") if lang() == "zh" else row.get("group_en")
         target = row.get("target_share")
+        has_target = isinstance(target, (int, float)) and math.isfinite(target)
         passed = row.get("passed")
-        state = tr("no_target") if passed is None or target != target else (tr("met") if passed else tr("not_met"))
-        delta = None if target is None or target != target else f"{(row['share'] - target) * 100:+.1f} pt"
+        state = tr("no_target") if passed is None or not has_target else (tr("met") if passed else tr("not_met"))
+        delta = f"{(row['share'] - target) * 100:+.1f} pt · {tr('target')} {target:.0%}" if has_target else None
         col.metric(f"{group}", f"{row['share'] * 100:.1f}%", delta=delta,
-                   help=f"{tr('target')}: {'' if target is None or target != target else f'{target:.0%}'} · {state}")
+                   help=f"{tr('target')}: {f'{target:.0%}' if has_target else '—'} · {state}")
         if row.get("gap_people") and row["gap_people"] > 0:
             col.caption(tr("gap", n=f"{int(row['gap_people']):,}"))
     t1, t2 = st.columns(2)
@@ -606,20 +666,22 @@ def page_coverage() -> None:
                            [c for c in show_cols if c in by_unit.columns]]
         col.markdown(f"**{tr(title)}**")
         col.dataframe(display(part), hide_index=True, height=300,
-                      column_config={display(part).columns[list(part.columns).index("share")]:
-                                     st.column_config.ProgressColumn(format="%.2f", min_value=0.0, max_value=1.0)}
-                      if "share" in part.columns else None)
+                      column_config={headers(part.columns)[c]:
+                                     st.column_config.ProgressColumn(format="percent", min_value=0.0, max_value=1.0)
+                                     if c == "share" else st.column_config.NumberColumn(format="percent")
+                                     for c in ("share", "target_share") if c in part.columns})
     st.markdown(f"**{tr('distribution')}**")
     bands = result.bands
     part = bands.loc[bands["service"] == svc.key]
     if len(part):
-        chart = part.pivot_table(index="threshold_min", columns="group", values="share")
+        h = headers(part.columns)
+        chart = display(part).pivot_table(index=h["threshold_min"], columns=h["group"], values=h["share"])
         st.bar_chart(chart, x_label=tr("minutes"), y_label=tr("covered_share"), stack=False, height=260)
     st.markdown(f"**{tr('uncovered_list')}**")
     unc = result.uncovered
     st.dataframe(display(unc.loc[unc["service"] == svc.key].drop(columns=["service"]).head(100)),
                  hide_index=True, height=260)
-    with st.expander(tr("all_services")):
+    if st.toggle(tr("all_services"), value=False, key="coverage_all"):
         try:
             thresholds = tuple(sorted(st.session_state["thresholds"].items()))
             full = all_coverage(inputs.key, sites_key(), thresholds, inputs.demand, facilities_with_accepted(inputs),
@@ -630,7 +692,7 @@ def page_coverage() -> None:
             st.dataframe(display(full.summary[cols]), hide_index=True)
             if len(full.unit_rules):
                 st.dataframe(display(full.unit_rules), hide_index=True)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - shown in the page, never a traceback
             show_error(exc)
 
 
@@ -708,7 +770,7 @@ def page_siting() -> None:
                                     float(time_limit), inputs, facilities_with_accepted(inputs), engine, progress)
                 st.session_state["proposal"] = {**prop, "service": svc.key}
                 st.session_state["rejected"] = []
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - shown in the page, never a traceback
                 show_error(exc)
             finally:
                 bar.empty()
@@ -729,7 +791,7 @@ def page_siting() -> None:
     try:
         before = coverage_now(inputs, with_accepted=False).service_summary(svc.key)
         after = coverage_now(inputs).service_summary(svc.key)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - shown in the page, never a traceback
         show_error(exc)
     if before is not None and after is not None:
         cols = st.columns(max(1, len(after)))
@@ -742,8 +804,8 @@ def page_siting() -> None:
     try:
         table = coverage_now(inputs).village_table(svc.key)
         uncovered = table.loc[~table["covered"].astype(bool), "id"].tolist()
-    except Exception:  # already reported above
-        pass
+    except Exception:
+        logger.debug("no coverage for the siting map", exc_info=True)
     shown = [*({**s, "status": "proposed"} for s in pending),
              *({**s, "status": "manual" if s.get("origin") == "manual" else "accepted"}
                for s in st.session_state["accepted_sites"])]
@@ -772,7 +834,7 @@ def page_siting() -> None:
                     accept_site(new_site(lon, lat, facility_type=ftype, name=name or None))
                     st.session_state["clicked"] = None
                     st.rerun()
-                except Exception as exc:
+                except Exception as exc:  # noqa: BLE001 - shown in the page, never a traceback
                     show_error(exc)
     accepted_table()
 
@@ -854,7 +916,7 @@ def page_scenarios() -> None:
     if up is not None:
         try:
             st.session_state["scenario_b"] = load_scenario(up)
-        except Exception as exc:  # the current scenario is untouched
+        except Exception as exc:  # noqa: BLE001 - the current scenario is untouched
             show_error(exc)
     other = st.session_state["scenario_b"]
     if other is None:
@@ -876,7 +938,7 @@ def page_scenarios() -> None:
         b = service_coverage(inputs.key, key_b, svc.key, float(svc.threshold_min), inputs.demand, fac_b,
                              inputs.boundaries, inputs.engines()).summary
         st.dataframe(display(compare_coverage(a, b)), hide_index=True)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - shown in the page, never a traceback
         show_error(exc)
 
 
@@ -928,14 +990,14 @@ def page_print() -> None:
                 st.session_state["print_output"] = printed_map(
                     inputs.key, sites_key(), kind, svc.key, float(svc.threshold_min), title, paper, orientation,
                     inputs, result)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - shown in the page, never a traceback
             show_error(exc)
     output = st.session_state.get("print_output")
     if output:
         d1, d2 = st.columns(2)
-        d1.download_button(f"⬇ PDF", output["pdf"], file_name="map.pdf", mime="application/pdf",
+        d1.download_button("⬇ PDF", output["pdf"], file_name="map.pdf", mime="application/pdf",
                            key="print_download_pdf")
-        d2.download_button(f"⬇ PNG", output["png"], file_name="map.png", mime="image/png",
+        d2.download_button("⬇ PNG", output["png"], file_name="map.png", mime="image/png",
                            key="print_download_png")
         st.image(output["png"], width="stretch")
     st.divider()
@@ -947,7 +1009,7 @@ def page_print() -> None:
                 st.download_button(tr("download"), path.read_bytes(), file_name="覆盖分析.xlsx",
                                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                                    key="print_workbook_download")
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - shown in the page, never a traceback
             show_error(exc)
 
 
@@ -963,7 +1025,7 @@ def main() -> None:
     page = sidebar()
     try:
         PAGES.get(page, page_data)()
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - shown in the page, never a traceback
         show_error(exc)
 
 

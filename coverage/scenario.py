@@ -72,7 +72,7 @@ _SITE_KEYS = ("id", "name", "type", "kind", "lon", "lat", "origin", "capacity", 
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
 
 
 def _clean(value: Any) -> Any:

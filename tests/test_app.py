@@ -80,6 +80,14 @@ def test_threshold_change_updates_coverage():
     assert _share(at) == share_30
 
 
+def test_all_services_overview():
+    at = _page(_app(), "coverage")
+    at.toggle(key="coverage_all").set_value(True).run()
+    _clean(at)
+    overview = at.dataframe[-2].value if len(at.dataframe) > 4 else at.dataframe[-1].value
+    assert "15分钟养老服务圈" in set(overview.iloc[:, 0])
+
+
 def test_switching_service_changes_groups():
     at = _page(_app(), "coverage")
     at.sidebar.selectbox(key=_k(at, "service")).set_value("children_20min").run()
@@ -102,7 +110,7 @@ def test_siting_proposal_accept_reject_and_coverage_change():
     _clean(at)
     assert [s["id"] for s in at.session_state["accepted_sites"]] == [first]
     assert float(at.metric[0].delta.split()[0]) > 0  # coverage with the accepted site is higher
-    second = [b.key for b in at.button if (b.key or "").startswith("reject_")][0].removeprefix("reject_")
+    second = next(b.key for b in at.button if (b.key or "").startswith("reject_")).removeprefix("reject_")
     at.button(key=f"reject_{second}").click().run()
     assert not any(b.key == f"accept_{second}" for b in at.button)
     assert len([b for b in at.button if (b.key or "").startswith("accept_")]) == 1
@@ -155,7 +163,7 @@ def test_upload_a_village_list_and_see_the_report(tmp_path):
     csv = ("编号,村名,经度,纬度,60岁以上老年人,留守儿童\n"
            "V1,大营村,102.55,24.35,120,3\n"
            "V2,小营村,102.56,24.36,80,1\n"
-           "V3,坏行村,abc,24.37,10,0\n").encode("utf-8")
+           "V3,坏行村,abc,24.37,10,0\n").encode()
     at = _app()
     at.radio(key=_k(at, "source")).set_value("files").run()
     at.file_uploader(key="upload_demand").upload("村庄.csv", csv, "text/csv")
@@ -205,14 +213,14 @@ def test_language_switch_keeps_page_and_choices():
     assert at.header[0].value == "覆盖" and at.session_state["service"] == "children_20min"
 
 
-def test_map_with_service_areas_and_english_legend():
+def test_map_page_in_english_with_chosen_layers():
     at = _app()
     at.sidebar.toggle(key="lang_en").set_value(True).run()
     at = _page(at, "map")
-    at.toggle(key="map_areas").set_value(True).run()
+    at.multiselect(key=_k(at, "map_groups")).set_value(["left_behind_children"]).run()
     _clean(at)
     assert at.header[0].value == "Map"
-    assert not any("Not available yet" in i.value for i in at.info)
+    assert at.session_state["map_groups"] == ["left_behind_children"]
 
 
 def test_print_page_makes_a_pdf():
@@ -221,3 +229,33 @@ def test_print_page_makes_a_pdf():
     _clean(at)
     output = at.session_state["print_output"]
     assert output["pdf"].startswith(b"%PDF") and output["png"].startswith(b"\x89PNG")
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory) -> dict[str, Path]:
+    """The Yuxi demo written as a planner uploads it (Excel lists, a GeoPackage of boundaries and roads)."""
+    from coverage.demo import export_demo
+
+    return {p.suffix + p.stem: p for p in export_demo("yuxi", tmp_path_factory.mktemp("yuxi"))}
+
+
+def test_own_files_from_upload_to_coverage(exported):
+    files = {Path(p).name: Path(p) for p in exported.values()}
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    at = _app()
+    at.radio(key=_k(at, "source")).set_value("files").run()
+    for kind, name in (("demand", "村庄名单.xlsx"), ("facilities", "设施名单.xlsx"), ("candidates", "候选点位.xlsx")):
+        at.file_uploader(key=f"upload_{kind}").upload(name, files[name].read_bytes(), xlsx)
+    gpkg = files["边界与路网.gpkg"].read_bytes()
+    at.file_uploader(key="upload_boundaries").upload("边界与路网.gpkg", gpkg, "application/octet-stream")
+    at.file_uploader(key="upload_roads").upload("边界与路网.gpkg", gpkg, "application/octet-stream")
+    at.run()
+    _clean(at)
+    layers = at.session_state["user_layers"]
+    assert {k: len(v["data"]) for k, v in layers.items() if k != "boundaries"} == {
+        "demand": 718, "facilities": 2232, "candidates": 268}
+    assert layers["boundaries"]["layer"] == "boundaries"
+    assert at.session_state["user_roads"]["layer"] == "roads"
+    at = _page(at, "coverage")
+    _clean(at)
+    assert at.metric[0].label == "60岁以上老年人" and 0 < _share(at) <= 100

@@ -121,6 +121,10 @@ def test_app_in_chromium_offline(app_url):
             }""")
             assert widths[0] > 0 and abs(widths[0] - widths[1]) > 1, f"CJK text renders as boxes: {widths}"
 
+            page.locator('[data-testid="stDataFrame"] canvas').first.wait_for(timeout=MAP_TIMEOUT_MS)
+            page.wait_for_timeout(1000)
+            page.screenshot(path=str(ARTIFACTS / "browser_data.png"))
+
             # the map page: Leaflet renders offline in the streamlit-folium iframe
             page.get_by_text("地图", exact=True).first.click()
             frame = _wait_for_map(page)
@@ -135,6 +139,15 @@ def test_app_in_chromium_offline(app_url):
             page.get_by_text("留守儿童20分钟儿童之家 · 20 分钟").first.wait_for(timeout=MAP_TIMEOUT_MS)
             frame = _wait_for_map(page)
 
+            # the coverage page: shares against targets, tables, the travel-time chart
+            page.get_by_text("覆盖", exact=True).first.click()
+            page.get_by_text("按县（市、区）").first.wait_for(timeout=MAP_TIMEOUT_MS)
+            page.locator('[data-testid="stDataFrame"] canvas').first.wait_for(timeout=MAP_TIMEOUT_MS)
+            page.locator('[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg').first.wait_for(
+                timeout=MAP_TIMEOUT_MS)
+            page.wait_for_timeout(2500)
+            page.screenshot(path=str(ARTIFACTS / "browser_coverage.png"), full_page=True)
+
             # a siting proposal: 3 sites covering the most people, with accept buttons
             page.get_by_text("选址", exact=True).first.click()
             page.get_by_text("生成选址方案").first.wait_for(timeout=MAP_TIMEOUT_MS)
@@ -148,9 +161,17 @@ def test_app_in_chromium_offline(app_url):
             assert page.get_by_role("button", name="采纳", exact=True).count() == 3
             page.get_by_role("button", name="采纳", exact=True).first.click()
             page.get_by_text("已采纳站点", exact=True).first.wait_for(timeout=MAP_TIMEOUT_MS)
-            _wait_for_map(page)
+            frame = _wait_for_map(page)
             page.wait_for_timeout(1500)
             page.screenshot(path=str(ARTIFACTS / "browser_siting.png"), full_page=True)
+
+            # a click on the map places a site by hand
+            box = frame.locator(".leaflet-container").bounding_box()
+            frame.locator(".leaflet-container").click(position={"x": box["width"] * 0.45, "y": box["height"] * 0.5})
+            page.get_by_role("button", name="在此处添加站点").wait_for(timeout=MAP_TIMEOUT_MS)
+            page.get_by_role("button", name="在此处添加站点").click()
+            page.get_by_role("button", name="移除").nth(1).wait_for(timeout=MAP_TIMEOUT_MS)
+            assert page.get_by_role("button", name="移除").count() == 2
             assert not errors, errors
         finally:
             browser.close()

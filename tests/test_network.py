@@ -228,3 +228,18 @@ def test_download_is_cached_as_graphml(tmp_path: Path, monkeypatch: pytest.Monke
     assert (len(again), again.number_of_edges()) == (len(first), first.number_of_edges())
     with pytest.raises(ValueError, match="exactly one of place=, polygon= or bbox="):
         download_osm_graph(cache_dir=tmp_path)
+
+
+def test_road_layer_in_gcj02_is_shifted_back_to_wgs84() -> None:
+    from coverage.inputs.crs import wgs84_to_gcj02
+
+    layer = cross_layer().iloc[:3].to_crs("EPSG:4326")
+    shifted = layer.set_geometry(shapely.transform(
+        layer.geometry.to_numpy(), lambda xy: np.column_stack(wgs84_to_gcj02(xy[:, 0], xy[:, 1]))), crs="EPSG:4326")
+    G = graph_from_road_layer(shifted, offset="gcj02")
+    xs = sorted(round(d["x"], 5) for _, d in G.nodes(data=True))
+    assert xs[0] == pytest.approx(102.50, abs=1e-5) and xs[-1] == pytest.approx(102.52, abs=1e-5)
+    raw = graph_from_road_layer(shifted)
+    assert min(d["x"] for _, d in raw.nodes(data=True)) > 102.501  # ~140 m off without it
+    with pytest.raises(ValueError, match="offset must be 'gcj02' or 'bd09'"):
+        graph_from_road_layer(layer, offset="amap")

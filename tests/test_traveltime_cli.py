@@ -50,12 +50,15 @@ def test_od_command_writes_the_engine_table(tmp_path: Path, capsys: pytest.Captu
 def test_nearest_option_one_row_per_origin(tmp_path: Path) -> None:
     write_points(tmp_path / "a.csv", 10, "v", 3)
     write_points(tmp_path / "b.csv", 3, "f", 4)
+    pd.read_csv(tmp_path / "b.csv").rename(columns={"id": "编号", "lon": "经度", "lat": "纬度"}).to_excel(
+        tmp_path / "b.xlsx", index=False)
     out = tmp_path / "near.csv"
-    code = main(["od", "--graph", str(OAKLAND), "--from", str(tmp_path / "a.csv"), "--to", str(tmp_path / "b.csv"),
+    code = main(["od", "--graph", str(OAKLAND), "--from", str(tmp_path / "a.csv"), "--to", str(tmp_path / "b.xlsx"),
                  "--mode", "car", "--nearest", "--out", str(out)])
     assert code == 0
     got = pd.read_csv(out, encoding="utf-8-sig")
     assert list(got.columns) == ["from_id", "to_id", "travel_time_min", "access_distance_m"] and len(got) == 10
+    assert set(got["to_id"].dropna()) <= {"f0", "f1", "f2"} and got["to_id"].notna().any()
 
 
 def test_od_command_errors_are_messages(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -182,3 +182,11 @@ def test_sites_with_explanations(demand):
                     explanation="新增覆盖 480 人")
     html = to_html(coverage_map(demand, None, sites=sites_frame([site])))
     assert "新建&lt;幸福小院&gt;" in html and "新增覆盖 480 人" in html and "手动添加站点" in html
+
+
+def test_service_areas_layer(demand):
+    areas = gpd.GeoDataFrame({"threshold_min": [15.0]}, geometry=[shapely.Point(102.55, 24.35).buffer(0.05)],
+                             crs=WGS84)
+    html = to_html(coverage_map(demand, None, service_areas=areas, lang="zh"))
+    assert "≤ 15 分钟" in html and "服务范围" in html
+    assert '"fillOpacity":0.18' in html

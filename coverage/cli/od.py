@@ -56,7 +56,7 @@ def _read_points(path: str, crs: str) -> Any:
     if not p.exists():
         raise FileReadError(f"{p}: file not found")
     if p.suffix.lower() in (".xlsx", ".xls", ".xlsm"):
-        df = pd.read_excel(p, dtype={0: str})
+        df = pd.read_excel(p, dtype=str, engine="openpyxl")
     else:
         for encoding in ("utf-8-sig", "gb18030"):
             try:

@@ -853,7 +853,9 @@ def _roads(
     # to the seat that minimises the new road plus the road distance on from there to the seat.
     road_classes = ("trunk", "primary", "secondary", "tertiary")
     main_class = np.isin(np.arange(len(HIGHWAY_CLASSES)), [HIGHWAY_CLASSES.index(c) for c in road_classes])
-    county_seat_node = {r.county_code: seat_node[r.township_code] for r in towns[towns["is_county_seat"]].itertuples()}
+    county_seat_node = {
+        r.county_code: seat_node[r.township_code] for r in towns[towns["is_county_seat"]].itertuples()
+    }
     for r in others.sort_values("d").itertuples():
         start = seat_node[r.township_code]
         to_seat = _network_distance(b, [county_seat_node[r.county_code]])[0]

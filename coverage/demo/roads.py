@@ -7,6 +7,10 @@ arrays into the same kind of graph osmnx returns (``nx.MultiDiGraph``, graph
 attribute ``crs``, nodes with ``x``/``y`` in degrees, edges with ``osmid``,
 ``highway``, ``length`` in metres, ``oneway``, optional ``maxspeed``), so the
 demo and OpenStreetMap go through one code path.
+
+The networks are planar (:func:`split_crossings`): roads meet at grade with a
+junction wherever they cross, so the exported road layer read back by
+:func:`coverage.network.graph_from_road_layer` is the same network.
 """
 
 from __future__ import annotations
@@ -420,7 +424,9 @@ def split_crossings(
         edges = np.vstack(out)
         total += len(pairs)
         logger.debug("split %d road crossings (%d new junctions)", len(pairs), len(new_xy))
-    raise NetworkError(f"road crossings remain after {max_passes} passes of splitting: rebuild with another seed")
+    raise NetworkError(
+        f"road crossings remain after {max_passes} passes of splitting: rebuild with another seed"
+    )
 
 
 def save_roads(

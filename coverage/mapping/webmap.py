@@ -37,8 +37,8 @@ from pathlib import Path
 from typing import Any
 
 import folium
-import jinja2
 import geopandas as gpd
+import jinja2
 import numpy as np
 import pandas as pd
 import shapely
@@ -46,7 +46,7 @@ from branca.element import Element, MacroElement
 
 from coverage.errors import CoverageError, CRSError, InputError
 from coverage.model import COLUMN_LABELS, WGS84
-from coverage.taxonomy import CANDIDATE_KINDS, CATEGORIES, FACILITY_TYPES, POPULATION_GROUPS, label
+from coverage.taxonomy import CATEGORIES, FACILITY_TYPES, POPULATION_GROUPS, label
 
 __all__ = [
     "BASEMAPS",
@@ -315,7 +315,7 @@ def graduated_breaks(values: Sequence[float] | np.ndarray, *, n_classes: int = 4
     qs = np.quantile(arr, np.linspace(0, 1, n_classes + 1)[1:])
     out: list[float] = []
     for q in qs[:-1]:
-        mag = 10 ** max(0, int(math.floor(math.log10(max(q, 1)))) - 1)
+        mag = 10 ** max(0, math.floor(math.log10(max(q, 1))) - 1)
         v = float(math.ceil(q / mag) * mag)
         if not out or v > out[-1]:
             out.append(v)
@@ -517,7 +517,7 @@ class _ShapeLayer(_DataElement):
     def __init__(self, geojson_text: str, *, style: Mapping[str, Any], interactive: bool = False) -> None:
         super().__init__()
         self._name = "ShapeLayer"
-        self.data = geojson_text
+        self.data = geojson_text.replace("<", "\\u003c").replace(">", "\\u003e")
         self.style = dict(style)
         self.interactive = interactive
 
@@ -888,7 +888,7 @@ def _boundary_layers(m: folium.Map, boundaries: gpd.GeoDataFrame, levels: Sequen
     for level in reversed(draw):  # finest first, so coarser outlines lie on top
         part = gdf[gdf["level"] == level]
         geoms = shapely.set_precision(shapely.simplify(np.asarray(part.geometry.values), simplify_deg), 1e-5)
-        text = gpd.GeoDataFrame(geometry=shapely.boundary(geoms), crs=WGS84).to_json(drop_id=True)
+        text = gpd.GeoDataFrame(geometry=shapely.boundary(geoms), crs=WGS84).to_json(drop_id=True, ensure_ascii=False)
         feats = []
         if level in ("county", "township"):
             lon, lat = _xy(part)
@@ -908,7 +908,7 @@ def add_service_areas(m: folium.Map, areas: gpd.GeoDataFrame, *, lang: str = "zh
     tips = ([f"≤ {_fmt(v)} {_t('minutes', lang)}" for v in gdf["threshold_min"].tolist()]
             if "threshold_min" in gdf.columns else [""] * len(gdf))
     geoms = shapely.simplify(np.asarray(gdf.geometry.values), simplify_deg)
-    text = gpd.GeoDataFrame({"tip": tips}, geometry=geoms, crs=WGS84).to_json(drop_id=True)
+    text = gpd.GeoDataFrame({"tip": tips}, geometry=geoms, crs=WGS84).to_json(drop_id=True, ensure_ascii=False)
     fg.add_child(_ShapeLayer(text, style={"color": colour, "weight": 1, "fillColor": colour,
                                           "fillOpacity": 0.18, "opacity": 0.6}, interactive=False))
 

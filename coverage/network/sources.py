@@ -264,7 +264,7 @@ def _find_column(columns: Sequence[str], wanted: Sequence[str]) -> str | None:
 def graph_from_road_layer(source: Any, *, class_column: str | None = None, oneway_column: str | None = None,
                           maxspeed_column: str | None = None, layer: str | None = None,
                           node_intersections: bool = True, tolerance_m: float = 0.5,
-                          strict: bool = False) -> nx.MultiDiGraph:
+                          strict: bool = False, offset: str | None = None) -> nx.MultiDiGraph:
     """Build a road graph from a road-lines layer with a road-class column.
 
     Parameters
@@ -288,6 +288,9 @@ def graph_from_road_layer(source: Any, *, class_column: str | None = None, onewa
         End points closer than this (metres) are the same node.
     strict
         Raise on an unknown road class instead of leaving those roads out.
+    offset
+        ``"gcj02"`` or ``"bd09"``: the layer's longitudes/latitudes are GCJ-02 (Amap, Tencent) or BD-09
+        (Baidu) although its CRS says WGS-84; they are converted to WGS-84 first.
 
     Returns
     -------
@@ -360,6 +363,15 @@ def graph_from_road_layer(source: Any, *, class_column: str | None = None, onewa
             rejected.append({"row": int(row), "column": col, "value": value,
                              "message": f"unknown road class '{value}'; known: {known}"})
     layer = layer.assign(_highway=osm_class)[~bad]
+    if offset is not None:
+        from coverage.inputs import crs as chinese
+
+        convert = {"gcj02": chinese.gcj02_to_wgs84, "bd09": chinese.bd09_to_wgs84}.get(str(offset).lower())
+        if convert is None:
+            raise ValueError(f"offset must be 'gcj02' or 'bd09', not {offset!r}")
+        layer = layer.to_crs("EPSG:4326")
+        layer = layer.set_geometry(shapely.transform(
+            layer.geometry.to_numpy(), lambda xy: np.column_stack(convert(xy[:, 0], xy[:, 1]))), crs="EPSG:4326")
     layer = layer[~(layer.geometry.isna() | layer.geometry.is_empty)]
     layer = layer.explode(index_parts=False)
     layer = layer[layer.geom_type == "LineString"]

@@ -439,3 +439,61 @@ def lagrangian_reduce(rho: npt.NDArray[np.float64], bound: float, p: int, upper_
     out = candidates & ~(forced_bound > limit)
     out[list(keep)] = candidates[list(keep)]
     return out
+
+
+def iterated_swap_pmedian(dist: npt.NDArray[np.float64], weight: npt.NDArray[np.float64], chosen: Sequence[int], *,
+                          candidates: npt.NDArray[np.bool_] | None = None, fixed: Sequence[int] = (),
+                          forced: Sequence[int] = (), time_limit_s: float = 10.0, kick: int = 3,
+                          seed: int = 0) -> list[int]:
+    """Iterated local search: swap to a local optimum, then kick (``kick`` random swaps) and descend again.
+
+    Keeps the best solution met; seeded, so the same inputs and time give the same answer on a
+    machine of the same speed.
+
+    Parameters
+    ----------
+    dist, weight, candidates, fixed, forced
+        As for :func:`swap_pmedian`.
+    chosen
+        Starting columns (excluding fixed).
+    time_limit_s
+        Total wall-clock budget, seconds.
+    kick
+        Random swaps applied before each new descent.
+    seed
+        Random seed.
+
+    Returns
+    -------
+    list of int
+        The best columns found (same count).
+    """
+    start = time.perf_counter()
+    rng = np.random.default_rng(seed)
+    n_cols = dist.shape[1]
+    allowed = np.ones(n_cols, dtype=bool) if candidates is None else candidates.copy()
+    allowed[list(fixed)] = False
+    keep = set(int(f) for f in forced)
+    fixed = list(fixed)
+
+    def left() -> float:
+        return time_limit_s - (time.perf_counter() - start)
+
+    best = swap_pmedian(dist, weight, chosen, candidates=candidates, fixed=fixed, forced=forced,
+                        time_limit_s=max(left(), 0.0))
+    best_cost = pmedian_cost(dist, weight, best + fixed)
+    while left() > 0:
+        cur = list(best)
+        movable = [k for k, c in enumerate(cur) if c not in keep]
+        outside = np.flatnonzero(allowed & ~np.isin(np.arange(n_cols), cur))
+        if not movable or outside.size == 0:
+            break
+        for k in rng.choice(movable, size=min(kick, len(movable)), replace=False):
+            cur[k] = int(rng.choice(outside))
+            outside = outside[outside != cur[k]]
+        cur = swap_pmedian(dist, weight, cur, candidates=candidates, fixed=fixed, forced=forced,
+                           time_limit_s=max(left(), 0.0))
+        cost = pmedian_cost(dist, weight, cur + fixed)
+        if cost < best_cost - 1e-9:
+            best, best_cost = cur, cost
+    return best

@@ -983,16 +983,20 @@ def solve(
     elif use_heuristic:
         if heur_sel is None:
             raise SolverError(f"the heuristic found no solution for the {model} model; use method='exact'")
-        bound = None
+        # without the LP, the variable bounds alone bound the objective (for example: all coverable weight)
+        ub = np.where(np.isfinite(milp.upper), milp.upper, 0.0)
+        ends = np.vstack([milp.cost * milp.lower, milp.cost * ub])
+        bound = float((ends.max(axis=0) if milp.maximize else ends.min(axis=0)).sum() + milp.offset)
         t0 = time.perf_counter()
         if milp.nnz <= max_nonzeros * 2:
             say(0.5, "heuristic solution found; computing the LP bound")
             lp = _run_highs(milp, time_limit_s=remaining, relax=True, threads=threads, label=label)
-            bound = lp.bound
-            if lag_bound is not None:
-                bound = max(bound if bound is not None else -_INF, lag_bound)
-            if bound is not None and milp.integer.any() and model in ("lscp", "target"):
-                bound = math.ceil(bound - 1e-6) if not use_cost else bound
+            if lp.bound is not None:
+                bound = lp.bound
+        if lag_bound is not None:
+            bound = max(bound, lag_bound)
+        if milp.integer.any() and model in ("lscp", "target") and not use_cost:
+            bound = math.ceil(bound - 1e-6)
         run = _Run(status="feasible", x=start_x, objective=heur_obj, bound=bound, time_s=time.perf_counter() - t0)
         if bound is not None and heur_obj is not None and abs(heur_obj - bound) <= 1e-6 * max(1.0, abs(heur_obj)):
             run.status = "optimal"
@@ -1133,6 +1137,17 @@ def _pmedian_heuristic(problem: SitingProblem, p: int, *, time_limit_s: float, s
     integral = bool(np.all(np.abs(a - np.round(a)) < 1e-9))
     if integral and bound > total - 1 + 1e-6:
         bound = total  # integer costs: nothing lies strictly between
+    if bound < total - 1e-9 * max(1.0, abs(total)):
+        # not proved yet: iterated local search for a better upper bound (fewer candidates survive the test)
+        say(0.04, f"p-median: heuristic {total:.6g}, bound {bound:.6g}; iterated local search")
+        ils = heur.iterated_swap_pmedian(D, w, sel, candidates=cands, fixed=fixed, forced=forced,
+                                         time_limit_s=time_limit_s)
+        ils_total = heur.pmedian_cost(D, w, ils + fixed)
+        if ils_total < total - 1e-9:
+            log.info("p-median: iterated local search improves %.6g -> %.6g", total, ils_total)
+            sel, total = ils, ils_total
+        if integral and bound > total - 1 + 1e-6:
+            bound = total
     allowed = heur.lagrangian_reduce(rho, bound, p, total, candidates=cands, keep=sel, integral=integral)
     allowed |= problem.fixed
     log.info("p-median: heuristic %.6g, Lagrangian bound %.6g, %d of %d candidates kept", total, bound,

@@ -124,7 +124,8 @@ class TravelTimeEngine:
 
     Notes
     -----
-    The engine is immutable after construction and picklable (cache it with ``st.cache_resource``).
+    The engine does not change after construction (apart from small internal caches of recent snaps and
+    coordinate transformers) and is picklable: cache it with ``st.cache_resource`` and share it.
     Self-loops are dropped (they never shorten a path); parallel edges keep the fastest.
     """
 
@@ -269,8 +270,9 @@ class TravelTimeEngine:
         t_ba[np.isinf(t_ba)] = np.nan
         rep = np.zeros(n_phys, dtype=np.int64)
         rep_fwd = np.zeros(n_phys, dtype=bool)
-        rep[phys_codes] = idx  # any member; its geometry, oriented a -> b
-        rep_fwd[phys_codes] = forward
+        by_fwd = np.argsort(forward, kind="stable")  # forward members written last: they win, no reversing
+        rep[phys_codes[by_fwd]] = idx[by_fwd]  # one member per segment; its geometry, oriented a -> b
+        rep_fwd[phys_codes[by_fwd]] = forward[by_fwd]
         self._pa = np.zeros(n_phys, dtype=np.int64)
         self._pb = np.zeros(n_phys, dtype=np.int64)
         self._pa[phys_codes] = a
@@ -278,7 +280,8 @@ class TravelTimeEngine:
         self._t_ab = t_ab
         self._t_ba = t_ba
         geoms = self._edge_geoms_m(rep, u, v, geometry, has_geom, to_m)
-        geoms = np.where(rep_fwd, geoms, shapely.reverse(geoms))
+        if (~rep_fwd).any():
+            geoms[~rep_fwd] = shapely.reverse(geoms[~rep_fwd])
         self._geoms_m = geoms
         self._geom_len_m = shapely.length(geoms)
         self._tree: shapely.STRtree | None = None
@@ -769,8 +772,21 @@ class TravelTimeEngine:
                    max_access_distance_m: float | None = None) -> tuple[FloatArray, Snap]:
         """Time (minutes) between every road node and the nearest source (NaN beyond the cutoff).
 
-        ``to_sources=True``: from the node *to* the source (a facility's catchment); else from the source.
-        Returns the node times and the sources' snap.
+        Parameters
+        ----------
+        sources
+            GeoDataFrame of points with an ``id`` column, any CRS.
+        cutoff_min
+            Search no farther than this many minutes.
+        to_sources
+            True: time from the node *to* the nearest source (a facility's catchment); False: from it.
+        max_access_distance_m
+            Sources farther than this from every road (metres) are left out.
+
+        Returns
+        -------
+        tuple
+            Node times (minutes, in the graph's node order; NaN: not reached) and the sources' :class:`Snap`.
         """
         _, sx, sy = self._points_m(sources, "sources")
         ss = self._snap_xy(sx, sy, max_access_distance_m=max_access_distance_m)
@@ -828,12 +844,17 @@ def _float(value: object) -> float:
 
 def _csr_min(rows: IntArray, cols: IntArray, wts: FloatArray, n: int) -> sp.csr_matrix:
     """CSR matrix keeping the minimum weight of duplicate (row, col) entries; zero weights stay edges."""
-    order = np.lexsort((wts, cols, rows))
-    rows, cols, wts = rows[order], cols[order], wts[order]
-    if len(rows):
-        keep = np.ones(len(rows), dtype=bool)
-        keep[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
-        rows, cols, wts = rows[keep], cols[keep], wts[keep]
+    key = rows.astype(np.int64) * n + cols
+    order = np.argsort(key, kind="stable")
+    key, wts = key[order], wts[order].astype(np.float64)
+    if len(key):
+        start = np.ones(len(key), dtype=bool)
+        start[1:] = key[1:] != key[:-1]
+        if not start.all():  # parallel entries: keep the fastest
+            first = np.flatnonzero(start)
+            wts = np.minimum.reduceat(wts, first)
+            key = key[first]
+    rows_s, cols_s = np.divmod(key, n)
     indptr = np.zeros(n + 1, dtype=np.int32)
-    np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
-    return sp.csr_matrix((wts.astype(np.float64), cols.astype(np.int32), indptr), shape=(n, n))
+    np.cumsum(np.bincount(rows_s, minlength=n), out=indptr[1:])
+    return sp.csr_matrix((wts, cols_s.astype(np.int32), indptr), shape=(n, n))
