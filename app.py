@@ -230,7 +230,7 @@ def standards() -> Any:
     return default_standards()
 
 
-@st.cache_data(show_spinner=False, max_entries=128)
+@st.cache_data(show_spinner=False, max_entries=32)
 def service_coverage(data_key: tuple, sites_key: tuple, service: str, threshold_min: float,
                      _demand: Any, _facilities: Any, _boundaries: Any, _engines: Any) -> Any:
     """Coverage of one service at one threshold (a fraction of a second once the engine is built)."""

@@ -175,7 +175,7 @@ def bench_mclp(radius: float = 4_000.0, p: int = 50, cbc_limit_s: float = 900.0)
 
 # ----------------------------------------------------------------------------- CBC at a time limit
 
-def bench_cbc_status(name: str = "pmed38", limit_s: float = 10.0) -> None:
+def bench_cbc_status(name: str = "pmed16", limit_s: float = 30.0) -> None:
     sp_ = _spopt()
     print(f"\n== what PuLP/CBC reports at a time limit ({name}, {limit_s:g} s) ==")
     if not sp_:
@@ -184,9 +184,12 @@ def bench_cbc_status(name: str = "pmed38", limit_s: float = 10.0) -> None:
     pulp, _, PMedian, _ = sp_
     dist, p = read_orlib_pmed(SHARED / "orlib-pmed" / f"{name}.txt")
     t = time.perf_counter()
-    m = PMedian.from_cost_matrix(dist, np.ones(len(dist)), p_facilities=p).solve(_cbc(pulp, limit_s))
+    m = PMedian.from_cost_matrix(dist, np.ones(len(dist)), p_facilities=p)
+    m.problem.solve(_cbc(pulp, limit_s))   # not m.solve(): spopt raises when CBC has no solution
     optimal = pd.read_csv(SHARED / "orlib-pmed" / "optimal.csv").set_index("instance").loc[name, "optimal"]
-    print(f"PuLP status '{pulp.LpStatus[m.problem.status]}', objective {m.problem.objective.value()}, "
+    sol = getattr(m.problem, "sol_status", None)
+    print(f"PuLP status '{pulp.LpStatus[m.problem.status]}' (solution status "
+          f"'{pulp.LpSolution.get(sol, sol) if sol is not None else '?'}'), objective {m.problem.objective.value()}, "
           f"published optimum {optimal}, {time.perf_counter() - t:.1f} s")
     ids = np.arange(len(dist))
     prob = build_problem(matrix_to_od(dist, from_ids=ids, to_ids=ids), pd.Series(1.0, index=ids))

@@ -223,6 +223,7 @@ def test_map_page_in_english_with_chosen_layers():
     assert at.session_state["map_groups"] == ["left_behind_children"]
 
 
+@pytest.mark.slow
 def test_print_page_makes_a_pdf():
     at = _page(_app(), "print")
     at.button(key="print_run").click().run()
@@ -236,11 +237,12 @@ def exported(tmp_path_factory) -> dict[str, Path]:
     """The Yuxi demo written as a planner uploads it (Excel lists, a GeoPackage of boundaries and roads)."""
     from coverage.demo import export_demo
 
-    return {p.suffix + p.stem: p for p in export_demo("yuxi", tmp_path_factory.mktemp("yuxi"))}
+    return {p.name: p for p in export_demo("yuxi", tmp_path_factory.mktemp("yuxi"))}
 
 
+@pytest.mark.slow
 def test_own_files_from_upload_to_coverage(exported):
-    files = {Path(p).name: Path(p) for p in exported.values()}
+    files = exported
     xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     at = _app()
     at.radio(key=_k(at, "source")).set_value("files").run()

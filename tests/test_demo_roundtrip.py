@@ -70,7 +70,6 @@ def test_reread_roads_are_the_same_network(yuxi, reread):
     ("ftype", "mode", "threshold_min"),
     [
         ("funeral_home", "car", 60),
-        ("township_elderly_center", "ebike", 30),
         ("elderly_institution", "walk", 15),
     ],
 )

@@ -122,6 +122,9 @@ class DemoRegion:
             osmnx-style: ``G.graph["crs"] == "EPSG:4326"``, nodes ``x``/``y``
             (degrees), edges ``highway``, ``length`` (m), ``oneway``, ``osmid``
             and ``maxspeed`` (km/h, string) where posted.  Shared: do not mutate.
+            Planar: roads meet at grade, with a junction node wherever two cross, so the
+            exported roads layer read back by :func:`coverage.network.graph_from_road_layer`
+            is the same network (``tests/test_demo_roundtrip.py``).
         """
         return _graph(self.key)
 
