@@ -63,6 +63,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "groups_shown": ("显示人群", "Groups shown"), "fac_shown": ("显示设施类别", "Facility categories shown"),
     "basemap": ("底图", "Base map"), "no_basemap": ("无（离线）", "None (offline)"),
     "tianditu_key": ("天地图密钥", "Tianditu key"),
+    "tianditu_needs_key": ("天地图底图需要您的密钥（在天地图开发者网站申请）；输入前地图不加底图。",
+                           "The Tianditu base map needs your key (from the Tianditu developer site); until then no base map."),
+    "computing_areas": ("正在计算服务范围…（较慢：约半分钟到两分钟，之后缓存）",
+                        "Computing service areas… (slow: half a minute to two minutes, then cached)"),
     "show_areas": ("显示服务范围（计算较慢）", "Show service areas (slow)"),
     "uncovered_layer": ("未覆盖村庄", "Uncovered villages"),
     "only_counted": ("仅显示本服务计入的设施", "Only facilities this service counts"), "show_uncovered": ("标出未覆盖村庄", "Highlight uncovered villages"),
@@ -568,6 +572,9 @@ def map_controls(prefix: str) -> tuple[str, str]:
         c2.text_input(tr("tianditu_key"), key="tianditu_key", type="password")
     if st.session_state["basemap"] != "none":
         st.caption(tr("online_warning"))
+    if st.session_state["basemap"].startswith("tianditu") and not st.session_state["tianditu_key"].strip():
+        st.info(tr("tianditu_needs_key"))
+        return "none", ""
     return st.session_state["basemap"], st.session_state["tianditu_key"]
 
 
@@ -614,7 +621,8 @@ def page_map() -> None:
                 table = result.village_table(svc.key)
                 uncovered_ids = table.loc[~table["covered"].astype(bool), "id"].tolist() if show_uncovered else None
                 travel = table.set_index("id")["travel_time_min"]
-                if show_areas:
+            if show_areas:
+                with st.spinner(tr("computing_areas")):
                     engine = inputs.engines()(svc.mode)
                     areas = service_areas(inputs.key, sites_key(), svc.key, float(svc.threshold_min),
                                           facilities_with_accepted(inputs), engine)

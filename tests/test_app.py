@@ -261,3 +261,16 @@ def test_own_files_from_upload_to_coverage(exported):
     at = _page(at, "coverage")
     _clean(at)
     assert at.metric[0].label == "60岁以上老年人" and 0 < _share(at) <= 100
+
+
+def test_base_maps_amap_and_tianditu_without_key():
+    at = _page(_app(), "map")
+    at.selectbox(key=_k(at, "basemap")).set_value("amap").run()
+    _clean(at)
+    assert any("需要联网" in c.value for c in at.caption)
+    at.selectbox(key=_k(at, "basemap")).set_value("tianditu").run()
+    _clean(at)
+    assert any("天地图底图需要您的密钥" in i.value for i in at.info)
+    at.text_input(key="tianditu_key").set_value("my-key").run()
+    _clean(at)
+    assert not any("天地图底图需要您的密钥" in i.value for i in at.info)
