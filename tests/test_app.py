@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from coverage.demo import load_demo
 from coverage.scenario import Scenario, new_site
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -44,7 +45,7 @@ def test_opens_in_chinese_on_the_yuxi_demo():
     at = _app()
     _clean(at)
     assert at.header[0].value == "数据"
-    assert "718 个村（社区）" in at.success[0].value
+    assert f"{len(load_demo('yuxi').demand)} 个村（社区）" in at.success[0].value
     assert any("示例数据（模拟）" in c.value for c in at.caption)
     assert at.sidebar.radio(key=_k(at, "page")).options[:3] == ["数据", "地图", "覆盖"]
 
@@ -54,7 +55,7 @@ def test_english_on_a_toggle():
     at.sidebar.toggle(key="lang_en").set_value(True).run()
     _clean(at)
     assert at.header[0].value == "Data"
-    assert "718 villages" in at.success[0].value
+    assert f"{len(load_demo('yuxi').demand)} villages" in at.success[0].value
     assert at.sidebar.radio(key=_k(at, "page")).options[:3] == ["Data", "Map", "Coverage"]
 
 
@@ -254,8 +255,9 @@ def test_own_files_from_upload_to_coverage(exported):
     at.run()
     _clean(at)
     layers = at.session_state["user_layers"]
+    demo = load_demo("yuxi")
     assert {k: len(v["data"]) for k, v in layers.items() if k != "boundaries"} == {
-        "demand": 718, "facilities": 2232, "candidates": 268}
+        "demand": len(demo.demand), "facilities": len(demo.facilities), "candidates": len(demo.candidates)}
     assert layers["boundaries"]["layer"] == "boundaries"
     assert at.session_state["user_roads"]["layer"] == "roads"
     at = _page(at, "coverage")

@@ -444,7 +444,7 @@ def lagrangian_reduce(rho: npt.NDArray[np.float64], bound: float, p: int, upper_
 def iterated_swap_pmedian(dist: npt.NDArray[np.float64], weight: npt.NDArray[np.float64], chosen: Sequence[int], *,
                           candidates: npt.NDArray[np.bool_] | None = None, fixed: Sequence[int] = (),
                           forced: Sequence[int] = (), time_limit_s: float = 10.0, kick: int = 3,
-                          seed: int = 0) -> list[int]:
+                          max_stall: int = 40, seed: int = 0) -> list[int]:
     """Iterated local search: swap to a local optimum, then kick (``kick`` random swaps) and descend again.
 
     Keeps the best solution met; seeded, so the same inputs and time give the same answer on a
@@ -460,6 +460,8 @@ def iterated_swap_pmedian(dist: npt.NDArray[np.float64], weight: npt.NDArray[np.
         Total wall-clock budget, seconds.
     kick
         Random swaps applied before each new descent.
+    max_stall
+        Stop after this many descents in a row without improvement.
     seed
         Random seed.
 
@@ -482,7 +484,9 @@ def iterated_swap_pmedian(dist: npt.NDArray[np.float64], weight: npt.NDArray[np.
     best = swap_pmedian(dist, weight, chosen, candidates=candidates, fixed=fixed, forced=forced,
                         time_limit_s=max(left(), 0.0))
     best_cost = pmedian_cost(dist, weight, best + fixed)
-    while left() > 0:
+    stall = 0
+    while left() > 0 and stall < max_stall:
+        stall += 1
         cur = list(best)
         movable = [k for k, c in enumerate(cur) if c not in keep]
         outside = np.flatnonzero(allowed & ~np.isin(np.arange(n_cols), cur))
@@ -495,5 +499,5 @@ def iterated_swap_pmedian(dist: npt.NDArray[np.float64], weight: npt.NDArray[np.
                            time_limit_s=max(left(), 0.0))
         cost = pmedian_cost(dist, weight, cur + fixed)
         if cost < best_cost - 1e-9:
-            best, best_cost = cur, cost
+            best, best_cost, stall = cur, cost, 0
     return best
