@@ -243,3 +243,23 @@ def test_road_layer_in_gcj02_is_shifted_back_to_wgs84() -> None:
     assert min(d["x"] for _, d in raw.nodes(data=True)) > 102.501  # ~140 m off without it
     with pytest.raises(ValueError, match="offset must be 'gcj02' or 'bd09'"):
         graph_from_road_layer(layer, offset="amap")
+
+
+def test_road_layer_lengths_are_geodesic_like_osmnx() -> None:
+    """Far from its UTM zone's central meridian (99 E for 96-102 E) a UTM length is ~0.1 % long; the reader
+    measures on the ellipsoid, as osmnx and the demo networks do."""
+    import pyproj
+
+    line = shapely.LineString([(101.9, 25.0), (101.93, 25.04), (101.95, 25.1)])  # 3 vertices, one road
+    layer = gpd.GeoDataFrame({"道路等级": ["县道"]}, geometry=[line], crs="EPSG:4326")
+    G = graph_from_road_layer(layer)
+    lengths = [d["length"] for *_, d in G.edges(data=True)]
+    assert len(lengths) == 2  # both directions
+    geod_m = pyproj.Geod(ellps="WGS84").geometry_length(line)
+    assert lengths == pytest.approx([geod_m, geod_m], rel=1e-9)
+    # osmnx's own great-circle edge lengths agree to the sphere-vs-ellipsoid difference (< 0.5 %)
+    osmnx_m = float(ox.distance.great_circle(25.0, 101.9, 25.04, 101.93)
+                    + ox.distance.great_circle(25.04, 101.93, 25.1, 101.95))
+    assert geod_m == pytest.approx(osmnx_m, rel=5e-3)
+    utm_m = gpd.GeoSeries([line], crs="EPSG:4326").to_crs("EPSG:32647").length.iloc[0]
+    assert utm_m / geod_m - 1 > 5e-4  # what the reader used to measure

@@ -92,3 +92,72 @@ def test_bad_thresholds() -> None:
         eng.service_areas(pts([(100.0, 0.0)]), thresholds_min=[0, 5])
     with pytest.raises(ValueError, match="thresholds_min must be positive"):
         eng.service_areas(pts([(100.0, 0.0)]), thresholds_min=[])
+
+
+def test_bad_buffer() -> None:
+    eng = TravelTimeEngine(line_graph(1, 600.0), mode="walk")
+    with pytest.raises(ValueError, match="buffer_m must be a positive number"):
+        eng.service_areas(pts([(100.0, 0.0)]), thresholds_min=[5], buffer_m=0)
+
+
+@pytest.fixture(scope="module")
+def oakland_walk() -> TravelTimeEngine:
+    return TravelTimeEngine(ox.graph_from_xml(OAKLAND), mode="walk")
+
+
+def test_pieces_cut_like_shapely_substring(oakland_walk: TravelTimeEngine) -> None:
+    from shapely.ops import substring
+
+    from coverage.traveltime.areas import _substrings
+
+    eng = oakland_walk
+    rng = np.random.default_rng(3)
+    bent = np.flatnonzero(shapely.get_num_coordinates(eng._geoms_m) > 3)[:200]  # curved streets
+    assert len(bent) > 20
+    lo = rng.uniform(0, 1, len(bent))
+    hi = np.clip(lo + rng.uniform(-0.1, 0.8, len(bent)), 0, 1)  # some empty (hi <= lo): a point
+    geoms, length = eng._geoms_m[bent], eng._geom_len_m[bent]
+    got = _substrings(geoms, length, lo, hi)
+    for g, L, a, b, piece in zip(geoms, length, lo, hi, got, strict=True):
+        if b <= a:
+            assert piece.geom_type == "Point" and piece.distance(shapely.line_interpolate_point(g, a * L)) < 1e-6
+        else:
+            want = substring(g, a * L, b * L)
+            assert piece.length == pytest.approx(want.length, abs=1e-6)
+            assert shapely.hausdorff_distance(piece, want) < 1e-6
+
+
+def test_joined_paths_cover_the_same_streets(oakland_walk: TravelTimeEngine) -> None:
+    from coverage.traveltime.areas import _paths
+
+    lines = oakland_walk._geoms_m
+    paths = _paths(lines)
+    assert len(paths) < 0.5 * len(lines)  # joined through junctions, not only at degree-2 points
+    assert shapely.get_coordinates(paths).shape == shapely.get_coordinates(lines).shape  # no vertex lost/added
+    assert shapely.equals(shapely.union_all(paths), shapely.union_all(lines))
+
+
+def test_nested_areas_hold_their_streets_and_no_others(oakland_walk: TravelTimeEngine) -> None:
+    eng = oakland_walk
+    segs = eng.segments()
+    seg = segs.geometry.to_numpy()
+    on_road = shapely.line_interpolate_point(seg[[15, 40]], 0.5, normalized=True)  # two sources on the streets
+    sources = gpd.GeoDataFrame({"id": ["s1", "s2"]}, geometry=on_road, crs=eng.metric_crs).to_crs("EPSG:4326")
+    buffer_m = 1.0  # thin bands: a street is inside only if (nearly) on a reached street
+    areas = eng.service_areas(sources, thresholds_min=[3, 5, 8], buffer_m=buffer_m).to_crs(eng.metric_crs)
+    assert areas["threshold_min"].tolist() == [8.0, 5.0, 3.0]
+    geoms = areas.geometry.to_numpy()
+    assert (np.diff(areas["area_km2"].to_numpy()) < 0).all()  # grows with the threshold
+    # nested (to the mm: the areas went to lon/lat and back)
+    assert shapely.covers(geoms[0].buffer(1e-3), geoms[1]) and shapely.covers(geoms[1].buffer(1e-3), geoms[2])
+    walk_min = segs[["travel_time_uv_min", "travel_time_vu_min"]].max(axis=1).to_numpy()
+    probe = gpd.GeoDataFrame({"id": np.arange(2 * len(seg))}, crs=eng.metric_crs, geometry=np.concatenate(
+        [shapely.line_interpolate_point(seg, f, normalized=True) for f in (0.0, 1.0)]))
+    t_ends = eng.nearest(probe, sources)["travel_time_min"].to_numpy().reshape(2, -1)
+    for t, area in zip([8.0, 5.0, 3.0], geoms, strict=True):
+        # an end reached in time to walk the whole segment: every point of it reaches a source in time
+        whole = (t_ends + walk_min <= t).any(axis=0)
+        assert whole.sum() > 0 and shapely.covers(area.buffer(1e-3), seg[whole]).all()
+        # neither end reached (nor close to it): not in the area
+        never = ~(t_ends <= t + 0.1).any(axis=0)
+        assert never.sum() > 0 and not shapely.contains(area, seg[never]).any()
