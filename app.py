@@ -711,26 +711,21 @@ SITING_MODELS = ("target", "mclp", "lscp", "pmedian")
 def proposal_for(data_key: tuple, sites_key: tuple, service: str, threshold_min: float, model: str,
                  target_share: float | None, k: int | None, kinds: tuple, build_type: str, time_limit_s: float,
                  _inputs: Any, _facilities: Any, _engine: Any, _progress: Any) -> dict:
-    """A siting proposal for one service (library: coverage.siting.propose_sites)."""
-    from coverage.metrics import counted_facilities, od_within
+    """A siting proposal for one service (library: coverage.siting.propose_for_service)."""
     from coverage.scenario import sites_from_proposal
-    from coverage.siting import propose_sites
+    from coverage.siting import propose_for_service
 
     svc = standards().service(service)
-    demand = _inputs.demand
-    candidates = _inputs.candidates
-    candidates = candidates.loc[candidates["kind"].isin(list(kinds))] if kinds else candidates
-    existing = counted_facilities(_facilities, svc.facility_types)
-    od_existing = od_within(demand, existing, engine=_engine, cutoff_min=threshold_min)
-    od_candidates = od_within(demand, candidates, engine=_engine, cutoff_min=threshold_min)
-    groups = [g for g in svc.groups if g in demand.columns]
-    proposal = propose_sites(demand, od_existing, od_candidates, candidates, groups=groups,
-                             threshold_min=threshold_min, model=model, p=k, target_share=target_share,
-                             facility_type=build_type, time_limit_s=time_limit_s, progress=_progress)
+    plan = propose_for_service(_inputs.demand, _facilities, _inputs.candidates, engine=_engine,
+                               facility_types=svc.facility_types, groups=svc.groups, threshold_min=threshold_min,
+                               model=model, p=k, target_share=target_share, candidate_kinds=kinds or None,
+                               facility_type=build_type, time_limit_s=time_limit_s, progress=_progress)
+    proposal, candidates = plan.proposal, plan.candidates
     result = proposal.result
-    return {"sites": sites_from_proposal(proposal.sites, facility_type=build_type, lang="zh", candidates=candidates),
+    return {"sites": sites_from_proposal(proposal.sites, facility_type=build_type, lang="zh", candidates=candidates,
+                                         model=model),
             "sites_en": sites_from_proposal(proposal.sites, facility_type=build_type, lang="en",
-                                            candidates=candidates),
+                                            candidates=candidates, model=model),
             "status": result.status, "time_s": float(getattr(result, "time_s", float("nan")) or 0.0),
             "gap": getattr(result, "gap", None), "summary": result.to_dict()}
 

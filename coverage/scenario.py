@@ -322,7 +322,7 @@ def _alternatives_text(alternatives: object, names: Mapping[str, str], lang: str
 
 
 def sites_from_proposal(sites: pd.DataFrame, *, facility_type: str, lang: str = "zh",
-                        candidates: pd.DataFrame | None = None) -> list[dict[str, Any]]:
+                        candidates: pd.DataFrame | None = None, model: str = "target") -> list[dict[str, Any]]:
     """Site dicts from a proposal's site table (``Proposal.sites``), ready to accept.
 
     Parameters
@@ -337,6 +337,9 @@ def sites_from_proposal(sites: pd.DataFrame, *, facility_type: str, lang: str = 
         Language of the explanation text.
     candidates
         The candidate table (``id``, ``name``): names the alternatives in the explanation.
+    model
+        The siting model that proposed the sites: for "pmedian" the gain is travel time
+        saved (person-minutes), for the covering models people newly covered.
     """
     key = _facility_key(facility_type)
     names: dict[str, str] = {}
@@ -351,7 +354,10 @@ def sites_from_proposal(sites: pd.DataFrame, *, facility_type: str, lang: str = 
         gain = rec.get("gain")
         n_points = rec.get("n_new_points")
         parts = []
-        if gain is not None and pd.notna(gain) and n_points is not None and pd.notna(n_points):
+        if gain is not None and pd.notna(gain) and model == "pmedian":
+            parts.append(f"合计减少出行时间 {gain:,.0f} 人·分钟" if lang == "zh"
+                         else f"saves {gain:,.0f} person-minutes of travel")
+        elif gain is not None and pd.notna(gain) and n_points is not None and pd.notna(n_points):
             parts.append(f"新增覆盖 {gain:,.0f} 人（{int(n_points)} 个村）" if lang == "zh"
                          else f"newly covers {gain:,.0f} people ({int(n_points)} villages)")
         alternatives = _alternatives_text(rec.get("alternatives"), names, lang)
@@ -362,7 +368,7 @@ def sites_from_proposal(sites: pd.DataFrame, *, facility_type: str, lang: str = 
         site = {"id": f"site-{sid}", "candidate_id": str(sid), "name": rec.get("name") or str(sid), "type": key,
                 "kind": rec.get("kind") if isinstance(rec.get("kind"), str) else None, "lon": lon, "lat": lat,
                 "origin": "proposal", "explanation": "；".join(parts) if lang == "zh" else "; ".join(parts),
-                "newly_covered": gain, "capacity": rec.get("capacity"), "cost_10k_yuan": rec.get("cost_10k_yuan")}
+                "newly_covered": None if model == "pmedian" else gain, "capacity": rec.get("capacity"), "cost_10k_yuan": rec.get("cost_10k_yuan")}
         out.append(_check_site({k: v for k, v in site.items() if v is not None and not
                                 (isinstance(v, float) and math.isnan(v))}, "proposal"))
     return out

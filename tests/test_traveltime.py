@@ -311,6 +311,65 @@ def test_random_graphs_match_networkx(case: tuple[nx.MultiDiGraph, np.ndarray, n
     check_against_reference(G, eng, points(o, "o"), points(d, "d"), cutoff_min=5.0)
 
 
+@st.composite
+def chain_graph(draw: st.DrawFn) -> tuple[nx.MultiDiGraph, np.ndarray, np.ndarray, str]:
+    """Few junctions joined by long bent roads (chains of pass-through nodes, as in the demo networks), some
+    steps oneway, some classes closed to the mode, loops; many points on the same chain."""
+    seed = draw(st.integers(0, 2**31 - 1))
+    rng = np.random.default_rng(seed)
+    n_junctions = draw(st.integers(1, 5))
+    xy = [tuple(p) for p in rng.uniform(0, 0.02, size=(n_junctions, 2)) + [101.0, 24.0]]
+    G = nx.MultiDiGraph(crs="EPSG:4326")
+    for i, (x, y) in enumerate(xy):
+        G.add_node(i, x=float(x), y=float(y))
+    classes = ["primary", "residential", "track", "footway"]
+    for _ in range(draw(st.integers(1, 6))):
+        u, v = (int(k) for k in rng.integers(0, n_junctions, 2))
+        k = int(rng.integers(1, 7))  # pass-through nodes on the way (a loop when u == v)
+        mid = np.linspace(xy[u], xy[v], k + 2)[1:-1] + rng.normal(0, 0.002, (k, 2))
+        path = [u]
+        for x, y in mid:
+            node = G.number_of_nodes()
+            G.add_node(node, x=float(x), y=float(y))
+            path.append(node)
+        path.append(v)
+        for a, b in zip(path[:-1], path[1:], strict=True):
+            pa = np.array([G.nodes[a]["x"], G.nodes[a]["y"]])
+            pb = np.array([G.nodes[b]["x"], G.nodes[b]["y"]])
+            length = float(math.dist(pa * [102_000, 111_000], pb * [102_000, 111_000]) * rng.uniform(1.0, 1.3))
+            hw = classes[int(rng.integers(len(classes)))]
+            G.add_edge(a, b, length=length + 1.0, highway=hw)
+            if rng.random() < 0.75:
+                G.add_edge(b, a, length=length + 1.0, highway=hw)
+    origins = rng.uniform(-0.002, 0.022, size=(draw(st.integers(1, 12)), 2)) + [101.0, 24.0]
+    dests = rng.uniform(-0.002, 0.022, size=(draw(st.integers(1, 6)), 2)) + [101.0, 24.0]
+    mode = draw(st.sampled_from(["walk", "car"]))
+    return G, origins, dests, mode
+
+
+@settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(chain_graph())
+def test_contracted_search_on_bent_roads_matches_networkx(case: tuple[nx.MultiDiGraph, np.ndarray, np.ndarray,
+                                                                      str]) -> None:
+    """nearest() searches a graph without its pass-through nodes; it must still agree with networkx on the
+    whole graph, also for villages and facilities on one chain and against oneway steps."""
+    G, o, d, mode = case
+    try:
+        eng = TravelTimeEngine(G, mode=mode)
+    except NetworkError:
+        return
+    check_against_reference(G, eng, points(o, "o"), points(d, "d"), cutoff_min=5.0)
+
+
+def test_contraction_keeps_junctions_only(oakland: nx.MultiDiGraph) -> None:
+    eng = TravelTimeEngine(oakland, mode="walk")
+    ch = eng._chains()
+    und = (eng._csr + eng._csr_rev).tocsr()
+    degree = np.diff(und.indptr)
+    assert set(ch.core.tolist()) >= set(np.flatnonzero(degree != 2).tolist())
+    assert len(ch.core) < eng.n_nodes  # the extract has bends to contract
+
+
 # ---------------------------------------------------------------- bad input
 def test_empty_graph_and_single_node_graph_are_clear_errors(shared_benchmarks) -> None:
     with pytest.raises(NetworkError, match="empty"):

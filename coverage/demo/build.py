@@ -35,7 +35,9 @@ Simulated (positions and populations are not public):
   exact group totals are allocated with a seeded multinomial draw;
 * facilities and candidate sites: placed at villages or township / county seats
   by the rules in :func:`_facilities` and :func:`_candidates`, counts exactly the
-  targets in :mod:`coverage.demo.regions`;
+  targets in :mod:`coverage.demo.regions`; every village and community has a
+  village committee building (村委会/居委会用房) among the candidate sites, on a
+  road within about 200 m of the village point (:func:`_village_committees`);
 * roads: :func:`_roads`.
 """
 
@@ -55,7 +57,7 @@ import shapely
 from pyproj import Geod, Transformer
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components, dijkstra
-from scipy.spatial import Delaunay
+from scipy.spatial import Delaunay, cKDTree
 
 from coverage.demo.regions import REGION_SPECS, RegionSpec
 from coverage.demo.roads import HIGHWAY_CLASSES, RoadBuilder, meander, save_roads, split_crossings
@@ -525,6 +527,56 @@ def _facilities(
     return f
 
 
+#: Facility types each kind of candidate site can host.
+CANDIDATE_HOSTS: dict[str, tuple[str, ...]] = {
+    "idle_school": (
+        "township_elderly_center",
+        "community_daycare",
+        "rural_mutual_aid",
+        "happy_courtyard",
+        "childrens_home",
+        "elderly_canteen",
+        "minor_protection_station",
+    ),
+    "village_committee": (
+        "happy_courtyard",
+        "childrens_home",
+        "rural_mutual_aid",
+        "elderly_canteen",
+        "community_daycare",
+        "social_work_station",
+    ),
+    "upgrade_existing": (
+        "township_elderly_center",
+        "community_daycare",
+        "elderly_canteen",
+        "happy_courtyard",
+    ),
+    "open_land": (
+        "elderly_institution",
+        "county_disability_care",
+        "township_elderly_center",
+        "ash_placement",
+        "eco_burial",
+        "public_cemetery",
+    ),
+}
+#: Conversion / build cost range per kind, 10k yuan (万元), drawn uniformly.
+CANDIDATE_COST_10K_YUAN: dict[str, tuple[float, float]] = {
+    "idle_school": (80, 250),
+    "village_committee": (15, 60),
+    "upgrade_existing": (50, 200),
+    "open_land": (300, 1200),
+}
+#: Capacity range per kind (beds or places, the hosted type's unit), drawn uniformly.
+CANDIDATE_CAPACITY: dict[str, tuple[float, float]] = {
+    "idle_school": (40, 120),
+    "village_committee": (15, 40),
+    "upgrade_existing": (20, 60),
+    "open_land": (60, 200),
+}
+
+
 def _candidates(
     spec: RegionSpec,
     pl: _Places,
@@ -533,52 +585,14 @@ def _candidates(
     names: dict[str, str],
     rng: np.random.Generator,
 ) -> pd.DataFrame:
-    """At least two candidate sites per township (idle school + village committee), plus upgrades and land."""
-    hosts = {
-        "idle_school": (
-            "township_elderly_center",
-            "community_daycare",
-            "rural_mutual_aid",
-            "happy_courtyard",
-            "childrens_home",
-            "elderly_canteen",
-            "minor_protection_station",
-        ),
-        "village_committee": (
-            "happy_courtyard",
-            "childrens_home",
-            "rural_mutual_aid",
-            "elderly_canteen",
-            "community_daycare",
-            "social_work_station",
-        ),
-        "upgrade_existing": (
-            "township_elderly_center",
-            "community_daycare",
-            "elderly_canteen",
-            "happy_courtyard",
-        ),
-        "open_land": (
-            "elderly_institution",
-            "county_disability_care",
-            "township_elderly_center",
-            "ash_placement",
-            "eco_burial",
-            "public_cemetery",
-        ),
-    }
-    cost = {
-        "idle_school": (80, 250),
-        "village_committee": (15, 60),
-        "upgrade_existing": (50, 200),
-        "open_land": (300, 1200),
-    }
-    cap = {
-        "idle_school": (40, 120),
-        "village_committee": (15, 40),
-        "upgrade_existing": (20, 60),
-        "open_land": (60, 200),
-    }
+    """At least two candidate sites per township (idle school + village committee), plus upgrades and land.
+
+    Village committee buildings in the villages not drawn here are added after the
+    roads are built, by :func:`_village_committees`.
+    """
+    hosts = CANDIDATE_HOSTS
+    cost = CANDIDATE_COST_10K_YUAN
+    cap = CANDIDATE_CAPACITY
     vxy = v[["x", "y"]].to_numpy()
     has_ch = np.zeros(len(v), bool)
     has_ch[fac.loc[fac["type"] == "childrens_home", "host"].to_numpy()] = True
@@ -620,7 +634,7 @@ def _candidates(
                 "village_committee",
                 int(h),
                 _offset(vxy[h], 20, 80, rng, land),
-                f"{v.at[h, 'village_name']}村(居)委会用房",
+                _committee_name(v.at[h, "full_name"]),
             )
         if rng.random() < 0.35:
             ex = fac[
@@ -648,6 +662,102 @@ def _candidates(
             _offset(np.array([tr.seat_x, tr.seat_y]), 1000, 3000, rng, pl.land[tr.county_code]),
             f"{_short_county(names[tr.county_code])}社会福利园区规划用地",
         )
+    return pd.DataFrame(rows)
+
+
+def _committee_name(full_name: str) -> str:
+    """The committee building's name from the official committee name.
+
+    "聂耳社区居民委员会" -> "聂耳社区居委会用房", "大营村民委员会" -> "大营村委会用房".
+    """
+    short = str(full_name).replace("村民委员会", "村委会").replace("居民委员会", "居委会")
+    if not short.endswith(("村委会", "居委会")):
+        short += "居委会" if "社区" in short else "村委会"
+    return f"{short}用房"
+
+
+def _village_committees(
+    spec: RegionSpec,
+    v: pd.DataFrame,
+    roads: RoadBuilder,
+    have: npt.NDArray[np.int64],
+    *,
+    near_m: tuple[float, float] = (30.0, 180.0),
+    max_m: float = 250.0,
+) -> pd.DataFrame:
+    """A village committee building (村委会/居委会用房) in every village not in ``have``.
+
+    Every village and community has a committee building, a standard conversion site
+    for a 幸福小院, 互助养老站 or 儿童之家.  It is put on a road node ``near_m``
+    metres from the village point (a random one of those; else the nearest road
+    node within ``max_m``; else the village point itself), so it needs no new
+    access road and the road network, built before, stays as it is.
+
+    The draws come from their own generator (seeded with the region's seed and 1),
+    so the main generator, and with it the roads built after the candidates, is
+    unchanged.
+
+    Parameters
+    ----------
+    spec
+        The region.
+    v
+        Villages with metric ``x, y`` and ``full_name``.
+    roads
+        The finished road builder (after crossings are joined), metric.
+    have
+        Row positions in ``v`` of the villages that already have one.
+    near_m
+        Preferred distance range from the village point, metres.
+    max_m
+        Farthest road node accepted, metres.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows as :func:`_candidates` makes them (``kind, name, host, x, y, can_host,
+        cost_10k_yuan, capacity``), in village order.
+    """
+    rng = np.random.default_rng([spec.seed, 1])
+    walkable = [HIGHWAY_CLASSES.index(c) for c in HIGHWAY_CLASSES if c not in ("motorway", "trunk")]
+    node_ok = np.flatnonzero(np.isin(roads.node_class, walkable))
+    nodes_xy = roads.xy[node_ok]
+    tree = cKDTree(nodes_xy)
+    vxy = v[["x", "y"]].to_numpy(float)
+    lo, hi = CANDIDATE_COST_10K_YUAN["village_committee"]
+    clo, chi = CANDIDATE_CAPACITY["village_committee"]
+    todo = np.setdiff1d(np.arange(len(v)), np.asarray(have, dtype=np.int64))
+    rows: list[dict] = []
+    n_off = 0
+    for h in todo:
+        near = np.asarray(tree.query_ball_point(vxy[h], near_m[1]), dtype=np.int64)
+        if len(near):
+            d = np.hypot(*(nodes_xy[near] - vxy[h]).T)
+            near = near[d >= near_m[0]]
+        if len(near):
+            xy = nodes_xy[int(rng.choice(np.sort(near)))]
+        else:
+            d0, j = tree.query(vxy[h])
+            if d0 <= max_m:
+                xy = nodes_xy[int(j)]
+            else:
+                xy = vxy[h]
+                n_off += 1
+        rows.append(
+            {
+                "kind": "village_committee",
+                "name": _committee_name(v.at[h, "full_name"]),
+                "host": int(h),
+                "x": float(xy[0]),
+                "y": float(xy[1]),
+                "can_host": HOST_SEPARATOR.join(CANDIDATE_HOSTS["village_committee"]),
+                "cost_10k_yuan": float(round(rng.uniform(lo, hi))),
+                "capacity": float(round(rng.uniform(clo, chi))) if rng.random() < 0.7 else np.nan,
+            }
+        )
+    logger.info(
+        "%s: %d more village committee sites (%d off the road network)", spec.key, len(rows), n_off
+    )
     return pd.DataFrame(rows)
 
 
@@ -1108,6 +1218,9 @@ def build_region(key: str, *, out_dir: Path | None = None) -> dict[str, object]:
     cand = _candidates(spec, pl, v, fac, names, rng)
     sites_xy = np.vstack([fac[["x", "y"]].to_numpy(float), cand[["x", "y"]].to_numpy(float)])
     roads = _roads(spec, pl, v, rng, sites_xy=sites_xy)
+    # one committee building in every village: the rest, on the finished roads (own generator)
+    have = cand.loc[cand["kind"] == "village_committee", "host"].to_numpy()
+    cand = pd.concat([cand, _village_committees(spec, v, roads, have)], ignore_index=True)
     arrays = _road_arrays(spec, roads, rng)
     to_ll = Transformer.from_crs(f"EPSG:{spec.utm_epsg}", "EPSG:4326", always_xy=True)
 

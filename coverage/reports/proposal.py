@@ -542,7 +542,7 @@ def plan_proposal(
     coverage.errors.InfeasibleError
         ``model="target"`` and the target cannot be met with the candidates.
     """
-    from coverage.siting import propose_sites
+    from coverage.siting import propose_for_service
 
     for what, layer in (("demand", demand), ("facilities", facilities), ("candidates", candidates)):
         if getattr(layer, "crs", None) is None:
@@ -561,20 +561,12 @@ def plan_proposal(
     logger.info(
         "%d villages, %d facilities of %s, %d candidates", len(demand), len(counted), types, len(candidates)
     )
-    if len(counted):
-        near = engine.nearest(demand, counted, cutoff_min=threshold_min)
-        times = near["travel_time_min"].reindex(demand["id"].to_numpy()).to_numpy(dtype=float)
-        od_existing = engine.od(demand, counted, cutoff_min=threshold_min)
-    else:
-        times = np.full(len(demand), np.nan)
-        od_existing = None
-    before = np.nan_to_num(times, nan=np.inf) <= threshold_min
-    od_candidates = engine.od(demand, candidates, cutoff_min=threshold_min)
-    proposal = propose_sites(
+    plan = propose_for_service(
         demand,
-        od_existing,
-        od_candidates,
+        facilities,
         candidates,
+        engine=engine,
+        facility_types=types,
         groups=[group],
         threshold_min=threshold_min,
         model=model,
@@ -583,6 +575,9 @@ def plan_proposal(
         facility_type=facility_type or types[0],
         time_limit_s=time_limit_s,
     )
+    proposal, od_candidates = plan.proposal, plan.od_candidates
+    times = plan.time_before_min.to_numpy(dtype=float)
+    before = np.nan_to_num(times, nan=np.inf) <= threshold_min
     areas = None
     if with_service_areas and len(counted) and hasattr(engine, "service_areas"):
         areas = engine.service_areas(counted, thresholds_min=[threshold_min])

@@ -839,8 +839,6 @@ class TravelTimeEngine:
         so = self._snap_xy(ox_, oy_, max_access_distance_m=max_access_distance_m)
         sd = self._snap_xy(dx_, dy_, max_access_distance_m=max_access_distance_m)
         limit = np.inf if cutoff_min is None else float(cutoff_min)
-        n = self.n_nodes
-        same = self._same_edge(so, sd)
         parts_i: list[IntArray] = []
         parts_j: list[IntArray] = []
         parts_t: list[FloatArray] = []
@@ -848,22 +846,34 @@ class TravelTimeEngine:
             raise ValueError(f"run_from must be 'auto', 'origins' or 'destinations', not {run_from!r}")
         forward = so.ok.sum() <= sd.ok.sum() if run_from == "auto" else run_from == "origins"
         if so.ok.any() and sd.ok.any():
+            # searches run on the contracted graph (junctions and dead ends), see _chains
+            ch = self._chains()
+            m = len(ch.core)
             if forward:  # per origin, on the graph
-                src_snap, src_ok, tgt_snap = so, np.flatnonzero(so.ok), sd
-                a, wa, b, wb = self._out_offsets(so)
-                graph = self._augmented(self._csr, a, wa, b, wb)
-                ta_, tw_a, tb_, tw_b = self._in_offsets(sd)
+                src_snap, tgt_snap, base = so, sd, ch.csr
+                src_off, tgt_off = self._out_offsets(so), self._in_offsets(sd)
             else:  # per destination, on the reversed graph
-                src_snap, src_ok, tgt_snap = sd, np.flatnonzero(sd.ok), so
-                a, wa, b, wb = self._in_offsets(sd)
-                graph = self._augmented(self._csr_rev, a, wa, b, wb)
-                ta_, tw_a, tb_, tw_b = self._out_offsets(so)
+                src_snap, tgt_snap, base = sd, so, ch.csr_rev
+                src_off, tgt_off = self._in_offsets(sd), self._out_offsets(so)
+            src_ok = np.flatnonzero(src_snap.ok)
             tgt_ok = np.flatnonzero(tgt_snap.ok)
-            ta_, tw_a, tb_, tw_b = ta_[tgt_ok], tw_a[tgt_ok], tb_[tgt_ok], tw_b[tgt_ok]
-            tw_a = np.where(np.isnan(tw_a), np.inf, tw_a)
-            tw_b = np.where(np.isnan(tw_b), np.inf, tw_b)
-            base = self._csr if forward else self._csr_rev
-            si, sj, st = same
+            # up to four core nodes per point (each end of its segment, or that end's chain ends) and minutes
+            sc_parts, sw_parts, tc_parts, tw_parts = [], [], [], []
+            for node, w in ((src_off[0], src_off[1]), (src_off[2], src_off[3])):
+                n1, w1, n2, w2 = self._core_offsets(ch, node, w, outward=forward)
+                sc_parts += [n1, n2]
+                sw_parts += [w1, w2]
+            for node, w in ((tgt_off[0][tgt_ok], tgt_off[1][tgt_ok]), (tgt_off[2][tgt_ok], tgt_off[3][tgt_ok])):
+                n1, w1, n2, w2 = self._core_offsets(ch, node, w, outward=not forward)
+                tc_parts += [n1, n2]
+                tw_parts += [w1, w2]
+            sc, sw = np.column_stack(sc_parts), np.column_stack(sw_parts)  # (sources, 4)
+            sw = np.where((sc >= 0) & np.isfinite(sw), sw, np.inf)
+            tc, tw = np.column_stack(tc_parts), np.column_stack(tw_parts)  # (targets, 4)
+            tw = np.where((tc >= 0) & np.isfinite(tw), tw, np.inf)
+            tc = np.where(np.isfinite(tw), tc, -1)
+            si, sj, st = (np.concatenate(x) for x in zip(self._same_edge(so, sd), self._same_chain(ch, so, sd),
+                                                         strict=True))
             s_src, s_tgt = (si, sj) if forward else (sj, si)
             n_src_all = len(src_snap.edge)
             row_of = np.full(n_src_all, -1, dtype=np.int64)
@@ -871,45 +881,50 @@ class TravelTimeEngine:
             col_of[tgt_ok] = np.arange(len(tgt_ok))
             radius_m = limit / self._min_per_m if self._min_per_m > 0 else np.inf
             local = bool(np.isfinite(radius_m))
-            xy = self._node_xy_m
+            xy = self._node_xy_m[ch.core]
             graph: sp.csr_matrix | None = None
             if local:  # bounded searches: each block of nearby sources runs on the roads within reach only
                 cell = max(radius_m / 2, 100.0)
-                gxy = np.floor((xy[a[src_ok]] - xy[a[src_ok]].min(axis=0)) / cell).astype(np.int64)
+                first_c = sc[src_ok, np.argmax(sc[src_ok] >= 0, axis=1)]
+                gxy = np.floor((xy[first_c] - xy[first_c].min(axis=0)) / cell).astype(np.int64)
                 src_ok = src_ok[np.argsort(_morton(gxy[:, 0], gxy[:, 1]), kind="stable")]
                 block = 32
                 n_local = 0
             else:
-                block = max(1, int(OD_BLOCK_BYTES // (8 * (n + len(a)))))
-                graph = self._augmented(base, a, wa, b, wb)
+                block = max(1, int(OD_BLOCK_BYTES // (8 * (m + n_src_all))))
             for start in range(0, len(src_ok), block):
                 chunk = src_ok[start:start + block]
                 sub = None
                 if local:
-                    ends = np.concatenate([a[chunk], b[chunk]])
-                    lo_xy = xy[ends].min(axis=0) - radius_m
-                    hi_xy = xy[ends].max(axis=0) + radius_m
-                    inside = ((xy[:, 0] >= lo_xy[0]) & (xy[:, 0] <= hi_xy[0]) & (xy[:, 1] >= lo_xy[1])
-                              & (xy[:, 1] <= hi_xy[1]))
-                    if inside.sum() < 0.6 * n:
-                        sub = np.flatnonzero(inside)
+                    ends = sc[chunk][sc[chunk] >= 0]
+                    if len(ends):
+                        lo_xy = xy[ends].min(axis=0) - radius_m
+                        hi_xy = xy[ends].max(axis=0) + radius_m
+                        inside = ((xy[:, 0] >= lo_xy[0]) & (xy[:, 0] <= hi_xy[0]) & (xy[:, 1] >= lo_xy[1])
+                                  & (xy[:, 1] <= hi_xy[1]))
+                        if inside.sum() < 0.6 * m:
+                            sub = np.flatnonzero(inside)
                 if sub is not None:
                     n_local += 1
-                    pos = np.full(n, -1, dtype=np.int64)
+                    pos = np.full(m + 1, -1, dtype=np.int64)  # pos[-1] (no node) stays -1
                     pos[sub] = np.arange(len(sub))
-                    g = self._augmented(base[sub][:, sub].tocsr(), pos[a[chunk]], wa[chunk], pos[b[chunk]], wb[chunk])
+                    g = _augmented_many(base[sub][:, sub].tocsr(), np.repeat(np.arange(len(chunk)), 4),
+                                        pos[sc[chunk]].ravel(), sw[chunk].ravel())
                     d = dijkstra(g, directed=True, indices=len(sub) + np.arange(len(chunk)), limit=limit)
                     d = np.concatenate([d[:, : len(sub)], np.full((len(chunk), 1), np.inf)], axis=1)
-                    pa, pb = pos[ta_], pos[tb_]  # -1: outside the reach -> the inf column
-                    t = np.minimum(d[:, pa] + tw_a, d[:, pb] + tw_b)
+                    cols_t = pos[tc]  # -1: outside the reach -> the inf column
                 else:
                     if graph is None:
-                        graph = self._augmented(base, a, wa, b, wb)
-                    dist = dijkstra(graph, directed=True, indices=n + chunk, limit=limit)
-                    t = np.minimum(dist[:, ta_] + tw_a, dist[:, tb_] + tw_b)  # (chunk, targets)
+                        graph = _augmented_many(base, np.repeat(np.arange(n_src_all), 4), sc.ravel(), sw.ravel())
+                    d = dijkstra(graph, directed=True, indices=m + chunk, limit=limit)
+                    d = np.concatenate([d[:, :m], np.full((len(chunk), 1), np.inf)], axis=1)
+                    cols_t = np.where(tc >= 0, tc, m)
+                t = d[:, cols_t[:, 0]] + tw[:, 0]
+                for q in range(1, 4):
+                    np.minimum(t, d[:, cols_t[:, q]] + tw[:, q], out=t)
                 row_of[chunk] = np.arange(len(chunk))
-                hit = row_of[s_src] >= 0
-                if hit.any():  # same-segment pairs: direct travel along the segment
+                hit = (row_of[s_src] >= 0) & (col_of[s_tgt] >= 0)
+                if hit.any():  # pairs on one segment or chain: direct travel along it
                     np.minimum.at(t, (row_of[s_src[hit]], col_of[s_tgt[hit]]), st[hit])
                 row_of[chunk] = -1
                 r, c = np.nonzero(np.isfinite(t) & (t <= limit))

@@ -1,0 +1,61 @@
+"""Siting for one service straight from the demo tables and a real engine (coverage.siting.service)."""
+
+import pytest
+
+from coverage.demo import load_demo
+from coverage.errors import InputError
+from coverage.metrics import default_standards
+from coverage.siting import propose_for_service
+from coverage.traveltime import TravelTimeEngine
+
+
+@pytest.fixture(scope="module")
+def yuxi():
+    return load_demo("yuxi")
+
+
+@pytest.fixture(scope="module")
+def walk(yuxi):
+    return TravelTimeEngine(yuxi.graph(), mode="walk")
+
+
+@pytest.fixture(scope="module")
+def elderly():
+    return default_standards().service("elderly_15min")
+
+
+def _plan(yuxi, walk, svc, **kw):
+    return propose_for_service(yuxi.demand, yuxi.facilities, yuxi.candidates, engine=walk,
+                               facility_types=svc.facility_types, groups=svc.groups,
+                               threshold_min=svc.threshold_min, facility_type="rural_mutual_aid", **kw)
+
+
+def test_mclp_counts_each_older_person_once(yuxi, walk, elderly):
+    # The service's groups are nested (60+ contains 80+ and the left-behind elderly): a site's gain
+    # must be the 60+ people it brings in, not the sum of the three groups.
+    assert len(elderly.groups) > 1
+    plan = _plan(yuxi, walk, elderly, model="mclp", p=3)
+    assert plan.groups == ("elderly_60plus",)
+    result = plan.proposal.result
+    assert result.status == "optimal"
+    assert result.covered_weight <= yuxi.demand["elderly_60plus"].sum()
+    newly = plan.proposal.explanation["gain"].sum()
+    assert newly == pytest.approx(plan.proposal.explanation["new_elderly_60plus"].sum())
+    # before + newly covered = covered after, all in 60+ people
+    before = yuxi.demand.set_index("id")["elderly_60plus"][plan.time_before_min <= elderly.threshold_min].sum()
+    assert result.covered_weight == pytest.approx(before + newly)
+
+
+def test_pmedian_works_on_a_prefecture_where_most_villages_lack_a_nearby_site(yuxi, walk, elderly):
+    plan = _plan(yuxi, walk, elderly, model="pmedian", p=3, time_limit_s=30)
+    assert len(plan.proposal.sites) == 3
+    assert plan.proposal.result.status in {"optimal", "time_limit"}
+    assert plan.cutoff_min > elderly.threshold_min
+
+
+def test_candidate_kinds_and_hosting_filter_the_sites(yuxi, walk, elderly):
+    plan = _plan(yuxi, walk, elderly, model="mclp", p=2, candidate_kinds=["idle_school"])
+    assert set(plan.candidates["kind"]) == {"idle_school"}
+    assert set(plan.proposal.sites["id"]) <= set(plan.candidates["id"])
+    with pytest.raises(InputError, match="no candidate site can host"):
+        _plan(yuxi, walk, elderly, model="mclp", p=2, candidate_kinds=["no_such_kind"])
