@@ -333,7 +333,7 @@ def chain_graph(draw: st.DrawFn) -> tuple[nx.MultiDiGraph, np.ndarray, np.ndarra
             G.add_node(node, x=float(x), y=float(y))
             path.append(node)
         path.append(v)
-        for a, b in zip(path[:-1], path[1:], strict=True):
+        for a, b in itertools.pairwise(path):
             pa = np.array([G.nodes[a]["x"], G.nodes[a]["y"]])
             pb = np.array([G.nodes[b]["x"], G.nodes[b]["y"]])
             length = float(math.dist(pa * [102_000, 111_000], pb * [102_000, 111_000]) * rng.uniform(1.0, 1.3))

@@ -37,7 +37,7 @@ Simulated (positions and populations are not public):
   by the rules in :func:`_facilities` and :func:`_candidates`, counts exactly the
   targets in :mod:`coverage.demo.regions`; every village and community has a
   village committee building (村委会/居委会用房) among the candidate sites, on a
-  road within about 200 m of the village point (:func:`_village_committees`);
+  road at most 200 m along the roads from the village (:func:`_village_committees`);
 * roads: :func:`_roads`.
 """
 
@@ -57,7 +57,7 @@ import shapely
 from pyproj import Geod, Transformer
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components, dijkstra
-from scipy.spatial import Delaunay, cKDTree
+from scipy.spatial import Delaunay
 
 from coverage.demo.regions import REGION_SPECS, RegionSpec
 from coverage.demo.roads import HIGHWAY_CLASSES, RoadBuilder, meander, save_roads, split_crossings
@@ -633,7 +633,7 @@ def _candidates(
             add(
                 "village_committee",
                 int(h),
-                _offset(vxy[h], 20, 80, rng, land),
+                _offset(vxy[h], 20, 80, rng, land),  # moved onto the roads by _village_committees
                 _committee_name(v.at[h, "full_name"]),
             )
         if rng.random() < 0.35:
@@ -680,22 +680,24 @@ def _village_committees(
     spec: RegionSpec,
     v: pd.DataFrame,
     roads: RoadBuilder,
-    have: npt.NDArray[np.int64],
+    cand: pd.DataFrame,
     *,
-    near_m: tuple[float, float] = (30.0, 180.0),
-    max_m: float = 250.0,
+    near_m: tuple[float, float] = (30.0, 200.0),
+    chunk: int = 64,
 ) -> pd.DataFrame:
-    """A village committee building (村委会/居委会用房) in every village not in ``have``.
+    """A village committee building (村委会/居委会用房) in every village, on the road.
 
-    Every village and community has a committee building, a standard conversion site
-    for a 幸福小院, 互助养老站 or 儿童之家.  It is put on a road node ``near_m``
-    metres from the village point (a random one of those; else the nearest road
-    node within ``max_m``; else the village point itself), so it needs no new
-    access road and the road network, built before, stays as it is.
+    Every village and community has a committee building, a standard conversion
+    site for a 幸福小院, 互助养老站 or 儿童之家.  Each is put on a road node
+    ``near_m`` metres along the (walkable) roads from the road node nearest the
+    village point, a random one of those, else on that nearest node itself: a
+    short walk from the village whatever road it sits on.
 
-    The draws come from their own generator (seeded with the region's seed and 1),
-    so the main generator, and with it the roads built after the candidates, is
-    unchanged.
+    The committee rows :func:`_candidates` drew (before the roads existed, from the
+    main generator, whose sequence the roads continue) keep their id, cost and
+    capacity and are moved here; the villages without one get a new row, appended
+    in village order.  These draws come from their own generator (the region's seed
+    and 1), so the roads are those of the build without them.
 
     Parameters
     ----------
@@ -705,60 +707,81 @@ def _village_committees(
         Villages with metric ``x, y`` and ``full_name``.
     roads
         The finished road builder (after crossings are joined), metric.
-    have
-        Row positions in ``v`` of the villages that already have one.
+    cand
+        Candidate rows from :func:`_candidates` (not modified).
     near_m
-        Preferred distance range from the village point, metres.
-    max_m
-        Farthest road node accepted, metres.
+        Distance range along the roads from the village's road point, metres.
+    chunk
+        Villages per shortest-path batch (memory: ``chunk`` x road nodes floats).
 
     Returns
     -------
     pandas.DataFrame
-        Rows as :func:`_candidates` makes them (``kind, name, host, x, y, can_host,
-        cost_10k_yuan, capacity``), in village order.
+        ``cand`` with the committee rows placed and one more per village lacking one.
     """
     rng = np.random.default_rng([spec.seed, 1])
-    walkable = [HIGHWAY_CLASSES.index(c) for c in HIGHWAY_CLASSES if c not in ("motorway", "trunk")]
-    node_ok = np.flatnonzero(np.isin(roads.node_class, walkable))
-    nodes_xy = roads.xy[node_ok]
-    tree = cKDTree(nodes_xy)
+    e = np.asarray([(u, w, c) for u, w, c, *_ in roads.edges], dtype=np.int64)
+    e = e[e[:, 2] != HIGHWAY_CLASSES.index("motorway")]  # no walking on expressways
+    xy = roads.xy
+    n = roads.n_nodes
+    length_m = np.hypot(*(xy[e[:, 0]] - xy[e[:, 1]]).T)
+    g = coo_matrix(
+        (np.concatenate([length_m, length_m]), (np.concatenate([e[:, 0], e[:, 1]]), np.concatenate([e[:, 1], e[:, 0]]))),
+        shape=(n, n),
+    ).tocsr()
+    # the village joins the roads where a travel-time engine snaps it: the nearest point of the nearest road
     vxy = v[["x", "y"]].to_numpy(float)
+    lines = shapely.linestrings(np.stack([xy[e[:, 0]], xy[e[:, 1]]], axis=1))
+    pts = shapely.points(vxy)
+    hit = shapely.STRtree(lines).query_nearest(pts, all_matches=False)
+    snap_edge = np.empty(len(v), dtype=np.int64)
+    snap_edge[hit[0]] = hit[1]
+    along_m = shapely.line_locate_point(lines[snap_edge], pts)
+    to_u_m, to_w_m = along_m, length_m[snap_edge] - along_m
+    site = np.zeros(len(v), dtype=np.int64)
+    n_at_node = 0
+    for a in range(0, len(v), chunk):
+        ends = e[snap_edge[a : a + chunk], :2]
+        du = dijkstra(g, directed=True, indices=ends[:, 0], limit=near_m[1])
+        dw = dijkstra(g, directed=True, indices=ends[:, 1], limit=near_m[1])
+        d = np.minimum(du + to_u_m[a : a + chunk, None], dw + to_w_m[a : a + chunk, None])
+        for i, row in enumerate(d):
+            ok = np.flatnonzero((row >= near_m[0]) & (row <= near_m[1]))
+            if len(ok):
+                site[a + i] = int(rng.choice(ok))
+            else:  # the nearer end of the village's own road
+                site[a + i] = int(ends[i, 0] if to_u_m[a + i] <= to_w_m[a + i] else ends[i, 1])
+                n_at_node += 1
+
+    out = cand.copy()
+    is_vc = (out["kind"] == "village_committee").to_numpy()
+    hosts = out.loc[is_vc, "host"].to_numpy(dtype=np.int64)
+    out.loc[is_vc, "x"] = xy[site[hosts], 0]
+    out.loc[is_vc, "y"] = xy[site[hosts], 1]
     lo, hi = CANDIDATE_COST_10K_YUAN["village_committee"]
     clo, chi = CANDIDATE_CAPACITY["village_committee"]
-    todo = np.setdiff1d(np.arange(len(v)), np.asarray(have, dtype=np.int64))
     rows: list[dict] = []
-    n_off = 0
-    for h in todo:
-        near = np.asarray(tree.query_ball_point(vxy[h], near_m[1]), dtype=np.int64)
-        if len(near):
-            d = np.hypot(*(nodes_xy[near] - vxy[h]).T)
-            near = near[d >= near_m[0]]
-        if len(near):
-            xy = nodes_xy[int(rng.choice(np.sort(near)))]
-        else:
-            d0, j = tree.query(vxy[h])
-            if d0 <= max_m:
-                xy = nodes_xy[int(j)]
-            else:
-                xy = vxy[h]
-                n_off += 1
+    for h in np.setdiff1d(np.arange(len(v)), hosts):
         rows.append(
             {
                 "kind": "village_committee",
                 "name": _committee_name(v.at[h, "full_name"]),
                 "host": int(h),
-                "x": float(xy[0]),
-                "y": float(xy[1]),
+                "x": float(xy[site[h], 0]),
+                "y": float(xy[site[h], 1]),
                 "can_host": HOST_SEPARATOR.join(CANDIDATE_HOSTS["village_committee"]),
                 "cost_10k_yuan": float(round(rng.uniform(lo, hi))),
                 "capacity": float(round(rng.uniform(clo, chi))) if rng.random() < 0.7 else np.nan,
             }
         )
     logger.info(
-        "%s: %d more village committee sites (%d off the road network)", spec.key, len(rows), n_off
+        "%s: village committee sites in all %d villages (%d new; %d on the village's own road node)",
+        spec.key,
+        len(v),
+        len(rows),
+        n_at_node,
     )
-    return pd.DataFrame(rows)
+    return pd.concat([out, pd.DataFrame(rows)], ignore_index=True)
 
 
 # --------------------------------------------------------------------------- roads
@@ -1219,8 +1242,7 @@ def build_region(key: str, *, out_dir: Path | None = None) -> dict[str, object]:
     sites_xy = np.vstack([fac[["x", "y"]].to_numpy(float), cand[["x", "y"]].to_numpy(float)])
     roads = _roads(spec, pl, v, rng, sites_xy=sites_xy)
     # one committee building in every village: the rest, on the finished roads (own generator)
-    have = cand.loc[cand["kind"] == "village_committee", "host"].to_numpy()
-    cand = pd.concat([cand, _village_committees(spec, v, roads, have)], ignore_index=True)
+    cand = _village_committees(spec, v, roads, cand)
     arrays = _road_arrays(spec, roads, rng)
     to_ll = Transformer.from_crs(f"EPSG:{spec.utm_epsg}", "EPSG:4326", always_xy=True)
 

@@ -10,6 +10,11 @@ A road graph is compiled once, for one travel mode, into a compressed sparse row
    those offsets, bounded by the cutoff (``limit=``), multi-source with ``min_only=True`` for "nearest";
 4. handle an origin and a destination on the same edge (travel along the edge without reaching a node).
 
+``nearest`` and ``od`` search a contracted graph: nodes with exactly two neighbours (bends, streets running
+on) are folded into chains between junctions (Yuxi demo: 67,542 -> 16,628 nodes), points on a chain reach
+its two ends along it, and pairs on one chain also get the direct route along it: the same times, 2-4x
+fewer nodes to settle.  ``node_times`` and service areas use the whole graph (they need every node).
+
 Travel runs from the origin (a village) to the destination (a facility): with oneway streets the
 direction matters.  Unreachable is NaN (or absent from a sparse OD table), never a sentinel number.
 
@@ -589,7 +594,6 @@ class TravelTimeEngine:
         starts = np.asarray(chain_start, dtype=np.int64)
         n_chain = len(starts)
         length = np.diff(np.append(starts, len(seq_a)))  # nodes per chain, both ends included
-        chain_id = np.repeat(np.arange(n_chain), length)
         step = np.ones(len(seq_a), dtype=bool)
         step[np.append(starts, len(seq_a))[1:] - 1] = False  # no step after a chain's last node
         fu, fv = seq_a[:-1][step[:-1]], seq_a[1:][step[:-1]]
@@ -732,7 +736,6 @@ class TravelTimeEngine:
         so = self._snap_xy(ox_, oy_, max_access_distance_m=max_access_distance_m)
         sd = self._snap_xy(dx_, dy_, max_access_distance_m=max_access_distance_m)
         limit = np.inf if cutoff_min is None else float(cutoff_min)
-        n = self.n_nodes
         best = np.full(len(oid), np.inf)
         best_j = np.full(len(oid), -1, dtype=np.int64)
         if sd.ok.any() and so.ok.any():
