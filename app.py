@@ -578,6 +578,26 @@ def map_controls(prefix: str) -> tuple[str, str]:
     return st.session_state["basemap"], st.session_state["tianditu_key"]
 
 
+def open_page(title: str, *, module: str | None = None, missing: str | None = None) -> tuple[Inputs, Any] | None:
+    """The page's header, then (data, selected service); None, with a note shown, when there is nothing to do.
+
+    ``module``: a library module the page needs; when it cannot be imported the page shows ``missing`` (a
+    text key) or "not available" instead. Without villages the page asks for them.
+    """
+    st.header(tr(title))
+    if module is not None and not available(module):
+        if missing is None:
+            st.warning(tr("not_available", what=module))
+        else:
+            st.info(tr(missing))
+        return None
+    inputs = current_inputs()
+    if inputs.demand is None:
+        st.info(tr("need_villages"))
+        return None
+    return inputs, current_service()
+
+
 def render_map(m: Any, *, key: str, height: int = 620, clicks: bool = False) -> dict | None:
     """Show a folium map (offline assets) with streamlit-folium; returns the click data if asked."""
     from streamlit_folium import st_folium
@@ -592,12 +612,10 @@ def page_map() -> None:
     from coverage.scenario import sites_frame
     from coverage.taxonomy import CATEGORIES, FACILITY_TYPES, POPULATION_GROUPS, facility_types_in
 
-    st.header(tr("page_map"))
-    inputs = current_inputs()
-    if inputs.demand is None:
-        st.info(tr("need_villages"))
+    opened = open_page("page_map")
+    if opened is None:
         return
-    svc = current_service()
+    inputs, svc = opened
     c1, c2, c3 = st.columns([2, 2, 2])
     groups = pick(c1.multiselect, tr("groups_shown"), [g for g in POPULATION_GROUPS if g in inputs.demand.columns],
                   default=[g for g in ("elderly_60plus", "left_behind_children") if g in inputs.demand.columns],
@@ -643,12 +661,10 @@ def page_map() -> None:
 
 def page_coverage() -> None:
     """Covered share against the target per group; tables by county and township; travel-time chart."""
-    st.header(tr("page_coverage"))
-    inputs = current_inputs()
-    if inputs.demand is None:
-        st.info(tr("need_villages"))
+    opened = open_page("page_coverage")
+    if opened is None:
         return
-    svc = current_service()
+    inputs, svc = opened
     with st.spinner(tr("computing")):
         result = coverage_now(inputs)
     st.subheader(f"{svc.label(lang())} · ≤ {svc.threshold_min:g} {tr('minutes')}")
@@ -736,15 +752,10 @@ def page_siting() -> None:
     from coverage.scenario import new_site, sites_frame
     from coverage.taxonomy import CANDIDATE_KINDS, FACILITY_TYPES
 
-    st.header(tr("page_siting"))
-    if not available("coverage.siting"):
-        st.warning(tr("not_available", what="coverage.siting"))
+    opened = open_page("page_siting", module="coverage.siting")
+    if opened is None:
         return
-    inputs = current_inputs()
-    if inputs.demand is None:
-        st.info(tr("need_villages"))
-        return
-    svc = current_service()
+    inputs, svc = opened
     c1, c2, c3, c4 = st.columns([2, 1, 2, 2])
     model = pick(c1.selectbox, tr("model"), list(SITING_MODELS), format_func=lambda m: tr(f"model_{m}"),
                  key="siting_model")
@@ -945,6 +956,9 @@ def page_scenarios() -> None:
         show_error(exc)
 
 
+PREVIEW_DPI = 150  # the Print page's PNG preview and PNG download
+
+
 @st.cache_data(show_spinner=False, max_entries=8)
 def printed_map(data_key: tuple, sites_key: tuple, kind: str, service: str, threshold_min: float, title: str,
                 paper: str, orientation: str, _inputs: Any, _result: Any) -> dict[str, bytes]:
@@ -965,20 +979,17 @@ def printed_map(data_key: tuple, sites_key: tuple, kind: str, service: str, thre
         fig = printmap.coverage_map(_inputs.demand, _inputs.facilities, covered=table["covered"].to_numpy(bool),
                                     group=group, facility_types=svc.facility_types, service_label=svc.zh,
                                     threshold_min=threshold_min, mode_label=mode, **common)
-    return {"pdf": printmap.map_bytes(fig, fmt="pdf"), "png": printmap.map_bytes(fig, fmt="png", dpi=110)}
+    # 150 dpi: an A4 landscape preview is 1754 px wide, so the wide layout shows it at or below its own size
+    # (at 110 dpi it was enlarged, and small text and the title blurred); about 0.2 s more than 110 dpi.
+    return {"pdf": printmap.map_bytes(fig, fmt="pdf"), "png": printmap.map_bytes(fig, fmt="png", dpi=PREVIEW_DPI)}
 
 
 def page_print() -> None:
     """Printed A4/A3 maps (coverage.mapping.printmap) and the coverage workbook."""
-    st.header(tr("page_print"))
-    if not available("coverage.mapping.printmap"):
-        st.info(tr("print_missing"))
+    opened = open_page("page_print", module="coverage.mapping.printmap", missing="print_missing")
+    if opened is None:
         return
-    inputs = current_inputs()
-    if inputs.demand is None:
-        st.info(tr("need_villages"))
-        return
-    svc = current_service()
+    inputs, svc = opened
     c0, c1, c2, c3 = st.columns([2, 3, 1, 1])
     kind = pick(c0.radio, tr("map_kind"), ["distribution", "coverage"], key="print_kind",
                     format_func=lambda k: tr(f"print_{k}"))

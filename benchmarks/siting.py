@@ -200,28 +200,35 @@ def bench_cbc_status(name: str = "pmed16", limit_s: float = 30.0) -> None:
 
 # ----------------------------------------------------------------------------- Yuxi
 
-def bench_yuxi(share: float = 0.95, threshold_min: float = 15.0, mode: str = "walk") -> None:
+def bench_yuxi(share: float = 0.95, threshold_min: float = 15.0, mode: str = "walk") -> dict | None:
+    """Fewest new sites on the Yuxi demo, the counted types of the standards' elderly_15min service.
+
+    Prints sites needed, status (issue 6 asks for "optimal") and times: the OD build, the
+    solve and the whole run from loading the demo; returns them as a dict.
+    """
     print(f"\n== Yuxi demo: fewest new sites for {share:.0%} of older people within {threshold_min:g} min ({mode}) ==")
     try:
         from coverage.demo import load_demo
         from coverage.traveltime import TravelTimeEngine
     except ImportError as exc:
         print(f"demo or travel-time engine not available: {exc}")
-        return
+        return None
     from coverage.errors import InfeasibleError
+    from coverage.metrics import default_standards
     from coverage.siting import propose_sites
 
     t0 = time.perf_counter()
     region = load_demo("yuxi")
+    counts = list(default_standards().service("elderly_15min").facility_types)
     eng = TravelTimeEngine(region.graph(), mode=mode)
-    counts = ["community_daycare", "rural_mutual_aid", "happy_courtyard", "township_elderly_center",
-              "elderly_canteen"]
     fac = region.facilities[region.facilities["type"].isin(counts)]
     od_e = eng.od(region.demand, fac, cutoff_min=threshold_min)
     od_c = eng.od(region.demand, region.candidates, cutoff_min=threshold_min)
     t_od = time.perf_counter() - t0
-    print(f"{len(region.demand)} villages, {len(fac)} existing facilities that count, {len(region.candidates)}"
-          f" candidates; OD pairs {len(od_e)} + {len(od_c)} in {t_od:.1f} s")
+    kinds = region.candidates["kind"].value_counts().to_dict()
+    print(f"{len(region.demand)} villages, {len(fac)} existing facilities that count ({', '.join(counts)}), "
+          f"{len(region.candidates)} candidates {kinds}; OD pairs {len(od_e)} + {len(od_c)}; "
+          f"load + graph + OD {t_od:.1f} s")
     for target in (share, None):
         t1 = time.perf_counter()
         try:
@@ -235,11 +242,14 @@ def bench_yuxi(share: float = 0.95, threshold_min: float = 15.0, mode: str = "wa
             print(f"-> solving the largest whole-percent target below it: {share:.0%}")
             continue
         r = prop.result
-        print(f"target {share:.0%}: {r.status}, {int(r.objective)} new sites, covered {r.covered_share:.2%}, "
-              f"solve {r.time_s:.2f} s (propose incl. explanation {time.perf_counter() - t1:.2f} s), "
-              f"model {r.stats}")
+        t_all = time.perf_counter() - t0
+        print(f"target {share:.0%}: sites needed {int(r.objective)}, status {r.status}, covered {r.covered_share:.2%}, "
+              f"solve {r.time_s:.2f} s, propose incl. explanation {time.perf_counter() - t1:.2f} s, "
+              f"total from loading the demo {t_all:.1f} s; model {r.stats}")
         print(prop.explanation[["rank", "site_id", "gain", "n_new_points"]].head(10).to_string(index=False))
-        break
+        return {"mode": mode, "target_share": share, "sites": int(r.objective), "status": r.status,
+                "covered_share": r.covered_share, "solve_s": r.time_s, "total_s": t_all}
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:

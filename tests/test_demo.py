@@ -135,6 +135,100 @@ def test_candidates_two_per_township_at_least(yuxi, dali):
         assert (c["cost_10k_yuan"] > 0).all()
 
 
+def test_every_village_has_one_committee_building_among_the_candidates(yuxi, dali):
+    """Every village and community has its 村委会/居委会用房, a standard conversion site (issue 6)."""
+    for region in (yuxi, dali):
+        c, d = region.candidates, region.demand
+        vc = c[c["kind"] == "village_committee"]
+        assert len(vc) == len(d) and set(vc["village_code"]) == set(d["village_code"])
+        assert vc["name"].str.fullmatch(r".+(村委会|居委会)用房").all()
+        hosts = {k for s in vc["can_host"] for k in s.split(HOST_SEPARATOR)}
+        assert {"happy_courtyard", "rural_mutual_aid", "childrens_home"} <= hosts
+        assert "elderly_institution" not in hosts  # a village room is no nursing home
+        assert vc["cost_10k_yuan"].between(15, 60).all()
+        assert vc["capacity"].dropna().between(15, 40).all()
+        # at or near the village point
+        at = d.set_index("village_code").loc[vc["village_code"]]
+        _, _, dist_m = GEOD.inv(vc.geometry.x.to_numpy(), vc.geometry.y.to_numpy(),
+                                at.geometry.x.to_numpy(), at.geometry.y.to_numpy())
+        assert dist_m.max() <= 201 and np.median(dist_m) > 30  # 200 m in UTM, + scale and rounding
+        # the other kinds stay: schools, upgrades and land, in place of and besides the committees
+        assert {"idle_school", "upgrade_existing", "open_land"} <= set(c["kind"])
+
+
+def test_committee_buildings_are_a_short_walk_from_their_village(yuxi, yuxi_graph):
+    """On the road, not across a valley: each village walks to its own committee building in minutes."""
+    from coverage.traveltime import TravelTimeEngine
+
+    vc = yuxi.candidates[yuxi.candidates["kind"] == "village_committee"]
+    od = TravelTimeEngine(yuxi_graph, mode="walk").od(yuxi.demand[["id", "geometry"]], vc[["id", "geometry"]],
+                                                      cutoff_min=15)
+    own = od.merge(vc[["id", "village_code"]], left_on="to_id", right_on="id")
+    own = own[own["from_id"] == own["village_code"]]
+    assert set(own["from_id"]) == set(yuxi.demand["id"])
+    assert own["travel_time_min"].max() < 8
+
+
+def test_yuxi_95_percent_of_older_people_within_15_min_walk_is_proved_optimal(yuxi, yuxi_graph):
+    """Issue 6 on the demo: fewest new sites so 95% of older people walk to a counted service in 15 min."""
+    from coverage.metrics import default_standards
+    from coverage.siting import propose_sites
+    from coverage.traveltime import TravelTimeEngine
+
+    service = default_standards().service("elderly_15min")
+    assert service.mode == "walk" and service.threshold_min == 15
+    eng = TravelTimeEngine(yuxi_graph, mode="walk")
+    pts = yuxi.demand[["id", "geometry"]]
+    fac = yuxi.facilities[yuxi.facilities["type"].isin(service.facility_types)]
+    od_e = eng.od(pts, fac[["id", "geometry"]], cutoff_min=15)
+    od_c = eng.od(pts, yuxi.candidates[["id", "geometry"]], cutoff_min=15)
+    share_now = yuxi.demand.loc[yuxi.demand["id"].isin(od_e["from_id"]), "elderly_60plus"].sum() / (
+        yuxi.demand["elderly_60plus"].sum()
+    )
+    assert share_now < 0.95  # a real gap today
+    prop = propose_sites(yuxi.demand, od_e, od_c, yuxi.candidates, groups="elderly_60plus",
+                         threshold_min=15, model="target", target_share=0.95, time_limit_s=30)
+    r = prop.result
+    assert r.status == "optimal"
+    assert 0.95 <= r.covered_share < 0.96
+    assert 20 <= r.objective <= 150  # tens of sites, not one per village
+    assert r.time_s < 10
+    assert set(r.selected) <= set(yuxi.candidates["id"])
+
+
+def test_village_committees_are_placed_on_the_roads_deterministically():
+    """The build step on a small made-up road: within 30-200 m along the road, old rows moved, new ones added."""
+    from coverage.demo.build import _village_committees
+    from coverage.demo.regions import REGION_SPECS
+    from coverage.demo.roads import RoadBuilder
+
+    b = RoadBuilder()
+    line = np.column_stack([np.linspace(0, 3000, 61), np.zeros(61)])  # a 3 km road, a node every 50 m
+    b.add_way(line, "tertiary")
+    b.add_way(np.array([[1500.0, 0.0], [1500.0, 2000.0]]), "motorway")  # not walkable: never a site
+    v = pd.DataFrame({"x": [100.0, 1500.0, 2900.0], "y": [40.0, 5.0, -60.0],
+                      "full_name": ["大营村民委员会", "聂耳社区居民委员会", "且莫村委会"]})
+    cand = pd.DataFrame([{"kind": "idle_school", "name": "原小学", "host": 0, "x": 0.0, "y": 300.0,
+                          "can_host": "happy_courtyard", "cost_10k_yuan": 100.0, "capacity": 50.0},
+                         {"kind": "village_committee", "name": "聂耳社区居委会用房", "host": 1, "x": 9.0,
+                          "y": 9.0, "can_host": "happy_courtyard", "cost_10k_yuan": 33.0, "capacity": 20.0}])
+    before = cand.copy()
+    out = _village_committees(REGION_SPECS["yuxi"], v, b, cand)
+    pd.testing.assert_frame_equal(cand, before)  # input not modified
+    again = _village_committees(REGION_SPECS["yuxi"], v, b, cand)
+    pd.testing.assert_frame_equal(out, again)  # deterministic
+    assert out["kind"].tolist() == ["idle_school", "village_committee", "village_committee", "village_committee"]
+    assert out.iloc[0].equals(cand.iloc[0])  # other kinds untouched
+    assert out.loc[1, ["cost_10k_yuan", "capacity"]].tolist() == [33.0, 20.0]  # the drawn row keeps its draws
+    assert out["host"].tolist() == [0, 1, 0, 2]
+    assert out["name"].tolist()[2:] == ["大营村委会用房", "且莫村委会用房"]
+    vc = out[out["kind"] == "village_committee"]
+    assert (vc["y"] == 0).all()  # on the tertiary road, never on the motorway
+    along_m = np.abs(vc["x"].to_numpy() - v["x"].to_numpy()[vc["host"].to_numpy()])
+    assert ((along_m >= 30 - 50) & (along_m <= 200)).all()
+    assert vc["cost_10k_yuan"].between(15, 60).all()
+
+
 def test_dali_calibration(dali):
     b = dali.boundaries
     assert (b["level"] == "county").sum() == 12
@@ -344,6 +438,8 @@ def test_summary_matches_the_files():
         assert (
             summary["facilities_by_type"] == region.facilities["type"].value_counts().sort_index().to_dict()
         )
+        assert summary["candidates_by_kind"] == region.candidates["kind"].value_counts().sort_index().to_dict()
+        assert summary["candidates_by_kind"]["village_committee"] == summary["villages"]
 
 
 def test_build_regenerates_the_villages_from_the_sources():

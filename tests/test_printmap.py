@@ -403,3 +403,19 @@ def test_proposal_map_shows_before_after_and_sites(region, tmp_path):
     for i, name in enumerate(proposed["name"], start=1):
         assert f"{i}. {name}" in text
     assert f"方案新增覆盖（{int((after & ~before).sum())}）" in text
+
+
+def test_title_is_drawn_once_and_fits_the_sheet(region):
+    """No outline copy under the title (it showed as doubled glyphs in the app's 110 dpi preview)."""
+    demand, boundaries, _ = region
+    long_title = "玉溪市红塔区、江川区、澄江市、通海县农村留守儿童与六十岁以上老年人分布及服务设施现状图"
+    for title, orientation in (("玉溪市分布图", "landscape"), (long_title, "portrait")):
+        fig = distribution_map(demand, boundaries=boundaries, title=title, orientation=orientation)
+        drawn = [t for t in fig.texts if t.get_text() == title]
+        assert len(drawn) == 1 and drawn[0].get_gid() == "title"
+        assert not drawn[0].get_path_effects()
+        box = drawn[0].get_window_extent(fig.canvas.get_renderer())
+        margin_px = 10 / 25.4 * fig.dpi
+        assert margin_px <= box.x0 and box.x1 <= fig.bbox.width - margin_px
+        if title != long_title:
+            assert drawn[0].get_fontsize() == pytest.approx(20.0)

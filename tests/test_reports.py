@@ -131,39 +131,24 @@ def test_figures_and_tables_known_by_hand():
 
 def test_report_rejects_bad_inputs():
     demand, facilities, sites = tiny_tables()
+
+    def report(**changes):
+        options = {"covered_before": BEFORE, "covered_after": AFTER, "group": "elderly_60plus"}
+        return ProposalReport(
+            demand=demand,
+            facilities=facilities,
+            sites=sites,
+            service_label="",
+            threshold_min=15,
+            **{**options, **changes},
+        )
+
     with pytest.raises(InputError, match="expected 6 values"):
-        ProposalReport(
-            demand=demand,
-            facilities=facilities,
-            sites=sites,
-            covered_before=BEFORE[:3],
-            covered_after=AFTER,
-            group="elderly_60plus",
-            service_label="",
-            threshold_min=15,
-        )
+        report(covered_before=BEFORE[:3])
     with pytest.raises(MissingColumnError, match="column 'disabled_elderly'"):
-        ProposalReport(
-            demand=demand,
-            facilities=facilities,
-            sites=sites,
-            covered_before=BEFORE,
-            covered_after=AFTER,
-            group="disabled_elderly",
-            service_label="",
-            threshold_min=15,
-        )
+        report(group="disabled_elderly")
     with pytest.raises(InputError, match="unknown population group 'pets'"):
-        ProposalReport(
-            demand=demand,
-            facilities=facilities,
-            sites=sites,
-            covered_before=BEFORE,
-            covered_after=AFTER,
-            group="pets",
-            service_label="",
-            threshold_min=15,
-        )
+        report(group="pets")
 
 
 # ------------------------------------------------------------------ workbook

@@ -347,7 +347,7 @@ def chain_graph(draw: st.DrawFn) -> tuple[nx.MultiDiGraph, np.ndarray, np.ndarra
     return G, origins, dests, mode
 
 
-@settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(chain_graph())
 def test_contracted_search_on_bent_roads_matches_networkx(case: tuple[nx.MultiDiGraph, np.ndarray, np.ndarray,
                                                                       str]) -> None:

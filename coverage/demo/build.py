@@ -682,16 +682,19 @@ def _village_committees(
     roads: RoadBuilder,
     cand: pd.DataFrame,
     *,
+    lakes: shapely.Geometry | None = None,
     near_m: tuple[float, float] = (30.0, 200.0),
     chunk: int = 64,
 ) -> pd.DataFrame:
     """A village committee building (村委会/居委会用房) in every village, on the road.
 
     Every village and community has a committee building, a standard conversion
-    site for a 幸福小院, 互助养老站 or 儿童之家.  Each is put on a road node
-    ``near_m`` metres along the (walkable) roads from the road node nearest the
-    village point, a random one of those, else on that nearest node itself: a
-    short walk from the village whatever road it sits on.
+    site for a 幸福小院, 互助养老站 or 儿童之家.  Each is put on a random road node
+    ``near_m`` metres along the walkable roads from where the village joins them
+    (the nearest point of the nearest road, as a travel-time engine snaps it), at
+    most ``near_m[1]`` from the village point and not within 50 m of a lake; if
+    there is none, at the village point itself.  Either way it is a short walk
+    from the village, whatever road it sits on.
 
     The committee rows :func:`_candidates` drew (before the roads existed, from the
     main generator, whose sequence the roads continue) keep their id, cost and
@@ -709,6 +712,8 @@ def _village_committees(
         The finished road builder (after crossings are joined), metric.
     cand
         Candidate rows from :func:`_candidates` (not modified).
+    lakes
+        Water (metric): no site on a road node within 50 m of it (lakeshore roads, bridges).
     near_m
         Distance range along the roads from the village's road point, metres.
     chunk
@@ -726,7 +731,10 @@ def _village_committees(
     n = roads.n_nodes
     length_m = np.hypot(*(xy[e[:, 0]] - xy[e[:, 1]]).T)
     g = coo_matrix(
-        (np.concatenate([length_m, length_m]), (np.concatenate([e[:, 0], e[:, 1]]), np.concatenate([e[:, 1], e[:, 0]]))),
+        (
+            np.concatenate([length_m, length_m]),
+            (np.concatenate([e[:, 0], e[:, 1]]), np.concatenate([e[:, 1], e[:, 0]])),
+        ),
         shape=(n, n),
     ).tocsr()
     # the village joins the roads where a travel-time engine snaps it: the nearest point of the nearest road
@@ -738,26 +746,30 @@ def _village_committees(
     snap_edge[hit[0]] = hit[1]
     along_m = shapely.line_locate_point(lines[snap_edge], pts)
     to_u_m, to_w_m = along_m, length_m[snap_edge] - along_m
-    site = np.zeros(len(v), dtype=np.int64)
-    n_at_node = 0
+    dry = np.ones(n, dtype=bool)
+    if lakes is not None and not lakes.is_empty:
+        dry = ~shapely.contains_xy(lakes.buffer(50.0), xy[:, 0], xy[:, 1])
+    site_xy = np.zeros((len(v), 2))
+    n_at_village = 0
     for a in range(0, len(v), chunk):
         ends = e[snap_edge[a : a + chunk], :2]
         du = dijkstra(g, directed=True, indices=ends[:, 0], limit=near_m[1])
         dw = dijkstra(g, directed=True, indices=ends[:, 1], limit=near_m[1])
         d = np.minimum(du + to_u_m[a : a + chunk, None], dw + to_w_m[a : a + chunk, None])
         for i, row in enumerate(d):
-            ok = np.flatnonzero((row >= near_m[0]) & (row <= near_m[1]))
+            ok = np.flatnonzero((row >= near_m[0]) & (row <= near_m[1]) & dry)
+            ok = ok[np.hypot(*(xy[ok] - vxy[a + i]).T) <= near_m[1]]
             if len(ok):
-                site[a + i] = int(rng.choice(ok))
-            else:  # the nearer end of the village's own road
-                site[a + i] = int(ends[i, 0] if to_u_m[a + i] <= to_w_m[a + i] else ends[i, 1])
-                n_at_node += 1
+                site_xy[a + i] = xy[int(rng.choice(ok))]
+            else:  # at the village point itself, which joins the same road
+                site_xy[a + i] = vxy[a + i]
+                n_at_village += 1
 
     out = cand.copy()
     is_vc = (out["kind"] == "village_committee").to_numpy()
     hosts = out.loc[is_vc, "host"].to_numpy(dtype=np.int64)
-    out.loc[is_vc, "x"] = xy[site[hosts], 0]
-    out.loc[is_vc, "y"] = xy[site[hosts], 1]
+    out.loc[is_vc, "x"] = site_xy[hosts, 0]
+    out.loc[is_vc, "y"] = site_xy[hosts, 1]
     lo, hi = CANDIDATE_COST_10K_YUAN["village_committee"]
     clo, chi = CANDIDATE_CAPACITY["village_committee"]
     rows: list[dict] = []
@@ -767,19 +779,19 @@ def _village_committees(
                 "kind": "village_committee",
                 "name": _committee_name(v.at[h, "full_name"]),
                 "host": int(h),
-                "x": float(xy[site[h], 0]),
-                "y": float(xy[site[h], 1]),
+                "x": float(site_xy[h, 0]),
+                "y": float(site_xy[h, 1]),
                 "can_host": HOST_SEPARATOR.join(CANDIDATE_HOSTS["village_committee"]),
                 "cost_10k_yuan": float(round(rng.uniform(lo, hi))),
                 "capacity": float(round(rng.uniform(clo, chi))) if rng.random() < 0.7 else np.nan,
             }
         )
     logger.info(
-        "%s: village committee sites in all %d villages (%d new; %d on the village's own road node)",
+        "%s: village committee sites in all %d villages (%d new; %d at the village point, no road node near)",
         spec.key,
         len(v),
         len(rows),
-        n_at_node,
+        n_at_village,
     )
     return pd.concat([out, pd.DataFrame(rows)], ignore_index=True)
 
@@ -1242,7 +1254,7 @@ def build_region(key: str, *, out_dir: Path | None = None) -> dict[str, object]:
     sites_xy = np.vstack([fac[["x", "y"]].to_numpy(float), cand[["x", "y"]].to_numpy(float)])
     roads = _roads(spec, pl, v, rng, sites_xy=sites_xy)
     # one committee building in every village: the rest, on the finished roads (own generator)
-    cand = _village_committees(spec, v, roads, cand)
+    cand = _village_committees(spec, v, roads, cand, lakes=pl.lakes)
     arrays = _road_arrays(spec, roads, rng)
     to_ll = Transformer.from_crs(f"EPSG:{spec.utm_epsg}", "EPSG:4326", always_xy=True)
 

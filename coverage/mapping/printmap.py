@@ -43,7 +43,7 @@ import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import geopandas as gpd
 import matplotlib
@@ -59,6 +59,7 @@ from matplotlib.transforms import Bbox, ScaledTranslation
 
 from coverage.errors import CRSError, InputError, MissingColumnError
 from coverage.mapping.fonts import cjk_rc
+from coverage.output import output_path
 from coverage.taxonomy import FACILITY_TYPES, POPULATION_GROUPS, label
 
 __all__ = [
@@ -100,6 +101,7 @@ _MM_PER_INCH = 25.4
 
 # Colours: muted, print-friendly, distinguishable in greyscale where it matters.
 _INK = "#222222"
+_TITLE_INK = "#000000"  # the title: heavier than _INK, as the font has a single weight
 _COUNTY_EDGE = "#3a3a3a"
 _TOWNSHIP_EDGE = "#8c8c8c"
 _LAND = "#fbfaf6"
@@ -252,18 +254,17 @@ def _new_page(
         source = DEMO_SOURCE if simulated else DEFAULT_SOURCE
     page = _Page(fig, ax_map, ax_legend, ax_info, scale, landscape)
     title_y = 1 - fy(margin_mm + 9.0 * scale)
-    _text(
-        fig,
-        0.5,
-        title_y,
-        title,
-        ha="center",
-        va="center",
-        fontsize=page.pt(20),
-        color=_INK,
-        bold_pt=0.7 * scale,
-        gid="title",
+    # The title is plain text in pure black, with no faux-bold outline underneath: the shipped font has one
+    # weight, and an outline drawn under rasterised text shows as doubled glyphs in the app's preview
+    # (110 dpi) and in low-resolution renderings of the PDF.  (Larger than 20 pt, pdftotext splits a title
+    # that mixes CJK and Latin glyphs into pieces: the PDF's text would no longer search as one phrase.)
+    title_text = fig.text(
+        0.5, title_y, title, ha="center", va="center", fontsize=page.pt(20), color=_TITLE_INK, gid="title"
     )
+    title_px = title_text.get_window_extent(fig.canvas.get_renderer()).width
+    room_px = (1 - 2 * fx(margin_mm)) * fig.bbox.width
+    if title_px > room_px:  # a long title shrinks to the sheet's width rather than running off it
+        title_text.set_fontsize(page.pt(20) * room_px / title_px)
     if subtitle:
         fig.text(
             0.5,
@@ -761,9 +762,18 @@ def _declutter(page: _Page, *, pad_pt: float = 1.5) -> None:
 
 
 def _legend(
-    page: _Page, sections: Sequence[tuple[str, Sequence[tuple[Any, str]]]], *, title: str = "图  例"
+    page: _Page,
+    sections: Sequence[tuple[str, Sequence[tuple[Any, str]]]],
+    *,
+    title: str = "图  例",
+    boundaries: gpd.GeoDataFrame | None = None,
 ) -> None:
-    """The legend, sections headed in black, in the legend panel (two columns on portrait sheets)."""
+    """The legend, sections headed in black, in the legend panel (two columns on portrait sheets).
+
+    The administrative boundaries drawn (county, township lines) close the legend
+    as the section "行政区划" when ``boundaries`` is given.
+    """
+    sections = [*sections, ("行政区划", _boundary_entries(page, boundaries))]
     kept = [(heading, entries) for heading, entries in sections if entries]
     if page.landscape:
         columns = [kept]
@@ -946,16 +956,7 @@ def _draw_facilities(
             zorder=zorder,
             alpha=alpha,
         )
-        handle = Line2D(
-            [],
-            [],
-            linestyle="none",
-            marker=marker,
-            markersize=ms,
-            markerfacecolor=colour,
-            markeredgecolor="white",
-            markeredgewidth=0.4 * page.scale,
-        )
+        handle = _marker(marker, ms, colour, edge_pt=0.4 * page.scale)
         entries.append((handle, f"{label(key)}（{len(sub)}）"))
     return entries
 
@@ -990,6 +991,148 @@ def _township_totals(
     )
     sums = joined.groupby("index_right")[list(columns)].sum()
     return sums.reindex(townships.index).fillna(0)
+
+
+def _marker(
+    marker: str,
+    size_pt: float,
+    colour: str,
+    *,
+    edge: str = "white",
+    edge_pt: float | None = None,
+    alpha: float | None = None,
+) -> Line2D:
+    """A legend handle: one marker of ``size_pt`` points (already scaled to the sheet)."""
+    style: dict[str, Any] = {} if edge_pt is None else {"markeredgewidth": edge_pt}
+    if alpha is not None:
+        style["alpha"] = alpha
+    return Line2D(
+        [],
+        [],
+        linestyle="none",
+        marker=marker,
+        markersize=size_pt,
+        markerfacecolor=colour,
+        markeredgecolor=edge,
+        **style,
+    )
+
+
+def _dots(
+    page: _Page,
+    xs: npt.NDArray[np.float64],
+    ys: npt.NDArray[np.float64],
+    *,
+    size_pt: float,
+    colour: str,
+    marker: str = "o",
+    edge: str = "white",
+    edge_pt: float | None = None,
+    zorder: float,
+) -> Line2D:
+    """Villages as equal markers of ``size_pt`` points (scaled); returns their legend handle."""
+    page.ax_map.scatter(
+        xs,
+        ys,
+        s=size_pt**2,
+        marker=marker,
+        c=colour,
+        edgecolors=edge,
+        linewidths=0.3 * page.scale if edge_pt is None else edge_pt,
+        zorder=zorder,
+    )
+    return _marker(marker, size_pt, colour, edge=edge)
+
+
+def _check_service_layers(
+    demand: Any,
+    facilities: Any,
+    *,
+    group: str,
+    boundaries: Any,
+    service_areas: Any,
+    areas_name: str = "service_areas",
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Check the layers of a one-service map (coverage or proposal); returns (demand, facilities)."""
+    demand = _check_layer(demand, "demand")
+    _check_group(demand, group)
+    facilities = _check_layer(facilities, "facilities")
+    if boundaries is not None:
+        _check_layer(boundaries, "boundaries", required=("level", "geometry"))
+    if service_areas is not None:
+        _check_layer(service_areas, areas_name)
+    return demand, facilities
+
+
+def _service_words(
+    service_label: str, facility_types: Sequence[str] | None, threshold_min: float | None, mode_label: str
+) -> tuple[str, str]:
+    """(what, reach) for titles: e.g. ("幸福小院", "步行15分钟"); reach is "" without a threshold."""
+    what = service_label or "、".join(label(t) for t in (facility_types or [])) or "服务设施"
+    reach = f"{mode_label}{threshold_min:g}分钟" if threshold_min is not None else ""
+    return what, reach
+
+
+class _ServiceSheet(NamedTuple):
+    """A one-service sheet opened: page with boundaries and extent, layers in the map CRS."""
+
+    page: _Page
+    crs: Any
+    bnd: gpd.GeoDataFrame | None
+    fac: gpd.GeoDataFrame
+    areas: gpd.GeoDataFrame | None
+    sites: gpd.GeoDataFrame | None
+    values: npt.NDArray[np.float64]  # persons of the group per village
+    xs: npt.NDArray[np.float64]  # village x, metres (map CRS)
+    ys: npt.NDArray[np.float64]
+
+
+def _service_sheet(
+    demand: gpd.GeoDataFrame,
+    facilities: gpd.GeoDataFrame,
+    *,
+    group: str,
+    boundaries: gpd.GeoDataFrame | None,
+    service_areas: gpd.GeoDataFrame | None,
+    title: str,
+    subtitle: str,
+    paper: str,
+    orientation: str,
+    source: str | None,
+    date: str | None,
+    simulated: bool,
+    sites: gpd.GeoDataFrame | None = None,
+) -> _ServiceSheet:
+    """Project the layers of a one-service map, open its page, draw boundaries, set the extent."""
+    if not len(demand):
+        raise InputError("demand is empty: nothing to map")
+    crs = _metric_crs(boundaries, demand)
+    dem = _project(demand, crs)
+    bnd = _project(boundaries, crs)
+    sites_m = _project(sites, crs)
+    page = _new_page(
+        paper=paper,
+        orientation=orientation,
+        title=title,
+        subtitle=subtitle,
+        source=source,
+        date=date or _today(),
+        crs_note=_crs_note(crs),
+        simulated=simulated,
+    )
+    _draw_boundaries(page, bnd)
+    _set_extent(page, bnd, dem, *([] if sites_m is None else [sites_m]))
+    return _ServiceSheet(
+        page=page,
+        crs=crs,
+        bnd=bnd,
+        fac=_project(facilities, crs),
+        areas=_project(service_areas, crs),
+        sites=sites_m,
+        values=dem[group].to_numpy(dtype=float),
+        xs=dem.geometry.x.to_numpy(),
+        ys=dem.geometry.y.to_numpy(),
+    )
 
 
 def _render(fn: Callable[..., Figure]) -> Callable[..., Figure]:
@@ -1177,8 +1320,7 @@ def distribution_map(
         totals_rows.append([label(group), _fmt_int(float(demand[group].sum()))])
     if facilities is not None and len(facilities):
         sections.append(("服务设施", _draw_facilities(page, fac, size_pt=4.0, zorder=13)))
-    sections.append(("行政区划", _boundary_entries(page, bnd)))
-    _legend(page, sections)
+    _legend(page, sections, boundaries=bnd)
     totals_rows.append(["村(社区)数", _fmt_int(float(len(demand)))])
     y = _info_table(page, "人数合计", ["", "人数"], totals_rows, col_x=[0.0, 0.55])
     if townships is not None and len(townships) and "name" in townships.columns:
@@ -1242,19 +1384,7 @@ def _symbols(
         transform=page.ax_map.transData + shift,
     )
     return [
-        (
-            Line2D(
-                [],
-                [],
-                linestyle="none",
-                marker="o",
-                markersize=d,
-                markerfacecolor=colour,
-                alpha=0.8,
-                markeredgecolor="white",
-            ),
-            text,
-        )
+        (_marker("o", d, colour, alpha=0.8), text)
         for d, text in zip(sizes, _class_labels(breaks), strict=True)
     ]
 
@@ -1316,37 +1446,25 @@ def coverage_map(
     CRSError, MissingColumnError, InputError
         As in :func:`distribution_map`; also when ``covered`` does not match ``demand``.
     """
-    demand = _check_layer(demand, "demand")
-    _check_group(demand, group)
-    facilities = _check_layer(facilities, "facilities")
-    if boundaries is not None:
-        _check_layer(boundaries, "boundaries", required=("level", "geometry"))
-    if service_areas is not None:
-        _check_layer(service_areas, "service_areas")
+    demand, facilities = _check_service_layers(
+        demand, facilities, group=group, boundaries=boundaries, service_areas=service_areas
+    )
     flags = _flags(covered, demand, "covered")
-    if not len(demand):
-        raise InputError("demand is empty: nothing to map")
-
-    crs = _metric_crs(boundaries, demand)
-    dem = _project(demand, crs)
-    bnd = _project(boundaries, crs)
-    fac = _project(facilities, crs)
-    areas = _project(service_areas, crs)
-    what = service_label or "、".join(label(t) for t in (facility_types or [])) or "服务设施"
-    reach = f"{mode_label}{threshold_min:g}分钟" if threshold_min is not None else ""
-    page = _new_page(
-        paper=paper,
-        orientation=orientation,
+    what, reach = _service_words(service_label, facility_types, threshold_min, mode_label)
+    page, crs, bnd, fac, areas, _, values, xs, ys = _service_sheet(
+        demand,
+        facilities,
+        group=group,
+        boundaries=boundaries,
+        service_areas=service_areas,
         title=title or f"{region_name}{what}覆盖图",
         subtitle=subtitle or f"{label(group)}  ·  {reach}可达范围".replace("  ·  可达范围", ""),
+        paper=paper,
+        orientation=orientation,
         source=source,
-        date=date or _today(),
-        crs_note=_crs_note(crs),
+        date=date,
         simulated=simulated,
     )
-    ax = page.ax_map
-    _draw_boundaries(page, bnd)
-    _set_extent(page, bnd, dem)
     sections: list[tuple[str, list[tuple[Any, str]]]] = []
     area_entries: list[tuple[Any, str]] = []
     if areas is not None and len(areas):
@@ -1357,7 +1475,7 @@ def coverage_map(
         for i, (_, row) in enumerate(areas.iterrows()):
             alpha = 0.35 + 0.25 * (i / max(n - 1, 1))
             gpd.GeoSeries([row.geometry], crs=crs).plot(
-                ax=ax,
+                ax=page.ax_map,
                 color=_AREA_FILL,
                 alpha=alpha,
                 edgecolor="#5aae61",
@@ -1367,40 +1485,11 @@ def coverage_map(
             tm = row.get("threshold_min", threshold_min)
             text = f"{mode_label}{float(tm):g}分钟服务范围" if tm is not None and pd.notna(tm) else "服务范围"
             area_entries.append((Patch(facecolor=_AREA_FILL, alpha=alpha, edgecolor="#5aae61"), text))
-    values = dem[group].to_numpy(dtype=float)
-    xs, ys = dem.geometry.x.to_numpy(), dem.geometry.y.to_numpy()
-    ms_cov = page.pt(3.2)
-    ax.scatter(
-        xs[flags],
-        ys[flags],
-        s=ms_cov**2,
-        c=_COVERED,
-        edgecolors="white",
-        linewidths=0.3 * page.scale,
-        zorder=9,
-    )
+    covered_dot = _dots(page, xs[flags], ys[flags], size_pt=page.pt(3.2), colour=_COVERED, zorder=9)
     unc_entries = _symbols(page, xs[~flags], ys[~flags], values[~flags], colour=_UNCOVERED, offset_pt=0.0)
     n_total = float(np.nansum(values))
     n_cov = float(np.nansum(values[flags]))
-    sections.append(
-        (
-            "村(社区)",
-            [
-                (
-                    Line2D(
-                        [],
-                        [],
-                        linestyle="none",
-                        marker="o",
-                        markersize=ms_cov,
-                        markerfacecolor=_COVERED,
-                        markeredgecolor="white",
-                    ),
-                    f"已覆盖（{int(flags.sum())} 个）",
-                ),
-            ],
-        )
-    )
+    sections.append(("村(社区)", [(covered_dot, f"已覆盖（{int(flags.sum())} 个）")]))
     if unc_entries:
         sections.append((f"未覆盖村 {label(group)}（人）", unc_entries))
     sections.append(("服务范围", area_entries))
@@ -1410,8 +1499,7 @@ def coverage_map(
             _draw_facilities(page, fac, types=facility_types, size_pt=4.2, zorder=8, alpha=0.85),
         )
     )
-    sections.append(("行政区划", _boundary_entries(page, bnd)))
-    _legend(page, sections)
+    _legend(page, sections, boundaries=bnd)
     share = 100.0 * n_cov / n_total if n_total > 0 else float("nan")
     rows = [
         [f"{label(group)}总数", _fmt_int(n_total)],
@@ -1508,28 +1596,25 @@ def proposal_map(
     CRSError, MissingColumnError, InputError
         As in :func:`coverage_map`.
     """
-    demand = _check_layer(demand, "demand")
-    _check_group(demand, group)
-    facilities = _check_layer(facilities, "facilities")
+    demand, facilities = _check_service_layers(
+        demand,
+        facilities,
+        group=group,
+        boundaries=boundaries,
+        service_areas=service_areas_after,
+        areas_name="service_areas_after",
+    )
     proposed = _check_layer(proposed, "proposed sites")
-    if boundaries is not None:
-        _check_layer(boundaries, "boundaries", required=("level", "geometry"))
     before = _flags(covered_before, demand, "covered_before")
     after = _flags(covered_after, demand, "covered_after") | before
-    if not len(demand):
-        raise InputError("demand is empty: nothing to map")
-
-    crs = _metric_crs(boundaries, demand)
-    dem = _project(demand, crs)
-    bnd = _project(boundaries, crs)
-    fac = _project(facilities, crs)
-    sites = _project(proposed, crs)
-    areas = _project(service_areas_after, crs)
-    what = service_label or "、".join(label(t) for t in (facility_types or [])) or "服务设施"
-    reach = f"{mode_label}{threshold_min:g}分钟" if threshold_min is not None else ""
-    page = _new_page(
-        paper=paper,
-        orientation=orientation,
+    what, reach = _service_words(service_label, facility_types, threshold_min, mode_label)
+    page, crs, bnd, fac, areas, sites, values, xs, ys = _service_sheet(
+        demand,
+        facilities,
+        group=group,
+        boundaries=boundaries,
+        service_areas=service_areas_after,
+        sites=proposed,
         title=title or f"{region_name}{what}选址方案图",
         subtitle=subtitle
         or (
@@ -1537,14 +1622,13 @@ def proposal_map(
             if reach
             else f"新增 {len(proposed)} 处  ·  {label(group)}"
         ),
+        paper=paper,
+        orientation=orientation,
         source=source,
-        date=date or _today(),
-        crs_note=_crs_note(crs),
+        date=date,
         simulated=simulated,
     )
     ax = page.ax_map
-    _draw_boundaries(page, bnd)
-    _set_extent(page, bnd, dem, sites)
     sections: list[tuple[str, list[tuple[Any, str]]]] = []
     if areas is not None and len(areas):
         areas.plot(ax=ax, color=_AREA_FILL, alpha=0.35, edgecolor="none", zorder=1.5)
@@ -1559,73 +1643,28 @@ def proposal_map(
                 ],
             )
         )
-    values = dem[group].to_numpy(dtype=float)
-    xs, ys = dem.geometry.x.to_numpy(), dem.geometry.y.to_numpy()
     newly = after & ~before
     still = ~after & (values > 0)
     ms = page.pt(3.0)
-    ax.scatter(
-        xs[before], ys[before], s=ms**2, c=_COVERED, edgecolors="white", linewidths=0.3 * page.scale, zorder=9
-    )
-    ax.scatter(
+    before_dot = _dots(page, xs[before], ys[before], size_pt=ms, colour=_COVERED, zorder=9)
+    newly_dot = _dots(
+        page,
         xs[newly],
         ys[newly],
-        s=page.pt(4.6) ** 2,
-        c=_NEWLY,
-        edgecolors="#7f3b08",
-        linewidths=0.4 * page.scale,
+        size_pt=page.pt(4.6),
+        colour=_NEWLY,
+        edge="#7f3b08",
+        edge_pt=0.4 * page.scale,
         zorder=10,
     )
-    ax.scatter(
-        xs[still],
-        ys[still],
-        s=ms**2,
-        marker="X",
-        c=_UNCOVERED,
-        edgecolors="white",
-        linewidths=0.3 * page.scale,
-        zorder=10,
-    )
+    still_dot = _dots(page, xs[still], ys[still], size_pt=ms, colour=_UNCOVERED, marker="X", zorder=10)
     sections.append(
         (
             "村(社区)",
             [
-                (
-                    Line2D(
-                        [],
-                        [],
-                        linestyle="none",
-                        marker="o",
-                        markersize=ms,
-                        markerfacecolor=_COVERED,
-                        markeredgecolor="white",
-                    ),
-                    f"现状已覆盖（{int(before.sum())}）",
-                ),
-                (
-                    Line2D(
-                        [],
-                        [],
-                        linestyle="none",
-                        marker="o",
-                        markersize=page.pt(4.6),
-                        markerfacecolor=_NEWLY,
-                        markeredgecolor="#7f3b08",
-                    ),
-                    f"方案新增覆盖（{int(newly.sum())}）",
-                ),
-                (
-                    Line2D(
-                        [],
-                        [],
-                        linestyle="none",
-                        marker="X",
-                        markersize=ms,
-                        markerfacecolor=_UNCOVERED,
-                        markeredgecolor="white",
-                    ),
-                    f"仍未覆盖（{int(still.sum())}）",
-                ),
+                (before_dot, f"现状已覆盖（{int(before.sum())}）"),
+                (newly_dot, f"方案新增覆盖（{int(newly.sum())}）"),
+                (still_dot, f"仍未覆盖（{int(still.sum())}）"),
             ],
         )
     )
@@ -1660,27 +1699,8 @@ def proposal_map(
             halo_pt=2.6 * page.scale,
         )
         page.labels.insert(0, (-1, text))
-    sections.append(
-        (
-            "拟建站点",
-            [
-                (
-                    Line2D(
-                        [],
-                        [],
-                        linestyle="none",
-                        marker="*",
-                        markersize=star * 0.8,
-                        markerfacecolor=_PROPOSED,
-                        markeredgecolor="white",
-                    ),
-                    f"拟建站点及编号（{len(sites)}）",
-                )
-            ],
-        )
-    )
-    sections.append(("行政区划", _boundary_entries(page, bnd)))
-    _legend(page, sections)
+    sections.append(("拟建站点", [(_marker("*", star * 0.8, _PROPOSED), f"拟建站点及编号（{len(sites)}）")]))
+    _legend(page, sections, boundaries=bnd)
 
     total = float(np.nansum(values))
     cov_b = float(np.nansum(values[before]))
@@ -1745,13 +1765,12 @@ def save_map(fig: Figure, path: str | Path, *, dpi: int = 300) -> Path:
     InputError
         When the suffix is not ``.pdf`` or ``.png``.
     """
-    path = Path(path)
+    path = output_path(
+        path,
+        suffixes=(".pdf", ".png"),
+        problem="unsupported map format '{suffix}'; use .pdf (vector) or .png (300 dpi)",
+    )
     fmt = path.suffix.lower().lstrip(".")
-    if fmt not in ("pdf", "png"):
-        raise InputError(
-            f"{path}: unsupported map format '{path.suffix}'; use .pdf (vector) or .png (300 dpi)"
-        )
-    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(map_bytes(fig, fmt=fmt, dpi=dpi))
     logger.info("wrote %s", path)
     return path

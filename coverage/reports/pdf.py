@@ -39,6 +39,7 @@ from coverage.mapping.printmap import (
     page_size_mm,
     proposal_map,
 )
+from coverage.output import output_path
 from coverage.reports.proposal import ProposalReport
 from coverage.taxonomy import POPULATION_GROUPS
 
@@ -402,13 +403,10 @@ def write_pdf_report(
     InputError
         When ``path`` does not end in ``.pdf`` or a map kind is unknown.
     """
-    path = Path(path)
-    if path.suffix.lower() != ".pdf":
-        raise InputError(f"{path}: the report must be a .pdf file")
     for kind in map_kinds:
         if kind not in MAP_KINDS:
             raise InputError(f"unknown map kind '{kind}': use one of {', '.join(MAP_KINDS)}")
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path = output_path(path, suffixes=(".pdf",), problem="the report must be a .pdf file")
     tables = report.tables()
     f = report.figures()
     title = f"{report.region_name}{report.service_label}选址方案"

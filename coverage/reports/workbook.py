@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from coverage.errors import InputError
+from coverage.output import output_path
 from coverage.reports.proposal import ProposalReport
 
 __all__ = ["write_workbook"]
@@ -144,10 +144,9 @@ def write_workbook(report: ProposalReport, path: str | Path) -> Path:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
-    path = Path(path)
-    if path.suffix.lower() != ".xlsx":
-        raise InputError(f"{path}: the workbook must be an .xlsx file (Excel 2007 or later)")
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path = output_path(
+        path, suffixes=(".xlsx",), problem="the workbook must be an .xlsx file (Excel 2007 or later)"
+    )
     tables = report.tables()
     wb = Workbook()
     ws = wb.active
