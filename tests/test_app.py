@@ -123,6 +123,8 @@ def test_siting_proposal_accept_reject_and_coverage_change():
 def test_infeasible_target_is_explained_not_a_traceback():
     at = _page(_app(), "siting")
     at.slider(key="siting_target").set_value(1.0).run()
+    # every village has a committee building among the demo candidates: 100% is infeasible with schools only
+    at.multiselect(key=_k(at, "siting_kinds")).set_value(["idle_school"]).run()
     at.button(key="siting_run").click().run()
     assert not at.exception
     assert at.error and "cannot be met" in at.error[0].value
