@@ -54,7 +54,8 @@ class ServicePlan:
         The population groups the model weighed.
     od_existing, od_candidates : DataFrame
         ``from_id, to_id, travel_time_min`` from villages to the counted existing
-        facilities and to the eligible candidates, within ``cutoff_min``.
+        facilities and to the eligible candidates, within ``cutoff_min`` (for "pmedian":
+        each village's nearest existing facility only, and the candidates nearer than it).
     candidates : DataFrame
         The eligible candidate sites (after the kind and facility-type filters).
     time_before_min : Series
@@ -171,13 +172,29 @@ def propose_for_service(
     cutoff_min = float(threshold_min) * (PMEDIAN_CUTOFF_FACTOR if model == "pmedian" else 1.0)
     counted = facilities.loc[facilities["type"].isin(types)]
     if len(counted):
-        od_existing = engine.od(demand, counted, cutoff_min=cutoff_min)
         nearest = engine.nearest(demand, counted, cutoff_min=cutoff_min)
         time_before = nearest["travel_time_min"].reindex(demand["id"].to_numpy())
     else:
-        od_existing = pd.DataFrame({"from_id": [], "to_id": [], "travel_time_min": []})
+        nearest = None
         time_before = pd.Series(np.nan, index=demand["id"].to_numpy(), name="travel_time_min")
-    od_candidates = engine.od(demand, eligible, cutoff_min=cutoff_min)
+    if model == "pmedian":
+        # Existing facilities stay open, so a village is never assigned farther than its nearest
+        # existing one: that pair is the only existing pair needed, and candidate pairs at least as
+        # far can never help.  This keeps a prefecture-wide p-median small.
+        if nearest is not None:
+            near = nearest.dropna(subset=["travel_time_min"])
+            od_existing = pd.DataFrame({"from_id": near.index.to_numpy(), "to_id": near["to_id"].to_numpy(),
+                                        "travel_time_min": near["travel_time_min"].to_numpy(dtype=float)})
+        else:
+            od_existing = pd.DataFrame({"from_id": [], "to_id": [], "travel_time_min": []})
+        od_candidates = engine.od(demand, eligible, cutoff_min=cutoff_min)
+        bound = od_candidates["from_id"].map(time_before).to_numpy(dtype=float)
+        od_candidates = od_candidates.loc[~(od_candidates["travel_time_min"].to_numpy() >= bound)]
+        od_candidates = od_candidates.reset_index(drop=True)
+    else:
+        od_existing = (engine.od(demand, counted, cutoff_min=cutoff_min) if len(counted)
+                       else pd.DataFrame({"from_id": [], "to_id": [], "travel_time_min": []}))
+        od_candidates = engine.od(demand, eligible, cutoff_min=cutoff_min)
 
     solve_demand = demand
     set_aside: tuple[str, ...] = ()
