@@ -194,7 +194,6 @@ def test_yuxi_95_percent_of_older_people_within_15_min_walk_is_proved_optimal(yu
     assert r.status == "optimal"
     assert 0.95 <= r.covered_share < 0.96
     assert 20 <= r.objective <= 150  # tens of sites, not one per village
-    assert r.time_s < 10
     assert set(r.selected) <= set(yuxi.candidates["id"])
 
 
