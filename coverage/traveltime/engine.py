@@ -797,8 +797,9 @@ class TravelTimeEngine:
         elif n_un:
             where = f"within {cutoff_min:g} min" if cutoff_min is not None else "at all (the road network is in " \
                 "several pieces, or points lie off it)"
-            logger.warning("%d of %d origins (%.1f%%) cannot reach any destination %s",
-                           n_un, len(out), 100 * share, where)
+            # Beyond a cutoff the caller asked for is an answer, not a problem: say it quietly.
+            log = logger.info if cutoff_min is not None else logger.warning
+            log("%d of %d origins (%.1f%%) cannot reach any destination %s", n_un, len(out), 100 * share, where)
         far = so.distance_m > 1000.0
         if far.any():
             logger.warning("%d origins are more than 1 km from the nearest road (farthest %.0f m): their access "
