@@ -220,7 +220,8 @@ def propose_sites(
                          " give candidates their own ids")
     known = set(cand_ids)
     od_c = od_c[od_c["to_id"].isin(known)]
-    no_od = [c for c in cand_ids if c not in set(od_c["to_id"])]
+    reached = set(od_c["to_id"])
+    no_od = [c for c in cand_ids if c not in reached]
     if no_od:
         log.info("%d candidates reach no demand point within the OD cutoff: %s", len(no_od), _preview(no_od))
     od = pd.concat([od_c, od_e], ignore_index=True)
