@@ -12,7 +12,7 @@ SHARED_BENCHMARKS = ROOT.parent / "shared" / "benchmarks"
 
 
 @pytest.fixture(scope="session")
-def test_data() -> Path:
+def data_dir() -> Path:
     """Folder of small real files used by the tests."""
     return TEST_DATA
 

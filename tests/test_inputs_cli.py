@@ -35,16 +35,16 @@ def _main(capsys, *args: str) -> _Out:
     return _Out(code, captured.out, captured.err)
 
 
-def test_good_file_prints_counts_and_crs_and_exits_0(test_data):
-    out = _run(str(test_data / "demand_cn.xlsx"), "--kind", "demand", "--crs", "gcj02")
+def test_good_file_prints_counts_and_crs_and_exits_0(data_dir):
+    out = _run(str(data_dir / "demand_cn.xlsx"), "--kind", "demand", "--crs", "gcj02")
     assert out.returncode == 0, out.stderr
     assert "读取 8 行，载入 8 行，拒绝 0 行" in out.stdout
     assert "8 rows read, 8 loaded, 0 rejected" in out.stdout
     assert "GCJ-02 (Amap/Tencent) -> WGS-84" in out.stdout
 
 
-def test_bad_file_lists_every_bad_row_and_exits_1(test_data):
-    out = _run(str(test_data / "demand_bad.csv"), "--kind", "demand")
+def test_bad_file_lists_every_bad_row_and_exits_1(data_dir):
+    out = _run(str(data_dir / "demand_bad.csv"), "--kind", "demand")
     assert out.returncode == 1
     for row in (3, 4, 5, 6, 7, 8, 9, 10, 11):
         assert f"row {row}," in out.stdout, row
@@ -53,8 +53,8 @@ def test_bad_file_lists_every_bad_row_and_exits_1(test_data):
     assert "约三百" in out.stdout
 
 
-def test_json_report(capsys, test_data):
-    out = _main(capsys, str(test_data / "facilities_bad.csv"), "--kind", "facilities", "--json")
+def test_json_report(capsys, data_dir):
+    out = _main(capsys, str(data_dir / "facilities_bad.csv"), "--kind", "facilities", "--json")
     assert out.returncode == 1
     report = json.loads(out.stdout)
     assert report["rejected_rows"] == [3, 5]
@@ -70,8 +70,8 @@ def test_unreadable_file_exits_2(tmp_path):
     assert "broken.xlsx: not a readable .xlsx workbook" in out.stderr
 
 
-def test_layer_without_crs_exits_2_and_says_pass_crs(capsys, test_data):
-    out = _main(capsys, str(test_data / "facilities_nocrs.shp"), "--kind", "facilities", "--json")
+def test_layer_without_crs_exits_2_and_says_pass_crs(capsys, data_dir):
+    out = _main(capsys, str(data_dir / "facilities_nocrs.shp"), "--kind", "facilities", "--json")
     assert out.returncode == 2
     assert json.loads(out.stdout)["readable"] is False
     assert "--crs" in json.loads(out.stdout)["error"]
@@ -96,19 +96,19 @@ def test_map_option_and_strict(capsys, tmp_path):
     assert out.returncode == 2 and "HEADER=COLUMN" in out.stderr
 
 
-def test_boundaries_with_sheet_as_layer(capsys, test_data):
-    out = _main(capsys, str(test_data / "county_cgcs2000.gpkg"), "--kind", "boundaries", "--sheet", "county",
+def test_boundaries_with_sheet_as_layer(capsys, data_dir):
+    out = _main(capsys, str(data_dir / "county_cgcs2000.gpkg"), "--kind", "boundaries", "--sheet", "county",
                "--lang", "en")
     assert out.returncode == 0, out.stderr
     assert "1 features read, 1 loaded" in out.stdout and "EPSG:4543" in out.stdout
 
 
-def test_region_option_bbox_and_layer(capsys, test_data):
-    out = _main(capsys, str(test_data / "demand_bad.csv"), "--kind", "demand", "--lang", "en",
-                "--region", str(test_data / "county_cgcs2000.gpkg"))
+def test_region_option_bbox_and_layer(capsys, data_dir):
+    out = _main(capsys, str(data_dir / "demand_bad.csv"), "--kind", "demand", "--lang", "en",
+                "--region", str(data_dir / "county_cgcs2000.gpkg"))
     assert out.returncode == 1
     assert "row 13, column '经度' = '102.71, 25.04': point (102.71, 25.04) is 59.8 km outside" in out.stdout
-    out = _main(capsys, str(test_data / "townships_gbk.shp"), "--kind", "boundaries", "--lang", "en",
+    out = _main(capsys, str(data_dir / "townships_gbk.shp"), "--kind", "boundaries", "--lang", "en",
                 "--region", "102.6,24.3,102.8,24.5", "--region-tolerance-km", "1")
     assert out.returncode == 1
     assert "feature 1" in out.stdout and "16.2 km outside the study region" in out.stdout

@@ -20,8 +20,8 @@ _GEOD = pyproj.Geod(ellps="WGS84")
 
 
 @pytest.fixture(scope="module")
-def truth(test_data) -> pd.DataFrame:
-    return pd.read_csv(test_data / "expected_points_wgs84.csv", dtype={"id": str})
+def truth(data_dir) -> pd.DataFrame:
+    return pd.read_csv(data_dir / "expected_points_wgs84.csv", dtype={"id": str})
 
 
 def _error_m(data: gpd.GeoDataFrame, truth: pd.DataFrame, file: str) -> np.ndarray:
@@ -30,8 +30,8 @@ def _error_m(data: gpd.GeoDataFrame, truth: pd.DataFrame, file: str) -> np.ndarr
                                 want["lon"].to_numpy(), want["lat"].to_numpy())[2])
 
 
-def test_xlsx_with_chinese_headers_title_row_and_gcj02(test_data, truth):
-    res = load_demand(test_data / "demand_cn.xlsx", crs="gcj02")
+def test_xlsx_with_chinese_headers_title_row_and_gcj02(data_dir, truth):
+    res = load_demand(data_dir / "demand_cn.xlsx", crs="gcj02")
     data = res.data
     assert list(data.columns) == list(DEMAND_COLUMNS)
     assert data.crs.to_epsg() == 4326
@@ -46,23 +46,23 @@ def test_xlsx_with_chinese_headers_title_row_and_gcj02(test_data, truth):
     assert _error_m(data, truth, "demand_cn.xlsx").max() < 0.1  # file carries 6 decimals (~0.1 m)
 
 
-def test_xlsx_named_sheet(test_data):
-    res = load_demand(test_data / "demand_cn.xlsx", sheet="第二批", crs="gcj02")
+def test_xlsx_named_sheet(data_dir):
+    res = load_demand(data_dir / "demand_cn.xlsx", sheet="第二批", crs="gcj02")
     assert res.data["id"].tolist() == ["101"]
     assert res.data["left_behind_children"].tolist() == [5]
 
 
-def test_xlsx_missing_sheet_lists_the_sheets(test_data):
+def test_xlsx_missing_sheet_lists_the_sheets(data_dir):
     with pytest.raises(FileReadError, match="no sheet '第三批'; sheets: 村庄名单, 汇总, 第二批"):
-        load_demand(test_data / "demand_cn.xlsx", sheet="第三批")
+        load_demand(data_dir / "demand_cn.xlsx", sheet="第三批")
 
 
-def test_gbk_csv_as_excel_saves_it(test_data, truth):
-    raw = (test_data / "facilities_gbk.csv").read_bytes()
+def test_gbk_csv_as_excel_saves_it(data_dir, truth):
+    raw = (data_dir / "facilities_gbk.csv").read_bytes()
     assert b"\r\n" in raw and not raw.startswith(b"\xef\xbb\xbf")
     with pytest.raises(UnicodeDecodeError):
         raw.decode("utf-8")
-    res = load_facilities(test_data / "facilities_gbk.csv", crs="gcj02")
+    res = load_facilities(data_dir / "facilities_gbk.csv", crs="gcj02")
     data = res.data
     assert list(data.columns) == list(FACILITY_COLUMNS)
     assert res.report.encoding == "gb18030"
@@ -75,29 +75,29 @@ def test_gbk_csv_as_excel_saves_it(test_data, truth):
     assert _error_m(data, truth, "facilities_gbk.csv").max() < 0.1
 
 
-def test_bd09_list_recognised_from_its_headers(test_data, truth):
-    res = load_demand(test_data / "demand_bd09.csv")
+def test_bd09_list_recognised_from_its_headers(data_dir, truth):
+    res = load_demand(data_dir / "demand_bd09.csv")
     assert res.crs_assumed.startswith("BD-09 (Baidu) -> WGS-84")
     assert "百度经度" in res.crs_assumed
     assert res.report.encoding == "utf-8-sig"
     assert _error_m(res.data, truth, "demand_bd09.csv").max() < 0.1
 
 
-def test_bd09_given_explicitly_equals_header_hint(test_data):
-    a = load_demand(test_data / "demand_bd09.csv").data
-    b = load_demand(test_data / "demand_bd09.csv", crs="bd09").data
+def test_bd09_given_explicitly_equals_header_hint(data_dir):
+    a = load_demand(data_dir / "demand_bd09.csv").data
+    b = load_demand(data_dir / "demand_bd09.csv", crs="bd09").data
     assert a.geometry.equals(b.geometry)
 
 
-def test_wrong_crs_moves_points_by_hundreds_of_metres(test_data, truth):
-    res = load_demand(test_data / "demand_bd09.csv", crs="wgs84")
+def test_wrong_crs_moves_points_by_hundreds_of_metres(data_dir, truth):
+    res = load_demand(data_dir / "demand_bd09.csv", crs="wgs84")
     assert _error_m(res.data, truth, "demand_bd09.csv").min() > 300
 
 
 @pytest.mark.parametrize("stem", ["townships_gbk", "townships_gbk_nocpg"])
-def test_shapefile_with_gbk_dbf(test_data, stem):
-    assert (test_data / f"{stem}.cpg").exists() == (stem == "townships_gbk")
-    res = load_boundaries(test_data / f"{stem}.shp")
+def test_shapefile_with_gbk_dbf(data_dir, stem):
+    assert (data_dir / f"{stem}.cpg").exists() == (stem == "townships_gbk")
+    res = load_boundaries(data_dir / f"{stem}.shp")
     data = res.data
     assert list(data.columns) == list(BOUNDARY_COLUMNS)
     assert data["name"].tolist() == ["玉兴街道", "研和街道", "大营街街道"]
@@ -107,8 +107,8 @@ def test_shapefile_with_gbk_dbf(test_data, stem):
     assert "EPSG:4490" in res.crs_assumed
 
 
-def test_geopackage_in_gauss_krueger_zone(test_data):
-    res = load_boundaries(test_data / "county_cgcs2000.gpkg")
+def test_geopackage_in_gauss_krueger_zone(data_dir):
+    res = load_boundaries(data_dir / "county_cgcs2000.gpkg")
     assert "EPSG:4543" in res.crs_assumed
     assert res.data["level"].tolist() == ["county"]
     assert res.data["name"].tolist() == ["红塔区"]
@@ -116,15 +116,15 @@ def test_geopackage_in_gauss_krueger_zone(test_data):
     assert (minx, miny, maxx, maxy) == pytest.approx((102.34, 24.20, 102.74, 24.50), abs=1e-6)
 
 
-def test_degree_crs_option_does_not_override_a_projected_layer(test_data):
-    res = load_boundaries(test_data / "county_cgcs2000.gpkg", crs="wgs84")
+def test_degree_crs_option_does_not_override_a_projected_layer(data_dir):
+    res = load_boundaries(data_dir / "county_cgcs2000.gpkg", crs="wgs84")
     assert "EPSG:4543" in res.crs_assumed and "crs_option_ignored" in res.report.codes()
     assert res.data.total_bounds == pytest.approx((102.34, 24.20, 102.74, 24.50), abs=1e-6)
 
 
-def test_amap_boundary_claiming_wgs84_is_read_as_gcj02_when_told(test_data):
-    plain = load_boundaries(test_data / "amap_township.geojson")
-    fixed = load_boundaries(test_data / "amap_township.geojson", crs="gcj02")
+def test_amap_boundary_claiming_wgs84_is_read_as_gcj02_when_told(data_dir):
+    plain = load_boundaries(data_dir / "amap_township.geojson")
+    fixed = load_boundaries(data_dir / "amap_township.geojson", crs="gcj02")
     assert "crs_override" in fixed.report.codes()
     assert fixed.data["level"].tolist() == ["township"]  # Amap's "street"
     # The true box is 102.49..102.59 x 24.30..24.40; only the overridden read lands on it.
@@ -132,39 +132,39 @@ def test_amap_boundary_claiming_wgs84_is_read_as_gcj02_when_told(test_data):
     assert plain.data.total_bounds[0] > 102.49 + 1e-3
 
 
-def test_layer_without_crs_needs_crs(test_data):
+def test_layer_without_crs_needs_crs(data_dir):
     with pytest.raises(CRSError, match="no coordinate reference system.*--crs"):
-        load_facilities(test_data / "facilities_nocrs.shp")
-    res = load_facilities(test_data / "facilities_nocrs.shp", crs="gcj02")
+        load_facilities(data_dir / "facilities_nocrs.shp")
+    res = load_facilities(data_dir / "facilities_nocrs.shp", crs="gcj02")
     assert res.data["type"].tolist() == ["elderly_institution"]
 
 
-def test_geojson_points(test_data, truth):
-    res = load_facilities(test_data / "facilities.geojson")
+def test_geojson_points(data_dir, truth):
+    res = load_facilities(data_dir / "facilities.geojson")
     assert res.data["type"].tolist() == ["childrens_home", "funeral_home", "social_work_station"]
     assert pd.isna(res.data["capacity_unit"].iloc[1])  # funeral homes have no capacity unit
     assert _error_m(res.data, truth, "facilities.geojson").max() < 0.1
 
 
-def test_zipped_shapefile(test_data, tmp_path):
+def test_zipped_shapefile(data_dir, tmp_path):
     import zipfile
 
     with zipfile.ZipFile(tmp_path / "towns.zip", "w") as zf:
         for ext in (".shp", ".shx", ".dbf", ".prj"):
-            zf.write(test_data / f"townships_gbk_nocpg{ext}", f"townships_gbk_nocpg{ext}")
+            zf.write(data_dir / f"townships_gbk_nocpg{ext}", f"townships_gbk_nocpg{ext}")
     res = load_boundaries(tmp_path / "towns.zip")
     assert res.data["name"].tolist() == ["玉兴街道", "研和街道", "大营街街道"]
 
 
-def test_cgcs2000_gauss_krueger_csv_in_surveyors_order(test_data, truth):
-    res = load_demand(test_data / "demand_gk.csv", crs="cgcs2000")
+def test_cgcs2000_gauss_krueger_csv_in_surveyors_order(data_dir, truth):
+    res = load_demand(data_dir / "demand_gk.csv", crs="cgcs2000")
     assert "EPSG:4522" in res.crs_assumed
     assert "xy_surveyor_order" in res.report.codes()
     assert _error_m(res.data, truth, "demand_gk.csv").max() < 0.01
 
 
-def test_candidates_can_host_lists(test_data, truth):
-    res = load_candidates(test_data / "candidates.csv", crs="gcj02")
+def test_candidates_can_host_lists(data_dir, truth):
+    res = load_candidates(data_dir / "candidates.csv", crs="gcj02")
     data = res.data.set_index("id")
     assert list(res.data.columns) == list(CANDIDATE_COLUMNS)
     assert data.loc["C1", "kind"] == "idle_school"
@@ -192,8 +192,8 @@ def test_excel_unicode_text_utf16(tmp_path):
     assert res.data["name"].tolist() == ["研和幸福院"] and res.data["type"].tolist() == ["happy_courtyard"]
 
 
-def test_uploaded_file_object(test_data):
-    upload = io.BytesIO((test_data / "facilities_gbk.csv").read_bytes())
+def test_uploaded_file_object(data_dir):
+    upload = io.BytesIO((data_dir / "facilities_gbk.csv").read_bytes())
     upload.name = "上传.csv"
     res = load_facilities(upload, crs="gcj02")
     assert len(res.data) == 6
@@ -214,7 +214,7 @@ def test_dataframe_and_geodataframe_inputs():
     assert list(gdf.columns) == ["name", "type", "geometry"]  # input not mutated
 
 
-def test_unreadable_files_raise_file_read_error(tmp_path, test_data):
+def test_unreadable_files_raise_file_read_error(tmp_path, data_dir):
     with pytest.raises(FileReadError, match="no such file"):
         load_demand(tmp_path / "missing.xlsx")
     (tmp_path / "broken.xlsx").write_bytes(b"not a zip")
@@ -229,12 +229,12 @@ def test_unreadable_files_raise_file_read_error(tmp_path, test_data):
     (tmp_path / "empty.csv").write_bytes(b"")
     with pytest.raises(FileReadError, match="empty.csv: the file is empty"):
         load_demand(tmp_path / "empty.csv")
-    shutil.copy(test_data / "townships_gbk.shp", tmp_path / "lonely.shp")  # no .shx/.dbf
+    shutil.copy(data_dir / "townships_gbk.shp", tmp_path / "lonely.shp")  # no .shx/.dbf
     (tmp_path / "bad.geojson").write_text("{not json", encoding="utf-8")
     with pytest.raises(FileReadError, match="bad.geojson: cannot read this layer"):
         load_boundaries(tmp_path / "bad.geojson")
 
 
-def test_boundaries_from_a_table_is_an_error(test_data):
+def test_boundaries_from_a_table_is_an_error(data_dir):
     with pytest.raises(FileReadError, match="boundaries need a GIS layer"):
-        load_boundaries(test_data / "demand_bad.csv")
+        load_boundaries(data_dir / "demand_bad.csv")

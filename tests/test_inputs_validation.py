@@ -17,8 +17,8 @@ REGION = (102.3, 24.1, 102.8, 24.6)  # around 红塔区
 
 
 @pytest.fixture(scope="module")
-def bad(test_data):
-    return load_demand(test_data / "demand_bad.csv", region=REGION)
+def bad(data_dir):
+    return load_demand(data_dir / "demand_bad.csv", region=REGION)
 
 
 def _at(report: ValidationReport, row: int) -> list[Problem]:
@@ -109,13 +109,13 @@ def test_far_outside_the_study_region_says_how_far(bad):
     assert f"{km} 公里" in p.message_zh
 
 
-def test_region_as_geodataframe_and_tolerance(test_data):
+def test_region_as_geodataframe_and_tolerance(data_dir):
     import geopandas as gpd
 
     region = gpd.GeoDataFrame(geometry=[shapely.box(*REGION)], crs="EPSG:4326").to_crs("EPSG:4545")
-    near = load_demand(test_data / "demand_bad.csv", region=region, region_tolerance_km=60)
+    near = load_demand(data_dir / "demand_bad.csv", region=region, region_tolerance_km=60)
     assert "outside_region" not in near.report.codes()
-    far = load_demand(test_data / "demand_bad.csv", region=region)
+    far = load_demand(data_dir / "demand_bad.csv", region=region)
     assert "outside_region" in far.report.codes()
 
 
@@ -130,15 +130,15 @@ def test_no_crs_given_is_noted(bad):
     assert "crs_assumed" in bad.report.codes()
 
 
-def test_strict_mode_raises_with_the_report(test_data):
+def test_strict_mode_raises_with_the_report(data_dir):
     with pytest.raises(ValidationError, match="10 row\\(s\\) rejected in strict mode") as info:
-        load_demand(test_data / "demand_bad.csv", strict=True, region=REGION)
+        load_demand(data_dir / "demand_bad.csv", strict=True, region=REGION)
     assert info.value.report.rejected_rows[:2] == [3, 4]
     assert isinstance(info.value, ValueError)
 
 
-def test_strict_mode_passes_a_clean_file(test_data):
-    res = load_demand(test_data / "demand_cn.xlsx", crs="gcj02", strict=True)
+def test_strict_mode_passes_a_clean_file(data_dir):
+    res = load_demand(data_dir / "demand_cn.xlsx", crs="gcj02", strict=True)
     assert res.report.ok and len(res.data) == 8
 
 
@@ -168,16 +168,16 @@ def test_explicit_column_mapping_wins(tmp_path):
         load_demand(tmp_path / "d.csv", columns={"人数A": "beds"})
 
 
-def test_unknown_facility_type_suggests_the_closest(test_data):
-    res = load_facilities(test_data / "facilities_bad.csv")
+def test_unknown_facility_type_suggests_the_closest(data_dir):
+    res = load_facilities(data_dir / "facilities_bad.csv")
     p = _one(res.report, 3, "unknown_facility_type")
     assert p.value == "养老院子"
     assert "did you mean '养老机构' (elderly_institution)" in p.message
     assert "养老机构" in p.message_zh
 
 
-def test_bad_capacity_is_a_warning_and_left_empty(test_data):
-    res = load_facilities(test_data / "facilities_bad.csv")
+def test_bad_capacity_is_a_warning_and_left_empty(data_dir):
+    res = load_facilities(data_dir / "facilities_bad.csv")
     assert _one(res.report, 4, "non_numeric").severity == "warning"
     assert _one(res.report, 6, "negative_number").value == "-5"
     data = res.data.set_index("id")
@@ -185,22 +185,22 @@ def test_bad_capacity_is_a_warning_and_left_empty(test_data):
     assert data.loc["F5", "status"] == "existing"  # empty status: existing
 
 
-def test_unknown_status_rejects(test_data):
-    res = load_facilities(test_data / "facilities_bad.csv")
+def test_unknown_status_rejects(data_dir):
+    res = load_facilities(data_dir / "facilities_bad.csv")
     assert _one(res.report, 5, "unknown_status").value == "废弃"
     assert res.report.rejected_rows == [3, 5]
 
 
-def test_unknown_candidate_kind_and_host_type(test_data):
-    res = load_candidates(test_data / "candidates.csv", crs="gcj02")
+def test_unknown_candidate_kind_and_host_type(data_dir):
+    res = load_candidates(data_dir / "candidates.csv", crs="gcj02")
     assert _one(res.report, 5, "unknown_candidate_kind").value == "空气"
     p = _one(res.report, 6, "unknown_facility_type")
     assert "托儿所" in p.message and p.column == "可设设施类型"
     assert res.data["id"].tolist() == ["C1", "C2", "C3"]
 
 
-def test_undecodable_text_is_reported(test_data):
-    res = load_demand(test_data / "undecodable.csv")
+def test_undecodable_text_is_reported(data_dir):
+    res = load_demand(data_dir / "undecodable.csv")
     p = _one(res.report, 4, "undecodable_text")
     assert p.column == "村名" and p.severity == "warning"
     assert "CSV UTF-8" in p.fix
