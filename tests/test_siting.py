@@ -296,3 +296,17 @@ def test_models_too_large_for_the_exact_solver_fall_back_to_the_heuristic_with_a
     assert r.method == "heuristic" and r.objective == pytest.approx(71)
     assert r.bound >= 71 - 1e-9
     assert r.status == ("optimal" if r.bound <= 71 + 1e-6 else "feasible")
+
+
+def test_capacitated_pmedian_sends_overflow_to_the_farther_site():
+    # Three villages of 10 people, 1 min from s1 and 5 min from s2; s1 holds only 20 people,
+    # so one village must go to s2: 10*1 + 10*1 + 10*5 = 70 person-minutes (uncapacitated: 30).
+    od = pd.DataFrame({"from_id": ["a", "a", "b", "b", "c", "c"], "to_id": ["s1", "s2"] * 3,
+                       "cost": [1.0, 5.0, 1.0, 5.0, 1.0, 5.0]})
+    dem = pd.DataFrame({"id": ["a", "b", "c"], "weight": [10.0, 10.0, 10.0]})
+    prob = build_problem(od, dem, cost_column="cost", weight_columns=["weight"],
+                         site_capacity={"s1": 20.0, "s2": 100.0})
+    capped = solve(prob, model="pmedian", p=2, capacitated=True)
+    assert capped.status == "optimal"
+    assert capped.objective == pytest.approx(70.0)
+    assert solve(prob, model="pmedian", p=2).objective == pytest.approx(30.0)

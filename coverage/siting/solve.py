@@ -582,6 +582,30 @@ def _cover_model(problem: SitingProblem, model: str, threshold: float, *, p: int
     return milp, (lambda x: list(np.flatnonzero(x[:k] > 0.5))), start_of, stats, R
 
 
+def _add_capacity_rows(problem: SitingProblem, w: npt.NDArray[np.float64], pi: npt.NDArray[np.int64],
+                       pj: npt.NDArray[np.int64], ar: npt.NDArray[np.int64], blocks: list, rlo: list,
+                       rhi: list) -> None:
+    """Append ``sum_i w_i x_ij - cap_j y_j <= 0`` for every site with a finite capacity.
+
+    Columns are the ``m`` site variables then one assignment variable per pair
+    (pair ``k`` joins demand ``pi[k]`` to site ``pj[k]``; ``ar`` = 0..npair-1).
+    """
+    m, npair = problem.n_sites, len(pi)
+    capped = np.isfinite(problem.capacity)
+    if not capped.any():
+        return
+    sites = np.flatnonzero(capped)
+    rowpos = -np.ones(m, dtype=np.int64)
+    rowpos[sites] = np.arange(len(sites))
+    sel = capped[pj]
+    blocks.append(sp.csc_matrix(
+        (np.concatenate([w[pi[sel]], -problem.capacity[sites]]),
+         (np.concatenate([rowpos[pj[sel]], np.arange(len(sites))]), np.concatenate([m + ar[sel], sites]))),
+        shape=(len(sites), m + npair)))
+    rlo.append(np.full(len(sites), -_INF))
+    rhi.append(np.zeros(len(sites)))
+
+
 def _cap_cover_model(problem: SitingProblem, model: str, threshold: float, *, p: int | None,
                      budget: float | None, shares: dict[str, float] | None, use_cost: bool
                      ) -> tuple[_Milp, Callable[[npt.NDArray[np.float64]], list[int]], dict[str, Any]]:
@@ -606,18 +630,7 @@ def _cap_cover_model(problem: SitingProblem, model: str, threshold: float, *, p:
     rlo.append(np.full(npair, -_INF))
     rhi.append(np.zeros(npair))
     # sum_i w_i x_ij - cap_j y_j <= 0
-    capped = np.isfinite(problem.capacity)
-    if capped.any():
-        sites = np.flatnonzero(capped)
-        rowpos = -np.ones(m, dtype=np.int64)
-        rowpos[sites] = np.arange(len(sites))
-        sel = capped[pj]
-        blocks.append(sp.csc_matrix(
-            (np.concatenate([w[pi[sel]], -problem.capacity[sites]]),
-             (np.concatenate([rowpos[pj[sel]], np.arange(len(sites))]), np.concatenate([m + ar[sel], sites]))),
-            shape=(len(sites), m + npair)))
-        rlo.append(np.full(len(sites), -_INF))
-        rhi.append(np.zeros(len(sites)))
+    _add_capacity_rows(problem, w, pi, pj, ar, blocks, rlo, rhi)
     if p is not None:
         blocks.append(sp.csc_matrix(np.concatenate([cand.astype(float), np.zeros(npair)])[None, :]))
         rlo.append(np.array([-_INF]))
@@ -758,18 +771,7 @@ def _cap_pmedian_model(problem: SitingProblem, p: int
                              (np.concatenate([ar, ar]), np.concatenate([m + ar, pj]))), shape=(npair, m + npair))]
     rlo = [np.ones(len(used)), np.full(npair, -_INF)]
     rhi = [np.ones(len(used)), np.zeros(npair)]
-    capped = np.isfinite(problem.capacity)
-    if capped.any():
-        sites = np.flatnonzero(capped)
-        rowpos = -np.ones(m, dtype=np.int64)
-        rowpos[sites] = np.arange(len(sites))
-        sel = capped[pj]
-        blocks.append(sp.csc_matrix(
-            (np.concatenate([w[pi[sel]], -problem.capacity[sites]]),
-             (np.concatenate([rowpos[pj[sel]], np.arange(len(sites))]), np.concatenate([m + ar[sel], sites]))),
-            shape=(len(sites), m + npair)))
-        rlo.append(np.full(len(sites), -_INF))
-        rhi.append(np.zeros(len(sites)))
+    _add_capacity_rows(problem, w, pi, pj, ar, blocks, rlo, rhi)
     blocks.append(sp.csc_matrix(np.concatenate([cand.astype(float), np.zeros(npair)])[None, :]))
     rlo.append(np.array([float(p)]))
     rhi.append(np.array([float(p)]))
