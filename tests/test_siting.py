@@ -187,7 +187,7 @@ def test_bad_input_messages():
         problem(site_cost={"s1": -1.0})
     with pytest.raises(MissingColumnError, match="column 'travel_time_min' is missing"):
         build_problem(od_table().rename(columns={"travel_time_min": "minutes"}), pd.Series(WEIGHTS))
-    with pytest.raises(InputError, match="negative weights at ids b"):
+    with pytest.raises(InputError, match="id 'b': weight column 'weight' value '-1.0' is negative"):
         build_problem(od_table(), pd.Series({**WEIGHTS, "b": -1.0}))
 
 

@@ -190,3 +190,14 @@ def test_service_areas_layer(demand):
     html = to_html(coverage_map(demand, None, service_areas=areas, lang="zh"))
     assert "≤ 15 分钟" in html and "服务范围" in html
     assert '"fillOpacity":0.18' in html
+
+
+def test_titles_and_notes_from_the_user_are_escaped(demand, facilities):
+    """The uncovered layer's title, the legend title and note are user text: shown, never run as HTML."""
+    html = to_html(coverage_map(demand, facilities, uncovered_ids=["v3"],
+                                uncovered_title="<img src=x onerror=alert(1)>未覆盖",
+                                title="<b onclick=alert(2)>图例</b>", note="<svg onload=alert(3)>"))
+    for live in ("<img src=x onerror=alert(1)>", "<b onclick=alert(2)>", "<svg onload=alert(3)>"):
+        assert live not in html
+        assert live.replace("\\", "") not in html.replace("\\u003c", "<").replace("\\u003e", ">")
+    assert "&lt;img src=x onerror=alert(1)&gt;未覆盖" in html

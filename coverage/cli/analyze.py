@@ -142,6 +142,8 @@ def _load_folder(folder: Path, crs: str) -> tuple[Any, Any, Any, Any, str]:
 
 def _text(result: Any, lang: str) -> str:
     """A short human-readable report."""
+    from coverage.metrics.analysis import verdict_label
+
     zh = lang == "zh"
     lines = []
     head = f"{result.prefecture_name}  " if result.prefecture_name else ""
@@ -153,9 +155,7 @@ def _text(result: Any, lang: str) -> str:
             if r.target_share is None or r.target_share != r.target_share
             else f"{100 * r.target_share:g}%"
         )
-        ok = {True: "达标" if zh else "met", False: "未达标" if zh else "NOT met"}.get(
-            None if r.passed is None else bool(r.passed), ""
-        )
+        ok = verdict_label(getattr(r, "status", None), lang)
         gap = (
             f"  缺口 {r.gap_people:,.0f}"
             if zh and r.passed is False
@@ -170,7 +170,7 @@ def _text(result: Any, lang: str) -> str:
             f"  (target {target}) {ok}{gap}"
         )
     for r in result.unit_rules.itertuples(index=False):
-        ok = ("达标" if r.passed else "未达标") if zh else ("met" if r.passed else "NOT met")
+        ok = verdict_label(getattr(r, "status", None), lang)
         lines.append(f"  {r.rule_zh if zh else r.rule_en}: {r.units_passed}/{r.units_total} {ok}")
     for key, c in result.capacity.items():
         s = c.summary
@@ -213,6 +213,11 @@ def run(args: argparse.Namespace) -> int:
     from coverage.traveltime import TravelTimeEngine
 
     t0 = time.perf_counter()
+    if args.xlsx:
+        from coverage.output import output_path, writable_file
+
+        output_path(args.xlsx, suffixes=(".xlsx",), problem="the workbook must be an .xlsx file")
+        writable_file(args.xlsx)
     std = load_standards(args.standards) if args.standards else default_standards()
     for item in args.threshold:
         key, sep, minutes = item.partition("=")

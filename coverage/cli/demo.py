@@ -30,7 +30,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Export the demo region; prints the files written."""
     from coverage.demo import export_demo
+    from coverage.output import writable_folder
 
+    writable_folder(args.out)
     for path in export_demo(args.region, args.out, lang=args.lang):
         print(path)
     return 0

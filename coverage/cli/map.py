@@ -9,6 +9,7 @@ from pathlib import Path
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``map`` subcommand."""
+    from coverage.cli import int_range
     from coverage.cli.report import add_planning_arguments
 
     p = subparsers.add_parser(
@@ -38,7 +39,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         choices=("symbols", "choropleth"),
         help="distribution map: graduated symbols by village or choropleth by township",
     )
-    p.add_argument("--dpi", type=int, default=300, help="PNG resolution (default 300)")
+    p.add_argument("--dpi", type=int_range(72, 1200), default=300, help="PNG resolution, 72..1200 (default 300)")
     p.add_argument("--out", default=None, help="output .pdf or .png (default maps/<region>_<kind>.pdf)")
     add_planning_arguments(p)
     p.set_defaults(func=run)
@@ -47,8 +48,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Draw the map and write it; prints the path."""
     from coverage.mapping.printmap import distribution_map, save_map
+    from coverage.output import output_path, writable_file
 
     out = Path(args.out) if args.out else Path("maps") / f"{args.region}_{args.kind}.pdf"
+    # refuse a wrong suffix or an unwritable path before the map is drawn
+    output_path(out, suffixes=(".pdf", ".png"), problem="unsupported map format '{suffix}'; use .pdf or .png")
+    writable_file(out)
     if args.kind == "distribution":
         from coverage.demo import load_demo
 

@@ -24,6 +24,8 @@ _LAT = ("lat", "latitude", "纬度", "y")
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``od`` subcommand."""
+    from coverage.cli import positive_float
+
     p = subparsers.add_parser(
         "od", help="travel times from one point list to another over a road network (通行时间表)",
         description="Travel times (minutes) from every point of --from to the points of --to over a road "
@@ -36,7 +38,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--from", dest="origins", required=True, help="origins (CSV/Excel with id, lon, lat)")
     p.add_argument("--to", dest="destinations", required=True, help="destinations (CSV/Excel with id, lon, lat)")
     p.add_argument("--mode", default="walk", help="walk (步行, default), ebike (电动车) or car (驾车)")
-    p.add_argument("--cutoff-min", type=float, default=None,
+    p.add_argument("--cutoff-min", type=positive_float, default=None,
                    help="leave out pairs farther apart than this many minutes (default: keep all reachable)")
     p.add_argument("--nearest", action="store_true",
                    help="write only the nearest destination of every origin (NaN time when none reachable)")
@@ -104,23 +106,25 @@ def run(args: argparse.Namespace) -> int:
     import time
 
     from coverage.network import load_graph
+    from coverage.output import safe_frame, writable_file
     from coverage.traveltime import TravelTimeEngine
 
     started = time.monotonic()
+    # the quick checks first: the point files and the output path, then the (slow) road graph
+    out = writable_file(args.out)
+    origins = _read_points(args.origins, args.crs)
+    destinations = _read_points(args.destinations, args.crs)
     options = {"class_column": args.class_column} if args.class_column else {}
     graph = load_graph(args.graph, **options)
     engine = TravelTimeEngine(graph, mode=args.mode)
-    origins = _read_points(args.origins, args.crs)
-    destinations = _read_points(args.destinations, args.crs)
     if args.nearest:
         table = engine.nearest(origins, destinations, cutoff_min=args.cutoff_min)
         table = table.rename_axis("from_id").reset_index()
         table = table[["from_id", "to_id", "travel_time_min", "access_distance_m"]]
     else:
         table = engine.od(origins, destinations, cutoff_min=args.cutoff_min)
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(out, index=False, encoding="utf-8-sig", float_format="%.6f")
+    # ids such as "=1+1" are written as text for Excel ('=1+1), numbers as numbers
+    safe_frame(table, csv=True).to_csv(out, index=False, encoding="utf-8-sig", float_format="%.6f")
     share = table.attrs.get("unreachable_share", 0.0)
     print(f"{out}: {len(table)} rows ({engine.mode.key}, {len(origins)} origins x {len(destinations)} "
           f"destinations, {100 * share:.1f}% of origins reach none"

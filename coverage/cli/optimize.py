@@ -29,6 +29,8 @@ def _ids(text: str | None) -> list[str]:
 
 def register(subparsers: Any) -> None:
     """Add the ``optimize`` subcommand."""
+    from coverage.cli import positive_float, positive_int, share
+
     p = subparsers.add_parser(
         "optimize", help="选址优化 / solve a siting model (lscp, mclp, pmedian, target) on an OD matrix",
         description="Solve a siting model exactly with HiGHS on an OD matrix (from_id, to_id, cost).",
@@ -39,14 +41,14 @@ def register(subparsers: Any) -> None:
     p.add_argument("--model", required=True, choices=MODELS,
                    help="lscp: cover all coverable; mclp: most weight with --p; pmedian: least total cost with --p;"
                         " target: fewest sites for --target-share")
-    p.add_argument("--p", type=int, default=None, help="number of new sites (mclp, pmedian; cap for target)")
-    p.add_argument("--threshold", type=float, default=None, help="coverage threshold in the OD cost unit")
-    p.add_argument("--target-share", type=float, default=None, help="share of weight to cover (target), e.g. 0.95")
+    p.add_argument("--p", type=positive_int, default=None, help="number of new sites (mclp, pmedian; cap for target)")
+    p.add_argument("--threshold", type=positive_float, default=None, help="coverage threshold in the OD cost unit")
+    p.add_argument("--target-share", type=share, default=None, help="share of weight to cover (target), e.g. 0.95")
     p.add_argument("--fixed", default=None, help="comma-separated to_ids of existing sites (always open)")
     p.add_argument("--force-in", default=None, help="comma-separated candidate ids forced into the solution")
     p.add_argument("--force-out", default=None, help="comma-separated candidate ids excluded")
     p.add_argument("--cost-column", default="cost", help="OD column holding the cost (default: cost)")
-    p.add_argument("--time-limit-s", type=float, default=60.0, help="solver time limit, seconds (default 60)")
+    p.add_argument("--time-limit-s", type=positive_float, default=60.0, help="solver time limit, seconds (default 60)")
     p.add_argument("--method", choices=("auto", "exact", "heuristic"), default="auto")
     p.add_argument("--assignment", default=None, help="write each demand point's nearest open site to this CSV")
     p.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
@@ -81,8 +83,11 @@ def run(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from coverage.errors import InfeasibleError, MissingColumnError
+    from coverage.output import safe_frame, writable_file
     from coverage.siting import build_problem, solve
 
+    if args.assignment:
+        writable_file(args.assignment)
     od = _read_csv(args.od, "OD", ("from_id", "to_id"))
     demand = _read_csv(args.demand, "demand", ("id",))
     cost_col = args.cost_column
@@ -114,7 +119,7 @@ def run(args: argparse.Namespace) -> int:
         return 1
     if args.assignment:
         out = result.assignment.rename(columns={"cost": cost_col})
-        pd.DataFrame(out).to_csv(args.assignment, index=False, encoding="utf-8-sig")
+        safe_frame(pd.DataFrame(out), csv=True).to_csv(args.assignment, index=False, encoding="utf-8-sig")
     d = result.to_dict()
     if args.json:
         print(json.dumps(d, ensure_ascii=False))

@@ -14,6 +14,8 @@ from typing import Any
 
 def add_planning_arguments(p: argparse.ArgumentParser) -> None:
     """Options shared by ``map`` and ``report``: region, service, group, number of sites."""
+    from coverage.cli import positive_float, positive_int, share
+
     p.add_argument(
         "--region", default="yuxi", help="demo region: yuxi (玉溪市, default) or dali (大理白族自治州)"
     )
@@ -24,19 +26,20 @@ def add_planning_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--standards", default=None, help="standards YAML file (default: data/standards.yaml)")
     p.add_argument("--group", default=None, help="population group (default: the service's first group)")
-    p.add_argument("--sites", type=int, default=5, help="number of new sites to propose (default 5)")
+    p.add_argument("--sites", type=positive_int, default=5, help="number of new sites to propose (default 5)")
     p.add_argument(
         "--target",
-        type=float,
+        type=share,
         default=None,
-        help="instead of --sites: the fewest sites reaching this covered share, e.g. 0.9",
+        help="instead of --sites: the fewest sites reaching this covered share, e.g. 0.9 "
+        "(exit 1 when the candidates cannot reach it)",
     )
     p.add_argument(
         "--site-type", default=None, help="facility type of the new sites (default: the service's first type)"
     )
     p.add_argument(
         "--threshold-min",
-        type=float,
+        type=positive_float,
         default=None,
         help="travel-time threshold in minutes (default: the service's)",
     )
@@ -109,10 +112,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Write ``<region>_<service>_选址方案.xlsx`` and ``.pdf`` into ``--out``; prints their paths."""
+    from coverage.output import writable_folder
     from coverage.reports import write_pdf_report, write_workbook
 
+    out = writable_folder(args.out)  # before the slow work: a file in the way or a read-only folder is exit 2
+    kinds = [k.strip() for k in args.maps.split(",") if k.strip()]
+    unknown = sorted(set(kinds) - {"proposal", "coverage", "distribution"})
+    if unknown or not kinds:
+        from coverage.errors import InputError
+
+        raise InputError(f"--maps {args.maps!r}: use a comma-separated list of proposal, coverage, distribution")
     report = build_report(args)
-    out = Path(args.out)
     stem = f"{args.region}_{args.service}_选址方案"
     f = report.figures()
     print(
@@ -120,6 +130,5 @@ def run(args: argparse.Namespace) -> int:
         f"covered {f['share_before_pct']:.1f}% -> {f['share_after_pct']:.1f}% of {report.group}"
     )
     print(write_workbook(report, out / f"{stem}.xlsx"))
-    kinds = [k.strip() for k in args.maps.split(",") if k.strip()]
     print(write_pdf_report(report, out / f"{stem}.pdf", paper=args.paper, map_kinds=kinds))
     return 0

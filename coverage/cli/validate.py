@@ -20,6 +20,8 @@ KINDS = ("demand", "facilities", "candidates", "boundaries")
 
 def register(subparsers: Any) -> None:
     """Add the ``validate`` subcommand."""
+    from coverage.cli import nonnegative_float
+
     parser = subparsers.add_parser(
         "validate",
         help="check an input file and list every problem / 检查输入文件并列出所有问题",
@@ -38,7 +40,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--region", default=None, metavar="FILE|BBOX",
                         help="study region: a boundary layer (.geojson/.gpkg/.shp) or lon_min,lat_min,lon_max,lat_max; "
                              "points far outside it are rejected, saying how far / 研究区域")
-    parser.add_argument("--region-tolerance-km", type=float, default=5.0,
+    parser.add_argument("--region-tolerance-km", type=nonnegative_float, default=5.0,
                         help="distance outside the region still accepted [km] (default 5)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON / 输出 JSON")
     parser.add_argument("--strict", action="store_true", help="fail on any rejected row / 严格模式")

@@ -920,7 +920,8 @@ def add_uncovered(m: folium.Map, demand: gpd.GeoDataFrame, uncovered_ids: Collec
     if gdf is None or gdf.empty or not len(uncovered_ids):
         return 0
     part = gdf[gdf["id"].isin(list(uncovered_ids))]
-    fg = folium.FeatureGroup(name=title or _t("uncovered", lang), show=show).add_to(m)
+    # the layer control shows layer names as HTML: a user's title is escaped like every other text
+    fg = folium.FeatureGroup(name=_esc(title) if title else _t("uncovered", lang), show=show).add_to(m)
     lon, lat = _xy(part)
     feats = [_feature(x, y, {"r": 11, "fill": "#ff0000", "stroke": "#d7191c", "weight": 2.2, "fo": 0.06,
                              "tip": f"{n} · {_t('uncovered', lang)}"})

@@ -53,12 +53,16 @@ from coverage.metrics.standards import (
     group_label,
 )
 from coverage.model import COLUMN_LABELS
-from coverage.taxonomy import POPULATION_GROUPS
+from coverage.taxonomy import POPULATION_GROUPS, facility_status
 
 __all__ = [
     "CoverageResult",
     "METRIC_LABELS",
+    "VERDICTS",
     "analyze",
+    "parse_statuses",
+    "verdict",
+    "verdict_label",
     "weighted_quantile",
 ]
 
@@ -81,6 +85,7 @@ METRIC_LABELS: dict[str, tuple[str, str]] = {
     "share": ("覆盖率", "Share covered"),
     "target_share": ("目标", "Target"),
     "passed": ("是否达标", "Target met"),
+    "status": ("达标情况", "Status"),
     "gap_people": ("达标缺口(人)", "Gap (people)"),
     "gap_villages": ("达标缺口(村)", "Gap (villages)"),
     "uncovered_people": ("未覆盖人数", "Uncovered"),
@@ -132,6 +137,73 @@ METRIC_LABELS: dict[str, tuple[str, str]] = {
     "name": ("名称", "Name"),
     "expected_occupancy_share": ("预计入住率", "Expected occupancy"),
 }
+
+
+#: The verdict on a target: key -> (Chinese, English).  "no_data" when there is
+#: nothing to judge (no people, no villages, no units): never reported as met.
+VERDICTS: dict[str, tuple[str, str]] = {
+    "met": ("达标", "met"),
+    "not_met": ("未达标", "NOT met"),
+    "no_data": ("无数据", "no data"),
+    "no_target": ("无目标", "no target"),
+}
+
+
+def verdict(passed: bool | None, *, has_data: bool, has_target: bool = True) -> str:
+    """The verdict key of :data:`VERDICTS` for a target check.
+
+    Parameters
+    ----------
+    passed
+        Whether the target is met (None when it cannot be judged).
+    has_data
+        False when there is nothing to judge (no people or no units): "no_data".
+    has_target
+        False when the standard sets no target: "no_target".
+    """
+    if not has_target:
+        return "no_target"
+    if not has_data or passed is None or (not isinstance(passed, bool) and pd.isna(passed)):
+        return "no_data"
+    return "met" if passed else "not_met"
+
+
+def verdict_label(key: str | None, lang: str = "zh") -> str:
+    """Display text of a verdict key ("达标" / "met", "无数据" / "no data", ...); "" for None."""
+    if key is None or key not in VERDICTS:
+        return ""
+    zh, en = VERDICTS[key]
+    return zh if lang == "zh" else en
+
+
+def parse_statuses(values: Collection[object] | str | None) -> tuple[str, ...] | None:
+    """Facility statuses given by key, Chinese label or alias (现有, 规划, 拟建, 在建 ...) as keys.
+
+    Parameters
+    ----------
+    values
+        Statuses as the planner writes them (``"现有"``, ``"existing"``, ``"规划中"``),
+        one or several; None = every facility counts.
+
+    Returns
+    -------
+    tuple of str or None
+        The status keys (``"existing"``, ``"planned"``, ``"proposed"``), without repeats.
+
+    Raises
+    ------
+    UnknownCategoryError
+        An unknown status (the message suggests the closest known one).
+
+    Example
+    -------
+    >>> parse_statuses(["现有", "规划"])
+    ('existing', 'planned')
+    """
+    if values is None:
+        return None
+    items = [values] if isinstance(values, str) else list(values)
+    return tuple(dict.fromkeys(facility_status(v).key for v in items))
 
 
 def _header(col: str, lang: str) -> str:
@@ -415,6 +487,7 @@ class CoverageResult:
                             "share": num(r.share),
                             "target": num(r.target_share),
                             "passed": None if r.passed is None or pd.isna(r.passed) else bool(r.passed),
+                            "status": r.status,
                             "gap_people": num(r.gap_people),
                             "gap_villages": num(r.gap_villages),
                             "uncovered_villages": num(r.uncovered_villages),
@@ -441,7 +514,8 @@ class CoverageResult:
                     "units_passed": num(r.units_passed),
                     "share": num(r.share),
                     "target": num(r.target_share),
-                    "passed": bool(r.passed),
+                    "passed": None if r.passed is None or pd.isna(r.passed) else bool(r.passed),
+                    "status": r.status,
                     "failing_units": [str(x) for x in failing.tolist()],
                 }
             )
@@ -507,6 +581,8 @@ class CoverageResult:
         -------
         Path
         """
+        from coverage.output import safe_frame, text_cells
+
         path = Path(path)
         names_zh = {
             "summary": "汇总",
@@ -528,8 +604,11 @@ class CoverageResult:
                     ]
                     sheet = zh_kind + key if lang == "zh" else name
                 t = pd.DataFrame(table.drop(columns="geometry", errors="ignore"))
+                if "status" in t.columns and not name.startswith("capacity_"):
+                    t["status"] = t["status"].map(lambda k: verdict_label(k, lang) if isinstance(k, str) else k)
                 t.columns = [_header(str(c), lang) for c in t.columns]
-                t.to_excel(xw, sheet_name=sheet[:31], index=False)
+                safe_frame(t).to_excel(xw, sheet_name=sheet[:31], index=False)
+                text_cells(xw.sheets[sheet[:31]])  # names such as "=1+1" stay text, never formulas
         return path
 
 
@@ -675,6 +754,7 @@ def analyze(
         A layer without CRS where a spatial fallback is needed.
     """
     standards = standards or default_standards()
+    statuses = parse_statuses(statuses)
     if "id" not in demand.columns:
         raise MissingColumnError("demand table: no 'id' column; load it with coverage.inputs.load_demand")
     if demand["id"].duplicated().any():
@@ -762,8 +842,9 @@ def analyze(
             share = cov / total if total > 0 else math.nan
             target = svc.target_share
             if target is None or not math.isfinite(share):
-                passed: bool | None = None if target is None else (True if total == 0 else None)
-                gap = 0.0 if target is None or total == 0 else math.nan
+                # nothing to judge (no people of the group): "no data", never "met"
+                passed: bool | None = None
+                gap = 0.0 if target is None else math.nan
             else:
                 passed = bool(share >= target - 1e-9)
                 gap = max(0.0, math.ceil(target * total - cov - 1e-9))
@@ -791,6 +872,7 @@ def analyze(
                     "share": share,
                     "target_share": target,
                     "passed": passed,
+                    "status": verdict(passed, has_data=total > 0, has_target=target is not None),
                     "gap_people": gap,
                     "gap_villages": gap_v,
                     "uncovered_people": total - cov,
@@ -950,6 +1032,7 @@ def _by_unit(
         "share",
         "target_share",
         "passed",
+        "status",
         "villages_total",
         "uncovered_villages",
     ]
@@ -1001,6 +1084,8 @@ def _by_unit(
     out["target_share"] = out["service"].map(targets).astype(float)
     passed = out["share"] >= out["target_share"] - 1e-9
     out["passed"] = passed.astype(object).where(out["target_share"].notna() & out["share"].notna(), None)
+    out["status"] = [verdict(p, has_data=bool(t > 0), has_target=bool(pd.notna(ts)))
+                     for p, t, ts in zip(out["passed"], out["total_people"], out["target_share"], strict=True)]
     return out[cols]
 
 
@@ -1070,6 +1155,7 @@ def _unit_rules(
         "share",
         "target_share",
         "passed",
+        "status",
     ]
     unit_cols = ["rule", "level", "code", "name", "parent_name", "facility_count", "passed"]
     if not standards.unit_rules:
@@ -1124,7 +1210,10 @@ def _unit_rules(
                 "units_failed": total - ok,
                 "share": share,
                 "target_share": rule.target_share,
-                "passed": bool(total == 0 or share >= rule.target_share - 1e-9),
+                # no units to judge: "no data", never "met"
+                "passed": None if total == 0 else bool(share >= rule.target_share - 1e-9),
+                "status": verdict(None if total == 0 else bool(share >= rule.target_share - 1e-9),
+                                  has_data=total > 0),
             }
         )
         if total == 0:

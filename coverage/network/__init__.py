@@ -14,10 +14,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from coverage.network.modes import MODES, ROAD_CLASSES, TravelMode, get_mode, parse_maxspeed_kph, road_class
+from coverage.network.modes import (
+    MODES,
+    NETWORK_TYPES_ATTR,
+    OSM_NETWORK_TYPES,
+    ROAD_CLASSES,
+    TravelMode,
+    get_mode,
+    network_types_of,
+    parse_maxspeed_kph,
+    road_class,
+)
 
 __all__ = [
     "MODES",
+    "NETWORK_TYPES_ATTR",
+    "OSM_NETWORK_TYPES",
     "ROAD_CLASSES",
     "TravelMode",
     "download_osm_graph",
@@ -26,6 +38,7 @@ __all__ = [
     "graph_from_pbf",
     "graph_from_road_layer",
     "load_graph",
+    "network_types_of",
     "parse_maxspeed_kph",
     "road_class",
 ]

@@ -37,7 +37,8 @@ from typing import Any
 from coverage.errors import UnknownCategoryError
 from coverage.taxonomy import Term, normalize_label
 
-__all__ = ["MODES", "ROAD_CLASSES", "TravelMode", "get_mode", "parse_maxspeed_kph", "road_class"]
+__all__ = ["MODES", "NETWORK_TYPES_ATTR", "OSM_NETWORK_TYPES", "ROAD_CLASSES", "TravelMode", "get_mode",
+           "network_types_of", "parse_maxspeed_kph", "road_class"]
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +47,16 @@ WALK_SPEED_KPH = 3.6
 
 #: Default detour factor of an access leg (network distance / straight-line distance).
 ACCESS_DETOUR_FACTOR = 1.3
+
+#: osmnx network types an OpenStreetMap way is checked against when a file is read without a mode: the
+#: graph keeps the ways of any of them, each edge saying which (see :data:`NETWORK_TYPES_ATTR`).
+OSM_NETWORK_TYPES = ("walk", "bike", "drive")
+
+#: Edge attribute listing the osmnx network types whose filter the edge's OSM way passes, e.g.
+#: ``"walk,bike,drive"`` or ``"walk"`` (a footway).  Set when an OpenStreetMap file is read; absent on
+#: networks without OSM tags (road layers, the demo), where every edge is open to every mode whose speed
+#: table does not exclude its class.
+NETWORK_TYPES_ATTR = "network_types"
 
 
 @dataclass(frozen=True)
@@ -76,6 +87,10 @@ class TravelMode:
         Speed (km/h) of the access leg between a point and the road network.
     access_detour_factor
         Straight-line access distance is multiplied by this factor (>= 1).
+    osm_network_type
+        The osmnx network type ("walk", "bike", "drive") whose way filter decides which OpenStreetMap ways
+        the mode may use (``area=yes``, ``access=private``, ``foot=no``, service roads for cars, ...): an
+        edge whose :data:`NETWORK_TYPES_ATTR` does not list it is not used.  None: no such filter.
     """
 
     key: str
@@ -88,6 +103,7 @@ class TravelMode:
     respect_oneway: bool = True
     access_speed_kph: float = WALK_SPEED_KPH
     access_detour_factor: float = ACCESS_DETOUR_FACTOR
+    osm_network_type: str | None = None
 
     def __post_init__(self) -> None:
         speeds = {str(k): float(v) for k, v in dict(self.speeds_kph).items()}
@@ -103,6 +119,9 @@ class TravelMode:
                 f"travel mode '{self.key}': access_detour_factor must be >= 1 (a straight line is the shortest), "
                 f"got {self.access_detour_factor}"
             )
+        if self.osm_network_type is not None and self.osm_network_type not in OSM_NETWORK_TYPES:
+            raise ValueError(f"travel mode '{self.key}': osm_network_type must be one of {OSM_NETWORK_TYPES} or None, "
+                             f"got {self.osm_network_type!r}")
         object.__setattr__(self, "speeds_kph", MappingProxyType(speeds))
         object.__setattr__(self, "excluded", frozenset(self.excluded))
 
@@ -115,6 +134,7 @@ class TravelMode:
             "default_speed_kph": self.default_speed_kph, "excluded": frozenset(self.excluded),
             "use_maxspeed": self.use_maxspeed, "respect_oneway": self.respect_oneway,
             "access_speed_kph": self.access_speed_kph, "access_detour_factor": self.access_detour_factor,
+            "osm_network_type": self.osm_network_type,
         }
 
     def label(self, lang: str = "zh") -> str:
@@ -135,6 +155,17 @@ class TravelMode:
         if not classes:
             return True
         return any(c not in self.excluded for c in classes)
+
+    def uses_network(self, network_types: object) -> bool:
+        """Whether an edge whose OSM way passed the filters ``network_types`` is open to this mode.
+
+        ``network_types`` is an edge's :data:`NETWORK_TYPES_ATTR` value (``"walk,bike"``, a list of such
+        values when osmnx merged ways, or None/NaN when the network carries no such information: open).
+        """
+        if self.osm_network_type is None:
+            return True
+        types = network_types_of(network_types)
+        return types is None or self.osm_network_type in types
 
     def speed_kph(self, highway: object, maxspeed: object = None) -> float:
         """Speed (km/h) on a road of class ``highway`` with the tagged ``maxspeed``.
@@ -168,6 +199,21 @@ def _classes(highway: object) -> list[str]:
     if text.startswith("[") and text.endswith("]"):  # a list written to GraphML / a file as text
         return [p.strip(" '\"") for p in text[1:-1].split(",") if p.strip(" '\"")]
     return [text] if text else []
+
+
+def network_types_of(value: object) -> frozenset[str] | None:
+    """The osmnx network types an edge's :data:`NETWORK_TYPES_ATTR` value lists (None: no information).
+
+    A list (ways merged when simplifying; they are merged only when their types agree) is the union.
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    parts = value if isinstance(value, (list, tuple, set, frozenset)) else [value]
+    types: set[str] = set()
+    for part in parts:
+        for text in _classes(part):
+            types.update(t.strip(" '\"") for t in text.split(",") if t.strip(" '\""))
+    return frozenset(types)
 
 
 _MPH = re.compile(r"mph", re.IGNORECASE)
@@ -214,6 +260,7 @@ MODES: dict[str, TravelMode] = {
                             "bus_guideway", "raceway"}),
         use_maxspeed=False,
         respect_oneway=False,
+        osm_network_type="walk",
     ),
     "ebike": TravelMode(
         key="ebike", zh="电动车/摩托车", en="E-bike / motorcycle",
@@ -229,6 +276,7 @@ MODES: dict[str, TravelMode] = {
                             "raceway"}),
         use_maxspeed="cap",
         respect_oneway=True,
+        osm_network_type="bike",
     ),
     "car": TravelMode(
         key="car", zh="驾车", en="Car",
@@ -242,6 +290,7 @@ MODES: dict[str, TravelMode] = {
         excluded=_NOT_FOR_VEHICLES | frozenset({"cycleway"}),
         use_maxspeed=True,
         respect_oneway=True,
+        osm_network_type="drive",
     ),
 }
 

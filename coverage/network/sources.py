@@ -6,22 +6,34 @@ two directed edges; a oneway road one.  ``G.graph["source"]`` says where the net
 
 - :func:`download_osm_graph`: OpenStreetMap via osmnx, by place name, polygon or bounding box, cached to
   disk as GraphML; offline it fails within seconds with :class:`~coverage.errors.DownloadError`.
-- :func:`graph_from_osm_file`: ``.osm`` / ``.osm.bz2`` XML (osmnx).
+- :func:`graph_from_osm_file`: ``.osm`` / ``.osm.bz2`` XML (osmnx), ways filtered as osmnx's network types
+  filter them (a ``highway`` tag, not ``area=yes``, not ``access=private``...); without a network type the
+  graph keeps the ways of any of walk / bike / drive and each edge lists them in ``network_types``, which
+  the travel-time engine reads to open each edge only to the modes whose osmnx filter it passes.
+- :func:`graph_from_graphml`: GraphML (osmnx's or networkx's), with a ``crs`` graph attribute or ``crs=``.
 - :func:`graph_from_pbf`: ``.osm.pbf`` (pyrosm).
 - :func:`graph_from_road_layer`: a road-lines layer (GeoPackage / Shapefile / GeoJSON or a GeoDataFrame)
   with a road-class column (国道/省道/县道/乡道/村道, 高速, OSM classes or route numbers), noded into a graph.
 - :func:`load_graph`: any of the above from one argument ("demo:yuxi", "osm:红塔区, 玉溪市", a path, a graph).
+
+Every file-based source checks what it built: no edges, only self-loops, negative / infinite / non-numeric
+lengths and nodes without coordinates are :class:`~coverage.errors.NetworkError` naming the file (and edge);
+a closed loop road attached to the rest at one junction (osmnx: an edge whose start is its end) is split
+in two at its middle vertex so that it can be routed on.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
 import math
 import os
+import re
 import time
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -40,10 +52,11 @@ from coverage.errors import (
     NetworkError,
     UnknownCategoryError,
 )
-from coverage.network.modes import ROAD_CLASSES, road_class
+from coverage.network.modes import NETWORK_TYPES_ATTR, OSM_NETWORK_TYPES, ROAD_CLASSES, road_class
 
 __all__ = [
     "download_osm_graph",
+    "graph_from_graphml",
     "graph_from_osm_file",
     "graph_from_pbf",
     "graph_from_road_layer",
@@ -167,33 +180,220 @@ def download_osm_graph(*, place: str | None = None, polygon: Any = None,
     return G
 
 
+# ---------------------------------------------------------------- OpenStreetMap way filters (osmnx's)
+_FILTER_CLAUSE = re.compile(r'\["([^"]+)"(?:(!=|=|!~|~)"([^"]*)"(,i)?)?\]')
+
+
+@functools.lru_cache(maxsize=8)
+def _osm_way_filter(network_type: str, default_access: str) -> tuple[tuple[str, str | None, Any], ...]:
+    """osmnx's Overpass way filter of ``network_type`` as clauses ``(key, operator, value or regex)``.
+
+    The filter text is osmnx's own (``osmnx._overpass._get_network_filter``, with ``ox.settings.default_access``),
+    so ways are kept exactly as an osmnx download of that network type keeps them.
+    """
+    from osmnx import _overpass
+
+    try:
+        text = _overpass._get_network_filter(network_type)
+    except ValueError as exc:
+        raise ValueError(f"unknown OpenStreetMap network type {network_type!r}; use walk, bike, drive, "
+                         "drive_service, all_public or all") from exc
+    clauses: list[tuple[str, str | None, Any]] = []
+    end = 0
+    for match in _FILTER_CLAUSE.finditer(text):
+        if match.start() != end:
+            break
+        end = match.end()
+        key, op, value, ci = match.groups()
+        if op in ("~", "!~"):
+            clauses.append((key, op, re.compile(value, re.IGNORECASE if ci else 0)))
+        else:
+            clauses.append((key, op, value))
+    if end != len(text) or not clauses:  # osmnx changed its filter syntax: refuse rather than guess
+        raise NetworkError(f"cannot interpret osmnx's way filter for network type {network_type!r}: {text!r} "
+                           f"(default_access {default_access!r})")
+    return tuple(clauses)
+
+
+def _failed_clause(tags: dict[str, str], clauses: Iterable[tuple[str, str | None, Any]]) -> str | None:
+    """The first clause (as ``key=value``) an OSM way's tags fail, Overpass semantics; None when all pass."""
+    for key, op, value in clauses:
+        tag = tags.get(key)
+        if op is None:
+            ok = tag is not None
+        elif op == "!~":
+            ok = tag is None or value.search(tag) is None
+        elif op == "~":
+            ok = tag is not None and value.search(tag) is not None
+        elif op == "=":
+            ok = tag == value
+        else:  # "!="
+            ok = tag != value
+        if not ok:
+            return f"{key}={tag}" if tag is not None else f"no '{key}' tag"
+    return None
+
+
+def osm_way_network_types(tags: dict[str, str], network_types: Sequence[str] = OSM_NETWORK_TYPES) -> list[str]:
+    """The osmnx network types whose way filter an OpenStreetMap way with these tags passes.
+
+    Parameters
+    ----------
+    tags
+        The way's tags, e.g. ``{"highway": "service", "access": "private"}``.
+    network_types
+        Which osmnx network types to check (default walk, bike, drive).
+
+    Returns
+    -------
+    list of str
+        E.g. ``["walk", "bike", "drive"]`` for a residential street, ``["walk"]`` for a footway, ``[]`` for a
+        building outline or a private road.
+
+    Example
+    -------
+    >>> osm_way_network_types({"highway": "footway"})  # doctest: +SKIP
+    ['walk']
+    """
+    import osmnx as ox
+
+    access = str(ox.settings.default_access)
+    return [t for t in network_types if _failed_clause(tags, _osm_way_filter(t, access)) is None]
+
+
 # ---------------------------------------------------------------- local OSM files
-def graph_from_osm_file(path: str | os.PathLike[str], *, simplify: bool = True,
+def graph_from_osm_file(path: str | os.PathLike[str], *, network_type: str | None = None, simplify: bool = True,
                         retain_all: bool = True) -> nx.MultiDiGraph:
-    """Read an OpenStreetMap XML file (``.osm``, ``.osm.bz2``) with osmnx.
+    """Read an OpenStreetMap XML file (``.osm``, ``.osm.bz2``) with osmnx, keeping only road ways.
+
+    Ways are kept as osmnx's network types keep them (osmnx's own Overpass filters, applied to the file):
+    a ``highway`` tag, not ``area=yes``, not ``access=private``, not a road under construction..., and per
+    type foot / bicycle / motor-vehicle rules.  Building outlines, land use and other non-road ways never
+    become edges.
 
     Parameters
     ----------
     path
         The file.
+    network_type
+        An osmnx network type ("walk", "bike", "drive", "drive_service", "all_public", "all"): keep only
+        its ways, as ``osmnx.graph_from_place(..., network_type=...)`` would.  None (default): keep the
+        ways of any of walk / bike / drive, each edge listing those it belongs to in ``network_types``
+        (the travel-time engine opens an edge only to the modes whose type it lists).
     simplify
-        Merge chains of nodes into edges with geometries (osmnx's simplification).
+        Merge chains of nodes into edges with geometries (osmnx's simplification; ways of different
+        ``network_types`` are not merged).
     retain_all
         Keep every piece of the network, not only the largest connected one.
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        EPSG:4326.  ``G.graph["rejected_roads"]`` lists the ways with a ``highway`` tag that no network
+        type admits (way id, value, reason).
 
     Raises
     ------
     FileReadError
-        The file is missing or is not OSM XML with ways.
+        The file is missing, empty or is not OSM XML.
+    NetworkError
+        The file has no ways, no road ways, or nothing routable.
+    ValueError
+        Unknown ``network_type``.
+
+    Example
+    -------
+    >>> G = graph_from_osm_file("West-Oakland.osm.bz2")  # doctest: +SKIP
     """
     import osmnx as ox
+    from osmnx import _osm_xml
+    from osmnx import graph as ox_graph
 
     path = _existing(path)
+    _not_empty(path)
+    types = tuple(OSM_NETWORK_TYPES) if network_type is None else (str(network_type),)
+    access = str(ox.settings.default_access)
+    filters = {t: _osm_way_filter(t, access) for t in types}
     try:
-        G = ox.graph_from_xml(path, bidirectional=False, simplify=simplify, retain_all=retain_all)
-    except Exception as exc:
-        raise FileReadError(f"{path}: cannot read it as an OpenStreetMap XML file ({exc})") from exc
+        data = _osm_xml._overpass_json_from_xml(path, "utf-8")
+    except Exception as exc:  # xml.sax SAXParseException, ElementTree ParseError, bz2 OSError, UnicodeError
+        raise FileReadError(f"{path}: cannot read it as an OpenStreetMap XML file ({type(exc).__name__}: {exc}); "
+                            "is it complete? Export it again (JOSM, openstreetmap.org Export) or use a .osm.pbf "
+                            "extract") from exc
+    nodes: dict[int, dict[str, Any]] = {}
+    ways: list[dict[str, Any]] = []
+    for element in data.get("elements", []):
+        if element.get("type") == "node":
+            nodes[element["id"]] = element
+        elif element.get("type") == "way":
+            ways.append(element)
+    if not ways:
+        raise NetworkError(f"{path}: the file has {len(nodes)} nodes but no ways (roads), so there is no road "
+                           "network in it; export the area again with its roads")
+
+    kept: list[dict[str, Any]] = []
+    types_of_way: dict[int, str] = {}
+    not_roads = 0
+    rejected: list[dict[str, Any]] = []
+    missing_refs = 0
+    for way in ways:
+        tags = way.get("tags", {})
+        if "highway" not in tags:
+            not_roads += 1
+            continue
+        passing = [t for t in types if _failed_clause(tags, filters[t]) is None]
+        if not passing:
+            reason = _failed_clause(tags, filters[types[0]])
+            rejected.append({"way": way["id"], "column": "highway", "value": tags.get("highway"),
+                             "message": f"not a road for {'/'.join(types)} in osmnx's filters ({reason})"})
+            continue
+        types_of_way[way["id"]] = ",".join(passing)
+        run: list[int] = []
+        for ref in [*way["nodes"], None]:  # a clipped extract may lack some nodes: keep the runs it has
+            if ref is not None and ref in nodes:
+                run.append(ref)
+                continue
+            missing_refs += ref is not None
+            if len(run) >= 2:
+                kept.append({**way, "nodes": run})
+            run = []
+    if not_roads:
+        logger.info("%s: %d of %d ways are not roads (no 'highway' tag: buildings, land use, areas); not used",
+                    path.name, not_roads, len(ways))
+    if rejected:
+        counts = Counter(r["message"].rsplit("(", 1)[-1].rstrip(")") for r in rejected)
+        logger.warning("%s: %d roads left out, as osmnx's %s filters leave them out: %s", path.name,
+                       len(rejected), "/".join(types), ", ".join(f"{k} ({n})" for k, n in counts.most_common(8)))
+    if missing_refs:
+        logger.warning("%s: %d node references of road ways are not in the file (a clipped extract); the roads "
+                       "are cut there", path.name, missing_refs)
+    if not kept:
+        raise NetworkError(
+            f"{path}: none of the {len(ways)} ways is a road usable for {'/'.join(types)} ({not_roads} without a "
+            f"'highway' tag, {len(rejected)} roads excluded: private, area=yes, under construction...); nothing "
+            "to build a road network from")
+    used = {ref for way in kept for ref in way["nodes"]}
+    response = {"elements": [nodes[n] for n in used] + kept}
+    bidirectional = network_type in ox.settings.bidirectional_network_types
+    try:
+        G = ox_graph._create_graph([response], bidirectional)
+    except Exception as exc:  # malformed coordinates and the like
+        raise FileReadError(f"{path}: cannot build a road network from this OpenStreetMap file "
+                            f"({type(exc).__name__}: {exc})") from exc
+    if network_type is None:
+        for _, _, d in G.edges(data=True):
+            d[NETWORK_TYPES_ATTR] = types_of_way[d["osmid"]]
+    G = _split_rings(G)  # before simplification too: a closed way whose first node is its only junction
+    if not retain_all:
+        G = ox.truncate.largest_component(G, strongly=False)
+    if simplify:
+        G = ox.simplify_graph(G, edge_attrs_differ=[NETWORK_TYPES_ATTR] if network_type is None else None)
+    G = _split_rings(G)
     G.graph["source"] = f"OpenStreetMap file {path.name}"
+    G.graph["rejected_roads"] = rejected
+    _check_graph(G, str(path))
+    logger.info("%s: %d road ways -> %d nodes, %d edges (%d ways not roads, %d roads left out)", path.name,
+                len(types_of_way), len(G), G.number_of_edges(), not_roads, len(rejected))
     return G
 
 

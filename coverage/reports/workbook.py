@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from coverage.output import output_path
+from coverage.output import output_path, safe_text, text_cells
 from coverage.reports.proposal import ProposalReport
 
 __all__ = ["write_workbook"]
@@ -65,7 +65,7 @@ def _cell(value: Any) -> Any:
         return int(value)
     if isinstance(value, np.bool_):
         return bool(value)
-    return value
+    return safe_text(value)  # control characters a workbook cannot hold are removed (logged)
 
 
 def _write_table(ws: Any, df: pd.DataFrame, *, start_row: int, wrap_columns: tuple[str, ...] = ()) -> int:
@@ -76,7 +76,7 @@ def _write_table(ws: Any, df: pd.DataFrame, *, start_row: int, wrap_columns: tup
     header_font = Font(bold=True)
     fill = PatternFill("solid", fgColor=_HEADER_FILL)
     for j, name in enumerate(df.columns, start=1):
-        c = ws.cell(row=start_row, column=j, value=str(name))
+        c = ws.cell(row=start_row, column=j, value=safe_text(str(name), column="header"))
         c.font = header_font
         c.fill = fill
         c.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
@@ -152,7 +152,7 @@ def write_workbook(report: ProposalReport, path: str | Path) -> Path:
     ws = wb.active
     ws.title = "汇总"
     title = f"{report.region_name}{report.service_label}选址方案"
-    ws.cell(row=1, column=1, value=title).font = Font(bold=True, size=_TITLE_SIZE)
+    ws.cell(row=1, column=1, value=safe_text(title)).font = Font(bold=True, size=_TITLE_SIZE)
     if report.simulated:
         ws.cell(row=2, column=1, value="示例数据（模拟）：仅供演示，不代表真实情况").font = Font(
             color="C00000", bold=True
@@ -181,8 +181,10 @@ def write_workbook(report: ProposalReport, path: str | Path) -> Path:
         sheet.page_setup.fitToWidth = 1
         sheet.page_setup.fitToHeight = 0
         sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    for sheet in wb.worksheets:  # names from the user's files such as "=1+1" are text, never formulas
+        text_cells(sheet)
     wb.properties.creator = "coverage-planner"
-    wb.properties.title = title
+    wb.properties.title = safe_text(title)
     wb.save(path)
     logger.info("wrote %s", path)
     return path

@@ -60,7 +60,8 @@ def greedy_cover(
     list of int
         Chosen columns in order of choice.  Stops early when no column adds value.
     """
-    vals = row_values.reshape(len(row_values), -1).astype(float)
+    vals = np.asarray(row_values, float)
+    vals = vals.reshape(matrix.shape[0], -1 if vals.size else (vals.shape[1] if vals.ndim == 2 else 1))
     n_cols = matrix.shape[1]
     cost = np.ones(n_cols) if col_cost is None else np.asarray(col_cost, float)
     csc = matrix.tocsc()
@@ -82,7 +83,7 @@ def greedy_cover(
 
     for j in forced:
         take(int(j))
-    while True:
+    while n_cols:
         if p is not None and len(chosen) >= p:
             break
         if need is not None and np.all(reached >= need - _EPS):
@@ -154,6 +155,8 @@ def swap_cover(
     cnt = np.asarray(csc[:, sel].sum(axis=1)).ravel()
     w = np.asarray(row_weight, float)
     while time.perf_counter() - start < time_limit_s:
+        if not n_cols or not len(w):
+            break
         gain_in = csc.T @ (w * (cnt == 0))
         best = (_EPS, -1, -1)
         for r in np.flatnonzero(sel & ~keep):

@@ -145,6 +145,47 @@ def _normalise_ids(series: pd.Series) -> pd.Series:
     return series.map(lambda v: str(v).strip() if not isinstance(v, str) else v.strip())
 
 
+def _finite_number(value: object, what: str) -> float:
+    """``value`` as a finite float >= 0, else :class:`InputError` naming ``what``."""
+    try:
+        v = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise InputError(f"{what}: '{value}' is not a number; give a number >= 0") from None
+    if v < 0:
+        raise InputError(f"{what} {v} is negative; it must be >= 0")
+    if not np.isfinite(v):
+        raise InputError(f"{what} {value} is not a finite number; give a number >= 0")
+    return v
+
+
+def _weights(values: pd.Series, column: str, ids: pd.Series,
+             rows: npt.NDArray[np.int64] | None) -> npt.NDArray[np.float64]:
+    """Demand weights as floats; missing, non-numeric, infinite or negative ones raise, naming the id.
+
+    A missing weight is never read as 0: a wrong count of people that looks right
+    is worse than an error.
+    """
+    raw = pd.Series(values.to_numpy(dtype=object), dtype=object)
+    num = pd.to_numeric(raw.map(lambda v: v.strip() if isinstance(v, str) else v), errors="coerce")
+    num = num.astype(float).to_numpy()
+    problems = [
+        (np.isnan(num) & raw.map(lambda v: v is None or (not isinstance(v, str) and bool(pd.isna(v)))
+                                 or (isinstance(v, str) and v.strip() == "")).to_numpy(dtype=bool),
+         "is empty (NaN/NA)", "give the number of people, 0 if there are none"),
+        (np.isnan(num), "is not a number", "give the number of people"),
+        (np.isinf(num), "is infinite", "give the number of people"),
+        (num < 0, "is negative", "people cannot be negative"),
+    ]
+    for bad, reason, fix in problems:
+        if bad.any():
+            k = int(np.flatnonzero(bad)[0])
+            where = f"row {rows[k]}: " if rows is not None else ""
+            raise InputError(f"demand table: {where}id '{ids.iloc[k]}': weight column '{column}' value "
+                             f"'{raw.iloc[k]}' {reason} ({int(bad.sum())} such weights in all: "
+                             f"{_preview(ids[bad])}); {fix}")
+    return num
+
+
 def build_problem(
     od: pd.DataFrame,
     demand: pd.DataFrame | pd.Series,
@@ -219,42 +260,41 @@ def build_problem(
         if col not in od.columns:
             raise MissingColumnError(f"{source}: column '{col}' is missing (has: {', '.join(map(str, od.columns))});"
                                      " an OD table needs from_id, to_id and a travel cost column")
-    # --- demand weights
+    # --- demand weights: every weight a finite number >= 0 (a missing weight is an error, not 0)
     if isinstance(demand, pd.Series):
-        groups = pd.DataFrame({"weight": demand.astype(float).to_numpy()}, index=demand.index)
         ids = pd.Series(demand.index, dtype=object)
+        raw = {"weight": demand}
+        rows = None
     else:
         if "id" not in demand.columns:
             raise MissingColumnError("demand table: column 'id' is missing; every demand point needs an id")
         cols = ["weight"] if weight_columns is None else (
             [weight_columns] if isinstance(weight_columns, str) else list(weight_columns))
+        if not cols:
+            raise InputError("demand table: give at least one weight column")
         missing = [c for c in cols if c not in demand.columns]
         if missing:
-            raise MissingColumnError(f"demand table: weight column(s) {', '.join(missing)} missing "
+            raise MissingColumnError(f"demand table: weight column(s) {', '.join(map(str, missing))} missing "
                                      f"(has: {', '.join(map(str, demand.columns))})")
-        vals = {}
-        for c in cols:
-            v = pd.to_numeric(demand[c], errors="coerce")
-            bad = v.isna() & demand[c].notna()
-            if bad.any():
-                row = int(np.flatnonzero(bad.to_numpy())[0])
-                raise InputError(f"demand table: row {row + 2}: column '{c}': '{demand[c].iloc[row]}' is not a number")
-            vals[c] = v.fillna(0.0).to_numpy(dtype=float)
         ids = pd.Series(demand["id"].to_numpy(), dtype=object)
-        groups = pd.DataFrame(vals, index=pd.Index(ids.to_numpy(), name="id"))
-    if ids.duplicated().any():
-        raise InputError(f"demand table: duplicate ids {_preview(ids[ids.duplicated()].unique())}; ids must be unique")
-    neg = (groups.to_numpy() < 0).any(axis=1)
-    if neg.any():
-        raise InputError(f"demand table: negative weights at ids {_preview(ids[neg])}; people cannot be negative")
+        raw = {c: demand[c] for c in cols}
+        rows = np.arange(len(demand)) + 2  # as a spreadsheet shows it: header = row 1
+    empty_id = ids.map(lambda v: v is None or (not isinstance(v, str) and bool(pd.isna(v)))
+                       or str(v).strip() == "").to_numpy(dtype=bool)
+    if empty_id.any():
+        k = int(np.flatnonzero(empty_id)[0])
+        where = f"row {rows[k]}" if rows is not None else f"position {k + 1}"
+        raise InputError(f"demand table: {where}: empty id ({int(empty_id.sum())} in all); every demand point"
+                         " needs an id")
+    vals = {c: _weights(v, c, ids, rows) for c, v in raw.items()}
+    groups = pd.DataFrame(vals, index=pd.Index(ids.to_numpy(), name="id"))
     gw = {c: 1.0 for c in groups.columns}
     if group_weights:
         unknown = [g for g in group_weights if g not in gw]
         if unknown:
             raise InputError(f"group weights for unknown groups {unknown}; groups are {list(gw)}")
-        gw.update({g: float(w) for g, w in group_weights.items()})
-        if any(w < 0 for w in gw.values()):
-            raise InputError(f"group weights must be >= 0, got {gw}")
+        for g, w in group_weights.items():
+            gw[g] = _finite_number(w, f"group weight of '{g}'")
     weight = groups.to_numpy() @ np.array([gw[c] for c in groups.columns])
 
     # --- OD pairs; ids compare as strings when the two tables disagree on type
@@ -264,15 +304,35 @@ def build_problem(
     if from_ids.map(type).ne(str).any() or demand_key.map(type).ne(str).any():
         if not set(from_ids.head(100)).issubset(set(demand_key)):
             from_ids, demand_key = _normalise_ids(from_ids), _normalise_ids(demand_key)
-    cost = pd.to_numeric(od[cost_column], errors="coerce").to_numpy(dtype=float)
-    bad = np.isnan(cost) & od[cost_column].notna().to_numpy()
+    for col, values in (("from_id", od["from_id"]), ("to_id", od["to_id"])):
+        empty = values.map(lambda v: v is None or (not isinstance(v, str) and bool(pd.isna(v)))
+                           or str(v).strip() == "").to_numpy(dtype=bool)
+        if empty.any():
+            row = int(np.flatnonzero(empty)[0])
+            raise InputError(f"{source}: row {row + 2}: column '{col}' is empty ({int(empty.sum())} rows in all);"
+                             " every pair needs both ids: fill them in or delete the rows")
+    raw_cost = od[cost_column]
+    cost = pd.to_numeric(raw_cost.map(lambda v: v.strip() if isinstance(v, str) else v), errors="coerce")
+    cost = cost.astype(float).to_numpy()
+    bad = np.isnan(cost) & raw_cost.map(lambda v: not (v is None or (not isinstance(v, str) and bool(pd.isna(v)))
+                                                      or (isinstance(v, str) and v.strip() == ""))).to_numpy(dtype=bool)
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
-        raise InputError(f"{source}: row {row + 2}: column '{cost_column}': '{od[cost_column].iloc[row]}' is not a number")
+        raise InputError(f"{source}: row {row + 2}: column '{cost_column}': '{raw_cost.iloc[row]}' is not a number"
+                         f" ({int(bad.sum())} such values in all); give the travel cost, or leave the cell empty"
+                         " (or delete the row) for an unreachable pair")
+    if np.isinf(cost).any():
+        row = int(np.flatnonzero(np.isinf(cost))[0])
+        raise InputError(f"{source}: row {row + 2}: {cost_column} = {raw_cost.iloc[row]} is infinite"
+                         f" ({int(np.isinf(cost).sum())} in all); leave the cell empty (or delete the row) for an"
+                         " unreachable pair")
     if (cost < 0).any():
         row = int(np.flatnonzero(cost < 0)[0])
         raise InputError(f"{source}: row {row + 2}: {cost_column} = {cost[row]} is negative; travel costs must be >= 0"
                          f" ({int((cost < 0).sum())} negative values in all)")
+    if demand_key.duplicated().any():
+        raise InputError(f"demand table: ids {_preview(demand_key[demand_key.duplicated()].unique())} are the same"
+                         " once read as text (for example 1 and '1'); ids must be unique")
     # --- sites
     fixed_ids = list(dict.fromkeys(fixed))
     to_unique = list(dict.fromkeys(to_ids.tolist()))
@@ -298,13 +358,11 @@ def build_problem(
         out = np.full(len(site_list), default, dtype=float)
         if values is None:
             return out
-        items = values.items()
-        for k, v in items:
-            if k in site_pos and v is not None and not pd.isna(v):
-                v = float(v)
-                if v < 0:
-                    raise InputError(f"site '{k}': {what} {v} is negative; {what} must be >= 0")
-                out[site_pos[k]] = v
+        for k, v in values.items():
+            if k in site_pos and v is not None and not (np.isscalar(v) and pd.isna(v)):
+                if what == "capacity" and isinstance(v, (int, float, np.number)) and np.isposinf(v):
+                    continue  # an infinite capacity is no limit
+                out[site_pos[k]] = _finite_number(v, f"site '{k}': {what}")
         return out
 
     site_cost_arr = per_site(site_cost, 1.0, "cost")

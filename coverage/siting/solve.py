@@ -192,7 +192,7 @@ class SitingResult:
         for sid, role in [(s, "new") for s in self.selected] + [(s, "existing") for s in self.fixed]:
             mine = a[a["to_id"] == sid] if len(a) else a
             rows.append({
-                "id": sid, "role": role, "n_served": int(len(mine)),
+                "id": sid, "role": role, "n_served": int(mine["from_id"].nunique()) if len(mine) else 0,
                 "weight_served": float(mine["weight"].sum()) if len(mine) else 0.0,
                 "mean_cost": float(np.average(mine["cost"], weights=mine["weight"]))
                 if len(mine) and mine["weight"].sum() > 0 else float("nan"),
@@ -262,6 +262,12 @@ def _run_highs(milp: _Milp, *, time_limit_s: float, mip_rel_gap: float = 0.0,
                options: Mapping[str, Any] | None = None) -> _Run:
     import highspy
 
+    if len(milp.cost) == 0:
+        # nothing to decide (HiGHS calls such a model "Empty"): feasible iff 0 lies within every row's bounds
+        ok = bool(np.all(milp.row_lower <= 1e-9) and np.all(milp.row_upper >= -1e-9))
+        return _Run(status="optimal" if ok else "infeasible", x=np.zeros(0) if ok else None,
+                    objective=float(milp.offset) if ok else None, bound=float(milp.offset) if ok else None,
+                    time_s=0.0)
     h = _new_highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("time_limit", float(max(time_limit_s, 0.01)))
@@ -349,6 +355,20 @@ def _run_highs(milp: _Milp, *, time_limit_s: float, mip_rel_gap: float = 0.0,
                           f"({n_col} variables, {n_row} rows) after {elapsed:.1f} s")
     nodes = int(getattr(info, "mip_node_count", 0) or 0)
     return _Run(status=st, x=x, objective=obj, bound=bound, time_s=elapsed, nodes=max(nodes, 0))
+
+
+@dataclass(frozen=True)
+class _Pairs:
+    """The (demand, site) pairs of a capacity-aware model: column ``offset + k`` is pair k's share x."""
+
+    demand: npt.NDArray[np.int64]
+    site: npt.NDArray[np.int64]
+    cost: npt.NDArray[np.float64]
+    offset: int
+
+    def shares(self, x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        """Share of each pair's demand weight served, from a solution vector (clipped to 0..1)."""
+        return np.clip(np.asarray(x, float)[self.offset:self.offset + len(self.demand)], 0.0, 1.0)
 
 
 def _stack(blocks: list[sp.spmatrix]) -> sp.csc_matrix:
@@ -608,7 +628,7 @@ def _add_capacity_rows(problem: SitingProblem, w: npt.NDArray[np.float64], pi: n
 
 def _cap_cover_model(problem: SitingProblem, model: str, threshold: float, *, p: int | None,
                      budget: float | None, shares: dict[str, float] | None, use_cost: bool
-                     ) -> tuple[_Milp, Callable[[npt.NDArray[np.float64]], list[int]], dict[str, Any]]:
+                     ) -> tuple[_Milp, Callable[[npt.NDArray[np.float64]], list[int]], dict[str, Any], _Pairs]:
     """Capacitated covering: x_ij share of i's weight served by j (i within threshold of j)."""
     gvals = problem.groups.to_numpy(float)
     positive = problem.weight > 0
@@ -662,7 +682,7 @@ def _cap_cover_model(problem: SitingProblem, model: str, threshold: float, *, p:
     def decode(x: npt.NDArray[np.float64]) -> list[int]:
         return [int(j) for j in np.flatnonzero((x[:m] > 0.5) & cand)]
 
-    return milp, decode, stats
+    return milp, decode, stats, _Pairs(pi, pj, problem.pair_cost[keep], m)
 
 
 # --------------------------------------------------------------------------- p-median
@@ -754,7 +774,7 @@ def _pmedian_model(problem: SitingProblem, p: int, *, allowed: npt.NDArray[np.bo
 
 
 def _cap_pmedian_model(problem: SitingProblem, p: int
-                       ) -> tuple[_Milp, Callable[[npt.NDArray[np.float64]], list[int]], dict[str, Any]]:
+                       ) -> tuple[_Milp, Callable[[npt.NDArray[np.float64]], list[int]], dict[str, Any], _Pairs]:
     """Capacitated p-median: x_ij in [0, 1] share of i served by j, sum_i w_i x_ij <= cap_j y_j."""
     m = problem.n_sites
     cand = ~problem.fixed
@@ -783,7 +803,8 @@ def _cap_pmedian_model(problem: SitingProblem, p: int
     def decode(x: npt.NDArray[np.float64]) -> list[int]:
         return [int(j) for j in np.flatnonzero((x[:m] > 0.5) & cand)]
 
-    return milp, decode, {"n_demand": problem.n_demand, "n_candidates": int(cand.sum()), "n_pairs": npair}
+    return (milp, decode, {"n_demand": problem.n_demand, "n_candidates": int(cand.sum()), "n_pairs": npair},
+            _Pairs(pi, pj, pc, m))
 
 
 # --------------------------------------------------------------------------- the entry point
@@ -923,6 +944,8 @@ def solve(
                              f"table: {_preview(ids)}; remove them from the demand or extend the OD table's cutoff")
     if model == "target":
         _check_target(problem, threshold, shares or {}, capacitated)
+    if model == "lscp":
+        _check_reachable(problem, float(threshold))  # type: ignore[arg-type]
 
     say(0.0, f"building the {model} model")
     t_build = time.perf_counter()
@@ -932,6 +955,7 @@ def solve(
     to_sites: Callable[[list[int]], list[int]]
     milp: _Milp
     lag_bound: float | None = None
+    pairs: _Pairs | None = None
     if model == "pmedian" and not capacitated:
         allowed = None
         if warm_start or method == "heuristic":
@@ -948,9 +972,9 @@ def solve(
         if model == "lscp":
             raise InputError("capacities apply to models 'mclp', 'target' and 'pmedian'")
         if model == "pmedian":
-            milp, decode, stats = _cap_pmedian_model(problem, int(p))  # type: ignore[arg-type]
+            milp, decode, stats, pairs = _cap_pmedian_model(problem, int(p))  # type: ignore[arg-type]
         else:
-            milp, decode, stats = _cap_cover_model(problem, model, float(threshold), p=p, budget=budget,  # type: ignore[arg-type]
+            milp, decode, stats, pairs = _cap_cover_model(problem, model, float(threshold), p=p, budget=budget,  # type: ignore[arg-type]
                                                    shares=shares, use_cost=use_cost)
         to_sites = lambda cols: list(cols)  # noqa: E731
         if method == "heuristic":
@@ -1027,9 +1051,12 @@ def solve(
     selected = sorted(to_sites(decode(run.x)))  # type: ignore[arg-type]
     solve_time = run.time_s
     say(1.0, f"{model}: {run.status}")
+    allocation = None
+    if pairs is not None:
+        allocation = (pairs, pairs.shares(run.x))  # type: ignore[arg-type]
     return _result(problem, model, run, selected, threshold=threshold, p=p, budget=budget, target_share=target_share,
                    build_time=build_time, solve_time=solve_time, t_start=t_start, method=used, stats=stats,
-                   maximize=milp.maximize, use_cost=use_cost)
+                   maximize=milp.maximize, use_cost=use_cost, allocation=allocation, shares=shares)
 
 
 def _feasible(milp: _Milp, x: npt.NDArray[np.float64]) -> bool:
@@ -1056,6 +1083,19 @@ def _check_target(problem: SitingProblem, threshold: float | None, shares: dict[
                 f"target {s:.1%} of '{g}' within {threshold:g} {problem.cost_unit} cannot be met: even opening every"
                 f" candidate reaches at most {best:.1%} ({vals[cov].sum():,.0f} of {total:,.0f});"
                 " lower the target, raise the threshold, or add candidate sites")
+
+
+def _check_reachable(problem: SitingProblem, threshold: float) -> None:
+    """Raise InfeasibleError when no demand point with people is within ``threshold`` of any site (LSCP)."""
+    d = problem.nearest_cost(np.ones(problem.n_sites, bool))
+    people = problem.weight > 0
+    if people.any() and not (people & ~np.isnan(d) & (d <= threshold)).any():
+        nearest = np.nanmin(d[people]) if (people & ~np.isnan(d)).any() else None
+        near = (f"the nearest pair is {nearest:g} {problem.cost_unit}" if nearest is not None
+                else "the OD table has no pair for them")
+        raise InfeasibleError(
+            f"no demand point with people is within {threshold:g} {problem.cost_unit} of any site ({near}): there is"
+            " nothing a set cover could reach; raise the threshold, add candidate sites, or check the OD table")
 
 
 def _infeasible_message(problem: SitingProblem, model: str, threshold: float | None, p: int | None,
@@ -1157,12 +1197,9 @@ def _pmedian_heuristic(problem: SitingProblem, p: int, *, time_limit_s: float, s
     return sel, total, bound, allowed
 
 
-def _result(problem: SitingProblem, model: str, run: _Run, selected: list[int], *, threshold: float | None,
-            p: int | None, budget: float | None, target_share: Any, build_time: float, solve_time: float,
-            t_start: float, method: str, stats: dict[str, Any], maximize: bool, use_cost: bool) -> SitingResult:
-    open_mask = problem.fixed.copy()
-    open_mask[selected] = True
-    # nearest open site per demand point
+def _nearest_assignment(problem: SitingProblem, open_mask: npt.NDArray[np.bool_], threshold: float | None
+                        ) -> tuple[pd.DataFrame, npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
+    """Each demand point served whole by its nearest open site: the assignment, cost and covered mask."""
     keep = open_mask[problem.pair_site]
     pi, pj, pc = problem.pair_demand[keep], problem.pair_site[keep], problem.pair_cost[keep]
     first = np.ones(len(pi), bool)
@@ -1179,23 +1216,127 @@ def _result(problem: SitingProblem, model: str, run: _Run, selected: list[int], 
     ok = near_site >= 0
     to_id[ok] = problem.site_ids[near_site[ok]]
     assignment = pd.DataFrame({"from_id": problem.demand_ids, "to_id": to_id, "cost": near_cost,
-                               "covered": covered, "weight": problem.weight})
-    rows = []
+                               "covered": covered, "weight": problem.weight, "share": np.ones(problem.n_demand)})
+    return assignment, near_cost, covered
+
+
+def _allocated_assignment(problem: SitingProblem, pairs: _Pairs, share: npt.NDArray[np.float64],
+                          threshold: float | None) -> tuple[pd.DataFrame, npt.NDArray[np.int64],
+                                                            npt.NDArray[np.float64]]:
+    """The capacity-aware model's allocation: one row per (demand, site) share served, plus unserved remainders.
+
+    Returns the assignment and, per row, the demand position and the share of
+    that demand point's people it holds (to split the groups).
+    """
+    use = share > 1e-9
+    pi, pj, pc, sh = pairs.demand[use], pairs.site[use], pairs.cost[use], share[use]
+    served = np.zeros(problem.n_demand)
+    np.add.at(served, pi, sh)
+    rest = np.clip(1.0 - served, 0.0, 1.0)
+    rest[rest < 1e-6] = 0.0  # the solver's feasibility tolerance, not people left unserved
+    ri = np.flatnonzero((rest > 0) | (served <= 0))
+    rsh = np.where(served[ri] <= 0, 1.0, rest[ri])
+    thr = np.inf if threshold is None else float(threshold)
+    to_id = np.empty(len(pi) + len(ri), dtype=object)
+    to_id[:] = None
+    to_id[:len(pi)] = problem.site_ids[pj]
+    dem = np.concatenate([pi, ri]).astype(np.int64)
+    shares = np.concatenate([sh, rsh])
+    cost = np.concatenate([pc, np.full(len(ri), np.nan)])
+    covered = np.concatenate([pc <= thr if threshold is not None else np.zeros(len(pi), bool), np.zeros(len(ri), bool)])
+    order = np.lexsort((np.isnan(cost), dem))
+    assignment = pd.DataFrame({"from_id": problem.demand_ids[dem], "to_id": to_id, "cost": cost, "covered": covered,
+                               "weight": problem.weight[dem] * shares, "share": shares}).iloc[order]
+    return assignment.reset_index(drop=True), dem[order], shares[order]
+
+
+def _objective_of(problem: SitingProblem, model: str, selected: list[int], assignment: pd.DataFrame,
+                  use_cost: bool) -> float:
+    """The objective of a solution, recomputed from its sites (and allocation): what the planner is told."""
+    if model in ("lscp", "target"):
+        return float(problem.cost[selected].sum()) if use_cost else float(len(selected))
+    w = assignment["weight"].to_numpy(float)
+    if model == "mclp":
+        return float(w[assignment["covered"].to_numpy(bool)].sum())
+    c = assignment["cost"].to_numpy(float)
+    pos = w > 0
+    if np.isnan(c[pos]).any():
+        return float("inf")
+    return float((w[pos] * c[pos]).sum())
+
+
+def _nothing_to_cover(problem: SitingProblem, model: str, threshold: float | None,
+                      shares: Mapping[str, float] | None, capacitated: bool) -> str:
+    """A sentence when no new site is needed or none could add coverage (covering models), else ""."""
+    if model == "pmedian" or threshold is None:
+        return ""
+    d_fixed = problem.nearest_cost(problem.fixed)
+    by_fixed = ~np.isnan(d_fixed) & (d_fixed <= threshold)
+    if capacitated and np.isfinite(problem.capacity[problem.fixed]).any():
+        return ""  # capacities of the existing sites may leave people unserved: no shortcut
     gv = problem.groups
+    if model == "target" and shares:
+        met = all(gv[g].to_numpy(float)[by_fixed].sum() >= s * gv[g].to_numpy(float).sum() - 1e-9
+                  for g, s in shares.items())
+        if met:
+            return ("the target is already met by the existing sites (目标已达到): no new site is needed")
+        return ""
+    people = problem.weight > 0
+    if people.any() and not (people & ~by_fixed).any():
+        return ("nothing to cover (无需新增): the existing sites already cover everyone within "
+                f"{threshold:g} {problem.cost_unit}; no new site is needed")
+    d_all = problem.nearest_cost(np.ones(problem.n_sites, bool))
+    by_any = ~np.isnan(d_all) & (d_all <= threshold)
+    if not (people & by_any & ~by_fixed).any():
+        return (f"nothing left to cover: no candidate site reaches anyone within {threshold:g} {problem.cost_unit}"
+                " whom the existing sites do not already cover; a new site would add nothing")
+    return ""
+
+
+def _result(problem: SitingProblem, model: str, run: _Run, selected: list[int], *, threshold: float | None,
+            p: int | None, budget: float | None, target_share: Any, build_time: float, solve_time: float,
+            t_start: float, method: str, stats: dict[str, Any], maximize: bool, use_cost: bool,
+            allocation: tuple[_Pairs, npt.NDArray[np.float64]] | None = None,
+            shares: Mapping[str, float] | None = None) -> SitingResult:
+    open_mask = problem.fixed.copy()
+    open_mask[selected] = True
+    gv = problem.groups
+    if allocation is None:
+        assignment, near_cost, covered = _nearest_assignment(problem, open_mask, threshold)
+        dem = np.arange(problem.n_demand)
+        row_share = np.ones(problem.n_demand)
+    else:
+        assignment, dem, row_share = _allocated_assignment(problem, *allocation, threshold)
+    cost_rows = assignment["cost"].to_numpy(float)
+    cov_rows = assignment["covered"].to_numpy(bool)
+    rows = []
     for g in gv.columns:
-        v = gv[g].to_numpy(float)
-        tot = v.sum()
-        reach = ~np.isnan(near_cost) & (v > 0)
-        rows.append({"group": g, "total": tot, "covered": float(v[covered].sum()),
-                     "covered_share": float(v[covered].sum() / tot) if tot > 0 else float("nan"),
-                     "mean_cost": float(np.average(near_cost[reach], weights=v[reach]))
-                     if reach.any() and reach.sum() == (v > 0).sum() else float("nan")})
+        v = gv[g].to_numpy(float)[dem] * row_share   # people of the group on each assignment row
+        tot = float(gv[g].to_numpy(float).sum())
+        reach = ~np.isnan(cost_rows) & (v > 0)
+        everyone = not (np.isnan(cost_rows) & (v > 1e-9)).any()
+        rows.append({"group": g, "total": tot, "covered": float(v[cov_rows].sum()),
+                     "covered_share": float(v[cov_rows].sum() / tot) if tot > 0 else float("nan"),
+                     "mean_cost": float(np.average(cost_rows[reach], weights=v[reach]))
+                     if reach.any() and everyone else float("nan")})
     by_group = pd.DataFrame(rows, columns=["group", "total", "covered", "covered_share", "mean_cost"])
     sel_ids = [problem.site_ids[j] for j in selected]
     fixed_ids = [problem.site_ids[j] for j in np.flatnonzero(problem.fixed)]
     total_w = float(problem.weight.sum())
-    cov_w = float(problem.weight[covered].sum())
+    cov_w = float(assignment["weight"].to_numpy(float)[cov_rows].sum())
     total_cost = float(problem.cost[selected].sum())
+    # the objective reported is the one the chosen sites (and allocation) achieve, never the solver's own
+    # variables, which need not be tight when the search stopped early
+    objective = _objective_of(problem, model, selected, assignment, use_cost)
+    if run.objective is not None and abs(objective - run.objective) > 1e-6 * max(1.0, abs(objective)):
+        log.info("%s: objective recomputed from the chosen sites %.10g (solver: %.10g)", model, objective,
+                 run.objective)
+        if run.status == "optimal" and run.bound is not None and \
+                abs(objective - run.bound) > 1e-6 * max(1.0, abs(objective)):
+            log.warning("%s: the solver's optimal objective %.10g differs from the sites' %.10g; not claiming"
+                        " optimality", model, run.objective, objective)
+            run.status = "feasible"
+    run.objective = objective
     gap = None
     if run.objective is not None and run.bound is not None:
         gap = abs(run.objective - run.bound) / max(abs(run.objective), 1e-12)
@@ -1215,10 +1356,13 @@ def _result(problem: SitingProblem, model: str, run: _Run, selected: list[int], 
     if problem.unreachable_ids:
         msg += f"; {len(problem.unreachable_ids)} demand points are absent from the OD table and count as uncovered"
     if model == "lscp":
-        unc = int(((problem.weight > 0) & ~covered).sum())
+        unc = int(((problem.weight[dem] > 0) & ~cov_rows).sum())
         if unc:
             msg += f"; {unc} demand points cannot be reached within {threshold:g} {unit} by any site"
-    if model == "mclp" and p is not None and len(sel_ids) < p:
+    nothing = _nothing_to_cover(problem, model, threshold, shares, allocation is not None)
+    if nothing:
+        msg += "; " + nothing
+    elif model == "mclp" and p is not None and len(sel_ids) < p:
         msg += f"; {len(sel_ids)} sites already cover everything reachable, more would add nothing"
     log.info("%s: %s, objective %s, bound %s, %d sites, %.2f s", model, run.status, run.objective, run.bound,
              len(sel_ids), time.perf_counter() - t_start)

@@ -46,7 +46,7 @@ import shapely
 from scipy.sparse.csgraph import dijkstra
 
 from coverage.errors import CRSError, InputError, MissingColumnError, NetworkError
-from coverage.network.modes import TravelMode, get_mode
+from coverage.network.modes import NETWORK_TYPES_ATTR, TravelMode, get_mode
 
 __all__ = ["Snap", "TravelTimeEngine", "metric_crs_for"]
 
@@ -138,7 +138,9 @@ class TravelTimeEngine:
     G
         An osmnx-style ``networkx.MultiDiGraph``: nodes with ``x``/``y``, ``G.graph["crs"]`` set, edges
         with ``length`` (metres; computed from the geometry when absent), optional ``highway``,
-        ``maxspeed`` and ``geometry``.  The graph is read, never modified.
+        ``maxspeed``, ``geometry`` and ``network_types`` (the osmnx network types whose way filter the
+        edge's OSM way passes; an edge not listing the mode's ``osm_network_type`` is not used).  The
+        graph is read, never modified.
     mode
         "walk", "ebike", "car" or a :class:`~coverage.network.TravelMode` (edited speeds).
     metric_crs
@@ -148,7 +150,8 @@ class TravelTimeEngine:
     Raises
     ------
     NetworkError
-        The graph has no edge the mode can use.
+        The graph has no edge the mode can use, or an edge has a negative, infinite or non-numeric
+        ``length`` (the message names the edge).
     CRSError
         The graph has no CRS.
 
@@ -179,12 +182,17 @@ class TravelTimeEngine:
         edges = list(G.edges(data=True))
         u = np.fromiter((index[e[0]] for e in edges), dtype=np.int64, count=len(edges))
         v = np.fromiter((index[e[1]] for e in edges), dtype=np.int64, count=len(edges))
-        length = np.array([_float(e[2].get("length")) for e in edges], dtype=float)
+        raw_length = [e[2].get("length") for e in edges]
+        length = np.array([_float(x) for x in raw_length], dtype=float)
+        given = np.fromiter((x is not None for x in raw_length), dtype=bool, count=len(edges))
+        _check_lengths(length, given, [(e[0], e[1]) for e in edges], G.graph.get("source"))
         highway = [e[2].get("highway") for e in edges]
         maxspeed = [e[2].get("maxspeed") for e in edges]
         geometry = [e[2].get("geometry") for e in edges]
+        networks = [e[2].get(NETWORK_TYPES_ATTR) for e in edges]
         self._compile(np.asarray(node_ids, dtype=object), xy[:, 0], xy[:, 1], pyproj.CRS.from_user_input(crs),
-                      u, v, length, highway, maxspeed, geometry, metric_crs=metric_crs)
+                      u, v, length, highway, maxspeed, geometry, metric_crs=metric_crs,
+                      networks=networks if any(x is not None for x in networks) else None)
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -225,17 +233,21 @@ class TravelTimeEngine:
             raise NetworkError(f"edges refer to nodes absent from the node table, e.g. {missing[:5]}")
         n = len(e)
         length = e["length"].to_numpy(dtype=float) if "length" in e.columns else np.full(n, np.nan)
+        _check_lengths(length, ~np.isnan(length), list(zip(e["u"].to_numpy(), e["v"].to_numpy(), strict=True)),
+                       None)
         highway = e["highway"].tolist() if "highway" in e.columns else [None] * n
         maxspeed = e["maxspeed"].tolist() if "maxspeed" in e.columns else [None] * n
         geometry = e["geometry"].tolist() if "geometry" in e.columns else None
+        networks = e[NETWORK_TYPES_ATTR].tolist() if NETWORK_TYPES_ATTR in e.columns else None
         self._compile(node_ids.astype(object), nodes["x"].to_numpy(dtype=float), nodes["y"].to_numpy(dtype=float),
                       pyproj.CRS.from_user_input(crs), u, v, length, highway, maxspeed, geometry,
-                      metric_crs=metric_crs)
+                      metric_crs=metric_crs, networks=networks)
         return self
 
     def _compile(self, node_ids: npt.NDArray[Any], x: FloatArray, y: FloatArray, crs: pyproj.CRS,
                  u: IntArray, v: IntArray, length_m: FloatArray, highway: Sequence[object],
-                 maxspeed: Sequence[object], geometry: Sequence[object] | None, *, metric_crs: Any) -> None:
+                 maxspeed: Sequence[object], geometry: Sequence[object] | None, *, metric_crs: Any,
+                 networks: Sequence[object] | None = None) -> None:
         mode = self.mode
         self.crs = crs
         self.node_ids = node_ids
@@ -259,6 +271,14 @@ class TravelTimeEngine:
                                     return_inverse=True)
         speed_by_code = np.array([mode.speed_kph(highway[i], maxspeed[i]) for i in first], dtype=float)
         speed_kph = speed_by_code[codes] if len(codes) else np.empty(0)
+        n_closed = 0
+        if networks is not None and mode.osm_network_type is not None and len(speed_kph):
+            net_codes = _factorize(networks)
+            _, net_first, net_inverse = np.unique(net_codes, return_index=True, return_inverse=True)
+            open_by_code = np.array([mode.uses_network(networks[i]) for i in net_first], dtype=bool)
+            closed = ~open_by_code[net_inverse] & np.isfinite(speed_kph)
+            n_closed = int(closed.sum())
+            speed_kph = np.where(closed, np.nan, speed_kph)
 
         has_geom = np.array([g is not None and not (isinstance(g, float)) for g in geometry], dtype=bool) \
             if geometry is not None else np.zeros(len(u), dtype=bool)
@@ -270,7 +290,9 @@ class TravelTimeEngine:
         usable = np.isfinite(speed_kph) & (u != v) & np.isfinite(length_m)
         n_excluded = int((~np.isfinite(speed_kph)).sum())
         if n_excluded:
-            logger.info("%d of %d edges not usable by %s (road class excluded)", n_excluded, len(u), mode.key)
+            logger.info("%d of %d edges not usable by %s (road class excluded, or %d outside OpenStreetMap's %s "
+                        "network: access, area, service tags)", n_excluded, len(u), mode.key, n_closed,
+                        mode.osm_network_type)
         time_min = np.where(usable, length_m / (np.where(usable, speed_kph, 1.0) * 1000.0 / 60.0), np.nan)
 
         idx = np.flatnonzero(usable)
@@ -1057,6 +1079,21 @@ def _float(value: object) -> float:
         return float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return math.nan
+
+
+def _check_lengths(length_m: FloatArray, given: npt.NDArray[np.bool_], uv: Sequence[tuple[Any, Any]],
+                   source: object) -> None:
+    """Raise :class:`NetworkError` naming the first edges whose given ``length`` is negative, infinite or not a
+    number (a negative weight makes shortest paths meaningless; an absent length is measured on the geometry)."""
+    bad = np.flatnonzero(given & ~(np.isfinite(length_m) & (length_m >= 0)))
+    if len(bad) == 0:
+        return
+    where = f"{source}: " if source else ""
+    listed = ", ".join(f"({uv[i][0]!r}, {uv[i][1]!r}) length {length_m[i]}" for i in bad[:5])
+    raise NetworkError(
+        f"{where}{len(bad)} road edge(s) have a negative, infinite or non-numeric length, e.g. edge {listed}. "
+        "Edge lengths must be metres >= 0: fix or delete these edges in the network file (or remove the "
+        "'length' attribute to measure them on the geometry)")
 
 
 def _csr_min(rows: IntArray, cols: IntArray, wts: FloatArray, n: int) -> sp.csr_matrix:

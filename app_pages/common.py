@@ -1,0 +1,492 @@
+"""State, text, cached library calls and small render helpers shared by the app's pages.
+
+Every choice a planner makes lives in ``st.session_state`` under a key of
+:data:`STATE_DEFAULTS` (the *owned* keys).  Widgets only mirror them: a widget's key
+is ``"w." + owned key``, its value is seeded from the owned key on every render and
+its ``on_change`` copies it back (:func:`bound`), so page changes, language switches
+and reruns never lose a choice (Streamlit forgets the state of widgets that are not
+drawn).  Every cached result is keyed by everything that changes it: the data key
+(region, or each file's content hash, sheet/layer and coordinate system), the road
+key, the service and threshold, the accepted sites and the options of the call.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+from coverage.errors import CoverageError, NetworkError
+
+logger = logging.getLogger("coverage.app")
+
+# --------------------------------------------------------------------------------------------- text
+TEXT: dict[str, tuple[str, str]] = {
+    "title": ("民政服务设施覆盖规划", "Civil-affairs service coverage planner"),
+    "subtitle": ("“一老一小”服务设施覆盖分析与选址", "Coverage and siting of services for older people and children"),
+    "page_data": ("数据", "Data"), "page_map": ("地图", "Map"), "page_coverage": ("覆盖", "Coverage"),
+    "page_siting": ("选址", "Siting"), "page_scenarios": ("方案", "Scenarios"), "page_print": ("打印", "Print"),
+    "english": ("English", "English"), "navigation": ("页面", "Pages"),
+    "service": ("考核服务", "Service"), "threshold": ("通行时间阈值（分钟）", "Travel-time threshold (min)"),
+    "source": ("数据来源", "Data source"), "demo": ("示例地区", "Demo region"), "files": ("我的文件", "My files"),
+    "region": ("示例地区", "Demo region"),
+    "villages": ("村庄（需求点）", "Villages (demand)"), "facilities": ("服务设施", "Facilities"),
+    "candidates": ("候选站点", "Candidate sites"), "boundaries": ("行政区划", "Boundaries"),
+    "roads": ("路网", "Roads"),
+    "crs": ("坐标系", "Coordinate system"),
+    "loaded": ("已载入 {n} 行（{crs}）", "{n} rows loaded ({crs})"),
+    "report": ("校验报告", "Validation report"), "no_problems": ("未发现问题。", "No problems found."),
+    "templates": ("下载模板", "Templates"),
+    "prepare_templates": ("准备模板文件（示例数据的 Excel 与 GeoPackage）", "Prepare the template files (the demo as Excel and GeoPackage)"),
+    "template_help": ("表头可用中文或英文；坐标可为 WGS-84、GCJ-02（高德）或 BD-09（百度），载入时选择。",
+                      ("Headers in Chinese or English; coordinates in WGS-84, GCJ-02 (Amap) or BD-09 (Baidu), "
+                      "chosen when loading.")),
+    "upload_help": ("上传 Excel（.xlsx）或 CSV；失败不会影响已载入的数据和已采纳的站点。",
+                    "Upload Excel (.xlsx) or CSV; a failed upload keeps your loaded data and accepted sites."),
+    "layer": ("图层", "Layer"),
+    "roads_loaded": ("{name}：路网 {n} 个节点", "{name}: road network with {n} nodes"),
+    "roads_help": ("路网图层（.gpkg/.geojson/.zip 形状文件/.osm.pbf）", "Road layer (.gpkg/.geojson/zipped .shp/.osm.pbf)"),
+    "summary_counts": ("{v} 个村（社区）· {f} 处设施 · {c} 个候选站点", "{v} villages · {f} facilities · {c} candidates"),
+    "need_villages": ("请先在“数据”页载入村庄名单，或选择示例地区。",
+                      "Load a village list on the Data page, or choose a demo region."),
+    "need_roads": ("计算通行时间需要路网：请在“数据”页上传路网图层，或使用示例地区。",
+                   "Travel times need a road network: upload a road layer on the Data page, or use a demo region."),
+    "groups_shown": ("显示人群", "Groups shown"), "fac_shown": ("显示设施类别", "Facility categories shown"),
+    "basemap": ("底图", "Base map"), "no_basemap": ("无（离线）", "None (offline)"),
+    "tianditu_key": ("天地图密钥", "Tianditu key"),
+    "tianditu_needs_key": ("天地图底图需要您的密钥（在天地图开发者网站申请）；输入前地图不加底图。",
+                           "The Tianditu base map needs your key (from the Tianditu developer site); until then no base map."),
+    "computing_areas": ("正在计算服务范围…（较慢：约半分钟到两分钟，之后缓存）",
+                        "Computing service areas… (slow: half a minute to two minutes, then cached)"),
+    "show_areas": ("显示服务范围（计算较慢）", "Show service areas (slow)"),
+    "uncovered_layer": ("未覆盖村庄", "Uncovered villages"),
+    "only_counted": ("仅显示本服务计入的设施", "Only facilities this service counts"), "show_uncovered": ("标出未覆盖村庄", "Highlight uncovered villages"),
+    "online_warning": ("底图需要联网；离线时地图仍可使用（无底图）。", "Base maps need the internet; offline the map still works without one."),
+    "computing": ("正在计算通行时间…（首次约需十余秒，之后即时）", "Computing travel times… (first time ~10 s, then instant)"),
+    "covered_share": ("覆盖率", "Covered"), "target": ("目标", "Target"),
+    "met": ("达标", "met"), "not_met": ("未达标", "not met"), "no_target": ("无目标", "no target"),
+    "gap": ("距目标尚缺 {n} 人", "{n} people short of the target"),
+    "by_county": ("按县（市、区）", "By county"), "by_township": ("按乡（镇、街道）", "By township"),
+    "all_services": ("全部服务总览（计算约需数秒）", "All services (takes a few seconds)"), "distribution": ("通行时间分布", "Travel-time distribution"),
+    "uncovered_list": ("未覆盖村庄（按人数排序）", "Uncovered villages (most people first)"),
+    "people": ("人数", "People"), "minutes": ("分钟", "minutes"),
+    "model": ("模型", "Model"), "target_share": ("覆盖目标", "Target share"), "k": ("新增站点数 k", "Number of new sites k"),
+    "kinds": ("候选站点类别", "Candidate kinds"), "build_type": ("拟建设施类型", "Facility type to build"),
+    "time_limit": ("求解时限（秒）", "Time limit (s)"), "run": ("生成选址方案", "Propose sites"),
+    "model_target": ("最少站点达到覆盖目标", "Fewest sites to meet the target"),
+    "model_mclp": ("k 个站点覆盖最多人", "Cover the most people with k sites"),
+    "model_lscp": ("覆盖所有可达村庄", "Cover every reachable village"),
+    "model_pmedian": ("k 个站点使平均通行时间最短", "Least mean travel time with k sites"),
+    "proposal": ("选址方案", "Proposal"), "accept": ("采纳", "Accept"), "reject": ("不采纳", "Reject"),
+    "accepted": ("已采纳站点", "Accepted sites"), "remove": ("移除", "Remove"),
+    "status": ("求解状态：{s}，用时 {t:.1f} 秒，间隙 {g}", "Solver status: {s}, {t:.1f} s, gap {g}"),
+    "click_hint": ("在地图上单击可手动放置站点。", "Click the map to place a site by hand."),
+    "clicked": ("已选位置：{lon:.5f}, {lat:.5f}", "Clicked: {lon:.5f}, {lat:.5f}"),
+    "add_here": ("在此处添加站点", "Add a site here"), "site_name": ("站点名称", "Site name"),
+    "with_sites": ("含已采纳站点", "With accepted sites"), "without_sites": ("现状", "Today"),
+    "no_candidates": ("没有符合条件的候选站点：请调整类别或上传候选站点。", "No candidate site fits: change the kinds or upload candidates."),
+    "scenario_name": ("方案名称", "Scenario name"), "save": ("保存方案（JSON）", "Save scenario (JSON)"),
+    "load": ("载入方案文件", "Load a scenario file"), "apply": ("应用此方案", "Use this scenario"),
+    "compare": ("与当前方案对比", "Compare with the current scenario"),
+    "applied": ("已应用方案“{n}”。", "Scenario '{n}' applied."),
+    "scenario_mismatch": ("注意：该方案基于不同的数据（{a}），当前为（{b}）。", "Note: the scenario was made on other data ({a}); current: ({b})."),
+    "no_counted": ("本服务没有计入的设施，因此没有服务范围。", "No facility counts for this service, so there are no service areas."),
+    "data_caption": ("数据：{name}", "Data: {name}"),
+    "scenario_current": ("当前：{n}", "Current: {n}"), "scenario_loaded": ("载入：{n}", "Loaded: {n}"),
+    "proposal_made": ("方案按 {model}、{m:g} 分钟生成。", "Proposal made with {model}, {m:g} minutes."),
+    "error_internal": ("出现意外错误：{e}。您的数据和已采纳站点仍然保留；请检查输入后重试。",
+                       "Unexpected error: {e}. Your data and accepted sites are kept; check the inputs and retry."),
+    "simulated": ("示例数据（模拟）", "Simulated demo data"),
+    "print_title": ("地图标题", "Map title"), "paper": ("纸张", "Paper"), "orientation": ("方向", "Orientation"),
+    "make_pdf": ("生成打印地图", "Make the printed map"), "download": ("下载", "Download"),
+    "map_kind": ("地图类型", "Map"), "print_distribution": ("“一老一小”分布图", "Distribution map"),
+    "print_coverage": ("覆盖图（当前服务）", "Coverage map (current service)"),
+    "print_title_default": ("默认：地区名 + 图名", "Default: region name + map name"),
+    "landscape": ("横向", "landscape"), "portrait": ("纵向", "portrait"),
+    "workbook": ("导出覆盖分析 Excel", "Export coverage workbook (Excel)"),
+}
+
+
+def lang() -> str:
+    """The display language: "zh" (default) or "en"."""
+    return "en" if st.session_state.get("lang") == "en" else "zh"
+
+
+def tr(key: str, **kwargs: Any) -> str:
+    """The text ``key`` in the current language, formatted."""
+    zh, en = TEXT[key]
+    text = zh if lang() == "zh" else en
+    return text.format(**kwargs) if kwargs else text
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:&=\"'^])")
+
+
+def esc(text: object) -> str:
+    """``text`` for a markdown element (st.markdown / caption / error ...), shown literally.
+
+    Every ASCII punctuation character that markdown, HTML or Streamlit's directives use is
+    backslash-escaped (CommonMark), and line breaks become spaces, so a name such as
+    ``![x](http://example.com/a.png)`` is shown as written and loads nothing.
+    """
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+
+
+# --------------------------------------------------------------------------------------------- state
+#: Everything the planner chose lives under these keys (and nowhere else).
+STATE_DEFAULTS: dict[str, Any] = {
+    "lang": "zh",
+    # data
+    "source": "demo",
+    "region": "yuxi",
+    "crs": {},               # kind -> "wgs84" | "gcj02" | "bd09"
+    "layers": {},            # kind -> layer of a multi-layer GeoPackage
+    "user_layers": {},       # kind -> {"name", "sha256", "crs", "layer", "raw", "data", "report", "crs_assumed"}
+    "user_roads": None,      # {"name", "sha256", "path", "layer", "nodes"}
+    "templates_on": False,
+    # service
+    "service": None,
+    "thresholds": {},        # service key -> minutes
+    # map
+    "map_groups": None,      # None: the defaults of the data
+    "map_categories": {},    # service key -> facility categories shown
+    "map_uncovered": True,
+    "map_areas": False,
+    "map_only_counted": True,
+    "basemap": "none",
+    "tianditu_key": "",
+    # coverage
+    "coverage_all": False,
+    # siting
+    "siting_model": "target",
+    "siting_target": {},     # service key -> target share
+    "siting_k": 5,
+    "siting_kinds": None,    # None: every candidate kind
+    "siting_type": {},       # service key -> facility type to build
+    "siting_time": 30,
+    "accepted_sites": [],    # site dicts (coverage.scenario)
+    "proposal": None,        # {"key", "sites", "sites_en", "status", ...} of the last run
+    "rejected": [],          # proposal site ids rejected
+    "clicked": None,         # (lon, lat) of the last map click, WGS-84
+    "click_seen": None,      # the map's last click as returned by the map (so a rerun does not repeat it)
+    # scenarios
+    "scenario_name": "方案A",
+    "scenario_b": None,      # a coverage.scenario.Scenario loaded for comparison
+    # print
+    "print_kind": "distribution",
+    "print_title": "",
+    "print_paper": "A4",
+    "print_orientation": "landscape",
+    "print_output": None,    # {"key", "pdf", "png"} of the last printed map
+}
+
+WIDGET_PREFIX = "w."
+
+
+def init_state() -> None:
+    """Put the defaults into ``st.session_state`` (only where a key is absent)."""
+    for key, value in STATE_DEFAULTS.items():
+        if key not in st.session_state:
+            st.session_state[key] = value.copy() if isinstance(value, (dict, list)) else value
+
+
+OwnedKey = str | tuple[str, str]
+
+
+def get_owned(key: OwnedKey, default: Any = None) -> Any:
+    """The value of an owned key; ``(name, sub)`` is entry ``sub`` of the dict under ``name``."""
+    if isinstance(key, tuple):
+        return st.session_state[key[0]].get(key[1], default)
+    value = st.session_state.get(key)
+    return default if value is None else value
+
+
+def set_owned(key: OwnedKey, value: Any) -> None:
+    """Set an owned key (a new dict for ``(name, sub)``, so no other holder sees the change)."""
+    if isinstance(key, tuple):
+        st.session_state[key[0]] = {**st.session_state[key[0]], key[1]: value}
+    else:
+        st.session_state[key] = value
+
+
+def widget_key(key: OwnedKey) -> str:
+    """The key of the widget mirroring an owned key (never the owned key itself)."""
+    return WIDGET_PREFIX + (".".join(key) if isinstance(key, tuple) else key)
+
+
+def bound(widget: Callable[..., Any], label: str, key: OwnedKey, options: list[Any] | None = None, *,
+          default: Any = None, cast: Callable[[Any], Any] | None = None, **kwargs: Any) -> Any:
+    """Draw ``widget`` mirroring the owned ``key``; returns the owned value.
+
+    The widget is seeded from the owned key on every render (falling back to ``default``,
+    then the first option); a change by the user is copied back by ``on_change``.
+    ``options``: for radio / selectbox / multiselect (values, shown with ``format_func``);
+    ``cast``: applied to the owned value before seeding (e.g. ``int`` for a slider of minutes).
+    """
+    multi = getattr(widget, "__name__", "") == "multiselect"
+    value = get_owned(key, default)
+    if options is not None:
+        if multi:
+            value = [v for v in (value if value is not None else default or []) if v in options]
+        elif value not in options:
+            value = default if default in options else (options[0] if options else None)
+    if cast is not None and value is not None:
+        value = cast(value)
+    set_owned(key, list(value) if multi else value)
+    wkey = widget_key(key)
+    st.session_state[wkey] = list(value) if multi else value
+
+    def sync() -> None:
+        set_owned(key, st.session_state[wkey])
+
+    if options is None:
+        widget(label, key=wkey, on_change=sync, **kwargs)
+    else:
+        fmt = kwargs.pop("format_func", str)
+        labels = {opt: fmt(opt) for opt in options}  # in this run's language
+        widget(label, options, key=wkey, on_change=sync, format_func=lambda o: labels.get(o, str(o)), **kwargs)
+    return get_owned(key)
+
+
+# --------------------------------------------------------------------------------------------- errors
+def show_error(exc: BaseException) -> None:
+    """An error in the page, with the library's message (what to fix), as plain text; never a traceback."""
+    if isinstance(exc, CoverageError):
+        st.error(esc(exc))
+    else:
+        logger.exception("unexpected error in the app")
+        st.error(esc(tr("error_internal", e=f"{type(exc).__name__}: {exc}")))
+
+
+@contextmanager
+def boundary() -> Iterator[None]:
+    """Run a part of a page; an error is shown (translated, plain text) and the rest of the page goes on.
+
+    Streamlit's own rerun/stop signals are not ``Exception``s and pass through.
+    """
+    try:
+        yield
+    except Exception as exc:  # noqa: BLE001 - shown in the page, never a traceback
+        show_error(exc)
+
+
+# --------------------------------------------------------------------------------------------- cached library calls
+@st.cache_resource(show_spinner=False)
+def demo_region(key: str) -> Any:
+    """The demo region (tables shared read-only by every session)."""
+    from coverage.demo import load_demo
+
+    return load_demo(key)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def road_graph(graph_key: tuple, _load: Callable[[], Any]) -> Any:
+    """The road graph of a road source (demo region, or a file's hash and layer), built once."""
+    return _load()
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def travel_engine(graph_key: tuple, mode: str, _graph: Any) -> Any:
+    """A compiled travel-time engine per road source and mode."""
+    from coverage.traveltime import TravelTimeEngine
+
+    return TravelTimeEngine(_graph, mode)
+
+
+@st.cache_resource(show_spinner=False)
+def standards() -> Any:
+    """The default standards (data/standards.yaml)."""
+    from coverage.metrics import default_standards
+
+    return default_standards()
+
+
+STANDARDS_KEY = "default"  # the standards every cached result below was computed with
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def service_coverage(data_key: tuple, sites_key: tuple, standards_key: str, service: str, threshold_min: float,
+                     _demand: Any, _facilities: Any, _boundaries: Any, _engines: Any) -> Any:
+    """Coverage of one service at one threshold (a fraction of a second once the engine is built)."""
+    from coverage.metrics import analyze
+    from coverage.scenario import service_standards
+
+    std = service_standards(standards(), service, threshold_min=threshold_min)
+    return analyze(_demand, _facilities, standards=std, engines=_engines, boundaries=_boundaries)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def all_coverage(data_key: tuple, sites_key: tuple, standards_key: str, thresholds: tuple, _demand: Any,
+                 _facilities: Any, _boundaries: Any, _engines: Any) -> Any:
+    """Coverage of every service (thresholds as chosen)."""
+    from coverage.metrics import analyze
+
+    std = standards()
+    for key, minutes in thresholds:
+        std = std.with_threshold(key, minutes)
+    return analyze(_demand, _facilities, standards=std, engines=_engines, boundaries=_boundaries)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def service_areas(data_key: tuple, sites_key: tuple, standards_key: str, service: str, threshold_min: float,
+                  _facilities: Any, _engine: Any) -> Any:
+    """Service areas of the facilities counted by a service, or None when none counts."""
+    from coverage.metrics import counted_facilities
+
+    counted = counted_facilities(_facilities, standards().service(service).facility_types)
+    if not len(counted):
+        return None
+    return _engine.service_areas(counted, thresholds_min=[threshold_min])
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def saved_upload(digest: str, name: str, _raw: bytes) -> Path:
+    """An uploaded file written once to a private temporary folder (layers are read from files)."""
+    folder = Path(tempfile.mkdtemp(prefix="coverage-upload-"))
+    path = folder / Path(name).name
+    path.write_bytes(_raw)
+    return path
+
+
+# --------------------------------------------------------------------------------------------- data source
+class Inputs:
+    """The current data: canonical tables, hashable keys, the road graph loader.
+
+    ``key`` identifies everything the tables were made from (region, or every file's
+    hash, layer and coordinate system, and the roads); ``graph_key`` the roads alone.
+    """
+
+    def __init__(self, key: tuple, graph_key: tuple | None, demand: Any, facilities: Any, candidates: Any,
+                 boundaries: Any, graph_loader: Callable[[], Any] | None, note: str | None, name: str) -> None:
+        self.key, self.graph_key = key, graph_key
+        self.demand, self.facilities, self.candidates, self.boundaries = demand, facilities, candidates, boundaries
+        self.graph_loader, self.note, self.name = graph_loader, note, name
+
+    def engines(self) -> Callable[[str], Any]:
+        """``mode -> engine`` (built on first use, cached)."""
+        if self.graph_loader is None or self.graph_key is None:
+            raise NetworkError(tr("need_roads"))
+        graph = road_graph(self.graph_key, self.graph_loader)
+        key = self.graph_key
+        return lambda mode: travel_engine(key, mode, graph)
+
+
+def layer_key(entry: dict) -> tuple:
+    """What a loaded layer was made from: content hash, layer/sheet, coordinate system."""
+    return (entry["sha256"], entry.get("layer"), entry["crs"])
+
+
+def roads_loader(roads: dict) -> Callable[[], Any]:
+    """A function building the road graph of an uploaded road file (coverage.network.load_graph)."""
+    from coverage.network import load_graph
+
+    path, layer = roads["path"], roads.get("layer")
+    return lambda: load_graph(path, layer=layer) if layer else load_graph(path)
+
+
+def current_inputs() -> Inputs:
+    """The data the pages work on: the demo region or the user's files."""
+    if st.session_state["source"] == "demo":
+        region = demo_region(st.session_state["region"])
+        key = ("demo", region.key)
+        return Inputs(key, key, region.demand, region.facilities, region.candidates, region.boundaries,
+                      region.graph, region.note_zh if lang() == "zh" else region.note_en,
+                      region.name_zh if lang() == "zh" else region.name_en)
+    layers = st.session_state["user_layers"]
+    roads = st.session_state["user_roads"]
+    graph_key = ("roads", roads["sha256"], roads.get("layer")) if roads else None
+    key = ("files", *sorted((k, *layer_key(v)) for k, v in layers.items()), graph_key)
+
+    def layer(kind: str) -> Any:
+        entry = layers.get(kind)
+        return entry["data"] if entry else None
+
+    names = [v["name"] for v in layers.values()]
+    return Inputs(key, graph_key, layer("demand"), layer("facilities"), layer("candidates"), layer("boundaries"),
+                  roads_loader(roads) if roads else None, None,
+                  f"{tr('files')} ({', '.join(names)})" if names else tr("files"))
+
+
+def sites_key(sites: list[dict] | None = None) -> tuple:
+    """Hashable key of accepted sites (id, position, type, capacity); the session's by default."""
+    sites = st.session_state["accepted_sites"] if sites is None else sites
+    return tuple((str(s["id"]), round(float(s["lon"]), 7), round(float(s["lat"]), 7), s.get("type"),
+                  s.get("capacity")) for s in sites)
+
+
+def facilities_with_accepted(inputs: Inputs, sites: list[dict] | None = None) -> Any:
+    """The facilities plus the accepted sites (library: coverage.scenario.with_sites)."""
+    from coverage.scenario import with_sites
+
+    if inputs.facilities is None:
+        return None
+    return with_sites(inputs.facilities, st.session_state["accepted_sites"] if sites is None else sites)
+
+
+def current_service() -> Any:
+    """The selected service (coverage.metrics.Service) with the chosen threshold."""
+    std = standards()
+    key = st.session_state["service"]
+    if key not in {s.key for s in std.services}:
+        key = std.services[0].key
+    svc = std.service(key)
+    minutes = st.session_state["thresholds"].get(key, svc.threshold_min)
+    return svc.with_threshold(minutes)
+
+
+def coverage_now(inputs: Inputs, *, sites: list[dict] | None = None) -> Any:
+    """Coverage of the selected service at the chosen threshold, with the accepted sites (or ``sites``)."""
+    svc = current_service()
+    sites = st.session_state["accepted_sites"] if sites is None else sites
+    return service_coverage(inputs.key, sites_key(sites), STANDARDS_KEY, svc.key, float(svc.threshold_min),
+                            inputs.demand, facilities_with_accepted(inputs, sites), inputs.boundaries,
+                            inputs.engines())
+
+
+# --------------------------------------------------------------------------------------------- page helpers
+def open_page(title: str) -> tuple[Inputs, Any] | None:
+    """The page's header and data caption, then (data, selected service); None (with a note) without villages."""
+    st.header(tr(title))
+    inputs = current_inputs()
+    st.caption(esc(tr("data_caption", name=inputs.name)))
+    if inputs.demand is None:
+        st.info(tr("need_villages"))
+        return None
+    return inputs, current_service()
+
+
+def render_map(m: Any, *, key: str, height: int = 620, clicks: bool = False) -> dict | None:
+    """Show a folium map (offline assets) with streamlit-folium; returns the click data if asked."""
+    from streamlit_folium import st_folium
+
+    return st_folium(m, key=key, height=height, use_container_width=True,
+                     returned_objects=["last_clicked"] if clicks else [])
+
+
+def table(df: Any, **kwargs: Any) -> None:
+    """A result table for people (coverage.views.translate_table) as a data frame (plain text cells)."""
+    from coverage.views import translate_table
+
+    st.dataframe(translate_table(df, lang=lang()), hide_index=True, **kwargs)
+
+
+def accept_site(site: dict) -> None:
+    """Add a site to the accepted ones (replacing one with the same id)."""
+    rest = [s for s in st.session_state["accepted_sites"] if s["id"] != site["id"]]
+    st.session_state["accepted_sites"] = [*rest, dict(site)]
+
+
+def reject_site(site_id: str) -> None:
+    """Hide a proposed site."""
+    st.session_state["rejected"] = [*st.session_state["rejected"], site_id]
+
+
+def remove_site(site_id: str) -> None:
+    """Remove an accepted site."""
+    st.session_state["accepted_sites"] = [s for s in st.session_state["accepted_sites"] if s["id"] != site_id]

@@ -1,0 +1,65 @@
+"""Coverage page: covered share against the target per group; tables by county and township;
+travel-time chart; uncovered villages; every service at once."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app_pages.common import (
+    STANDARDS_KEY, all_coverage, bound, boundary, coverage_now, facilities_with_accepted, lang, open_page,
+    sites_key, table, tr,
+)
+
+
+def share_metrics(result, svc) -> None:
+    """One metric per group: share, difference to the target, people still to cover."""
+    from coverage.views import share_cards
+
+    cards = share_cards(result.service_summary(svc.key), lang=lang())
+    for col, card in zip(st.columns(max(1, len(cards))), cards):
+        target = card["target_share"]
+        state = (tr("no_target") if card["passed"] is None else tr("met") if card["passed"] else tr("not_met"))
+        delta = f"{(card['share'] - target) * 100:+.1f} pt · {tr('target')} {target:.0%}" if target is not None else None
+        col.metric(card["label"], f"{card['share'] * 100:.1f}%", delta=delta,
+                   help=f"{tr('target')}: {f'{target:.0%}' if target is not None else '—'} · {state}")
+        if card["gap_people"]:
+            col.caption(tr("gap", n=f"{card['gap_people']:,}"))
+
+
+def render() -> None:
+    """The Coverage page."""
+    from coverage.views import band_chart_table, column_labels, overview_table, uncovered_table, unit_table
+
+    opened = open_page("page_coverage")
+    if opened is None:
+        return
+    inputs, svc = opened
+    with st.spinner(tr("computing")):
+        result = coverage_now(inputs)
+    st.subheader(f"{svc.label(lang())} · ≤ {svc.threshold_min:g} {tr('minutes')}")
+    share_metrics(result, svc)
+    percent = {"share": st.column_config.ProgressColumn(format="percent", min_value=0.0, max_value=1.0),
+               "target_share": st.column_config.NumberColumn(format="percent")}
+    for col, level, title in zip(st.columns(2), ("county", "township"), ("by_county", "by_township")):
+        part = unit_table(result, svc.key, level)
+        headers = column_labels(part.columns, lang=lang())
+        col.markdown(f"**{tr(title)}**")
+        with col:
+            table(part, height=300, column_config={headers[c]: cfg for c, cfg in percent.items() if c in headers})
+    st.markdown(f"**{tr('distribution')}**")
+    chart = band_chart_table(result, svc.key, lang=lang())
+    if len(chart):
+        st.bar_chart(chart, x_label=tr("minutes"), y_label=tr("covered_share"), stack=False, height=260)
+    st.markdown(f"**{tr('uncovered_list')}**")
+    st.dataframe(uncovered_table(result, svc.key, lang=lang()), hide_index=True, height=260)
+    if bound(st.toggle, tr("all_services"), "coverage_all"):
+        with boundary():
+            thresholds = tuple(sorted(st.session_state["thresholds"].items()))
+            full = all_coverage(inputs.key, sites_key(), STANDARDS_KEY, thresholds, inputs.demand,
+                                facilities_with_accepted(inputs), inputs.boundaries, inputs.engines())
+            st.dataframe(overview_table(full, lang=lang()), hide_index=True)
+            if len(full.unit_rules):
+                table(full.unit_rules)
+
+
+render()

@@ -1,0 +1,183 @@
+"""Data page: a demo region or the planner's own files; validation reports; templates.
+
+A loaded layer keeps its file's bytes, so a changed coordinate system or sheet/layer
+re-reads it even after the uploader was cleared by a visit to another page; the layer
+is re-read whenever (content hash, sheet/layer, coordinate system) differ from what it
+was loaded with, and that triple is part of every cached result's key.
+"""
+
+from __future__ import annotations
+
+import io
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+from app_pages.common import (
+    bound, boundary, current_inputs, esc, lang, layer_key, roads_loader, road_graph, saved_upload, table,
+    tr,
+)
+
+KINDS = ("demand", "facilities", "candidates", "boundaries")
+KIND_TEXT = {"demand": "villages", "facilities": "facilities", "candidates": "candidates", "boundaries": "boundaries"}
+CRS_CHOICES = {"wgs84": "WGS-84 / CGCS2000", "gcj02": "GCJ-02（高德/腾讯）", "bd09": "BD-09（百度）"}
+LAYER_SUFFIXES = (".geojson", ".gpkg", ".zip")
+
+
+@st.cache_resource(show_spinner=False)
+def template_files(region: str, language: str) -> dict[str, bytes]:
+    """The demo region written as a planner uploads it (coverage.demo.export_demo): the templates."""
+    from coverage.demo import export_demo
+
+    folder = Path(tempfile.mkdtemp(prefix="coverage-templates-"))
+    return {p.name: p.read_bytes() for p in export_demo(region, folder, lang=language)}
+
+
+def part_choice(kind: str, name: str, digest: str, raw: bytes) -> tuple[Any, str | None]:
+    """The source to read (a named buffer, or a saved file for GIS layers) and its sheet/layer (a select box)."""
+    suffix = Path(name).suffix.lower()
+    names: list[str] = []
+    if suffix in LAYER_SUFFIXES:
+        source: Any = saved_upload(digest, name, raw)
+        if suffix == ".gpkg":
+            import pyogrio
+
+            names = [str(row[0]) for row in pyogrio.list_layers(source)]
+    else:
+        source = io.BytesIO(raw)
+        source.name = name  # the loaders name the file in their report
+        if suffix in (".xlsx", ".xlsm"):
+            import openpyxl
+
+            wb = openpyxl.load_workbook(io.BytesIO(raw), read_only=True)
+            names = list(wb.sheetnames)
+            wb.close()
+    if len(names) <= 1:
+        return source, (names[0] if names and suffix == ".gpkg" else None)
+    preferred = "roads" if kind == "roads" else kind
+    part = bound(st.selectbox, tr("layer"), ("layers", kind), names,
+                 default=preferred if preferred in names else names[0])
+    return source, part
+
+
+def load_layer(kind: str, up: Any, crs: str) -> None:
+    """Load (or re-load) one kind from the uploader or the bytes kept from the last load."""
+    import coverage.inputs as inputs_api
+    from coverage.scenario import file_digest
+
+    loaders = {"demand": inputs_api.load_demand, "facilities": inputs_api.load_facilities,
+               "candidates": inputs_api.load_candidates, "boundaries": inputs_api.load_boundaries}
+    entry = st.session_state["user_layers"].get(kind)
+    if up is not None:
+        name, raw = up.name, up.getvalue()
+    elif entry:
+        name, raw = entry["name"], entry["raw"]
+    else:
+        return
+    digest = file_digest(raw)
+    source, part = part_choice(kind, name, digest, raw)
+    if entry and layer_key(entry) == (digest, part, crs):
+        return
+    result = loaders[kind](source, crs=crs, sheet=part)
+    st.session_state["user_layers"] = {**st.session_state["user_layers"], kind: {
+        "name": name, "sha256": digest, "crs": crs, "layer": part, "raw": raw, "data": result.data,
+        "report": result.report.to_frame(), "crs_assumed": result.crs_assumed}}
+
+
+def upload_files() -> None:
+    """Upload villages, facilities, candidates, boundaries and roads; each validated by the loaders."""
+    st.caption(tr("upload_help"))
+    for kind in KINDS:
+        with st.expander(tr(KIND_TEXT[kind]), expanded=kind == "demand"):
+            c1, c2 = st.columns([3, 1])
+            with c2:
+                crs = bound(st.selectbox, tr("crs"), ("crs", kind), list(CRS_CHOICES), default="wgs84",
+                            format_func=CRS_CHOICES.get)
+            up = c1.file_uploader(tr(KIND_TEXT[kind]), type=["xlsx", "csv", "geojson", "gpkg", "zip"],
+                                  key=f"upload_{kind}")
+            with boundary():  # a failed load keeps the previous layer (if any)
+                load_layer(kind, up, crs)
+            entry = st.session_state["user_layers"].get(kind)
+            if entry:
+                st.caption(esc(f"{entry['name']}: " + tr("loaded", n=len(entry["data"]), crs=entry["crs_assumed"])))
+                if len(entry["report"]):
+                    st.markdown(f"**{tr('report')}**")
+                    st.dataframe(entry["report"], hide_index=True, height=200)
+                else:
+                    st.caption(tr("no_problems"))
+    with st.expander(tr("roads"), expanded=True):
+        up = st.file_uploader(tr("roads_help"), type=["gpkg", "geojson", "zip", "pbf", "osm", "graphml"],
+                              key="upload_roads")
+        with boundary():  # a failed load keeps the previous network (if any)
+            load_roads(up)
+        roads = st.session_state["user_roads"]
+        if roads:
+            st.caption(esc(tr("roads_loaded", name=roads["name"], n=roads["nodes"])))
+
+
+def load_roads(up: Any) -> None:
+    """Build the road graph of an uploaded road file (cached by content hash and layer)."""
+    from coverage.scenario import file_digest
+
+    current = st.session_state["user_roads"]
+    if up is not None:
+        name, raw = up.name, up.getvalue()
+    elif current:
+        name, raw = current["name"], Path(current["path"]).read_bytes()
+    else:
+        return
+    digest = file_digest(raw)
+    path = saved_upload(digest, name, raw)
+    _, layer = part_choice("roads", name, digest, raw)
+    if current and (current["sha256"], current.get("layer")) == (digest, layer):
+        return
+    roads = {"name": name, "sha256": digest, "path": str(path), "layer": layer}
+    graph = road_graph(("roads", digest, layer), roads_loader(roads))
+    st.session_state["user_roads"] = {**roads, "nodes": graph.number_of_nodes()}
+
+
+def templates() -> None:
+    """Templates to download: the demo's own files (Excel with a 说明 sheet, GeoPackage of boundaries and roads)."""
+    st.subheader(tr("templates"))
+    st.caption(tr("template_help"))
+    if not bound(st.toggle, tr("prepare_templates"), "templates_on"):
+        return
+    with boundary(), st.spinner(tr("computing")):
+        files = template_files(st.session_state["region"], lang())
+        cols = st.columns(len(files))
+        for col, (name, data) in zip(cols, files.items()):
+            mime = ("application/geopackage+sqlite3" if name.endswith(".gpkg") else
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+            col.download_button(f"⬇ {name}", data, file_name=name, mime=mime, key=f"tpl_{name}")
+
+
+def render() -> None:
+    """The Data page."""
+    from coverage.demo import REGIONS
+
+    st.header(tr("page_data"))
+    source = bound(st.radio, tr("source"), "source", ["demo", "files"], horizontal=True, format_func=tr)
+    if source == "demo":
+        bound(st.selectbox, tr("region"), "region", list(REGIONS),
+              format_func=lambda k: f"{REGIONS[k].name_zh} · {REGIONS[k].name_en}")
+    else:
+        upload_files()
+    inputs = current_inputs()
+    n = {k: 0 if df is None else len(df) for k, df in
+         (("v", inputs.demand), ("f", inputs.facilities), ("c", inputs.candidates))}
+    st.success(tr("summary_counts", **n))
+    st.caption(esc(tr("data_caption", name=inputs.name)))
+    if inputs.note:
+        st.caption(f"⚠ {esc(inputs.note)}")
+    cols = st.columns(2)
+    for col, df, title in ((cols[0], inputs.demand, "villages"), (cols[1], inputs.facilities, "facilities")):
+        if df is not None:
+            with col:
+                st.subheader(tr(title))
+                table(df.head(200), height=260)
+    templates()
+
+
+render()

@@ -1,0 +1,195 @@
+"""Siting page: model, target, k, candidate kinds; run; accept or reject; place a site by hand on the map.
+
+The last proposal is kept in the session with the key of what it was made for (data,
+service, threshold) and shown only while that key is the current one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from app_pages.common import (
+    STANDARDS_KEY, accept_site, bound, boundary, coverage_now, esc, facilities_with_accepted, lang, open_page,
+    reject_site, remove_site, render_map, sites_key, standards, tr,
+)
+
+SITING_MODELS = ("target", "mclp", "lscp", "pmedian")
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def proposal_for(data_key: tuple, sites_key: tuple, standards_key: str, service: str, threshold_min: float,
+                 model: str, target_share: float | None, k: int | None, kinds: tuple, build_type: str,
+                 time_limit_s: float, _inputs: Any, _facilities: Any, _engine: Any, _progress: Any) -> dict:
+    """A siting proposal for one service (library: coverage.siting.propose_for_service)."""
+    from coverage.scenario import sites_from_proposal
+    from coverage.siting import propose_for_service
+
+    svc = standards().service(service)
+    plan = propose_for_service(_inputs.demand, _facilities, _inputs.candidates, engine=_engine,
+                               facility_types=svc.facility_types, groups=svc.groups, threshold_min=threshold_min,
+                               model=model, p=k, target_share=target_share, candidate_kinds=kinds or None,
+                               facility_type=build_type, time_limit_s=time_limit_s, progress=_progress)
+    proposal, candidates = plan.proposal, plan.candidates
+    result = proposal.result
+    sites = {lg: sites_from_proposal(proposal.sites, facility_type=build_type, lang=lg, candidates=candidates,
+                                     model=model) for lg in ("zh", "en")}
+    return {"sites": sites["zh"], "sites_en": sites["en"], "status": result.status,
+            "time_s": float(getattr(result, "time_s", 0.0) or 0.0), "gap": getattr(result, "gap", None),
+            "summary": result.to_dict()}
+
+
+def proposal_key(inputs: Any, svc: Any) -> tuple:
+    """What a shown proposal must have been made for."""
+    return (inputs.key, svc.key, float(svc.threshold_min))
+
+
+def controls(inputs: Any, svc: Any) -> None:
+    """Model options and the run button (the proposal goes into the session with its key)."""
+    from coverage.taxonomy import CANDIDATE_KINDS, FACILITY_TYPES
+
+    c1, c2, c3, c4 = st.columns([2, 1, 2, 2])
+    with c1:
+        model = bound(st.selectbox, tr("model"), "siting_model", list(SITING_MODELS),
+                      format_func=lambda m: tr(f"model_{m}"))
+    with c2:
+        target = bound(st.slider, tr("target_share"), ("siting_target", svc.key),
+                       default=float(svc.target_share or 0.9), cast=float, min_value=0.5, max_value=1.0,
+                       step=0.01, disabled=model != "target")
+        k = bound(st.number_input, tr("k"), "siting_k", cast=int, min_value=1, max_value=50,
+                  disabled=model not in ("mclp", "pmedian"))
+    with c3:
+        kinds = bound(st.multiselect, tr("kinds"), "siting_kinds", list(CANDIDATE_KINDS),
+                      default=list(CANDIDATE_KINDS), format_func=lambda k_: CANDIDATE_KINDS[k_].label(lang()))
+    with c4:
+        build_type = bound(st.selectbox, tr("build_type"), ("siting_type", svc.key), list(svc.facility_types),
+                           format_func=lambda t: FACILITY_TYPES[t].label(lang()))
+        time_limit = bound(st.number_input, tr("time_limit"), "siting_time", cast=int, min_value=5, max_value=600)
+    if not st.button(tr("run"), type="primary", key="siting_run"):
+        return
+    if inputs.candidates is None or not len(inputs.candidates):
+        st.warning(tr("no_candidates"))
+        return
+    bar = st.progress(0.0, text=tr("run"))
+
+    def progress(fraction: float, message: str) -> None:
+        bar.progress(min(max(float(fraction), 0.0), 1.0), text=str(message)[:120])
+
+    try:
+        with boundary():
+            engine = inputs.engines()(svc.mode)
+            prop = proposal_for(inputs.key, sites_key(), STANDARDS_KEY, svc.key, float(svc.threshold_min), model,
+                                float(target) if model == "target" else None,
+                                int(k) if model in ("mclp", "pmedian") else None, tuple(kinds), build_type,
+                                float(time_limit), inputs, facilities_with_accepted(inputs), engine, progress)
+            st.session_state["proposal"] = {**prop, "key": proposal_key(inputs, svc), "model": model}
+            st.session_state["rejected"] = []
+    finally:
+        bar.empty()
+
+
+def pending_sites(inputs: Any, svc: Any) -> list[dict]:
+    """The proposal's sites not yet accepted or rejected (each with accept / reject buttons)."""
+    proposal = st.session_state["proposal"]
+    if not proposal or proposal.get("key") != proposal_key(inputs, svc):
+        return []
+    st.caption(tr("status", s=proposal["status"], t=proposal.get("time_s") or 0.0,
+                  g="—" if proposal.get("gap") is None else f"{proposal['gap']:.2%}"))
+    accepted_ids = {s["id"] for s in st.session_state["accepted_sites"]}
+    sites = proposal["sites"] if lang() == "zh" else proposal["sites_en"]
+    pending = [s for s in sites if s["id"] not in accepted_ids and s["id"] not in st.session_state["rejected"]]
+    for i, site in enumerate(pending):
+        r1, r2, r3 = st.columns([6, 1, 1])
+        r1.markdown(f"**{i + 1}\\. {esc(site['name'])}** · {esc(site.get('explanation', ''))}")
+        r2.button(tr("accept"), key=f"accept_{site['id']}", on_click=accept_site, args=(site,))
+        r3.button(tr("reject"), key=f"reject_{site['id']}", on_click=reject_site, args=(site["id"],))
+    return pending
+
+
+def before_after(inputs: Any, svc: Any) -> None:
+    """Coverage with the accepted sites, and the change they make, per group."""
+    from coverage.views import share_cards
+
+    with boundary():
+        before = coverage_now(inputs, sites=[]).service_summary(svc.key)
+        after = coverage_now(inputs).service_summary(svc.key)
+        cards = share_cards(after, lang=lang(), before=before)
+        for col, card in zip(st.columns(max(1, len(cards))), cards):
+            col.metric(f"{card['label']} · {tr('with_sites')}", f"{card['share'] * 100:.1f}%",
+                       delta=f"{(card['change_share'] or 0.0) * 100:+.1f} pt")
+
+
+def site_map(inputs: Any, svc: Any, pending: list[dict]) -> None:
+    """The proposed and accepted sites on the map; a click offers to place a site there."""
+    from coverage.mapping.webmap import click_to_wgs84, coverage_map
+    from coverage.scenario import new_site, sites_frame
+    from coverage.taxonomy import FACILITY_TYPES
+    from coverage.views import uncovered_village_ids
+
+    basemap = st.session_state["basemap"]
+    uncovered = None
+    with boundary():
+        uncovered = uncovered_village_ids(coverage_now(inputs), svc.key)
+    shown = [*({**s, "status": "proposed"} for s in pending),
+             *({**s, "status": "manual" if s.get("origin") == "manual" else "accepted"}
+               for s in st.session_state["accepted_sites"])]
+    sites_gdf = sites_frame(shown, status=None) if shown else None
+    if sites_gdf is not None:
+        sites_gdf["status"] = [s["status"] for s in shown]
+    m = coverage_map(inputs.demand, inputs.facilities, boundaries=inputs.boundaries,
+                     groups=[g for g in svc.groups if g in inputs.demand.columns][:1],
+                     facility_types=svc.facility_types, uncovered_ids=uncovered, sites=sites_gdf, lang=lang(),
+                     basemap=basemap, tianditu_key=st.session_state["tianditu_key"], note=inputs.note)
+    st.caption(tr("click_hint"))
+    out = render_map(m, key="map_siting", height=560, clicks=True)
+    click = (out or {}).get("last_clicked")
+    if click and click != st.session_state["click_seen"]:
+        st.session_state["click_seen"] = click
+        st.session_state["clicked"] = click_to_wgs84(click["lat"], click["lng"], basemap=basemap)
+    if not st.session_state["clicked"]:
+        return
+    lon, lat = st.session_state["clicked"]
+    with st.form("add_site", clear_on_submit=False):
+        st.write(tr("clicked", lon=lon, lat=lat))
+        f1, f2 = st.columns(2)
+        ftype = f1.selectbox(tr("build_type"), list(svc.facility_types),
+                             format_func=lambda t: FACILITY_TYPES[t].label(lang()), key="manual_type")
+        name = f2.text_input(tr("site_name"), key="manual_name")
+        if st.form_submit_button(tr("add_here")):
+            with boundary():
+                accept_site(new_site(lon, lat, facility_type=ftype, name=name or None))
+                st.session_state["clicked"] = None
+                st.rerun()
+
+
+def accepted_list() -> None:
+    """The accepted sites (names shown as written), each removable."""
+    from coverage.taxonomy import label
+
+    sites = st.session_state["accepted_sites"]
+    if not sites:
+        return
+    st.subheader(tr("accepted"))
+    for site in sites:
+        r1, r2 = st.columns([7, 1])
+        explanation = f" · {esc(site['explanation'])}" if site.get("explanation") else ""
+        r1.markdown(f"**{esc(site.get('name', site['id']))}** · {label(site.get('type', ''), lang())} · "
+                    f"{site['lon']:.5f}, {site['lat']:.5f}{explanation}")
+        r2.button(tr("remove"), key=f"remove_{site['id']}", on_click=remove_site, args=(site["id"],))
+
+
+def render() -> None:
+    """The Siting page."""
+    opened = open_page("page_siting")
+    if opened is None:
+        return
+    inputs, svc = opened
+    controls(inputs, svc)
+    pending = pending_sites(inputs, svc)
+    before_after(inputs, svc)
+    site_map(inputs, svc, pending)
+    accepted_list()
+
+
+render()

@@ -1,0 +1,247 @@
+"""Tables for people: result tables with headers and vocabulary in Chinese or English.
+
+The app, the command line and notebooks show the same tables; this module shapes them
+from a :class:`coverage.metrics.CoverageResult` (or any canonical table) so no page does
+pandas work of its own.  Nothing here changes a number: rows are selected, columns
+chosen and renamed, vocabulary keys (groups, facility types, kinds, statuses, levels)
+replaced by their labels.
+
+Example
+-------
+>>> import pandas as pd
+>>> translate_table(pd.DataFrame({"group": ["elderly_60plus"], "share": [0.5]}), lang="en")
+                Group  Share covered
+0  Older people (60+)            0.5
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import pandas as pd
+
+from coverage.metrics import group_label
+from coverage.metrics.analysis import METRIC_LABELS
+from coverage.model import COLUMN_LABELS
+from coverage.taxonomy import POPULATION_GROUPS, label
+
+__all__ = [
+    "VOCABULARY_COLUMNS",
+    "band_chart_table",
+    "column_labels",
+    "overview_table",
+    "share_cards",
+    "translate_table",
+    "uncovered_table",
+    "uncovered_village_ids",
+    "unit_table",
+    "village_travel_times",
+]
+
+#: Columns whose values are vocabulary keys shown by their label.
+VOCABULARY_COLUMNS = ("group", "type", "kind", "status", "level", "facility_type", "capacity_unit")
+
+#: Columns of the per-unit tables, in the order shown.
+UNIT_COLUMNS = ("name", "group", "covered_people", "total_people", "share", "target_share", "passed",
+                "uncovered_villages")
+
+#: Columns of the all-services overview (``service``/``group`` become the ``_zh``/``_en`` label columns).
+OVERVIEW_COLUMNS = ("service", "group", "mode", "threshold_min", "share", "target_share", "passed", "gap_people")
+
+
+def _check_lang(lang: str) -> int:
+    if lang not in ("zh", "en"):
+        raise ValueError(f"lang must be 'zh' or 'en', not {lang!r}")
+    return 0 if lang == "zh" else 1
+
+
+def column_labels(columns: Iterable[str], *, lang: str = "zh") -> dict[str, str]:
+    """Header of each column in ``lang``, unique (a repeated label gets the column name appended).
+
+    Parameters
+    ----------
+    columns
+        Column names of a result or canonical table.
+    lang
+        ``"zh"`` or ``"en"``.
+
+    Returns
+    -------
+    dict
+        ``column -> header``; unknown columns keep their name.
+
+    Raises
+    ------
+    ValueError
+        For a language other than ``zh``/``en``.
+    """
+    i = _check_lang(lang)
+    names: dict[str, str] = {}
+    for c in columns:
+        c = str(c)
+        if c in METRIC_LABELS or c in COLUMN_LABELS:
+            name = (METRIC_LABELS.get(c) or COLUMN_LABELS[c])[i]
+        elif c.startswith("uncovered_") and c[10:] in POPULATION_GROUPS:
+            g = POPULATION_GROUPS[c[10:]]
+            name = f"未覆盖{g.zh}" if lang == "zh" else f"Uncovered {g.en.lower()}"
+        else:
+            name = c
+        names[c] = name if name not in names.values() else f"{name} ({c})"
+    return names
+
+
+def translate_table(df: pd.DataFrame, *, lang: str = "zh") -> pd.DataFrame:
+    """A copy of ``df`` for people: headers and vocabulary keys in ``lang``, geometry dropped.
+
+    Columns of the other language (``*_en`` when ``lang="zh"``) and label columns whose
+    key column is present (``group_zh`` beside ``group``) are dropped.
+
+    Parameters
+    ----------
+    df
+        Any result or canonical table.
+    lang
+        ``"zh"`` or ``"en"``.
+
+    Returns
+    -------
+    DataFrame
+        Same rows and values; renamed headers, labels for keys.
+
+    Raises
+    ------
+    ValueError
+        For a language other than ``zh``/``en``.
+    """
+    _check_lang(lang)
+    other = "_en" if lang == "zh" else "_zh"
+    drop = [c for c in df.columns if c == "geometry" or str(c).endswith(other)
+            or (str(c).endswith(("_zh", "_en")) and str(c)[:-3] in df.columns)]
+    out = pd.DataFrame(df.drop(columns=drop)).copy()
+    for col in VOCABULARY_COLUMNS:
+        if col in out.columns:
+            out[col] = [(group_label(v, lang) if col == "group" else label(v, lang)) if isinstance(v, str) else v
+                        for v in out[col]]
+    return out.rename(columns=column_labels(out.columns, lang=lang))
+
+
+def uncovered_village_ids(result: Any, service: str) -> list[Any]:
+    """Ids of the villages not covered by ``service`` (nearest counted facility beyond the threshold).
+
+    Parameters
+    ----------
+    result
+        A :class:`coverage.metrics.CoverageResult`.
+    service
+        Service key.
+
+    Returns
+    -------
+    list
+        Demand ids, in the demand table's order.
+    """
+    v = result.villages
+    part = v.loc[v["service"] == service]
+    if not len(part) and service not in {s.key for s in result.standards.services}:
+        result.standards.service(service)  # raises the library's unknown-service error
+    return part.loc[~part["covered"].astype(bool), "id"].tolist()
+
+
+def village_travel_times(result: Any, service: str) -> pd.Series:
+    """Travel time in minutes to the nearest facility counted by ``service``, by village id (NaN: unreachable)."""
+    v = result.villages
+    part = v.loc[v["service"] == service]
+    return part.set_index("id")["travel_time_min"]
+
+
+def unit_table(result: Any, service: str, level: str) -> pd.DataFrame:
+    """Coverage per administrative unit of one ``level`` (``county``/``township``) for ``service``.
+
+    Returns
+    -------
+    DataFrame
+        :data:`UNIT_COLUMNS` present in ``result.by_unit`` (untranslated keys; pass the
+        table to :func:`translate_table` for people).
+    """
+    by_unit = result.by_unit
+    part = by_unit.loc[(by_unit["level"] == level) & (by_unit["service"] == service)]
+    return part[[c for c in UNIT_COLUMNS if c in part.columns]].reset_index(drop=True)
+
+
+def band_chart_table(result: Any, service: str, *, lang: str = "zh") -> pd.DataFrame:
+    """Covered share per travel-time band (rows, minutes) and group (columns, labels in ``lang``).
+
+    Returns
+    -------
+    DataFrame
+        Index: threshold in minutes; one column per group; values: share 0..1.
+        Empty when the service has no bands.
+    """
+    _check_lang(lang)
+    bands = result.bands
+    part = bands.loc[bands["service"] == service]
+    if not len(part):
+        return pd.DataFrame()
+    table = part.pivot_table(index="threshold_min", columns="group", values="share")
+    table.columns = [group_label(g, lang) for g in table.columns]
+    table.index.name = column_labels(["threshold_min"], lang=lang)["threshold_min"]
+    return table
+
+
+def uncovered_table(result: Any, service: str, *, lang: str = "zh", limit: int | None = 100) -> pd.DataFrame:
+    """Uncovered villages of ``service`` ranked by uncovered people, translated (first ``limit`` rows)."""
+    unc = result.uncovered
+    part = unc.loc[unc["service"] == service].drop(columns=["service"])
+    if limit is not None:
+        part = part.head(limit)
+    return translate_table(part, lang=lang)
+
+
+def overview_table(result: Any, *, lang: str = "zh") -> pd.DataFrame:
+    """Every service and group against its target (from ``result.summary``), translated."""
+    summary = result.summary
+    suffix = "_zh" if lang == "zh" else "_en"
+    cols = [f"{c}{suffix}" if c in ("service", "group") and f"{c}{suffix}" in summary.columns else c
+            for c in OVERVIEW_COLUMNS]
+    return translate_table(summary[[c for c in cols if c in summary.columns]], lang=lang)
+
+
+def share_cards(summary: pd.DataFrame, *, lang: str = "zh", before: pd.DataFrame | None = None) -> list[dict[str, Any]]:
+    """One card per group of a service summary: label, share, target, passed, gap, change.
+
+    Parameters
+    ----------
+    summary
+        Rows of ``CoverageResult.summary`` for one service (``service_summary``).
+    lang
+        Language of the group labels.
+    before
+        The same service's summary without some change (e.g. accepted sites); each card
+        then has ``change_share`` = share - share before (same group), else None.
+
+    Returns
+    -------
+    list of dict
+        ``group``, ``label``, ``share`` (0..1), ``target_share`` (None without a target),
+        ``passed`` (None without a target), ``gap_people`` (int, 0 when met),
+        ``change_share``.
+    """
+    _check_lang(lang)
+    previous = {} if before is None else dict(zip(before["group"], before["share"]))
+    cards = []
+    for row in summary.to_dict("records"):
+        target = row.get("target_share")
+        has_target = isinstance(target, (int, float)) and pd.notna(target)
+        gap = row.get("gap_people")
+        cards.append({
+            "group": row["group"],
+            "label": group_label(row["group"], lang),
+            "share": float(row["share"]),
+            "target_share": float(target) if has_target else None,
+            "passed": None if not has_target or row.get("passed") is None else bool(row["passed"]),
+            "gap_people": int(gap) if isinstance(gap, (int, float)) and pd.notna(gap) and gap > 0 else 0,
+            "change_share": (float(row["share"]) - float(previous[row["group"]])
+                             if row["group"] in previous else None),
+        })
+    return cards
