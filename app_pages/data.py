@@ -35,6 +35,25 @@ def template_files(region: str, language: str) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in export_demo(region, folder, lang=language)}
 
 
+def part_names(source: Any, suffix: str) -> list[str]:
+    """Sheets of a workbook or layers of a GeoPackage; [] when the file cannot be opened (the loader then
+    reports it, naming the file and saying how to fix it)."""
+    try:
+        if suffix == ".gpkg":
+            import pyogrio
+
+            return [str(row[0]) for row in pyogrio.list_layers(source)]
+        import openpyxl
+
+        wb = openpyxl.load_workbook(source, read_only=True)
+        try:
+            return list(wb.sheetnames)
+        finally:
+            wb.close()
+    except Exception:  # noqa: BLE001 - any unreadable file: the loader's own message follows
+        return []
+
+
 def part_choice(kind: str, name: str, digest: str, raw: bytes) -> tuple[Any, str | None]:
     """The source to read (a named buffer, or a saved file for GIS layers) and its sheet/layer (a select box)."""
     suffix = Path(name).suffix.lower()
@@ -42,18 +61,12 @@ def part_choice(kind: str, name: str, digest: str, raw: bytes) -> tuple[Any, str
     if suffix in LAYER_SUFFIXES:
         source: Any = saved_upload(digest, name, raw)
         if suffix == ".gpkg":
-            import pyogrio
-
-            names = [str(row[0]) for row in pyogrio.list_layers(source)]
+            names = part_names(source, suffix)
     else:
         source = io.BytesIO(raw)
         source.name = name  # the loaders name the file in their report
         if suffix in (".xlsx", ".xlsm"):
-            import openpyxl
-
-            wb = openpyxl.load_workbook(io.BytesIO(raw), read_only=True)
-            names = list(wb.sheetnames)
-            wb.close()
+            names = part_names(io.BytesIO(raw), suffix)
     if len(names) <= 1:
         return source, (names[0] if names and suffix == ".gpkg" else None)
     preferred = "roads" if kind == "roads" else kind

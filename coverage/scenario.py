@@ -23,7 +23,9 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import difflib
 import math
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,8 +41,10 @@ from coverage.taxonomy import FACILITY_TYPES, facility_type, label
 
 __all__ = [
     "SCENARIO_FORMAT",
+    "MAX_THRESHOLD_MIN",
     "SCENARIO_VERSION",
     "SITE_ORIGINS",
+    "SUPPORTED_VERSIONS",
     "Scenario",
     "compare_coverage",
     "compare_scenarios",
@@ -48,6 +52,7 @@ __all__ = [
     "load_scenario",
     "new_site",
     "save_scenario",
+    "scenario_labels",
     "service_standards",
     "sites_frame",
     "sites_from_proposal",
@@ -60,6 +65,12 @@ logger = logging.getLogger(__name__)
 #: Marker and version written into every scenario file.
 SCENARIO_FORMAT = "coverage-planner-scenario"
 SCENARIO_VERSION = 1
+#: Versions of the scenario file this tool reads.
+SUPPORTED_VERSIONS: tuple[int, ...] = (1,)
+#: Largest travel-time threshold a scenario may set, minutes (10 hours).
+MAX_THRESHOLD_MIN = 600.0
+#: Siting models a scenario may name.
+_MODELS = ("target", "mclp", "lscp", "pmedian")
 
 #: Where an accepted site came from.
 SITE_ORIGINS: dict[str, tuple[str, str]] = {
@@ -91,27 +102,153 @@ def _clean(value: Any) -> Any:
     return value
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+
+
+def _text_value(value: Any, what: str) -> str:
+    """A text field: str as is, a plain number as its text; anything else is an error naming ``what``."""
+    if isinstance(value, str):
+        return value
+    if _is_number(value):
+        return str(value)
+    raise InputError(f"{what} must be text, got {type(value).__name__} {_short(value)}")
+
+
+def _short(value: Any, n: int = 60) -> str:
+    try:
+        text = repr(value)
+    except RecursionError:  # a deeply nested value
+        text = f"<nested {type(value).__name__}>"
+    return text if len(text) <= n else text[:n] + "..."
+
+
 def _check_site(site: Mapping[str, Any], where: str) -> dict[str, Any]:
     out = {k: _clean(site.get(k)) for k in _SITE_KEYS}
     out = {k: v for k, v in out.items() if v is not None}
-    if "id" not in out or str(out["id"]).strip() == "":
+    if "id" not in out or (isinstance(out["id"], str) and out["id"].strip() == ""):
         raise InputError(f"{where}: the site has no 'id'; every accepted site needs a unique id")
-    out["id"] = str(out["id"])
+    out["id"] = _text_value(out["id"], f"{where}: a site's 'id'")
+    sid = out["id"]
     for axis, lo, hi in (("lon", -180.0, 180.0), ("lat", -90.0, 90.0)):
         v = out.get(axis)
-        if not isinstance(v, (int, float)) or isinstance(v, bool) or not lo <= float(v) <= hi:
-            raise InputError(f"{where}: site {out['id']}: {axis} {v!r} is not a number within {lo:g}..{hi:g} "
+        if not _is_number(v) or not lo <= float(v) <= hi:
+            raise InputError(f"{where}: site {sid}: {axis} {_short(v)} is not a number within {lo:g}..{hi:g} "
                              f"(WGS-84 degrees); fix the value or remove the site")
         out[axis] = float(v)
+    for key in ("name", "kind", "explanation", "candidate_id"):
+        if key in out:
+            out[key] = _text_value(out[key], f"{where}: site {sid}: '{key}'")
+    for key in ("capacity", "cost_10k_yuan", "newly_covered"):
+        if key in out:
+            v = out[key]
+            if not _is_number(v) or not math.isfinite(float(v)) or float(v) < 0:
+                raise InputError(f"{where}: site {sid}: '{key}' {_short(v)} is not a number >= 0; fix the value "
+                                 "or leave it out")
     if "type" in out:
+        if not isinstance(out["type"], str):
+            raise InputError(f"{where}: site {sid}: facility type {_short(out['type'])} is not text; give a type "
+                             "such as 幸福小院 or happy_courtyard")
         try:
             out["type"] = facility_type(out["type"]).key
         except UnknownCategoryError as exc:
-            raise InputError(f"{where}: site {out['id']}: {exc}") from exc
+            raise InputError(f"{where}: site {sid}: {exc}") from exc
     origin = out.get("origin", "manual")
-    if origin not in SITE_ORIGINS:
-        raise InputError(f"{where}: site {out['id']}: origin '{origin}' is not one of {', '.join(SITE_ORIGINS)}")
+    if not isinstance(origin, str) or origin not in SITE_ORIGINS:
+        raise InputError(f"{where}: site {sid}: origin {_short(origin)} is not one of {', '.join(SITE_ORIGINS)}")
     out["origin"] = origin
+    return out
+
+
+def _closest(value: str, known: Sequence[str]) -> str:
+    near = difflib.get_close_matches(value, list(known), n=1, cutoff=0.4)
+    return f"; did you mean '{near[0]}'?" if near else ""
+
+
+def _service_keys(standards: Mapping[str, Any] | None) -> list[str] | None:
+    """Service keys a scenario may name: its own standards' or the default ones (None: not checked)."""
+    if standards is not None:
+        services = standards.get("services")
+        if isinstance(services, list):
+            keys = [str(s.get("key")) for s in services if isinstance(s, Mapping) and s.get("key") is not None]
+            return keys or None
+        return None
+    from coverage.metrics.standards import default_standards
+
+    return [svc.key for svc in default_standards().services]
+
+
+def _check_settings(settings: Mapping[str, Any], standards: Mapping[str, Any] | None,
+                    where: str) -> dict[str, Any]:
+    """The session settings, checked: thresholds, service, model, k, target share, language.
+
+    Every value the app applies is validated here, so applying a scenario can never stop half way.
+    """
+    out = dict(settings)
+    known = _service_keys(standards)
+    service = out.get("service")
+    if service is not None:
+        if not isinstance(service, str) or not service.strip():
+            raise InputError(f"{where}: setting 'service' {_short(service)} is not a service key")
+        if known is not None and service not in known:
+            raise UnknownCategoryError(f"{where}: setting 'service': unknown service '{service}'"
+                                       f"{_closest(service, known)} Known: {', '.join(known)}")
+    thresholds = out.get("thresholds")
+    if thresholds is not None:
+        if not isinstance(thresholds, Mapping):
+            raise InputError(f"{where}: setting 'thresholds' must map service keys to minutes, "
+                             f"got {_short(thresholds)}")
+        checked = {}
+        for key, minutes in thresholds.items():
+            if not isinstance(key, str) or not key.strip():
+                raise InputError(f"{where}: setting 'thresholds': {_short(key)} is not a service key")
+            if not _is_number(minutes) or not math.isfinite(float(minutes)) \
+                    or not 0 < float(minutes) <= MAX_THRESHOLD_MIN:
+                raise InputError(f"{where}: setting 'thresholds' of '{key}': {_short(minutes)} is not a travel time"
+                                 f" in minutes (a number above 0 and at most {MAX_THRESHOLD_MIN:g}); fix the value")
+            checked[key] = float(minutes)
+        out["thresholds"] = checked
+    model = out.get("model")
+    if model is not None and (not isinstance(model, str) or model not in _MODELS):
+        hint = _closest(model, _MODELS) if isinstance(model, str) else ""
+        raise InputError(f"{where}: setting 'model' {_short(model)} is not one of {', '.join(_MODELS)}{hint}")
+    k = out.get("k")
+    if k is not None:
+        if not _is_number(k) or not float(k).is_integer() or not 1 <= float(k) <= 10_000:
+            raise InputError(f"{where}: setting 'k' (number of new sites) {_short(k)} is not a whole number "
+                             "from 1 to 10000")
+        out["k"] = int(k)
+    share = out.get("target_share")
+    if share is not None:
+        if not _is_number(share) or not math.isfinite(float(share)) or not 0 < float(share) <= 1:
+            raise InputError(f"{where}: setting 'target_share' {_short(share)} is not a share above 0 and at most 1"
+                             " (0.95 = 95%)")
+        out["target_share"] = float(share)
+    lang_ = out.get("lang")
+    if lang_ is not None and lang_ not in ("zh", "en"):
+        raise InputError(f"{where}: setting 'lang' {_short(lang_)} is not 'zh' or 'en'")
+    basemap = out.get("basemap")
+    if basemap is not None and not isinstance(basemap, str):
+        raise InputError(f"{where}: setting 'basemap' {_short(basemap)} is not text")
+    return out
+
+
+def _check_inputs(inputs: Mapping[str, Any], where: str) -> dict[str, Any]:
+    out = dict(inputs)
+    source = out.get("source")
+    if source is not None and source not in ("demo", "files"):
+        raise InputError(f"{where}: inputs 'source' {_short(source)} is not 'demo' or 'files'")
+    region = out.get("region")
+    if region is not None:
+        from coverage.demo.regions import REGION_SPECS
+
+        if not isinstance(region, str) or (source == "demo" and region not in REGION_SPECS):
+            hint = _closest(region, list(REGION_SPECS)) if isinstance(region, str) else ""
+            raise InputError(f"{where}: inputs 'region' {_short(region)} is not a demo region{hint}"
+                             f" (known: {', '.join(REGION_SPECS)})")
+    files = out.get("files")
+    if files is not None and not isinstance(files, Mapping):
+        raise InputError(f"{where}: inputs 'files' must map each kind to its name and sha256, got {_short(files)}")
     return out
 
 
@@ -147,13 +284,31 @@ class Scenario:
     notes: str = ""
 
     def __post_init__(self) -> None:
-        sites = tuple(_check_site(s, f"scenario '{self.name}'") for s in self.accepted_sites)
-        ids = [s["id"] for s in sites]
-        dup = sorted({i for i in ids if ids.count(i) > 1})
+        where = f"scenario '{self.name}'"
+        for key in ("name", "created", "notes"):
+            if not isinstance(getattr(self, key), str):
+                raise InputError(f"{where}: '{key}' must be text, got {_short(getattr(self, key))}")
+        if not isinstance(self.inputs, Mapping):
+            raise InputError(f"{where}: 'inputs' must be a mapping")
+        if self.standards is not None and not isinstance(self.standards, Mapping):
+            raise InputError(f"{where}: 'standards' must be a mapping or None")
+        if not isinstance(self.settings, Mapping):
+            raise InputError(f"{where}: 'settings' must be a mapping")
+        if isinstance(self.accepted_sites, (str, bytes, Mapping)) or not isinstance(self.accepted_sites, Iterable):
+            raise InputError(f"{where}: 'accepted_sites' must be a list of sites")
+        sites = []
+        for i, s in enumerate(self.accepted_sites, start=1):
+            if not isinstance(s, Mapping):
+                raise InputError(f"{where}: accepted site {i} is not a mapping with id, lon, lat")
+            sites.append(_check_site(s, where))
+        object.__setattr__(self, "inputs", _check_inputs(self.inputs, where))
+        object.__setattr__(self, "settings", _check_settings(self.settings, self.standards, where))
+        counts = Counter(s["id"] for s in sites)   # linear: files with many sites load fast
+        dup = sorted(i for i, c in counts.items() if c > 1)
         if dup:
             raise InputError(f"scenario '{self.name}': site id(s) {', '.join(dup)} occur more than once; "
                              f"give every site its own id")
-        object.__setattr__(self, "accepted_sites", sites)
+        object.__setattr__(self, "accepted_sites", tuple(sites))
 
     # ------------------------------------------------------------------ edits
     def with_site(self, site: Mapping[str, Any]) -> Scenario:
@@ -192,13 +347,24 @@ class Scenario:
         InputError
             Not a scenario, a newer version, or a malformed field (the message says which).
         """
+        try:
+            return cls._from_dict(data, source=source)
+        except RecursionError:
+            raise InputError(f"{source}: the scenario is nested too deeply to be a file of this tool; "
+                             "save scenarios from the app's 方案 Scenarios page") from None
+
+    @classmethod
+    def _from_dict(cls, data: Mapping[str, Any], *, source: str) -> Scenario:
         if not isinstance(data, Mapping) or data.get("format") != SCENARIO_FORMAT:
             raise InputError(f"{source}: not a scenario file of this tool (no \"format\": \"{SCENARIO_FORMAT}\"); "
                              f"save scenarios from the app's 方案 Scenarios page")
         version = data.get("version")
-        if not isinstance(version, int) or version > SCENARIO_VERSION:
-            raise InputError(f"{source}: scenario version {version!r} is newer than this tool understands "
-                             f"({SCENARIO_VERSION}); update the tool")
+        if not isinstance(version, int) or isinstance(version, bool) or version not in SUPPORTED_VERSIONS:
+            newer = isinstance(version, int) and not isinstance(version, bool) and version > SCENARIO_VERSION
+            raise InputError(f"{source}: scenario version {_short(version)} "
+                             + ("is newer than this tool understands" if newer else "is not a version of this tool")
+                             + f" (it reads {', '.join(map(str, SUPPORTED_VERSIONS))})"
+                             + ("; update the tool" if newer else "; save the scenario again from the app"))
         for key, kind in (("inputs", dict), ("settings", dict), ("accepted_sites", list)):
             if not isinstance(data.get(key, kind()), kind):
                 raise InputError(f"{source}: field '{key}' must be a {'list' if kind is list else 'mapping'}")
@@ -209,12 +375,16 @@ class Scenario:
         for i, s in enumerate(sites, start=1):
             if not isinstance(s, Mapping):
                 raise InputError(f"{source}: accepted_sites item {i} is not a mapping with id, lon, lat")
+        texts = {}
+        for key in ("name", "created", "notes"):
+            value = data.get(key)
+            texts[key] = "" if value is None else _text_value(value, f"{source}: field '{key}'")
         try:
-            return cls(name=str(data.get("name", "")), inputs=dict(data.get("inputs", {})), standards=standards,
+            return cls(name=texts["name"], inputs=dict(data.get("inputs", {})), standards=standards,
                        accepted_sites=tuple(sites), settings=dict(data.get("settings", {})),
-                       created=str(data.get("created") or _now()), notes=str(data.get("notes", "")))
+                       created=texts["created"] or _now(), notes=texts["notes"])
         except InputError as exc:
-            raise InputError(f"{source}: {exc}") from exc
+            raise type(exc)(f"{source}: {exc}") from exc
 
 
 def save_scenario(scenario: Scenario, path: str | Path) -> Path:
@@ -255,11 +425,16 @@ def load_scenario(source: str | Path | bytes | Any) -> Scenario:
             raw = p.read_bytes()
         except OSError as exc:
             raise FileReadError(f"{p}: cannot open the scenario file ({exc.strerror or exc})") from exc
+    if not isinstance(raw, (bytes, bytearray)):
+        raise FileReadError(f"{name}: cannot read the scenario file (got {type(raw).__name__}, not bytes)")
     try:
-        data = json.loads(raw.decode("utf-8-sig"))
+        data = json.loads(bytes(raw).decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise FileReadError(f"{name}: not a UTF-8 JSON scenario file ({exc}); choose a .json file saved by "
                             f"this tool") from exc
+    except RecursionError:
+        raise FileReadError(f"{name}: the JSON is nested too deeply to be a scenario file; choose a .json file"
+                            " saved by this tool") from None
     return Scenario.from_dict(data, source=name)
 
 
@@ -478,6 +653,19 @@ def _fmt_setting(value: Any) -> str:
     if isinstance(value, (dict, list)):
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
     return str(value)
+
+
+def scenario_labels(a: Scenario, b: Scenario) -> tuple[str, str]:
+    """Two distinct column labels for a side-by-side comparison.
+
+    The scenarios' names, or "A" / "B" when unnamed; equal names (a scenario
+    compared with itself after applying it, or two called 方案A) become
+    "方案A (1)" and "方案A (2)".
+    """
+    la, lb = (a.name.strip() or "A"), (b.name.strip() or "B")
+    if la == lb:
+        la, lb = f"{la} (1)", f"{lb} (2)"
+    return la, lb
 
 
 def compare_scenarios(a: Scenario, b: Scenario, *, lang: str = "zh") -> pd.DataFrame:

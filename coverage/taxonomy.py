@@ -243,7 +243,9 @@ _INDEXES: dict[int, dict[str, str]] = {}
 
 
 def _lookup(terms: dict[str, Term], value: object, what: str) -> Term:
-    index = _INDEXES.setdefault(id(terms), _index(terms))
+    index = _INDEXES.get(id(terms))
+    if index is None:  # built once per vocabulary, not on every lookup
+        index = _INDEXES.setdefault(id(terms), _index(terms))
     key = index.get(normalize_label(value))
     if key is not None:
         return terms[key]

@@ -1,7 +1,8 @@
-"""The Streamlit app, headless (streamlit.testing.v1.AppTest) on the Yuxi demo: every page and the main flows.
+"""The Streamlit app, headless (streamlit.testing.v1.AppTest) on the demo regions: every page and the main flows.
 
 The first test builds the demo's road graph and walking engine (cached as resources for the whole
-session, as in the running app); the others reuse them.
+session, as in the running app); the others reuse them.  Pages are switched as the navigation does
+(``AppTest.switch_page``); widgets mirror owned state keys and are found by their key ``w.<owned key>``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ from coverage.scenario import Scenario, new_site
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 TIMEOUT_S = 180
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#: markdown that would load a remote image if a name were rendered as markdown
+INJECTION = "![x](http://example.com/a.png)"
 
 
 def _app() -> AppTest:
@@ -23,13 +27,8 @@ def _app() -> AppTest:
     return at.run()
 
 
-def _k(at: AppTest, key: str) -> str:
-    """Widgets whose labels follow the language have a key per language (app.pick)."""
-    return f"{key}__{'en' if at.session_state['lang_en'] else 'zh'}"
-
-
 def _page(at: AppTest, page: str) -> AppTest:
-    return at.sidebar.radio(key=_k(at, "page")).set_value(page).run()
+    return at.switch_page(f"app_pages/{page}.py").run()
 
 
 def _clean(at: AppTest) -> None:
@@ -41,29 +40,37 @@ def _share(at: AppTest, index: int = 0) -> float:
     return float(at.metric[index].value.rstrip("%"))
 
 
+def _markdown_texts(at: AppTest) -> list[str]:
+    """Every text the page renders as markdown (and so could turn into an image or a link)."""
+    elements = [*at.markdown, *at.caption, *at.error, *at.warning, *at.info, *at.success, *at.header,
+                *at.subheader, *at.sidebar.markdown, *at.sidebar.caption]
+    return [str(e.value) for e in elements] + [str(m.label) for m in at.metric]
+
+
 def test_opens_in_chinese_on_the_yuxi_demo():
     at = _app()
     _clean(at)
     assert at.header[0].value == "数据"
     assert f"{len(load_demo('yuxi').demand)} 个村（社区）" in at.success[0].value
     assert any("示例数据（模拟）" in c.value for c in at.caption)
-    assert at.sidebar.radio(key=_k(at, "page")).options[:3] == ["数据", "地图", "覆盖"]
+    assert at.selectbox(key="w.region").value == "yuxi"
 
 
 def test_english_on_a_toggle():
     at = _app()
-    at.sidebar.toggle(key="lang_en").set_value(True).run()
+    at.sidebar.toggle(key="w.lang").set_value(True).run()
     _clean(at)
     assert at.header[0].value == "Data"
     assert f"{len(load_demo('yuxi').demand)} villages" in at.success[0].value
-    assert at.sidebar.radio(key=_k(at, "page")).options[:3] == ["Data", "Map", "Coverage"]
+    assert at.session_state["lang"] == "en"
 
 
 @pytest.mark.parametrize("page", ["map", "coverage", "siting", "scenarios", "print"])
 def test_every_page_renders_without_error(page):
     at = _page(_app(), page)
     _clean(at)
-    assert at.header[0].value in {"地图", "覆盖", "选址", "方案", "打印"}
+    assert at.header[0].value == {"map": "地图", "coverage": "覆盖", "siting": "选址", "scenarios": "方案",
+                                  "print": "打印"}[page]
 
 
 def test_threshold_change_updates_coverage():
@@ -71,7 +78,7 @@ def test_threshold_change_updates_coverage():
     _clean(at)
     assert at.metric[0].label == "60岁以上老年人"
     share_15 = _share(at)
-    at.sidebar.slider(key="threshold_elderly_15min").set_value(30).run()
+    at.sidebar.slider(key="w.thresholds.elderly_15min").set_value(30).run()
     _clean(at)
     share_30 = _share(at)
     assert share_30 > share_15
@@ -79,28 +86,55 @@ def test_threshold_change_updates_coverage():
     # the chosen threshold survives a trip to another page
     at = _page(_page(at, "map"), "coverage")
     assert _share(at) == share_30
+    assert at.sidebar.slider(key="w.thresholds.elderly_15min").value == 30
 
 
 def test_all_services_overview():
     at = _page(_app(), "coverage")
-    at.toggle(key="coverage_all").set_value(True).run()
+    at.toggle(key="w.coverage_all").set_value(True).run()
     _clean(at)
-    overview = at.dataframe[-2].value if len(at.dataframe) > 4 else at.dataframe[-1].value
-    assert "15分钟养老服务圈" in set(overview.iloc[:, 0])
+    overview = next(d.value for d in at.dataframe if "服务" in d.value.columns)
+    assert "15分钟养老服务圈" in set(overview["服务"])
 
 
 def test_switching_service_changes_groups():
     at = _page(_app(), "coverage")
-    at.sidebar.selectbox(key=_k(at, "service")).set_value("children_20min").run()
+    at.sidebar.selectbox(key="w.service").set_value("children_20min").run()
     _clean(at)
     assert at.metric[0].label == "留守儿童"
     assert "留守儿童20分钟儿童之家" in at.subheader[0].value
 
 
+def test_region_choice_survives_other_pages_and_drives_them():
+    """大理 chosen on Data stays chosen after two other pages, and Print and Siting work on Dali."""
+    dali = load_demo("dali")
+    at = _app()
+    at.selectbox(key="w.region").set_value("dali").run()
+    _clean(at)
+    assert f"{len(dali.demand)} 个村（社区）" in at.success[0].value
+    at = _page(_page(at, "map"), "coverage")
+    _clean(at)
+    dali_share = _share(at)
+    at = _page(at, "data")
+    assert at.selectbox(key="w.region").value == "dali"
+    assert f"{len(dali.demand)} 个村（社区）" in at.success[0].value
+    at = _page(at, "print")
+    _clean(at)
+    assert any("大理" in c.value for c in at.caption)
+    at.button(key="print_run").click().run()
+    _clean(at)
+    assert at.session_state["print_output"]["key"][0] == ("demo", "dali")
+    at = _page(at, "siting")
+    _clean(at)
+    assert any("大理" in c.value for c in at.caption)
+    assert _share(at) == dali_share  # coverage with (no) accepted sites: Dali's, not Yuxi's
+    assert dali_share != pytest.approx(83.4)  # Yuxi's elderly 15-min share
+
+
 def test_siting_proposal_accept_reject_and_coverage_change():
     at = _page(_app(), "siting")
-    at.selectbox(key=_k(at, "siting_model")).set_value("mclp").run()
-    at.number_input(key="siting_k").set_value(3).run()
+    at.selectbox(key="w.siting_model").set_value("mclp").run()
+    at.number_input(key="w.siting_k").set_value(3).run()
     at.button(key="siting_run").click().run()
     _clean(at)
     accept = [b for b in at.button if (b.key or "").startswith("accept_")]
@@ -115,16 +149,31 @@ def test_siting_proposal_accept_reject_and_coverage_change():
     at.button(key=f"reject_{second}").click().run()
     assert not any(b.key == f"accept_{second}" for b in at.button)
     assert len([b for b in at.button if (b.key or "").startswith("accept_")]) == 1
-    # the accepted site can be removed again
+    # the model options survive a trip to another page; the accepted site can be removed again
+    at = _page(_page(at, "map"), "siting")
+    assert at.selectbox(key="w.siting_model").value == "mclp" and at.number_input(key="w.siting_k").value == 3
     at.button(key=f"remove_{first}").click().run()
     assert at.session_state["accepted_sites"] == []
 
 
+def test_proposal_of_another_region_is_not_shown():
+    at = _page(_app(), "siting")
+    at.selectbox(key="w.siting_model").set_value("mclp").run()
+    at.number_input(key="w.siting_k").set_value(2).run()
+    at.button(key="siting_run").click().run()
+    assert len([b for b in at.button if (b.key or "").startswith("accept_")]) == 2
+    at.sidebar.slider(key="w.thresholds.elderly_15min").set_value(20).run()
+    _clean(at)
+    assert not [b for b in at.button if (b.key or "").startswith("accept_")]  # made for 15 min, not 20
+    at.sidebar.slider(key="w.thresholds.elderly_15min").set_value(15).run()
+    assert len([b for b in at.button if (b.key or "").startswith("accept_")]) == 2
+
+
 def test_infeasible_target_is_explained_not_a_traceback():
     at = _page(_app(), "siting")
-    at.slider(key="siting_target").set_value(1.0).run()
+    at.slider(key="w.siting_target.elderly_15min").set_value(1.0).run()
     # every village has a committee building among the demo candidates: 100% is infeasible with schools only
-    at.multiselect(key=_k(at, "siting_kinds")).set_value(["idle_school"]).run()
+    at.multiselect(key="w.siting_kinds").set_value(["idle_school"]).run()
     at.button(key="siting_run").click().run()
     assert not at.exception
     assert at.error and "cannot be met" in at.error[0].value
@@ -143,14 +192,43 @@ def test_site_placed_by_hand_from_a_map_click():
     assert site["origin"] == "manual" and site["name"] == "手动幸福小院" and site["lon"] == pytest.approx(102.55)
 
 
+def test_names_are_shown_as_written_never_as_markdown():
+    """A site, file or scenario named with markdown image syntax is shown literally (no remote image)."""
+    at = _page(_app(), "siting")
+    at.session_state["clicked"] = (102.55, 24.35)
+    at.run()
+    at.text_input(key="manual_name").set_value(INJECTION)
+    [submit] = [b for b in at.button if b.label == "在此处添加站点"]
+    submit.click().run()
+    _clean(at)
+    assert at.session_state["accepted_sites"][0]["name"] == INJECTION
+    texts = _markdown_texts(at)
+    assert not any(INJECTION in t for t in texts), texts
+    assert any(r"\!\[x\]\(http\:" in t for t in texts)  # shown, escaped
+    # a scenario with that name and that site, loaded for comparison
+    sc = Scenario(name=INJECTION, inputs={"source": "files", "files": {"demand": {"name": INJECTION}}})
+    at = _page(at, "scenarios")
+    at.file_uploader(key="scenario_upload").upload("x.json", sc.to_json().encode("utf-8"), "application/json")
+    at.run()
+    assert not at.exception
+    assert at.warning  # other data: the warning quotes the scenario's file names
+    assert not any(INJECTION in t for t in _markdown_texts(at))
+    # an upload named with it that cannot be read: the error names the file, as written
+    at = _page(at, "data")
+    at.radio(key="w.source").set_value("files").run()
+    at.file_uploader(key="upload_demand").upload(f"{INJECTION.replace('/', '_')}.xlsx", b"not a workbook", XLSX)
+    at.run()
+    assert not at.exception and at.error
+    assert not any("![x](http:" in t for t in _markdown_texts(at))
+
+
 def test_failed_upload_keeps_sites_and_settings():
     site = new_site(102.55, 24.35, facility_type="happy_courtyard", name="保留的站点")
     at = _app()
     at.session_state["accepted_sites"] = [site]
-    at.sidebar.slider(key="threshold_elderly_15min").set_value(25).run()
-    at.radio(key=_k(at, "source")).set_value("files").run()
-    at.file_uploader(key="upload_demand").upload("村庄名单.xlsx", b"this is not a workbook",
-                                                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    at.sidebar.slider(key="w.thresholds.elderly_15min").set_value(25).run()
+    at.radio(key="w.source").set_value("files").run()
+    at.file_uploader(key="upload_demand").upload("村庄名单.xlsx", b"this is not a workbook", XLSX)
     at.run()
     assert not at.exception
     assert at.error and "村庄名单.xlsx" in at.error[0].value
@@ -162,20 +240,34 @@ def test_failed_upload_keeps_sites_and_settings():
     assert not at.exception and "请先在“数据”页载入村庄名单" in at.info[0].value
 
 
-def test_upload_a_village_list_and_see_the_report(tmp_path):
+def test_an_error_in_a_page_is_a_message_and_keeps_the_state():
+    site = new_site(102.55, 24.35, facility_type="happy_courtyard", name="保留的站点")
+    at = _app()
+    at.session_state["accepted_sites"] = [site]
+    at.session_state["user_layers"] = {"demand": {"name": "村.csv", "sha256": "x", "crs": "wgs84", "data": "broken",
+                                                  "report": None, "crs_assumed": "WGS-84"}}
+    at.session_state["source"] = "files"
+    at = _page(at, "coverage")
+    assert not at.exception
+    assert at.error and "出现意外错误" in at.error[0].value and "已采纳站点仍然保留" in at.error[0].value
+    assert at.session_state["accepted_sites"] == [site]
+
+
+def test_upload_a_village_list_and_see_the_report():
     csv = ("编号,村名,经度,纬度,60岁以上老年人,留守儿童\n"
            "V1,大营村,102.55,24.35,120,3\n"
            "V2,小营村,102.56,24.36,80,1\n"
            "V3,坏行村,abc,24.37,10,0\n").encode()
     at = _app()
-    at.radio(key=_k(at, "source")).set_value("files").run()
+    at.radio(key="w.source").set_value("files").run()
     at.file_uploader(key="upload_demand").upload("村庄.csv", csv, "text/csv")
     at.run()
     assert not at.exception
     layers = at.session_state["user_layers"]
     assert len(layers["demand"]["data"]) == 2
     assert any("2 个村（社区）" in s.value for s in at.success)
-    assert len(at.dataframe) >= 1  # the validation report names the rejected row
+    report = at.dataframe[0].value  # the validation report names the rejected row (Excel numbering)
+    assert "abc" in report.astype(str).to_string() and "4" in report.astype(str).to_string()
 
 
 def test_scenario_load_compare_and_apply():
@@ -187,11 +279,30 @@ def test_scenario_load_compare_and_apply():
     at.run()
     _clean(at)
     table = at.dataframe[0].value
-    assert "方案B" in table.columns and any("方案B站点" in str(v) for v in table["方案B"])
+    assert "载入：方案B" in table.columns and any("方案B站点" in str(v) for v in table["载入：方案B"])
     assert len(at.dataframe) == 2  # coverage side by side
     at.button(key="scenario_apply").click().run()
     assert [s["name"] for s in at.session_state["accepted_sites"]] == ["方案B站点"]
     assert at.session_state["thresholds"] == {"elderly_15min": 20.0}
+    assert at.sidebar.slider(key="w.thresholds.elderly_15min").value == 20
+
+
+def test_two_scenarios_with_the_same_name_compare():
+    """The default name 方案A on both sides (and after an apply) still gives two columns and the coverage."""
+    sc = Scenario(name="方案A", inputs={"source": "demo", "region": "yuxi"}, settings={"service": "elderly_15min"})
+    sc = sc.with_site(new_site(102.55, 24.35, facility_type="community_daycare", name="新站"))
+    at = _page(_app(), "scenarios")
+    assert at.text_input(key="w.scenario_name").value == "方案A"
+    at.file_uploader(key="scenario_upload").upload("方案A.json", sc.to_json().encode("utf-8"), "application/json")
+    at.run()
+    _clean(at)
+    table = at.dataframe[0].value
+    assert {"当前：方案A", "载入：方案A"} <= set(table.columns)
+    coverage = at.dataframe[1].value
+    assert len(coverage) >= 1
+    at.button(key="scenario_apply").click().run()
+    _clean(at)
+    assert len(at.dataframe) == 2 and {"当前：方案A", "载入：方案A"} <= set(at.dataframe[0].value.columns)
 
 
 def test_bad_scenario_file_is_reported_and_changes_nothing():
@@ -206,24 +317,26 @@ def test_bad_scenario_file_is_reported_and_changes_nothing():
 
 def test_language_switch_keeps_page_and_choices():
     at = _page(_app(), "coverage")
-    at.sidebar.selectbox(key=_k(at, "service")).set_value("children_20min").run()
-    at.sidebar.toggle(key="lang_en").set_value(True).run()
+    at.sidebar.selectbox(key="w.service").set_value("children_20min").run()
+    at.sidebar.toggle(key="w.lang").set_value(True).run()
     _clean(at)
     assert at.header[0].value == "Coverage"
-    assert at.sidebar.selectbox(key=_k(at, "service")).value == "children_20min"
+    assert at.sidebar.selectbox(key="w.service").value == "children_20min"
     assert at.metric[0].label == "Left-behind children"
-    at.sidebar.toggle(key="lang_en").set_value(False).run()
+    at.sidebar.toggle(key="w.lang").set_value(False).run()
     assert at.header[0].value == "覆盖" and at.session_state["service"] == "children_20min"
 
 
 def test_map_page_in_english_with_chosen_layers():
     at = _app()
-    at.sidebar.toggle(key="lang_en").set_value(True).run()
+    at.sidebar.toggle(key="w.lang").set_value(True).run()
     at = _page(at, "map")
-    at.multiselect(key=_k(at, "map_groups")).set_value(["left_behind_children"]).run()
+    at.multiselect(key="w.map_groups").set_value(["left_behind_children"]).run()
     _clean(at)
     assert at.header[0].value == "Map"
     assert at.session_state["map_groups"] == ["left_behind_children"]
+    at = _page(_page(at, "coverage"), "map")
+    assert at.multiselect(key="w.map_groups").value == ["left_behind_children"]
 
 
 @pytest.mark.slow
@@ -233,6 +346,10 @@ def test_print_page_makes_a_pdf():
     _clean(at)
     output = at.session_state["print_output"]
     assert output["pdf"].startswith(b"%PDF") and output["png"].startswith(b"\x89PNG")
+    assert len(at.image) == 1
+    # another language is another map: the preview is not shown until printed again
+    at.sidebar.toggle(key="w.lang").set_value(True).run()
+    assert len(at.image) == 0
 
 
 @pytest.fixture(scope="module")
@@ -243,17 +360,24 @@ def exported(tmp_path_factory) -> dict[str, Path]:
     return {p.name: p for p in export_demo("yuxi", tmp_path_factory.mktemp("yuxi"))}
 
 
+def _upload_demo_files(at: AppTest, files: dict[str, Path], *, crs: str = "wgs84") -> AppTest:
+    at.radio(key="w.source").set_value("files").run()
+    if crs != "wgs84":
+        at.selectbox(key="w.crs.demand").set_value(crs).run()
+    for kind, name in (("demand", "村庄名单.xlsx"), ("facilities", "设施名单.xlsx")):
+        at.file_uploader(key=f"upload_{kind}").upload(name, files[name].read_bytes(), XLSX)
+    gpkg = files["边界与路网.gpkg"].read_bytes()
+    at.file_uploader(key="upload_roads").upload("边界与路网.gpkg", gpkg, "application/octet-stream")
+    return at.run()
+
+
 @pytest.mark.slow
 def test_own_files_from_upload_to_coverage(exported):
     files = exported
-    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    at = _app()
-    at.radio(key=_k(at, "source")).set_value("files").run()
-    for kind, name in (("demand", "村庄名单.xlsx"), ("facilities", "设施名单.xlsx"), ("candidates", "候选点位.xlsx")):
-        at.file_uploader(key=f"upload_{kind}").upload(name, files[name].read_bytes(), xlsx)
+    at = _upload_demo_files(_app(), files)
+    at.file_uploader(key="upload_candidates").upload("候选点位.xlsx", files["候选点位.xlsx"].read_bytes(), XLSX)
     gpkg = files["边界与路网.gpkg"].read_bytes()
     at.file_uploader(key="upload_boundaries").upload("边界与路网.gpkg", gpkg, "application/octet-stream")
-    at.file_uploader(key="upload_roads").upload("边界与路网.gpkg", gpkg, "application/octet-stream")
     at.run()
     _clean(at)
     layers = at.session_state["user_layers"]
@@ -267,14 +391,47 @@ def test_own_files_from_upload_to_coverage(exported):
     assert at.metric[0].label == "60岁以上老年人" and 0 < _share(at) <= 100
 
 
+@pytest.mark.slow
+def test_changing_the_coordinate_system_changes_the_figures(exported):
+    """The same workbook re-chosen as BD-09 is re-read and re-analysed, in this session and in a new one."""
+    at = _upload_demo_files(_app(), exported)
+    _clean(at)
+    at = _page(at, "coverage")
+    _clean(at)
+    wgs84 = _share(at)
+    assert wgs84 == pytest.approx(83.4)  # the demo's own figure: the exported workbook is WGS-84
+    # back on Data (the uploader may be empty after the visit): choose BD-09 for the same workbook
+    at = _page(at, "data")
+    at.selectbox(key="w.crs.demand").set_value("bd09").run()
+    _clean(at)
+    assert at.session_state["user_layers"]["demand"]["crs"] == "bd09"
+    assert any("BD-09" in c.value for c in at.caption)
+    at = _page(at, "coverage")
+    _clean(at)
+    bd09 = _share(at)
+    assert bd09 < wgs84 - 20  # shifted by several hundred metres, villages fall off the road network
+    # back to WGS-84: the first figure again
+    at = _page(at, "data")
+    at.selectbox(key="w.crs.demand").set_value("wgs84").run()
+    at = _page(at, "coverage")
+    assert _share(at) == wgs84
+    # a new session reading the same file as BD-09 from the start gets the BD-09 figure, not the cached WGS-84 one
+    other = _page(_upload_demo_files(_app(), exported, crs="bd09"), "coverage")
+    _clean(other)
+    assert _share(other) == bd09
+
+
 def test_base_maps_amap_and_tianditu_without_key():
     at = _page(_app(), "map")
-    at.selectbox(key=_k(at, "basemap")).set_value("amap").run()
+    at.selectbox(key="w.basemap").set_value("amap").run()
     _clean(at)
     assert any("需要联网" in c.value for c in at.caption)
-    at.selectbox(key=_k(at, "basemap")).set_value("tianditu").run()
+    at.selectbox(key="w.basemap").set_value("tianditu").run()
     _clean(at)
     assert any("天地图底图需要您的密钥" in i.value for i in at.info)
-    at.text_input(key="tianditu_key").set_value("my-key").run()
+    at.text_input(key="w.tianditu_key").set_value("my-key").run()
     _clean(at)
     assert not any("天地图底图需要您的密钥" in i.value for i in at.info)
+    # the base map stays chosen across pages
+    at = _page(_page(at, "coverage"), "map")
+    assert at.selectbox(key="w.basemap").value == "tianditu"

@@ -199,12 +199,23 @@ def test_unknown_candidate_kind_and_host_type(data_dir):
     assert res.data["id"].tolist() == ["C1", "C2", "C3"]
 
 
-def test_undecodable_text_is_reported(data_dir):
+def test_a_gbk_line_in_a_utf8_file_is_decoded_as_gbk_and_named(data_dir):
     res = load_demand(data_dir / "undecodable.csv")
-    p = _one(res.report, 4, "undecodable_text")
+    p = _one(res.report, 4, "mixed_encoding")
+    assert p.column == "村名" and p.severity == "warning" and p.value == "洛河村"
+    assert "CSV UTF-8" in p.fix and "line 4" in p.message
+    assert res.data["name"].tolist() == ["研和村", "春和村", "洛河村"]  # no mojibake, no row lost
+    assert res.report.encoding == "utf-8"
+
+
+def test_undecodable_text_is_reported(tmp_path):
+    raw = "编号,村名,经度,纬度\nU1,研和村,102.55,24.36\n".encode() + b"U2,\xff\xfe\xff,102.56,24.37\n"
+    (tmp_path / "u.csv").write_bytes(raw)
+    res = load_demand(tmp_path / "u.csv")
+    p = _one(res.report, 3, "undecodable_text")
     assert p.column == "村名" and p.severity == "warning"
     assert "CSV UTF-8" in p.fix
-    assert res.data["id"].tolist() == ["U1", "U2", "U3"]  # the row itself is usable
+    assert res.data["id"].tolist() == ["U1", "U2"]  # the row itself is usable
 
 
 def test_admin_codes_from_excel_scientific_notation(tmp_path):

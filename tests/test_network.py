@@ -86,16 +86,22 @@ def test_unknown_road_class_lists_known_classes() -> None:
 
 
 # ---------------------------------------------------------------- OSM files
-def test_osm_bz2_loads_as_published() -> None:
+def test_osm_bz2_loads_roads_only() -> None:
+    """osmnx's defaults give 47 nodes / 106 edges / 15,737.8 m, non-road ways included; the roads of the
+    same largest piece measure 14,397.9 m (tests/test_network_osm.py compares with osmnx per network type)."""
     G = graph_from_osm_file(OSM / "West-Oakland.osm.bz2", retain_all=False)
-    assert (len(G), G.number_of_edges()) == (47, 106)
-    assert sum(d["length"] for _, _, d in G.edges(data=True)) == pytest.approx(15737.8, abs=0.1)
+    assert all("highway" in d for *_, d in G.edges(data=True))
+    assert sum(d["length"] for _, _, d in G.edges(data=True)) == pytest.approx(14397.9, abs=0.1)
     assert G.graph["source"] == "OpenStreetMap file West-Oakland.osm.bz2"
 
 
 def test_osm_xml_with_retain_all() -> None:
+    """176 edges with every way of the file; its roads are 12 edges, 11 private roads are left out."""
     G = load_graph(OSM / "planet_10.068,48.135_10.071,48.137.osm")
-    assert (len(G), G.number_of_edges()) == (63, 176)
+    assert (len(G), G.number_of_edges()) == (8, 12)
+    assert len(G.graph["rejected_roads"]) == 11
+    assert {r["message"] for r in G.graph["rejected_roads"]} == {
+        "not a road for walk/bike/drive in osmnx's filters (access=private)"}
 
 
 def test_pbf_helsinki_loads_with_oneways() -> None:

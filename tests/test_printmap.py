@@ -419,3 +419,78 @@ def test_title_is_drawn_once_and_fits_the_sheet(region):
         assert margin_px <= box.x0 and box.x1 <= fig.bbox.width - margin_px
         if title != long_title:
             assert drawn[0].get_fontsize() == pytest.approx(20.0)
+
+
+# ------------------------------------------------------------------ rare characters and literal text
+
+#: Rare place-name characters of CJK Extension B that the shipped Noto Sans CJK SC has.
+EXT_B_IN_NOTO = "𠮷𡌶𨸏"
+#: One that it lacks (U+21DB4): drawn by a fallback font (SimSun-ExtB on Windows, HanaMinB on Debian).
+EXT_B_FALLBACK = "𡶴"
+
+
+def _renamed(boundaries: gpd.GeoDataFrame, names: list[str]) -> gpd.GeoDataFrame:
+    """The boundaries with the first townships renamed (township names are labelled on the map)."""
+    out = boundaries.copy()
+    rows = out.index[out["level"] == "township"][: len(names)]
+    out.loc[rows, "name"] = names
+    return out
+
+
+@needs_poppler
+def test_rare_ext_b_place_names_print_as_text_not_boxes(region, tmp_path):
+    from coverage.mapping.fonts import fallback_fonts, missing_glyphs
+
+    demand, boundaries, _ = region
+    rare = [f"{EXT_B_IN_NOTO[0]}家镇", f"{EXT_B_IN_NOTO[1]}头镇", f"{EXT_B_IN_NOTO[2]}山镇"]
+    if fallback_fonts():
+        rare.append(f"{EXT_B_FALLBACK}峪镇")
+    assert missing_glyphs(rare) == []
+    # pytest turns warnings into errors: matplotlib warns "Glyph ... missing from font(s)" for a box
+    fig = distribution_map(demand, boundaries=_renamed(boundaries, rare), region_name=f"{EXT_B_IN_NOTO[0]}溪市",
+                           paper="A4", orientation="landscape")
+    path = save_map(fig, tmp_path / "rare.pdf")
+    text = pdftotext(path)
+    assert f"{EXT_B_IN_NOTO[0]}溪市" in text  # the title, with its Extension B character
+    for ch in "".join(rare):
+        assert ch in text, ch
+
+
+def test_rare_character_fallback_font_is_used_when_installed(tmp_path):
+    """A character the shipped font lacks is drawn by a fallback font (same glyph ink as the fallback alone)."""
+    import matplotlib.pyplot as plt
+
+    from coverage.mapping.fonts import cjk_rc, fallback_fonts, missing_glyphs
+
+    if not fallback_fonts():
+        pytest.skip("no fallback font for rare CJK characters installed (Debian: apt-get install fonts-hanazono; "
+                    "Windows has SimSun-ExtB)")
+    assert missing_glyphs(EXT_B_FALLBACK) == []
+    with plt.rc_context(cjk_rc()):
+        fig = plt.figure(figsize=(1, 1), dpi=100)
+        fig.text(0.5, 0.5, EXT_B_FALLBACK, fontsize=40, ha="center", va="center")
+        fig.savefig(tmp_path / "ch.png")
+        plt.close(fig)
+    ink = (np.asarray(Image.open(tmp_path / "ch.png").convert("L")) < 128).mean()
+    assert ink > 0.02  # a drawn character, not an empty box outline
+
+
+def test_characters_no_font_has_are_named_in_a_warning(caplog):
+    from coverage.mapping.fonts import missing_glyphs, warn_missing_glyphs
+
+    private = "\U000f0001"  # a private-use code point: no font draws it
+    assert missing_glyphs(["玉溪市", f"大{private}村", private]) == [private]
+    with caplog.at_level("WARNING", logger="coverage.mapping.fonts"):
+        assert warn_missing_glyphs([f"大{private}村"], where="test.pdf") == [private]
+    assert "test.pdf" in caplog.text and "U+F0001" in caplog.text and "方框" in caplog.text
+
+
+@needs_poppler
+def test_dollar_signs_in_names_are_drawn_as_written(region, tmp_path):
+    """A name such as "$\\frac$村" is text, never a formula (it used to stop the map with a parse error)."""
+    demand, boundaries, _ = region
+    names = ["$\\frac$镇", "$x^2$镇"]
+    fig = distribution_map(demand, boundaries=_renamed(boundaries, names), region_name="$玉溪$",
+                           paper="A4", orientation="landscape")
+    text = pdftotext(save_map(fig, tmp_path / "dollar.pdf"))
+    assert "$玉溪$" in text and "$x^2$镇" in text and "$\\frac$镇" in text

@@ -74,6 +74,18 @@ _TEXT_COLUMNS = frozenset({"id", "name", "county_code", "county_name", "township
                            "village_code", "village_name", "type", "capacity_unit", "status", "kind", "can_host",
                            "level", "code", "parent_code"})
 
+#: Columns whose Excel error cell rejects the row (elsewhere the cell is left empty with a warning).
+_CELL_REQUIRED = frozenset({"id", "lon", "lat", "lonlat", "type", "kind", "can_host", "level", "code",
+                            *POPULATION_COLUMNS})
+
+#: Most people at one demand point: more is a mistake (an ID number, a code, a sum
+#: row), and beyond 2**63 the count would wrap to a negative integer.
+MAX_PEOPLE_PER_POINT = 10_000_000
+
+#: Largest plausible capacity (beds, places, plots) and cost (万元) of one site.
+MAX_CAPACITY = 1_000_000
+MAX_COST_10K_YUAN = 10_000_000
+
 #: Default distance [km] beyond the study region at which a point is rejected.
 REGION_TOLERANCE_KM = 5.0
 
@@ -116,15 +128,38 @@ def _strings(series: pd.Series) -> pd.Series:
     return t.mask(t == "")
 
 
-def _parse_numbers(series: pd.Series, *, units: str = "") -> tuple[FloatArray, BoolArray, BoolArray]:
-    """(values, empty, bad) of a text column of numbers; thousands separators and ``units`` suffixes dropped."""
-    t = _strings(series).str.replace(r"[,\s]", "", regex=True)
+def _parse_numbers(series: pd.Series, *,
+                   units: str = "") -> tuple[FloatArray, BoolArray, BoolArray, BoolArray]:
+    """(values, empty, bad, misgrouped) of a text column of numbers.
+
+    ``units`` suffixes (a regex alternation such as "人|名") are dropped.
+    Thousands separators are accepted only in groups of three digits ("1,234",
+    "1 234", "12,345.6"); "12,34" (a decimal comma? a typo?) is ``misgrouped``
+    and bad, never read as 1234.  Text such as "nan", "NA", "-", "inf" and
+    numbers beyond the float range ("1e400") are bad; only an empty cell is
+    ``empty``.
+    """
+    t = _strings(series)
+    spaced = t.str.contains(r"\d\s+[\d,.]|[\d,.]\s+\d", regex=True).fillna(False).to_numpy(dtype=bool)
+    space_ok = t.str.fullmatch(r"[+-]?\d{1,3}(?: \d{3})+(?:\.\d+)?(?:\s*\D*)").fillna(False).to_numpy(dtype=bool)
+    t = t.str.replace(r"\s", "", regex=True)
     if units:
         t = t.str.replace(f"({units})$", "", regex=True)
+    commas = t.str.contains(",", regex=False).fillna(False).to_numpy(dtype=bool)
+    grouped = t.str.fullmatch(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?").fillna(False).to_numpy(dtype=bool)
+    misgrouped = (commas & ~grouped) | (spaced & ~space_ok)
+    t = t.str.replace(",", "", regex=False)
     empty = t.isna().to_numpy(dtype=bool) | (t == "").fillna(True).to_numpy(dtype=bool)
-    values = pd.to_numeric(t.mask(empty), errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    values = pd.to_numeric(t.mask(empty | misgrouped), errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
     bad = ~empty & ~np.isfinite(values)
-    return values, empty, bad
+    return values, empty, bad, misgrouped & ~empty
+
+
+_MISGROUPED_EN = ("'{value}' is not a number: a comma or space may only separate thousands (1,234); a decimal "
+                  "comma or a typo cannot be read safely")
+_MISGROUPED_ZH = "“{value}”不是有效数字：逗号或空格只能作千位分隔（如 1,234）；小数逗号或笔误无法可靠读取"
+_MISGROUPED_FIX = "write the number with a decimal point and no separator, e.g. 1234 or 12.34"
+_MISGROUPED_FIX_ZH = "填写不带分隔符的数字，小数用小数点，如 1234 或 12.34"
 
 
 def _admin_code(series: pd.Series) -> tuple[pd.Series, BoolArray, BoolArray]:
@@ -136,7 +171,9 @@ def _admin_code(series: pd.Series) -> tuple[pd.Series, BoolArray, BoolArray]:
     sci = t.str.fullmatch(r"\d+(\.\d+)?[eE][+]?\d+").fillna(False).to_numpy(dtype=bool)
     if sci.any():
         as_int = pd.to_numeric(t.where(sci), errors="coerce")
-        t = t.where(~sci, as_int.map(lambda v: None if pd.isna(v) else str(int(v))).astype("string"))
+        # 1e400 is infinite and 1e20 too long for a code: keep the text, reported as a bad code.
+        digits = as_int.map(lambda v: None if pd.isna(v) or not np.isfinite(v) or v >= 1e15 else str(int(v)))
+        t = t.where(~sci | digits.isna().to_numpy(dtype=bool), digits.astype("string"))
     t = t.str.replace(r"\.0+$", "", regex=True)
     length = t.str.len()
     digits = t.str.fullmatch(r"\d+").fillna(False).to_numpy(dtype=bool)
@@ -255,6 +292,51 @@ class _Load:
                 message_zh="文字无法解码（显示为\ufffd）",
                 fix="retype the cell, or save the file as 'CSV UTF-8' in Excel",
                 fix_zh="重新输入该单元格，或在 Excel 中另存为“CSV UTF-8”"))
+        for issue in self.raw.issues:
+            row = int(self.rows[issue.position]) if issue.position is not None else None
+            self.report.add(Problem(
+                file=self.source, row=row, column=issue.header, value=issue.value, severity=issue.severity,
+                code=issue.code, message=issue.message, message_zh=issue.message_zh, fix=issue.fix,
+                fix_zh=issue.fix_zh))
+            if issue.severity == "error" and issue.position is not None:
+                self.reject[issue.position] = True
+        self._bad_cells()
+
+    def _bad_cells(self) -> None:
+        """Report worksheet cells holding an Excel error or a formula without a saved value.
+
+        In a column the row cannot do without (id, coordinates, population,
+        type, kind, can_host) the row is rejected; elsewhere the cell is left
+        empty with a warning; in a column not used it is a note.
+        """
+        canonical_of = {header: canonical for canonical, header in self.match.columns.items()}
+        for position, header, ref, what in self.raw.bad_cells:
+            canonical = canonical_of.get(header)
+            if what == "formula":
+                shown = "(formula without a saved value)"
+                en = (f"cell {ref} holds a formula whose value was never calculated and saved (the file was written "
+                      f"by a program, not saved by Excel)")
+                zh = f"单元格 {ref} 为公式，但没有保存计算结果（文件由程序生成，未经 Excel 保存）"
+                fix, fix_zh = "open the file in Excel and save it, or paste the values", "在 Excel 中打开并保存，或粘贴为数值"
+            else:
+                shown = what
+                en = f"cell {ref} holds the Excel error {what} (a formula failed), not a value"
+                zh = f"单元格 {ref} 是 Excel 错误值 {what}（公式出错），不是数值"
+                fix, fix_zh = "correct the formula or enter the value", "修正公式或直接填写数值"
+            if canonical is None:
+                severity = "info"
+            elif canonical in _CELL_REQUIRED:
+                severity = "error"
+                self.raw.frame.iat[position, self.raw.frame.columns.get_loc(header)] = shown
+            else:
+                severity = "warning"
+                en += "; left empty"
+                zh += "，已置空"
+            self.report.add(Problem(file=self.source, row=int(self.rows[position]), column=header, value=shown,
+                                    severity=severity, code="excel_error", message=en, message_zh=zh, fix=fix,
+                                    fix_zh=fix_zh))
+            if severity == "error":
+                self.reject[position] = True
 
     # -- reporting
     def note(self, code: str, en: str, zh: str, *, column: str | None = None) -> None:
@@ -331,6 +413,12 @@ class _Load:
         empty = ids.isna().to_numpy(dtype=bool)
         self.flag(empty, column="id", code="empty_id", en="empty id", zh="编号为空",
                   fix="give every row a unique id", fix_zh="为每一行填写唯一编号")
+        sci = ids.str.fullmatch(r"[+-]?\d+(\.\d+)?[eE][+-]?\d+").fillna(False).to_numpy(dtype=bool)
+        self.flag(sci, column="id", code="id_scientific", severity="warning",
+                  en="id in scientific notation: Excel may have dropped digits, so different ids can look alike",
+                  zh="编号为科学计数法，Excel 可能已丢失末尾数字，不同编号可能变得相同",
+                  fix="format the column as text in Excel and enter the full id",
+                  fix_zh="在 Excel 中把该列设为“文本”格式后重新输入完整编号")
         dup = ids.duplicated(keep="first").to_numpy(dtype=bool) & ~empty
         if dup.any():
             first_row = {v: r for v, r in zip(ids[~empty][::-1], self.rows[~empty][::-1], strict=True)}
@@ -387,12 +475,24 @@ class _Load:
         return codes.astype(object).where(codes.notna(), None)
 
     def numbers(self, canonical: str, *, what_en: str, what_zh: str, units: str = "",
-                severity: str = "warning") -> FloatArray:
+                severity: str = "warning", maximum: float = np.inf) -> FloatArray:
         """An optional non-negative number column (capacity, cost): bad values -> NaN with a warning."""
         raw = self.text(canonical)
         if raw is None:
             return np.full(self.n, np.nan)
-        values, _, bad = _parse_numbers(raw, units=units)
+        values, _, bad, misgrouped = _parse_numbers(raw, units=units)
+        left = "; left empty" if severity != "error" else ""
+        left_zh = "，已置空" if severity != "error" else ""
+        self.flag(misgrouped, column=canonical, code="ambiguous_separator", severity=severity,
+                  en=_MISGROUPED_EN + left, zh=_MISGROUPED_ZH + left_zh, fix=_MISGROUPED_FIX,
+                  fix_zh=_MISGROUPED_FIX_ZH)
+        huge = ~bad & (values > maximum)
+        self.flag(huge, column=canonical, code="implausible_number", severity=severity,
+                  en=f"{what_en} {{value}} is implausibly large (more than {maximum:,.0f}): a code or an ID number "
+                     f"in the wrong column?" + left,
+                  zh=f"{what_zh} {{value}} 大得不合理（超过 {maximum:,.0f}）：是否把代码或身份证号填入了该列？" + left_zh,
+                  fix=f"enter the {what_en} of this one site", fix_zh=f"填写该点位的{what_zh}")
+        bad = bad & ~misgrouped
         self.flag(bad, column=canonical, code="non_numeric", severity=severity,
                   en=f"{what_en} is not a number" + ("; left empty" if severity != "error" else ""),
                   zh=f"{what_zh}不是数字" + ("，已置空" if severity != "error" else ""),
@@ -403,7 +503,7 @@ class _Load:
                   zh=f"{what_zh}为负数" + ("，已置空" if severity != "error" else ""),
                   fix="enter 0 or more", fix_zh="填写 0 或正数")
         values = values.copy()
-        values[bad | negative] = np.nan
+        values[bad | negative | misgrouped | huge] = np.nan
         return values
 
     # -- coordinates
@@ -437,10 +537,18 @@ class _Load:
             missing = "lon" if lon_h is None else "lat"
             raise self.missing_column(missing, " (or one column 经纬度 'lon,lat')")
         system, origin = self._system()
-        x, x_empty, x_bad = _parse_numbers(x_text.str.replace("°", "", regex=False))
-        y, y_empty, y_bad = _parse_numbers(y_text.str.replace("°", "", regex=False))
+        x, x_empty, x_bad, x_grp = _parse_numbers(x_text.str.replace("°", "", regex=False))
+        y, y_empty, y_bad, y_grp = _parse_numbers(y_text.str.replace("°", "", regex=False))
         lon_col = "lon" if lon_h is not None else "lonlat"
         lat_col = "lat" if lat_h is not None else "lonlat"
+        self.flag(x_grp, column=lon_col, code="ambiguous_separator", values=x_text,
+                  en="longitude " + _MISGROUPED_EN, zh="经度" + _MISGROUPED_ZH,
+                  fix="write decimal degrees with a point, e.g. 102.5432", fix_zh="用小数点填写十进制度数，如 102.5432")
+        self.flag(y_grp & ~x_grp, column=lat_col, code="ambiguous_separator", values=y_text,
+                  en="latitude " + _MISGROUPED_EN, zh="纬度" + _MISGROUPED_ZH,
+                  fix="write decimal degrees with a point, e.g. 24.3511", fix_zh="用小数点填写十进制度数，如 24.3511")
+        x_bad = x_bad & ~x_grp
+        y_bad = y_bad & ~y_grp & ~x_grp
         self.flag(x_empty, column=lon_col, code="missing_coordinates",
                   en="missing longitude", zh="缺少经度",
                   fix="pick the point on a map and fill in both", fix_zh="在地图上拾取坐标并填写经纬度")
@@ -453,7 +561,7 @@ class _Load:
         self.flag(y_bad & ~x_empty & ~x_bad, column=lat_col, code="non_numeric_coordinate",
                   en="latitude is not a number in decimal degrees", zh="纬度不是十进制度数",
                   fix="enter decimal degrees, e.g. 24.3511", fix_zh="填写十进制度数，如 24.3511", values=y_text)
-        valid = ~(x_empty | y_empty | x_bad | y_bad)
+        valid = ~(x_empty | y_empty | x_bad | y_bad | x_grp | y_grp)
         return self._convert(x, y, valid, system, origin, lon_col=lon_col, x_text=x_text, y_text=y_text)
 
     def _convert(self, x: FloatArray, y: FloatArray, valid: BoolArray, system: CoordinateSystem, origin: str, *,
@@ -542,11 +650,28 @@ class _Load:
         if polygons.any():
             self.note("polygon_to_point", f"{int(polygons.sum())} polygon(s) replaced by a point inside them",
                       f"{int(polygons.sum())} 个面要素以面内一点代表")
+        parts = np.where(missing, 0, shapely.get_num_geometries(geoms))
+        multipoint = ~missing & (kinds == 4)
+        single = multipoint & (parts == 1)
+        if single.any():
+            self.note("multipoint_one_part", f"{int(single.sum())} multipoint feature(s) with a single point read "
+                                             f"as that point", f"{int(single.sum())} 个仅含一个点的多点要素按该点读取")
+        names = {1: "LineString", 2: "LinearRing", 4: "MultiPoint", 5: "MultiLineString", 7: "GeometryCollection"}
+        wrong = ~missing & ((multipoint & (parts > 1)) | np.isin(kinds, (1, 2, 5, 7)))
+        shown = pd.Series([f"{names.get(int(k), k)} ({int(n)} part(s))" if k in (4, 5, 7) else names.get(int(k), str(k))
+                           for k, n in zip(kinds, parts, strict=True)], dtype=object)
+        self.flag(wrong, column=None, code="not_a_point", values=shown,
+                  en="a point layer needs one point per feature, not a {value}; taking one point of it would put "
+                     "the site somewhere it may not be",
+                  zh="点图层每个要素应为一个点，而不是 {value}；任取其中一点可能位置不对",
+                  fix="split the feature into points (one per site) or draw the site as a point in your GIS",
+                  fix_zh="在 GIS 中把该要素拆分为点（每处一个）或重新画点")
+        usable = ~missing & ~wrong
         pts = geoms.copy()
-        pts[~missing] = shapely.point_on_surface(geoms[~missing])
-        x = np.where(missing, np.nan, shapely.get_x(np.where(missing, shapely.Point(0, 0), pts)))
-        y = np.where(missing, np.nan, shapely.get_y(np.where(missing, shapely.Point(0, 0), pts)))
-        return self._convert(x, y, ~missing, system, origin, lon_col=None)
+        pts[usable] = shapely.point_on_surface(geoms[usable])
+        x = np.where(usable, shapely.get_x(np.where(usable, pts, shapely.Point(0, 0))), np.nan)
+        y = np.where(usable, shapely.get_y(np.where(usable, pts, shapely.Point(0, 0))), np.nan)
+        return self._convert(x, y, usable, system, origin, lon_col=None)
 
     def region_check(self, lon: FloatArray, lat: FloatArray, region: Any, tolerance_km: float,
                      column: str | None) -> None:
@@ -687,22 +812,33 @@ def load_demand(path: Any, *, sheet: str | int | None = None, crs: Any = None,
             frame[key] = np.zeros(load.n, dtype=np.int64)
             continue
         what_en, what_zh = POPULATION_GROUPS[key].en, POPULATION_GROUPS[key].zh
-        values, empty, bad = _parse_numbers(raw, units="人|名")
+        values, empty, bad, misgrouped = _parse_numbers(raw, units="人|名")
+        load.flag(misgrouped, column=key, code="ambiguous_separator", en=f"{what_en}: " + _MISGROUPED_EN,
+                  zh=f"{what_zh}：" + _MISGROUPED_ZH, fix=_MISGROUPED_FIX, fix_zh=_MISGROUPED_FIX_ZH)
+        bad = bad & ~misgrouped
         load.flag(bad, column=key, code="non_numeric_population", en=f"{what_en}: not a number",
                   zh=f"{what_zh}：不是数字", fix="enter a whole number of persons (0 if none)",
                   fix_zh="填写人数（整数，没有填 0）")
-        negative = ~bad & ~empty & (values < 0)
+        negative = ~bad & ~empty & ~misgrouped & (values < 0)
         load.flag(negative, column=key, code="negative_population", en=f"{what_en}: negative count",
                   zh=f"{what_zh}：人数为负", fix="enter 0 or more", fix_zh="填写 0 或正整数")
-        fractional = ~bad & ~empty & ~negative & (np.abs(values - np.round(values)) > 1e-9)
+        finite = np.where(np.isfinite(values), values, 0.0)
+        huge = ~bad & ~empty & ~misgrouped & (values > MAX_PEOPLE_PER_POINT)
+        load.flag(huge, column=key, code="implausible_population",
+                  en=f"{what_en}: {{value}} people at one point is implausible (more than "
+                     f"{MAX_PEOPLE_PER_POINT:,}): an ID number, a code or a total in the wrong column?",
+                  zh=f"{what_zh}：一个点位 {{value}} 人不合理（超过 {MAX_PEOPLE_PER_POINT:,}）：是否填入了身份证号、代码或合计？",
+                  fix="enter the number of persons living at this point", fix_zh="填写该点位的实际人数")
+        fractional = ~bad & ~empty & ~negative & ~huge & (np.abs(finite - np.round(finite)) > 1e-9)
         load.flag(fractional, column=key, code="non_integer_population", en=f"{what_en}: not a whole number",
                   zh=f"{what_zh}：人数不是整数", fix="enter a whole number of persons (not a share or percentage)",
                   fix_zh="填写整数人数（不是比例或百分数）")
-        if empty.any():
-            load.note("empty_population", f"{int(empty.sum())} empty cell(s) in '{load.header(key)}' read as 0",
-                      f"“{load.header(key)}”列有 {int(empty.sum())} 个空格，按 0 计", column=load.header(key))
-        ok = ~(bad | negative | fractional | empty)
-        frame[key] = np.where(ok, np.round(np.nan_to_num(values)), 0).astype(np.int64)
+        ok = ~(bad | misgrouped | negative | huge | fractional | empty)
+        shown_empty = empty & ~load.reject
+        if shown_empty.any():
+            load.note("empty_population", f"{int(shown_empty.sum())} empty cell(s) in '{load.header(key)}' read as 0",
+                      f"“{load.header(key)}”列有 {int(shown_empty.sum())} 个空格，按 0 计", column=load.header(key))
+        frame[key] = np.where(ok, np.round(finite), 0).astype(np.int64)
     if len(absent) == len(POPULATION_COLUMNS):
         load.report.add(Problem(file=load.source, row=None, column=None, value=None, severity="warning",
                                 code="no_population",
@@ -770,7 +906,8 @@ def load_facilities(path: Any, *, sheet: str | int | None = None, crs: Any = Non
                   en="unknown facility type{hint}", zh="未知的设施类型{hint_zh}",
                   fix=f"use one of: {', '.join(FACILITY_TYPES)} (or the Chinese names)",
                   fix_zh=f"使用以下类型之一：{known}")
-    capacity = load.numbers("capacity", what_en="capacity", what_zh="容量", units="张|床|个|人|穴|位")
+    capacity = load.numbers("capacity", what_en="capacity", what_zh="容量", units="张|床|个|人|穴|位",
+                            maximum=MAX_CAPACITY)
     unit_default = pd.Series([FACILITY_TYPES[k].capacity_unit if k in FACILITY_TYPES else None for k in types],
                              dtype=object)
     unit_raw = load.text("capacity_unit")
@@ -881,8 +1018,9 @@ def load_candidates(path: Any, *, sheet: str | int | None = None, crs: Any = Non
                   en="unknown facility type(s) in can_host: {items}", zh="可设设施类型中有未知类型：{items}",
                   fix="list facility types separated by 、 e.g. 幸福小院、儿童之家; leave empty for any type",
                   fix_zh="用顿号分隔设施类型，如 幸福小院、儿童之家；留空表示任何类型")
-    cost = load.numbers("cost_10k_yuan", what_en="cost", what_zh="投资", units="万元|万")
-    capacity = load.numbers("capacity", what_en="capacity", what_zh="容量", units="张|床|个|人|穴|位")
+    cost = load.numbers("cost_10k_yuan", what_en="cost", what_zh="投资", units="万元|万", maximum=MAX_COST_10K_YUAN)
+    capacity = load.numbers("capacity", what_en="capacity", what_zh="容量", units="张|床|个|人|穴|位",
+                            maximum=MAX_CAPACITY)
     frame = {"id": ids, "name": names, "kind": kinds, "can_host": hosts, "cost_10k_yuan": cost,
              "capacity": capacity, **admin}
     column = "lon" if load.header("lon") else None
@@ -906,6 +1044,14 @@ load_candidates.__doc__ = """Load candidate sites (idle schools, village committ
     >>> res.data["can_host"].iloc[0]
     'happy_courtyard;childrens_home'
 """
+
+
+def _polygonal(geom: BaseGeometry) -> BaseGeometry:
+    """The polygons of a geometry collection (a repaired polygon with stray lines), as one geometry."""
+    polys = [g for g in shapely.get_parts(geom) if shapely.get_type_id(g) in (3, 6) and g.area > 0]
+    if not polys:
+        return geom
+    return polys[0] if len(polys) == 1 else shapely.union_all(polys)
 
 
 def _level_from_code(codes: pd.Series) -> pd.Series:
@@ -965,14 +1111,29 @@ def load_boundaries(path: Any, *, sheet: str | int | None = None, crs: Any = Non
     usable = ~load.reject
     gs = gpd.GeoSeries(np.where(usable, geoms, None), crs=system.crs if system.kind == "epsg" else WGS84)
     invalid = usable & ~shapely.is_valid(gs.to_numpy())
-    load.flag(invalid, column=None, code="invalid_geometry", severity="warning",
-              values=pd.Series([shapely.is_valid_reason(g) if g is not None else None for g in gs.to_numpy()]),
-              en="invalid polygon ({value}); repaired", zh="面几何无效（{value}），已自动修复",
-              fix="check the boundary in your GIS", fix_zh="在 GIS 中检查该边界")
     if invalid.any():
+        reasons = pd.Series([shapely.is_valid_reason(g) if g is not None else None for g in gs.to_numpy()])
         fixed = gs.to_numpy().copy()
-        fixed[invalid] = shapely.make_valid(fixed[invalid])
+        repaired = shapely.make_valid(fixed[invalid])
+        # make_valid turns a degenerate ring into a line or a point: keep only a polygonal part with area.
+        mixed = shapely.get_type_id(repaired) == 7
+        if mixed.any():
+            repaired[mixed] = [_polygonal(g) for g in repaired[mixed]]
+        polygonal = np.isin(shapely.get_type_id(repaired), (3, 6))
+        area = np.where(polygonal, shapely.area(np.where(polygonal, repaired, None)), 0.0)
+        degenerate = np.zeros(load.n, dtype=bool)
+        degenerate[np.flatnonzero(invalid)[~(np.nan_to_num(area) > 0)]] = True
+        fixed[invalid] = repaired
+        load.flag(degenerate, column=None, code="degenerate_polygon", values=reasons,
+                  en="the polygon has no area ({value}): repairing it leaves a line or a point, not a boundary",
+                  zh="该面没有面积（{value}）：修复后只剩线或点，不是边界",
+                  fix="redraw the boundary in your GIS", fix_zh="在 GIS 中重新绘制该边界")
+        load.flag(invalid & ~degenerate, column=None, code="invalid_geometry", severity="warning", values=reasons,
+                  en="invalid polygon ({value}); repaired", zh="面几何无效（{value}），已自动修复",
+                  fix="check the boundary in your GIS", fix_zh="在 GIS 中检查该边界")
+        fixed[degenerate] = None
         gs = gpd.GeoSeries(fixed, crs=gs.crs)
+        usable = ~load.reject
     if system.kind == "epsg":
         out = gs.to_crs(WGS84)
         described = f"{system.label} -> WGS-84" if system.crs.to_epsg() != 4326 else system.describe()

@@ -274,6 +274,11 @@ def _decode(raw: bytes, *, source: str) -> tuple[list[str], str, dict[int, str],
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text" (UTF-16, tab-separated)
         text = raw.decode("utf-16", errors="replace")
         return [line for line in _LINE_BREAK.split(text) if line], "utf-16", {}, "\ufffd" in text
+    head = raw[:4096]
+    if len(head) >= 4 and head.count(b"\x00") >= len(head) // 4:  # UTF-16 saved without its BOM
+        even, odd = head[0::2].count(b"\x00"), head[1::2].count(b"\x00")
+        text = raw.decode("utf-16-le" if odd > even else "utf-16-be", errors="replace")
+        return [line for line in _LINE_BREAK.split(text) if line], "utf-16", {}, "\ufffd" in text
     bom = raw.startswith(b"\xef\xbb\xbf")
     body = raw[3:] if bom else raw
     try:

@@ -55,10 +55,11 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Polygon, Rectangle
+from matplotlib.text import Text
 from matplotlib.transforms import Bbox, ScaledTranslation
 
 from coverage.errors import CRSError, InputError, MissingColumnError
-from coverage.mapping.fonts import cjk_rc
+from coverage.mapping.fonts import cjk_rc, warn_missing_glyphs
 from coverage.output import output_path
 from coverage.taxonomy import FACILITY_TYPES, POPULATION_GROUPS, label
 
@@ -1799,6 +1800,7 @@ def map_bytes(fig: Figure, *, fmt: str = "pdf", dpi: int = 300) -> bytes:
     """
     if fmt not in ("pdf", "png"):
         raise InputError(f"unsupported map format '{fmt}': use 'pdf' or 'png'")
+    warn_missing_glyphs([t.get_text() for t in fig.findobj(Text)], where="printed map")
     buf = io.BytesIO()
     metadata = {"Creator": "coverage-planner"} if fmt == "pdf" else {"Software": "coverage-planner"}
     with matplotlib.rc_context(cjk_rc()):

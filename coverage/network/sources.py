@@ -43,6 +43,7 @@ import numpy.typing as npt
 import pandas as pd
 import pyproj
 import shapely
+from shapely.errors import ShapelyError
 
 from coverage.errors import (
     CRSError,
@@ -145,7 +146,7 @@ def download_osm_graph(*, place: str | None = None, polygon: Any = None,
     path = folder / f"osm_{network_type}_{key}.graphml"
     if path.exists() and not refresh:
         logger.info("OpenStreetMap network from cache %s", path)
-        G = _load_graphml(path)
+        G = graph_from_graphml(path)
         G.graph["source"] = f"OpenStreetMap (cached {path.name})"
         return G
 
@@ -336,6 +337,7 @@ def graph_from_osm_file(path: str | os.PathLike[str], *, network_type: str | Non
     not_roads = 0
     rejected: list[dict[str, Any]] = []
     missing_refs = 0
+    piece_of: dict[int, int] = {}  # synthetic id of a further piece of a cut way -> the way's id
     for way in ways:
         tags = way.get("tags", {})
         if "highway" not in tags:
@@ -355,7 +357,11 @@ def graph_from_osm_file(path: str | os.PathLike[str], *, network_type: str | Non
                 continue
             missing_refs += ref is not None
             if len(run) >= 2:
-                kept.append({**way, "nodes": run})
+                piece = way["id"]
+                if kept and way["id"] in (kept[-1]["id"], piece_of.get(kept[-1]["id"])):
+                    piece = -1 - len(piece_of)  # osmnx keys paths by id: give each piece its own
+                    piece_of[piece] = way["id"]
+                kept.append({**way, "id": piece, "nodes": run})
             run = []
     if not_roads:
         logger.info("%s: %d of %d ways are not roads (no 'highway' tag: buildings, land use, areas); not used",
@@ -380,10 +386,10 @@ def graph_from_osm_file(path: str | os.PathLike[str], *, network_type: str | Non
     except Exception as exc:  # malformed coordinates and the like
         raise FileReadError(f"{path}: cannot build a road network from this OpenStreetMap file "
                             f"({type(exc).__name__}: {exc})") from exc
-    if network_type is None:
-        for _, _, d in G.edges(data=True):
+    for _, _, d in G.edges(data=True):
+        d["osmid"] = piece_of.get(d["osmid"], d["osmid"])
+        if network_type is None:
             d[NETWORK_TYPES_ATTR] = types_of_way[d["osmid"]]
-    G = _split_rings(G)  # before simplification too: a closed way whose first node is its only junction
     if not retain_all:
         G = ox.truncate.largest_component(G, strongly=False)
     if simplify:
@@ -694,12 +700,17 @@ def load_graph(source: Any, **options: Any) -> nx.MultiDiGraph:
         - a path: ``.graphml``; ``.osm`` / ``.osm.bz2``; ``.osm.pbf``; ``.gpkg`` / ``.shp`` / ``.geojson``
           road layer; a GeoDataFrame of road lines is taken as a road layer.
     **options
-        Passed to the reader (e.g. ``class_column=`` for a road layer, ``cache_dir=`` for a download).
+        Passed to the reader (e.g. ``class_column=`` for a road layer, ``cache_dir=`` for a download,
+        ``network_type=`` for an OSM file, ``crs=`` for a GraphML file without a ``crs`` attribute).
 
     Raises
     ------
     FileReadError
-        The file does not exist or its kind is unknown.
+        The file does not exist, is empty, cannot be parsed or its kind is unknown.
+    CRSError
+        A GraphML file or road layer without a coordinate system.
+    NetworkError
+        The file holds no usable road network (no roads, no edges, only self-loops, bad lengths).
     """
     if isinstance(source, nx.MultiDiGraph):
         return source
@@ -716,9 +727,7 @@ def load_graph(source: Any, **options: Any) -> nx.MultiDiGraph:
     path = _existing(source)
     lower = path.name.lower()
     if lower.endswith(".graphml"):
-        G = _load_graphml(path)
-        G.graph.setdefault("source", f"GraphML {path.name}")
-        return G
+        return graph_from_graphml(path, crs=options.get("crs"))
     if lower.endswith(".pbf"):
         return graph_from_pbf(path, **options)
     if lower.endswith(OSM_SUFFIXES):
@@ -729,13 +738,275 @@ def load_graph(source: Any, **options: Any) -> nx.MultiDiGraph:
                         f".gpkg, .shp or .geojson")
 
 
-def _load_graphml(path: Path) -> nx.MultiDiGraph:
+def graph_from_graphml(path: str | os.PathLike[str], *, crs: Any = None) -> nx.MultiDiGraph:
+    """Read a road network saved as GraphML (``osmnx.save_graphml``, ``networkx.write_graphml``, QGIS...).
+
+    Attribute values are converted as osmnx converts them (``x``/``y``/``length`` numbers, ``oneway``
+    true/false, stringified lists, ``geometry`` as WKT); typed GraphML (numbers stored as numbers, as
+    networkx writes them) reads too.  An undirected graph becomes two directed edges per road.  A graph in
+    a projected CRS is converted to longitude/latitude (EPSG:4326).
+
+    Parameters
+    ----------
+    path
+        The ``.graphml`` file.
+    crs
+        Coordinate system of the nodes' ``x``/``y`` when the file does not say (no ``crs`` graph
+        attribute), e.g. ``"EPSG:4326"``; it must agree with the file's when both are given.
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        EPSG:4326.
+
+    Raises
+    ------
+    FileReadError
+        The file is missing, empty or not GraphML, or an attribute cannot be read.
+    CRSError
+        Neither the file nor ``crs`` gives the coordinate system, it is not a valid CRS, or they disagree.
+    NetworkError
+        No edges, only self-loops, a node without coordinates, or an edge length that is negative,
+        infinite or not a number (the message names the edge).
+
+    Example
+    -------
+    >>> G = graph_from_graphml("roads.graphml", crs="EPSG:4326")  # doctest: +SKIP
+    """
+    from xml.etree.ElementTree import ParseError
+
+    path = _existing(path)
+    _not_empty(path)
+    try:
+        try:
+            G = nx.read_graphml(path, node_type=int, force_multigraph=True)
+        except ValueError:  # node ids that are not integers (a GraphML not written by osmnx)
+            G = nx.read_graphml(path, node_type=str, force_multigraph=True)
+    except (ParseError, nx.NetworkXError, ValueError, KeyError, TypeError, UnicodeError, OSError) as exc:
+        raise FileReadError(f"{path}: cannot read it as a GraphML road network ({type(exc).__name__}: {exc}); is "
+                            "the file complete? Save it again, e.g. with osmnx.save_graphml") from exc
+    if not G.is_directed():
+        logger.info("%s: undirected GraphML; every edge is usable in both directions", path.name)
+        G = nx.MultiDiGraph(G)
+    if G.number_of_edges() == 0:
+        _check_graph(G, str(path))
+    G.graph.pop("node_default", None)
+    G.graph.pop("edge_default", None)
+    for key in ("simplified", "consolidated"):
+        if key in G.graph:
+            G.graph[key] = _to_bool(G.graph[key])
+    bad_xy = []
+    for n, d in G.nodes(data=True):
+        for attr, value in list(d.items()):
+            d[attr] = _literal(value)
+        for attr in ("x", "y"):
+            d[attr] = _to_float(d.get(attr))
+        if not (math.isfinite(d["x"]) and math.isfinite(d["y"])):
+            bad_xy.append(n)
+        for attr in ("osmid", "street_count"):
+            if attr in d:
+                d[attr] = _to_int(d[attr])
+    if bad_xy:
+        raise NetworkError(f"{path}: {len(bad_xy)} node(s) have no numeric x/y coordinates, e.g. node {bad_xy[0]!r}; "
+                           "every node needs x (longitude) and y (latitude)")
+    for u, v, d in G.edges(data=True):
+        d.pop("id", None)
+        for attr, value in list(d.items()):
+            d[attr] = _literal(value)
+        if "length" in d:
+            d["length"] = _to_float(d["length"])  # checked by _check_graph, naming the edge
+        for attr in ("oneway", "reversed"):
+            if attr in d:
+                d[attr] = _to_bool(d[attr])
+        for attr in ("speed_kph", "travel_time", "bearing", "grade", "grade_abs"):
+            if attr in d:
+                d[attr] = _to_float(d[attr])
+        if isinstance(d.get("geometry"), str):
+            try:
+                d["geometry"] = shapely.from_wkt(d["geometry"])
+            except ShapelyError as exc:
+                raise FileReadError(f"{path}: edge ({u!r}, {v!r}): geometry {d['geometry'][:60]!r} is not WKT "
+                                    f"({exc}); delete the attribute or write it as LINESTRING (x y, ...)") from exc
+    G = _with_crs(G, path, crs)
+    G = _drop_non_roads(G, path)
+    G = _split_rings(G)
+    G.graph.setdefault("source", f"GraphML {path.name}")
+    _check_graph(G, str(path))
+    return G
+
+
+def _with_crs(G: nx.MultiDiGraph, path: Path, crs: Any) -> nx.MultiDiGraph:
+    """Set or check the graph's CRS; a projected graph is converted to EPSG:4326 (osmnx.project_graph)."""
+    stated = G.graph.get("crs")
+    if isinstance(stated, float) and math.isnan(stated):
+        stated = None
+    if stated is None and crs is None:
+        raise CRSError(
+            f"{path}: the graph has no 'crs' attribute, so its node x/y coordinates cannot be placed on the map. "
+            "Say which system they are in: load_graph(path, crs='EPSG:4326') for longitude/latitude (or the "
+            "EPSG code of the projection), or add <data key=\"crs\">EPSG:4326</data> to the <graph> element "
+            "(osmnx.save_graphml writes it)")
+    try:
+        chosen = pyproj.CRS.from_user_input(crs if crs is not None else stated)
+        if stated is not None and crs is not None and pyproj.CRS.from_user_input(stated) != chosen:
+            raise CRSError(f"{path}: the graph says its crs is {stated!r} but crs={crs!r} was given; remove one")
+    except pyproj.exceptions.CRSError as exc:
+        raise CRSError(f"{path}: {crs if crs is not None else stated!r} is not a coordinate reference system "
+                       f"({exc}); use an EPSG code such as 'EPSG:4326'") from exc
+    G.graph["crs"] = chosen.to_string() if crs is not None or not isinstance(stated, str) else stated
+    if chosen.equals(pyproj.CRS.from_epsg(4326), ignore_axis_order=True):
+        return G
     import osmnx as ox
 
+    logger.info("%s: nodes in %s converted to EPSG:4326", path.name, chosen.to_string())
+    H = ox.projection.project_graph(G, to_crs="EPSG:4326")
+    H.graph["crs"] = "EPSG:4326"
+    return H
+
+
+def _drop_non_roads(G: nx.MultiDiGraph, path: Path) -> nx.MultiDiGraph:
+    """Remove edges of an OSM-derived graph that are no roads: no ``highway`` tag while others have one
+    (``osmnx.graph_from_xml`` keeps building outlines and land use), or ``area=yes``."""
+    tagged = [("highway" in d) for _, _, d in G.edges(data=True)]
+    if not any(tagged):
+        return G
+    drop = [(u, v, k) for u, v, k, d in G.edges(keys=True, data=True)
+            if "highway" not in d or "yes" in _as_list(d.get("area"))]
+    if drop:
+        logger.warning("%s: %d of %d edges are not roads (no 'highway' tag, or area=yes: buildings, land use); left "
+                       "out", path.name, len(drop), G.number_of_edges())
+        G.remove_edges_from(drop)
+        G.remove_nodes_from([n for n in list(G.nodes) if G.degree(n) == 0])
+    return G
+
+
+def _as_list(value: object) -> list[str]:
+    if value is None:
+        return []
+    return [str(x) for x in value] if isinstance(value, (list, tuple, set)) else [str(value)]
+
+
+def _literal(value: object) -> object:
+    """A stringified list / dict as osmnx writes them (``"['primary', 'secondary']"``) back to the object."""
+    import ast
+
+    if isinstance(value, str) and len(value) > 1 and (value[0], value[-1]) in (("[", "]"), ("{", "}")):
+        try:
+            return ast.literal_eval(value)
+        except (SyntaxError, ValueError):
+            return value
+    return value
+
+
+def _to_float(value: object) -> float:
+    if isinstance(value, (list, tuple)):  # osmnx keeps one length per edge; a list is not a length
+        return math.nan
     try:
-        return ox.load_graphml(path)
-    except Exception as exc:
-        raise FileReadError(f"{path}: cannot read it as a GraphML road network ({exc})") from exc
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def _to_int(value: object) -> object:
+    if isinstance(value, list):
+        return [_to_int(x) for x in value]
+    try:
+        return int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return value
+
+
+def _to_bool(value: object) -> object:
+    if isinstance(value, list):
+        return [_to_bool(x) for x in value]
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    text = str(value).strip().lower()
+    if text in ("true", "yes", "1", "t", "y"):
+        return True
+    if text in ("false", "no", "0", "f", "n", ""):
+        return False
+    return value
+
+
+def _split_rings(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """Split every self-loop edge with a geometry (a loop road whose start and end is one junction) at its
+    middle vertex into two edges through a new node, so it can be snapped to and routed on.
+
+    Self-loops without a geometry of at least three vertices (nowhere to split) stay as they are; the
+    travel-time engine ignores them.
+    """
+    loops = [(u, k, d) for u, v, k, d in G.edges(keys=True, data=True) if u == v]
+    if not loops:
+        return G
+    ints = all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) for n in G.nodes)
+    next_id = (int(max(G.nodes)) + 1) if ints else 0
+    geod = pyproj.Geod(ellps="WGS84")
+    mids: dict[tuple[Any, float, float], Any] = {}
+    n_split = 0
+    for u, k, d in loops:
+        geom = d.get("geometry")
+        if not isinstance(geom, shapely.LineString):
+            continue
+        coords = shapely.get_coordinates(geom)
+        if len(coords) < 3:
+            continue
+        _, _, step_m = geod.inv(coords[:-1, 0], coords[:-1, 1], coords[1:, 0], coords[1:, 1])
+        cum = np.concatenate([[0.0], np.cumsum(step_m)])
+        total = float(cum[-1])
+        if not total > 0:
+            continue
+        i = int(np.argmin(np.abs(cum[1:-1] - total / 2))) + 1  # an interior vertex
+        key = (u, round(float(coords[i, 0]), 7), round(float(coords[i, 1]), 7))
+        mid = mids.get(key)
+        if mid is None:
+            while not ints and f"{u}~ring{next_id}" in G:
+                next_id += 1
+            mid = next_id if ints else f"{u}~ring{next_id}"
+            next_id += 1
+            mids[key] = mid
+            G.add_node(mid, x=float(coords[i, 0]), y=float(coords[i, 1]), street_count=2)
+        length = _to_float(d.get("length"))
+        share = float(cum[i]) / total
+        first_m, second_m = ((length * share, length * (1 - share)) if math.isfinite(length)
+                             else (float(cum[i]), total - float(cum[i])))
+        G.remove_edge(u, u, k)
+        G.add_edge(u, mid, **{**d, "geometry": shapely.LineString(coords[: i + 1]), "length": first_m})
+        G.add_edge(mid, u, **{**d, "geometry": shapely.LineString(coords[i:]), "length": second_m})
+        n_split += 1
+    if n_split:
+        logger.info("%d loop roads that start and end at one junction split in two at their middle vertex", n_split)
+    return G
+
+
+def _check_graph(G: nx.MultiDiGraph, name: str) -> None:
+    """Raise :class:`NetworkError` (naming ``name``) when a road graph cannot be travelled on or is wrong."""
+    n_edges = G.number_of_edges()
+    if n_edges == 0:
+        raise NetworkError(f"{name}: the road network has no edges ({len(G)} nodes): nothing to travel on. Use a "
+                           "network that covers the study area")
+    bad = []
+    for u, v, d in G.edges(data=True):
+        if "length" in d:
+            length = _to_float(d["length"])
+            if not (math.isfinite(length) and length >= 0):
+                bad.append((u, v, d["length"]))
+    if bad:
+        listed = ", ".join(f"({u!r}, {v!r}) length {x!r}" for u, v, x in bad[:5])
+        raise NetworkError(
+            f"{name}: {len(bad)} road edge(s) have a negative, infinite or non-numeric length, e.g. edge {listed}. "
+            "Edge lengths must be metres >= 0: fix or delete these edges (or remove their 'length' attribute to "
+            "have them measured on the geometry)")
+    n_loops = nx.number_of_selfloops(G)
+    if n_loops == n_edges:
+        raise NetworkError(f"{name}: all {n_edges} edges are self-loops (start node = end node) without a shape to "
+                           "split them at, so no road leads anywhere; the file's edges need distinct start and end "
+                           "nodes")
+
+
+def _not_empty(path: Path) -> None:
+    if path.is_file() and path.stat().st_size == 0:
+        raise FileReadError(f"{path}: the file is empty (0 bytes); export the road network again")
 
 
 def _existing(path: str | os.PathLike[str]) -> Path:

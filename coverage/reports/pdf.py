@@ -30,7 +30,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from coverage.errors import InputError
-from coverage.mapping.fonts import cjk_rc
+from coverage.mapping.fonts import cjk_rc, warn_missing_glyphs
 from coverage.mapping.printmap import (
     MAP_KINDS,
     SIMULATED_MARK,
@@ -366,6 +366,16 @@ def _site_blocks(report: ProposalReport, sites: pd.DataFrame) -> list[tuple[str,
     return items
 
 
+def _report_texts(report: ProposalReport, tables: dict[str, pd.DataFrame]) -> list[str]:
+    """Every text of the report's tables and headings (to check that a font can draw each character)."""
+    texts = [str(report.region_name), str(report.service_label)]
+    for table in tables.values():
+        texts += [str(c) for c in table.columns]
+        for name in table.columns:
+            texts += [v for v in table[name].tolist() if isinstance(v, str)]
+    return texts
+
+
 def write_pdf_report(
     report: ProposalReport,
     path: str | Path,
@@ -446,6 +456,21 @@ def write_pdf_report(
             col_widths=[0.4, 0.2, 0.2, 0.2],
             fontsize=8.5,
         )
+        missing = warn_missing_glyphs(_report_texts(report, tables), where=str(path))
+        if missing:  # say so on the page, as well as in the log: those names print as boxes
+            ax.text(
+                0,
+                y - 0.04,
+                _wrap(
+                    "注：以下生僻字没有可用字体，在本报告中显示为方框（请安装含这些字的字体，如 SimSun-ExtB 或"
+                    f"花园明朝 HanaMinB）：{'、'.join(f'U+{ord(ch):04X}' for ch in missing[:20])}",
+                    92,
+                ),
+                ha="left",
+                va="top",
+                fontsize=8.5,
+                color="#c00000",
+            )
         doc.finish(fig)
         # maps
         for kind in map_kinds:
