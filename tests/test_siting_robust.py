@@ -153,7 +153,7 @@ def random_problem(seed: int, *, fixed: int = 0) -> SitingProblem:
     n, m = 40, 12
     xy_d, xy_s = rng.random((n, 2)) * 10, rng.random((m, 2)) * 10
     dist = np.hypot(*(xy_d[:, None, :] - xy_s[None, :, :]).transpose(2, 0, 1))
-    i, j = np.nonzero(dist <= 4.0)
+    i, j = np.nonzero(dist <= np.inf)  # every pair: p-median must reach everyone
     table = od([(f"d{a}", f"s{b}", float(np.round(dist[a, b], 2))) for a, b in zip(i, j, strict=True)])
     return build_problem(table, pd.Series(rng.integers(0, 50, n).astype(float), index=[f"d{k}" for k in range(n)]),
                          fixed=[f"s{k}" for k in range(fixed)],
@@ -169,10 +169,7 @@ def random_problem(seed: int, *, fixed: int = 0) -> SitingProblem:
 ])
 def test_reported_objective_equals_the_one_of_the_chosen_sites(seed, model, kwargs):
     prob = random_problem(seed, fixed=2)
-    try:
-        r = solve(prob, model=model, **kwargs)
-    except InfeasibleError:
-        pytest.skip("this random layout cannot meet the target")  # reported by the solver, checked elsewhere
+    r = solve(prob, model=model, **kwargs)
     assert r.objective == pytest.approx(recomputed_objective(prob, r, use_cost=kwargs.get("objective") == "cost"))
     if model in ("mclp", "lscp", "target"):
         assert r.covered_weight == pytest.approx(recomputed_objective(

@@ -32,7 +32,7 @@ from pathlib import Path
 from coverage.errors import CoverageError, InfeasibleError
 
 #: Subcommand modules, in the order data flows.
-SUBCOMMANDS = ("validate", "demo", "od", "analyze", "optimize", "map", "report")
+SUBCOMMANDS = ("validate", "demo", "od", "analyze", "optimize", "map", "report", "export")
 
 EXIT_OK = 0
 EXIT_REJECTED = 1
@@ -257,11 +257,12 @@ class _NoTracebackFormatter(logging.Formatter):
 
 
 def _setup_logging(verbose: bool) -> None:
+    """Log to stderr without tracebacks, like ``logging.basicConfig`` (nothing changes if logging is set up)."""
+    root = logging.getLogger()
+    if root.handlers:  # a program or test harness embedding the command line keeps its own logging
+        return
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_NoTracebackFormatter("%(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    for old in list(root.handlers):
-        root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(logging.INFO if verbose else logging.WARNING)
 
@@ -296,7 +297,7 @@ def main(argv: Sequence[str] | None = None, *, parser: argparse.ArgumentParser |
     try:
         parser = parser or build_parser()
         args = parser.parse_args(args_list)
-        _setup_logging(args.verbose)
+        _setup_logging(getattr(args, "verbose", False))
         if not getattr(args, "func", None):
             parser.print_help()
             return EXIT_BAD_INPUT

@@ -13,6 +13,7 @@ absent); with ``--nearest`` one row per origin: ``from_id, to_id, travel_time_mi
 from __future__ import annotations
 
 import argparse
+import csv
 import sys
 from pathlib import Path
 from typing import Any
@@ -55,10 +56,16 @@ def _read_points(path: str, crs: str) -> Any:
     from coverage.errors import FileReadError, MissingColumnError
 
     p = Path(path)
-    if not p.exists():
-        raise FileReadError(f"{p}: file not found")
+    if not p.is_file():
+        raise FileReadError(f"{p}: file not found" if not p.exists() else f"{p}: is a folder, not a file")
+    if p.stat().st_size == 0:
+        raise FileReadError(f"{p}: the file is empty (0 bytes); give a CSV or Excel list with id, lon, lat / 文件为空")
     if p.suffix.lower() in (".xlsx", ".xls", ".xlsm"):
-        df = pd.read_excel(p, dtype=str, engine="openpyxl")
+        try:
+            df = pd.read_excel(p, dtype=str, engine="openpyxl")
+        except Exception as exc:  # openpyxl raises many kinds (BadZipFile, KeyError, InvalidFileException)
+            raise FileReadError(f"{p}: not a readable .xlsx workbook ({type(exc).__name__}); open it in Excel and "
+                                f"save as .xlsx / 无法读取该 Excel 文件") from exc
     else:
         for encoding in ("utf-8-sig", "gb18030"):
             try:
@@ -66,6 +73,9 @@ def _read_points(path: str, crs: str) -> Any:
                 break
             except UnicodeDecodeError:
                 continue
+            except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
+                raise FileReadError(f"{p}: cannot read it as a CSV table ({exc}); save it as CSV UTF-8 with "
+                                    f"columns id, lon, lat / 无法读取该 CSV 文件") from exc
         else:  # pragma: no cover - gb18030 decodes any byte string
             raise FileReadError(f"{p}: cannot decode it as UTF-8 or GBK text")
     lower = {str(c).strip().lower(): c for c in df.columns}

@@ -534,11 +534,22 @@ def graph_from_road_layer(source: Any, *, class_column: str | None = None, onewa
         layer = source
     else:
         path = _existing(source)
+        _not_empty(path)
+        kwargs: dict[str, Any] = {"layer": layer_name} if layer_name else {}
+        encoding = _shapefile_encoding(path)
+        if encoding:
+            kwargs["encoding"] = encoding
         try:
-            layer = gpd.read_file(path, layer=layer_name) if layer_name else gpd.read_file(path)
-        except Exception as exc:
-            raise FileReadError(f"{path}: cannot read it as a GIS layer ({exc})") from exc
+            layer = gpd.read_file(path, **kwargs)
+        except Exception as exc:  # pyogrio DataSourceError / DataLayerError, fiona errors, zip errors
+            raise FileReadError(f"{path}: cannot read it as a GIS layer ({type(exc).__name__}: {exc}); a road "
+                                "layer is a GeoPackage, Shapefile (.shp with its .shx/.dbf/.prj, or a .zip of "
+                                "them) or GeoJSON of lines") from exc
         name = path.name if not layer_name else f"{path.name} (layer {layer_name})"
+        if not isinstance(layer, gpd.GeoDataFrame) or layer.geometry.name not in layer.columns:
+            raise FileReadError(f"{name}: the file holds a table without geometries, not a road layer")
+    if len(layer) == 0:
+        raise NetworkError(f"{name}: the road layer has no features (0 roads); nothing to build a network from")
     if layer.crs is None:
         raise CRSError(f"{name}: the road layer has no coordinate reference system (a Shapefile without its .prj?); "
                        "set it, e.g. gdf.set_crs('EPSG:4490') for CGCS2000 or 'EPSG:4326' for WGS-84")
@@ -548,6 +559,7 @@ def graph_from_road_layer(source: Any, *, class_column: str | None = None, onewa
             f"{name}: no road-class column{f' {class_column!r}' if class_column else ''}; columns are "
             f"{[c for c in layer.columns if c != layer.geometry.name]}. Name it with class_column=... "
             f"(values such as 国道, 县道, 村道, primary)")
+    _check_line_geometries(layer, name)
     ow_col = oneway_column or _find_column(list(layer.columns), ONEWAY_COLUMNS)
     ms_col = maxspeed_column or _find_column(list(layer.columns), MAXSPEED_COLUMNS)
     layer = layer.reset_index(drop=True)
@@ -569,6 +581,16 @@ def graph_from_road_layer(source: Any, *, class_column: str | None = None, onewa
             classes[value] = None
     osm_class = layer[col].map(lambda v: classes.get(v))
     bad = osm_class.isna()
+    if bad.all():
+        values = sorted({str(v) for v in layer[col] if classes.get(v) is None and str(v).strip() not in ("", "nan",
+                                                                                                       "None")})
+        known = "、".join(t.zh for t in ROAD_CLASSES.values())
+        what = (f"values {', '.join(values[:8])}{' ...' if len(values) > 8 else ''}" if values
+                else "the column is empty")
+        raise NetworkError(
+            f"{name}: none of the {len(layer)} roads has a known road class in column '{col}' ({what}). Known "
+            f"classes: {known} (or OSM classes such as primary, track; or route numbers G213, X105). Fill the "
+            "column, or name the right one with class_column=...")
     if bad.any():
         bad_values = sorted({str(v) for v in layer.loc[bad, col]})
         known = "、".join(t.zh for t in ROAD_CLASSES.values())
@@ -588,7 +610,15 @@ def graph_from_road_layer(source: Any, *, class_column: str | None = None, onewa
         layer = layer.to_crs("EPSG:4326")
         layer = layer.set_geometry(shapely.transform(
             layer.geometry.to_numpy(), lambda xy: np.column_stack(convert(xy[:, 0], xy[:, 1]))), crs="EPSG:4326")
-    layer = layer[~(layer.geometry.isna() | layer.geometry.is_empty)]
+    no_line = layer.geometry.isna() | layer.geometry.is_empty | ~layer.geom_type.isin(["LineString", "MultiLineString"])
+    if no_line.any():
+        kinds = layer.loc[no_line].geometry.apply(lambda g: "empty" if g is None or g.is_empty else g.geom_type)
+        logger.warning("%s: %d features are not lines (%s) and were left out", name, int(no_line.sum()),
+                       ", ".join(f"{k} {n}" for k, n in kinds.value_counts().items()))
+        for row, kind in zip(layer.loc[no_line, "_row"], kinds, strict=True):
+            rejected.append({"row": int(row), "column": "geometry", "value": kind,
+                             "message": f"{kind} geometry, not a road line"})
+    layer = layer[~no_line]
     layer = layer.explode(index_parts=False)
     layer = layer[layer.geom_type == "LineString"]
     if layer.empty:
@@ -618,6 +648,7 @@ def graph_from_road_layer(source: Any, *, class_column: str | None = None, onewa
     end_at = shapely.line_locate_point(orig, shapely.get_point(noded, -1))
     flipped = start_at > end_at  # piece drawn against its road's direction
     noded = np.where(flipped, shapely.reverse(noded), noded)
+    noded, owner = _split_closed_lines(noded, owner, tolerance_m)
 
     starts = shapely.get_coordinates(shapely.get_point(noded, 0))
     ends = shapely.get_coordinates(shapely.get_point(noded, -1))
@@ -659,9 +690,93 @@ def graph_from_road_layer(source: Any, *, class_column: str | None = None, onewa
         if ow[k] not in _TRUE:
             G.add_edge(int(v[k]), int(u[k]), **data, geometry=shapely.reverse(g), reversed=True)
     G.remove_nodes_from([n for n in list(G.nodes) if G.degree(n) == 0])
+    _check_graph(G, name)
     logger.info("%s: %d road lines -> %d nodes, %d edges (%d roads left out)", name, len(layer), len(G),
                 G.number_of_edges(), len(rejected))
     return G
+
+
+def _check_line_geometries(layer: Any, name: str) -> None:
+    """Raise :class:`NetworkError` when a layer holds no line at all (points, polygons, empty geometries)."""
+    kinds = layer.geom_type.dropna()
+    if kinds.isin(["LineString", "MultiLineString"]).any():
+        return
+    found = ", ".join(f"{k} {n}" for k, n in kinds.value_counts().items()) or "only empty geometries"
+    raise NetworkError(f"{name}: the layer holds no lines ({found}); a road network needs (Multi)LineString roads. "
+                       "Is this the points or the boundary layer? Choose the roads layer")
+
+
+def _split_closed_lines(noded: npt.NDArray[Any], owner: npt.NDArray[np.int64],
+                        tolerance_m: float) -> tuple[npt.NDArray[Any], npt.NDArray[np.int64]]:
+    """Split every closed piece (a loop road meeting the network at one point) in two halves, so that its two
+    ends are different nodes; lines in metres."""
+    gap = shapely.distance(shapely.get_point(noded, 0), shapely.get_point(noded, -1))
+    length = shapely.length(noded)
+    closed = np.flatnonzero((gap <= tolerance_m) & (length > 4 * tolerance_m))
+    if len(closed) == 0:
+        return noded, owner
+    from shapely.ops import substring
+
+    halves = [substring(noded[i], start, end, normalized=True) for i in closed for start, end in ((0, .5), (.5, 1))]
+    keep = np.ones(len(noded), dtype=bool)
+    keep[closed] = False
+    logger.info("%d closed loop roads split in two so that they can be routed on", len(closed))
+    return (np.concatenate([noded[keep], np.array(halves, dtype=object)]),
+            np.concatenate([owner[keep], np.repeat(owner[closed], 2)]))
+
+
+def _shapefile_encoding(path: Path) -> str | None:
+    """Encoding of a Shapefile's .dbf (also inside a .zip) that has no .cpg: UTF-8 when a sample of its field
+    names and first records decodes as UTF-8, else GB18030 (GBK, as Chinese GIS software writes it).
+    None when there is a .cpg (GDAL reads it) or no .dbf."""
+    import zipfile
+
+    lower = path.name.lower()
+    if lower.endswith(".shp"):
+        if any(path.with_suffix(s).exists() for s in (".cpg", ".CPG")):
+            return None
+        dbf = next((p for p in (path.with_suffix(".dbf"), path.with_suffix(".DBF")) if p.exists()), None)
+        if dbf is None:
+            return None
+        with open(dbf, "rb") as f:
+            return _dbf_sample_encoding(f)
+    if lower.endswith(".zip") and zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as zf:
+            names = {n.lower(): n for n in zf.namelist()}
+            for member in names:
+                if member.endswith(".shp"):
+                    stem = member[:-4]
+                    if stem + ".cpg" in names or stem + ".dbf" not in names:
+                        return None
+                    with zf.open(names[stem + ".dbf"]) as f:
+                        return _dbf_sample_encoding(f)
+    return None
+
+
+#: How many bytes of .dbf records are read to guess their encoding.
+DBF_SAMPLE_BYTES = 1 << 20
+
+
+def _dbf_sample_encoding(f: Any) -> str:
+    """UTF-8 or GB18030 for an open .dbf: decodes the field names and whole records within the first
+    :data:`DBF_SAMPLE_BYTES` (never the whole file; the binary parts of the header are skipped)."""
+    head = f.read(32)
+    if len(head) < 32:
+        return "utf-8"
+    header_len = int.from_bytes(head[8:10], "little")
+    record_len = max(1, int.from_bytes(head[10:12], "little"))
+    descriptors = f.read(max(0, header_len - 32))
+    names = b"".join(descriptors[i:i + 11].split(b"\x00", 1)[0]
+                     for i in range(0, len(descriptors) - 31, 32) if descriptors[i:i + 1] != b"\r")
+    records = f.read(max(record_len, DBF_SAMPLE_BYTES // record_len * record_len))
+    records = records[: len(records) // record_len * record_len]
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            (names + records).decode(encoding)
+            return encoding
+        except UnicodeDecodeError:
+            continue
+    return "gb18030"  # undecodable bytes either way: GBK is what Chinese GIS software writes
 
 
 def geodesic_lengths_m(lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64], part: npt.NDArray[np.int64],
@@ -813,8 +928,10 @@ def graph_from_graphml(path: str | os.PathLike[str], *, crs: Any = None) -> nx.M
         d.pop("id", None)
         for attr, value in list(d.items()):
             d[attr] = _literal(value)
-        if "length" in d:
-            d["length"] = _to_float(d["length"])  # checked by _check_graph, naming the edge
+        if "length" in d:  # checked by _check_graph, which names the edge and its value as written
+            number = _to_float(d["length"])
+            if not math.isnan(number) or str(d["length"]).strip().lower() == "nan":
+                d["length"] = number
         for attr in ("oneway", "reversed"):
             if attr in d:
                 d[attr] = _to_bool(d[attr])

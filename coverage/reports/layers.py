@@ -150,11 +150,26 @@ def _plain(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+#: Number formats of the workbook, by canonical column.
+_PERCENT_COLUMNS = frozenset({"share", "target_share"})
+_MINUTES_COLUMNS = frozenset({"travel_time_min", "threshold_min", "mean_time_before_min", "mean_time_after_min"})
+
+
+def _yes_no(values: pd.Series, lang: str) -> pd.Series:
+    yes, no = ("是", "否") if lang == "zh" else ("yes", "no")
+    return values.map(lambda v: yes if v is True or v == True else (no if v is False or v == False else v))  # noqa: E712
+
+
 def _headed(table: pd.DataFrame, lang: str) -> pd.DataFrame:
     from coverage.views import translate_table
 
     geom = table.geometry.name if isinstance(table, gpd.GeoDataFrame) else None
     plain = _plain(pd.DataFrame(table.drop(columns=[geom]) if geom else table))
+    for col in plain.columns:
+        if plain[col].dtype == bool or col in ("covered", "passed"):
+            plain[col] = _yes_no(plain[col], lang)
+    if "service" in plain.columns and plain["service"].nunique() <= 1:
+        plain = plain.drop(columns=["service"])
     shown = translate_table(plain, lang=lang)
     if geom:
         return gpd.GeoDataFrame(shown, geometry=table.geometry.to_numpy(), crs=table.crs)
@@ -212,8 +227,13 @@ def write_layers(layers: Mapping[str, pd.DataFrame], path: str | Path, *, lang: 
             })
             safe_frame(about).to_excel(xw, sheet_name=("说明", "About")[i], index=False)
             text_cells(xw.sheets[("说明", "About")[i]])
+            from coverage.views import column_labels
+
             for key, table in layers.items():
                 sheet = LAYER_NAMES.get(key, (key, key))[i][:31]
+                labels = column_labels([c for c in table.columns if c != "geometry"], lang=lang)
+                formats = {labels[c]: "0.0%" for c in table.columns if c in _PERCENT_COLUMNS}
+                formats |= {labels[c]: "0.0" for c in table.columns if c in _MINUTES_COLUMNS}
                 shown = pd.DataFrame(_headed(table, lang))
                 if "geometry" in shown.columns:
                     shown = shown.drop(columns=["geometry"])
@@ -224,6 +244,9 @@ def write_layers(layers: Mapping[str, pd.DataFrame], path: str | Path, *, lang: 
                 ws = xw.sheets[sheet]
                 text_cells(ws)
                 for j, col in enumerate(shown.columns, start=1):
+                    if col in formats:
+                        for (cell,) in ws.iter_rows(min_row=2, min_col=j, max_col=j):
+                            cell.number_format = formats[col]
                     width = max([len(str(col)) * 2] + [len(str(v)) for v in shown[col].head(200)])
                     ws.column_dimensions[get_column_letter(j)].width = min(max(width + 2, 8), 40)
         return out

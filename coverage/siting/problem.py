@@ -150,7 +150,7 @@ def _finite_number(value: object, what: str) -> float:
     try:
         v = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
-        raise InputError(f"{what}: '{value}' is not a number; give a number >= 0") from None
+        raise InputError(f"{what} '{value}' is not a number; give a number >= 0") from None
     if v < 0:
         raise InputError(f"{what} {v} is negative; it must be >= 0")
     if not np.isfinite(v):
@@ -294,7 +294,7 @@ def build_problem(
         if unknown:
             raise InputError(f"group weights for unknown groups {unknown}; groups are {list(gw)}")
         for g, w in group_weights.items():
-            gw[g] = _finite_number(w, f"group weight of '{g}'")
+            gw[g] = _finite_number(w, f"group weight of '{g}':")
     weight = groups.to_numpy() @ np.array([gw[c] for c in groups.columns])
 
     # --- OD pairs; ids compare as strings when the two tables disagree on type
@@ -330,8 +330,9 @@ def build_problem(
         row = int(np.flatnonzero(cost < 0)[0])
         raise InputError(f"{source}: row {row + 2}: {cost_column} = {cost[row]} is negative; travel costs must be >= 0"
                          f" ({int((cost < 0).sum())} negative values in all)")
-    if demand_key.duplicated().any():
-        raise InputError(f"demand table: ids {_preview(demand_key[demand_key.duplicated()].unique())} are the same"
+    as_text = _normalise_ids(ids)
+    if as_text.duplicated().any():
+        raise InputError(f"demand table: ids {_preview(as_text[as_text.duplicated()].unique())} are the same"
                          " once read as text (for example 1 and '1'); ids must be unique")
     # --- sites
     fixed_ids = list(dict.fromkeys(fixed))
