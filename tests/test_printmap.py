@@ -494,3 +494,10 @@ def test_dollar_signs_in_names_are_drawn_as_written(region, tmp_path):
                            paper="A4", orientation="landscape")
     text = pdftotext(save_map(fig, tmp_path / "dollar.pdf"))
     assert "$玉溪$" in text and "$x^2$镇" in text and "$\\frac$镇" in text
+
+
+def test_png_resolution_out_of_range_is_refused_before_drawing(a4_portrait, tmp_path):
+    for dpi in (0, 20000, -300):
+        with pytest.raises(InputError, match=rf"dpi={dpi}: the resolution must be between 72 and 1200"):
+            save_map(a4_portrait, tmp_path / "m.png", dpi=dpi)
+    assert not (tmp_path / "m.png").exists()

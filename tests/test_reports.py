@@ -359,3 +359,23 @@ def test_cli_map_rejects_unknown_service(tmp_path, capsys):
     assert code == 2
     assert "no_such_service" in capsys.readouterr().err
     assert not (tmp_path / "m.pdf").exists()
+
+
+def test_workbook_writes_formula_like_names_as_text_and_drops_control_characters(tmp_path, caplog):
+    """Names from a planner's file such as "=HYPERLINK(...)" stay text; a control character cannot stop the export."""
+    demand, facilities, sites = tiny_tables()
+    demand.loc[4, "name"] = '=HYPERLINK("http://evil.example","点我")'  # 戊村: still uncovered, listed
+    sites.loc[0, "name"] = "@SUM(1+1)村委会"
+    sites.loc[1, "name"] = "丙村\x07闲置校舍"  # a bell character: openpyxl refuses it (IllegalCharacterError)
+    report = tiny_report()
+    report.demand, report.sites = demand, sites
+    with caplog.at_level("WARNING", logger="coverage.output"):
+        path = write_workbook(report, tmp_path / "方案.xlsx")
+    assert "removed control characters" in caplog.text
+    wb = load_workbook(path)
+    cells = {c.value: c for ws in wb.worksheets for row in ws.iter_rows() for c in row if isinstance(c.value, str)}
+    formula = cells['=HYPERLINK("http://evil.example","点我")']
+    assert formula.data_type == "s"  # a text cell: Excel shows it, never follows the link
+    assert not any(c.data_type == "f" for ws in wb.worksheets for row in ws.iter_rows() for c in row)
+    assert cells["@SUM(1+1)村委会"].data_type == "s" and "丙村闲置校舍" in cells
+    assert sheet_frame(wb["拟建站点"])["新增覆盖60岁以上老年人（人）"].sum() == 110  # numbers stay numbers

@@ -27,20 +27,26 @@ def fuzz(n: int) -> settings:
 DEMAND_IDS = ["a", "b", "c", "d", "e"]
 SITE_IDS = ["s1", "s2", "s3", "s4", "E1", "E2"]
 
-cost_values = st.one_of(
-    st.floats(min_value=0, max_value=60, allow_nan=False).map(lambda x: round(x, 1)),
-    st.sampled_from([0.0, 5.0, 10.0, 15.0]),
-    st.sampled_from([math.nan, math.inf, -1.0, None, "x", "", " 7 "]),
-)
-weight_values = st.one_of(
-    st.integers(min_value=0, max_value=100).map(float),
-    st.sampled_from([0.0, 1.0, 1e6]),
-    st.sampled_from([math.nan, math.inf, -math.inf, -5.0, None, "NA", "12", "abc", ""]),
-)
-od_rows = st.lists(st.tuples(st.sampled_from(DEMAND_IDS + ["zz"]), st.sampled_from(SITE_IDS), cost_values),
-                   min_size=0, max_size=20)
-weights = st.lists(st.tuples(st.sampled_from(DEMAND_IDS), weight_values), min_size=0, max_size=6)
+good_costs = st.one_of(st.floats(min_value=0, max_value=60, allow_nan=False).map(lambda x: round(x, 1)),
+                       st.sampled_from([0.0, 5.0, 10.0, 15.0]))
+bad_costs = st.sampled_from([math.nan, math.inf, -1.0, None, "x", "", " 7 "])
+good_weights = st.one_of(st.integers(min_value=0, max_value=100).map(float), st.sampled_from([0.0, 1.0, 1e6]))
+bad_weights = st.sampled_from([math.nan, math.inf, -math.inf, -5.0, None, "NA", "12", "abc", ""])
 
+
+def od_rows_of(costs: st.SearchStrategy) -> st.SearchStrategy:
+    return st.lists(st.tuples(st.sampled_from(DEMAND_IDS + ["zz"]), st.sampled_from(SITE_IDS), costs),
+                    min_size=0, max_size=20)
+
+
+def weights_of(values: st.SearchStrategy) -> st.SearchStrategy:
+    return st.lists(st.tuples(st.sampled_from(DEMAND_IDS), values), min_size=0, max_size=6)
+
+
+# clean tables half the time (so that many solves succeed and are checked), tables with bad cells otherwise
+od_rows = st.one_of(od_rows_of(good_costs), od_rows_of(st.one_of(good_costs, bad_costs)))
+weights = st.one_of(weights_of(good_weights).map(lambda w: list(dict(w).items())),
+                    weights_of(good_weights), weights_of(st.one_of(good_weights, bad_weights)))
 
 def objective_of(prob: SitingProblem, r: SitingResult, use_cost: bool) -> float:
     """The objective recomputed here: from the chosen sites, or the capacity-aware allocation."""

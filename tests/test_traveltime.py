@@ -56,7 +56,7 @@ def reference_od(G: nx.MultiDiGraph, eng: TravelTimeEngine, origins: gpd.GeoData
         if u == v:
             continue
         speed = mode.speed_kph(d.get("highway"), d.get("maxspeed"))
-        if math.isnan(speed):
+        if math.isnan(speed) or not mode.uses_network(d.get("network_types")):  # the mode's OSM network only
             continue
         t = float(d["length"]) / (speed * 1000 / 60)
         for x, y in [(u, v)] + ([] if mode.respect_oneway else [(v, u)]):

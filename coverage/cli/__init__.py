@@ -276,6 +276,16 @@ def _quiet_broken_pipe() -> None:
         pass
 
 
+def _tolerant_console() -> None:
+    """A console that cannot show Chinese (a Windows code page) shows '?' instead of stopping the command."""
+    for stream, original in ((sys.stdout, sys.__stdout__), (sys.stderr, sys.__stderr__)):
+        if stream is original and stream is not None and hasattr(stream, "reconfigure"):
+            try:
+                stream.reconfigure(errors="replace")
+            except (OSError, ValueError):
+                pass
+
+
 def main(argv: Sequence[str] | None = None, *, parser: argparse.ArgumentParser | None = None) -> int:
     """Run the command line; returns the exit code (see :data:`EXIT_CODES`).
 
@@ -294,6 +304,7 @@ def main(argv: Sequence[str] | None = None, *, parser: argparse.ArgumentParser |
         3 internal error (traceback in a log file, see :func:`log_dir`), 130 interrupted.
     """
     args_list = list(sys.argv[1:] if argv is None else argv)
+    _tolerant_console()
     try:
         parser = parser or build_parser()
         args = parser.parse_args(args_list)

@@ -39,6 +39,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         choices=("symbols", "choropleth"),
         help="distribution map: graduated symbols by village or choropleth by township",
     )
+    # the range of coverage.mapping.printmap.MIN_DPI..MAX_DPI (not imported here: --help stays fast)
     p.add_argument("--dpi", type=int_range(72, 1200), default=300, help="PNG resolution, 72..1200 (default 300)")
     p.add_argument("--out", default=None, help="output .pdf or .png (default maps/<region>_<kind>.pdf)")
     add_planning_arguments(p)

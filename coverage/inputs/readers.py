@@ -867,6 +867,12 @@ def read_table(data: Any, *, sheet: str | int | None = None,
     return table
 
 
+def _visible(text: str) -> str:
+    """``text`` with each control character shown as an escape (\\x00, \\x1b ...), the rest as is."""
+    return CONTROL_CHARACTERS.sub(lambda m: m.group().encode("unicode_escape", "backslashreplace").decode("ascii"),
+                                  text)
+
+
 def _strip_controls(table: RawTable) -> None:
     """Remove control characters (see :data:`CONTROL_CHARACTERS`) from every cell and header, listing each cell."""
     frame = table.frame
@@ -876,7 +882,7 @@ def _strip_controls(table: RawTable) -> None:
             clean = CONTROL_CHARACTERS.sub("", col).strip() or "(column)"
             renamed[col] = clean
             table.issues.append(CellIssue(
-                position=None, header=clean, value=col.encode("unicode_escape").decode("ascii"), severity="warning",
+                position=None, header=clean, value=_visible(col), severity="warning",
                 code="control_character",
                 message="invisible control character(s) removed from this header",
                 message_zh="已删除表头中的不可见控制字符", fix="retype the header", fix_zh="重新输入表头"))
@@ -893,7 +899,7 @@ def _strip_controls(table: RawTable) -> None:
             clean = CONTROL_CHARACTERS.sub("", value).strip() or None
             frame.iat[i, frame.columns.get_loc(col)] = clean
             table.issues.append(CellIssue(
-                position=int(i), header=str(col), value=value.encode("unicode_escape").decode("ascii")[:200],
+                position=int(i), header=str(col), value=_visible(value)[:200],
                 severity="warning", code="control_character",
                 message=f"invisible control character(s) {', '.join(found)} removed from the text",
                 message_zh=f"已删除文字中的不可见控制字符 {'、'.join(found)}",

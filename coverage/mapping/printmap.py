@@ -1744,6 +1744,11 @@ def proposal_map(
 # Output
 
 
+#: Resolutions accepted for PNG maps [dots per inch]: below 72 text is unreadable, above 1200 an A3 page
+#: needs gigabytes of memory.
+MIN_DPI, MAX_DPI = 72, 1200
+
+
 def save_map(fig: Figure, path: str | Path, *, dpi: int = 300) -> Path:
     """Write a printed map to ``.pdf`` (vector, fonts embedded) or ``.png`` (``dpi``).
 
@@ -1764,8 +1769,10 @@ def save_map(fig: Figure, path: str | Path, *, dpi: int = 300) -> Path:
     Raises
     ------
     InputError
-        When the suffix is not ``.pdf`` or ``.png``.
+        When the suffix is not ``.pdf`` or ``.png``, or ``dpi`` is outside 72..1200.
     """
+    if not (isinstance(dpi, (int, float)) and MIN_DPI <= dpi <= MAX_DPI):
+        raise InputError(f"dpi={dpi!r}: the resolution must be between {MIN_DPI} and {MAX_DPI} dots per inch")
     path = output_path(
         path,
         suffixes=(".pdf", ".png"),
@@ -1800,6 +1807,9 @@ def map_bytes(fig: Figure, *, fmt: str = "pdf", dpi: int = 300) -> bytes:
     """
     if fmt not in ("pdf", "png"):
         raise InputError(f"unsupported map format '{fmt}': use 'pdf' or 'png'")
+    if not (isinstance(dpi, (int, float)) and MIN_DPI <= dpi <= MAX_DPI):
+        raise InputError(f"dpi={dpi!r}: the resolution must be between {MIN_DPI} and {MAX_DPI} dots per inch "
+                         f"(300 prints well) / 分辨率须在 {MIN_DPI} 到 {MAX_DPI} 之间")
     warn_missing_glyphs([t.get_text() for t in fig.findobj(Text)], where="printed map")
     buf = io.BytesIO()
     metadata = {"Creator": "coverage-planner"} if fmt == "pdf" else {"Software": "coverage-planner"}

@@ -395,6 +395,7 @@ def graph_from_osm_file(path: str | os.PathLike[str], *, network_type: str | Non
     if simplify:
         G = ox.simplify_graph(G, edge_attrs_differ=[NETWORK_TYPES_ATTR] if network_type is None else None)
     G = _split_rings(G)
+    G.graph["crs"] = "EPSG:4326"  # osmnx writes "epsg:4326"
     G.graph["source"] = f"OpenStreetMap file {path.name}"
     G.graph["rejected_roads"] = rejected
     _check_graph(G, str(path))
@@ -433,7 +434,18 @@ def graph_from_pbf(path: str | os.PathLike[str], *, network_type: str = "all") -
     if got is None:
         raise NetworkError(f"{path}: the extract contains no roads of network type '{network_type}'")
     nodes, edges = got
-    edges = edges[edges["u"] != edges["v"]]
+    edges = edges[edges["highway"].notna()]
+    types = _pbf_network_types(edges)
+    rejected_rows = types == ""
+    rejected = [{"way": int(w), "column": "highway", "value": h,
+                 "message": "not a road for walk/bike/drive in osmnx's filters"}
+                for w, h in zip(edges.loc[rejected_rows, "id"], edges.loc[rejected_rows, "highway"], strict=True)]
+    if rejected:
+        logger.warning("%s: %d road segments left out, as osmnx's walk/bike/drive filters leave them out (private "
+                       "access, area=yes ...)", path.name, len(rejected))
+    edges = edges.assign(_types=types)[~rejected_rows]
+    if edges.empty:
+        raise NetworkError(f"{path}: the extract has no road usable for walk/bike/drive (private roads, areas ...)")
     nodes = nodes.drop_duplicates("id").set_index("id")
     G = nx.MultiDiGraph(crs="EPSG:4326", source=f"OpenStreetMap file {path.name}")
     used = pd.unique(np.concatenate([edges["u"].to_numpy(), edges["v"].to_numpy()]))
@@ -441,12 +453,12 @@ def graph_from_pbf(path: str | os.PathLike[str], *, network_type: str = "all") -
     G.add_nodes_from((int(n), {"x": float(x), "y": float(y)}) for n, (x, y) in zip(used, xy, strict=True))
     oneway = edges["oneway"].astype(str).str.lower().to_numpy() if "oneway" in edges else np.full(len(edges), "")
     maxspeed = edges["maxspeed"].to_numpy() if "maxspeed" in edges else np.full(len(edges), None)
-    for u, v, hw, length, ms, ow, geom, osmid in zip(
+    for u, v, hw, length, ms, ow, geom, osmid, nets in zip(
             edges["u"].to_numpy(), edges["v"].to_numpy(), edges["highway"].to_numpy(),
             edges["length"].to_numpy(dtype=float), maxspeed, oneway, edges.geometry.to_numpy(),
-            edges["id"].to_numpy(), strict=True):
+            edges["id"].to_numpy(), edges["_types"].to_numpy(), strict=True):
         attrs = {"osmid": int(osmid), "highway": hw, "length": float(length), "geometry": geom,
-                 "oneway": ow in _TRUE or ow in _REVERSE}
+                 "oneway": ow in _TRUE or ow in _REVERSE, NETWORK_TYPES_ATTR: nets}
         if ms is not None and not (isinstance(ms, float) and math.isnan(ms)):
             attrs["maxspeed"] = ms
         if ow in _REVERSE:
@@ -455,8 +467,43 @@ def graph_from_pbf(path: str | os.PathLike[str], *, network_type: str = "all") -
         G.add_edge(int(u), int(v), **attrs, reversed=False)
         if ow not in _TRUE:
             G.add_edge(int(v), int(u), **{**attrs, "geometry": shapely.reverse(geom), "reversed": True})
+    G.graph["rejected_roads"] = rejected
+    G = _split_rings(G)
+    _check_graph(G, str(path))
     logger.info("%s: %d nodes, %d edges", path.name, len(G), G.number_of_edges())
     return G
+
+
+def _pbf_network_types(edges: pd.DataFrame) -> npt.NDArray[np.object_]:
+    """The osmnx network types (``"walk,bike,drive"``, ``""`` for none) of each pyrosm edge, from its tag
+    columns and its ``tags`` JSON (tags without a column of their own)."""
+    import osmnx as ox
+
+    access = str(ox.settings.default_access)
+    keys = sorted({key for t in OSM_NETWORK_TYPES for key, _, _ in _osm_way_filter(t, access)})
+    extra = edges["tags"] if "tags" in edges.columns else pd.Series([None] * len(edges), index=edges.index)
+    table = pd.DataFrame({k: edges[k] if k in edges.columns else pd.Series(None, index=edges.index, dtype=object)
+                          for k in keys})
+    missing = [k for k in keys if k not in edges.columns]
+    if missing:
+        def from_json(text: object) -> list[object]:
+            if not isinstance(text, str) or not any(k in text for k in missing):
+                return [None] * len(missing)
+            try:
+                tags = json.loads(text)
+            except ValueError:
+                return [None] * len(missing)
+            return [tags.get(k) for k in missing]
+
+        table[missing] = pd.DataFrame(extra.map(from_json).tolist(), index=edges.index, columns=missing)
+    table = table.astype(object).where(table.notna(), None)
+    inverse, combos = pd.factorize(pd.Series([repr(r) for r in table.itertuples(index=False, name=None)]))
+    first = pd.Series(np.arange(len(inverse))).groupby(inverse).first().to_numpy()
+    types = np.empty(len(combos), dtype=object)
+    for code, row in enumerate(first):
+        tags = {k: str(v) for k, v in zip(keys, table.iloc[int(row)], strict=True) if v is not None}
+        types[code] = ",".join(osm_way_network_types(tags))
+    return types[inverse]
 
 
 # ---------------------------------------------------------------- road-lines layers

@@ -148,12 +148,13 @@ def explain_sites(problem: SitingProblem, result: SitingResult, *, threshold: fl
             row["n_new_points"] = int(newly.sum())
             row["new_point_ids"] = [problem.demand_ids[i] for i in np.flatnonzero(newly)[:max_points_listed]]
             total = float(np.nansum(w * d_with))
-            tot_wo = float((w * np.where(np.isnan(d_without), np.inf, d_without)).sum()) if (w > 0).any() else 0.0
+            pos = w > 0   # points without people cost nothing, even where no site reaches them
+            tot_wo = float((w[pos] * np.where(np.isnan(d_without[pos]), np.inf, d_without[pos])).sum())
             row["loss_without"] = tot_wo - total
             alts = []
             if dense is not None:
-                dw = np.where(np.isnan(d_without), np.inf, d_without)
-                vals = (w[:, None] * np.minimum(dw[:, None], dense)).sum(axis=0)
+                dw = np.where(np.isnan(d_without[pos]), np.inf, d_without[pos])
+                vals = (w[pos, None] * np.minimum(dw[:, None], dense[pos])).sum(axis=0)
                 vals[open_final | ~cand] = np.inf
                 top = np.argsort(vals, kind="stable")[:n_alternatives]
                 alts = [{"id": problem.site_ids[j], "value": float(vals[j]), "vs_chosen": float(vals[j] - total)}

@@ -286,6 +286,8 @@ def build_problem(
         where = f"row {rows[k]}" if rows is not None else f"position {k + 1}"
         raise InputError(f"demand table: {where}: empty id ({int(empty_id.sum())} in all); every demand point"
                          " needs an id")
+    if ids.duplicated().any():
+        raise InputError(f"demand table: duplicate ids {_preview(ids[ids.duplicated()].unique())}; ids must be unique")
     vals = {c: _weights(v, c, ids, rows) for c, v in raw.items()}
     groups = pd.DataFrame(vals, index=pd.Index(ids.to_numpy(), name="id"))
     gw = {c: 1.0 for c in groups.columns}

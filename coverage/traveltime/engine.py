@@ -1089,7 +1089,10 @@ def _check_lengths(length_m: FloatArray, given: npt.NDArray[np.bool_], uv: Seque
     if len(bad) == 0:
         return
     where = f"{source}: " if source else ""
-    listed = ", ".join(f"({uv[i][0]!r}, {uv[i][1]!r}) length {length_m[i]}" for i in bad[:5])
+    def plain(x: object) -> object:
+        return x.item() if isinstance(x, np.generic) else x
+
+    listed = ", ".join(f"({plain(uv[i][0])!r}, {plain(uv[i][1])!r}) length {length_m[i]}" for i in bad[:5])
     raise NetworkError(
         f"{where}{len(bad)} road edge(s) have a negative, infinite or non-numeric length, e.g. edge {listed}. "
         "Edge lengths must be metres >= 0: fix or delete these edges in the network file (or remove the "
