@@ -126,16 +126,21 @@ def tr(key: str, **kwargs: Any) -> str:
 
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:&=\"'^])")
+_AUTOLINK = re.compile(r"(?i)(https?|ftp|www|mailto)(?=[:.])|(?<=\w)(?=@)")
+WORD_JOINER = "\u2060"  # invisible; keeps "http://" / "www." / "a@b" from becoming a link
 
 
 def esc(text: object) -> str:
     """``text`` for a markdown element (st.markdown / caption / error ...), shown literally.
 
     Every ASCII punctuation character that markdown, HTML or Streamlit's directives use is
-    backslash-escaped (CommonMark), and line breaks become spaces, so a name such as
-    ``![x](http://example.com/a.png)`` is shown as written and loads nothing.
+    backslash-escaped (CommonMark), an invisible word joiner breaks what GitHub-flavoured
+    markdown would turn into a link (``http://``, ``www.``, ``name@host``), and line breaks
+    become spaces: a name such as ``![x](http://example.com/a.png)`` is shown as written
+    and neither loads nor links anything.
     """
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+    text = _AUTOLINK.sub(lambda m: (m.group(1) or "") + WORD_JOINER, " ".join(str(text).split()))
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
 # --------------------------------------------------------------------------------------------- state

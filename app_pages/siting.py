@@ -174,7 +174,7 @@ def accepted_list() -> None:
     for site in sites:
         r1, r2 = st.columns([7, 1])
         explanation = f" · {esc(site['explanation'])}" if site.get("explanation") else ""
-        r1.markdown(f"**{esc(site.get('name', site['id']))}** · {label(site.get('type', ''), lang())} · "
+        r1.markdown(f"**{esc(site.get('name', site['id']))}** · {esc(label(site.get('type', ''), lang()))} · "
                     f"{site['lon']:.5f}, {site['lat']:.5f}{explanation}")
         r2.button(tr("remove"), key=f"remove_{site['id']}", on_click=remove_site, args=(site["id"],))
 

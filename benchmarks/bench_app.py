@@ -33,18 +33,18 @@ def _timed(action) -> float:
 
 def main() -> int:
     at = AppTest.from_file(APP, default_timeout=600).run()
-    cold_s = _timed(lambda: at.sidebar.radio(key="page__zh").set_value("coverage").run())
+    cold_s = _timed(lambda: at.switch_page("app_pages/coverage.py").run())
     print(f"cold: first coverage page (graph + engine + analysis): {cold_s:.2f} s")
     results: dict[str, list[float]] = {}
     for page in ("coverage", "map"):
-        at.sidebar.radio(key="page__zh").set_value(page).run()
+        at.switch_page(f"app_pages/{page}.py").run()
         times_threshold, times_service = [], []
         for i in range(REPEATS):
             minutes = 15 + 5 * ((i % 3) + 1)  # 20, 25, 30: new values, then cached ones
             times_threshold.append(_timed(
-                lambda m=minutes: at.sidebar.slider(key=f"threshold_{at.session_state['service']}").set_value(m).run()))
+                lambda m=minutes: at.sidebar.slider(key=f"w.thresholds.{at.session_state['service']}").set_value(m).run()))
             service = "children_20min" if i % 2 == 0 else "elderly_15min"
-            times_service.append(_timed(lambda s=service: at.sidebar.selectbox(key="service__zh").set_value(s).run()))
+            times_service.append(_timed(lambda s=service: at.sidebar.selectbox(key="w.service").set_value(s).run()))
         results[f"{page}: threshold change"] = times_threshold
         results[f"{page}: service change"] = times_service
         assert not at.exception, [e.value for e in at.exception]

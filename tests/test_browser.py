@@ -3,13 +3,15 @@
 Starts ``streamlit run app.py`` on a free local port, opens it with Playwright,
 blocks every request that leaves this machine, waits for the Leaflet map to
 render inside the streamlit-folium iframe, switches the service, runs a siting
-proposal, saves screenshots to tests/artifacts/ and checks that Chinese text is
-rendered with a CJK font.
+proposal, places a site by hand under a name written as markdown (shown as text, no
+remote image requested), prints a map, saves a screenshot of every page to
+tests/artifacts/ and checks that Chinese text is rendered with a CJK font.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -27,6 +29,8 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 START_TIMEOUT_S = 90
 MAP_TIMEOUT_MS = 120_000
+#: a site name that would load a remote image if it were rendered as markdown
+INJECTION = "![x](http://example.com/a.png)"
 
 pytestmark = [
     pytest.mark.browser,
@@ -84,6 +88,12 @@ def _wait_for_map(page, *, timeout_ms: int = MAP_TIMEOUT_MS):
     return frame
 
 
+def _go(page, title: str) -> None:
+    """Open a page from the sidebar navigation."""
+    page.locator('[data-testid="stSidebarNav"]').get_by_text(title, exact=True).click()
+    page.get_by_role("heading", name=title).first.wait_for(timeout=MAP_TIMEOUT_MS)
+
+
 def _choose(page, label: str, option: str) -> None:
     """Pick an option of a Streamlit selectbox by its label."""
     page.get_by_label(label).first.click()
@@ -126,7 +136,7 @@ def test_app_in_chromium_offline(app_url):
             page.screenshot(path=str(ARTIFACTS / "browser_data.png"))
 
             # the map page: Leaflet renders offline in the streamlit-folium iframe
-            page.get_by_text("地图", exact=True).first.click()
+            _go(page, "地图")
             frame = _wait_for_map(page)
             assert frame.locator(".cov-legend").inner_text().startswith("图例")
             n_paths = frame.locator(".leaflet-container svg path").count()
@@ -140,7 +150,7 @@ def test_app_in_chromium_offline(app_url):
             frame = _wait_for_map(page)
 
             # the coverage page: shares against targets, tables, the travel-time chart
-            page.get_by_text("覆盖", exact=True).first.click()
+            _go(page, "覆盖")
             page.get_by_text("按县（市、区）").first.wait_for(timeout=MAP_TIMEOUT_MS)
             page.locator('[data-testid="stDataFrame"] canvas').first.wait_for(timeout=MAP_TIMEOUT_MS)
             page.locator('[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg').first.wait_for(
@@ -149,7 +159,7 @@ def test_app_in_chromium_offline(app_url):
             page.screenshot(path=str(ARTIFACTS / "browser_coverage.png"), full_page=True)
 
             # a siting proposal: 3 sites covering the most people, with accept buttons
-            page.get_by_text("选址", exact=True).first.click()
+            _go(page, "选址")
             page.get_by_text("生成选址方案").first.wait_for(timeout=MAP_TIMEOUT_MS)
             _choose(page, "模型", "k 个站点覆盖最多人")
             k = page.get_by_label("新增站点数 k")
@@ -169,9 +179,34 @@ def test_app_in_chromium_offline(app_url):
             box = frame.locator(".leaflet-container").bounding_box()
             frame.locator(".leaflet-container").click(position={"x": box["width"] * 0.45, "y": box["height"] * 0.5})
             page.get_by_role("button", name="在此处添加站点").wait_for(timeout=MAP_TIMEOUT_MS)
+            page.get_by_label("站点名称").fill(INJECTION)
             page.get_by_role("button", name="在此处添加站点").click()
             page.get_by_role("button", name="移除").nth(1).wait_for(timeout=MAP_TIMEOUT_MS)
             assert page.get_by_role("button", name="移除").count() == 2
+            # the name is shown as written, and no image was made of it
+            shown = page.get_by_text(re.compile(r"!\[x\]\(http\W?://example\.com/a\.png\)")).first
+            shown.wait_for(timeout=MAP_TIMEOUT_MS)
+            assert shown.inner_text().replace("\u2060", "").startswith(INJECTION)
+            assert page.locator('img[src*="example.com"], a[href*="example.com"]').count() == 0
+            page.wait_for_timeout(1000)
+            page.screenshot(path=str(ARTIFACTS / "browser_siting_manual.png"), full_page=True)
+
+            # the scenarios page: the session as a scenario to save
+            _go(page, "方案")
+            page.get_by_role("button", name="保存方案（JSON）").wait_for(timeout=MAP_TIMEOUT_MS)
+            page.wait_for_timeout(1000)
+            page.screenshot(path=str(ARTIFACTS / "browser_scenarios.png"), full_page=True)
+
+            # the print page: a printed map previewed in the page
+            _go(page, "打印")
+            page.get_by_role("button", name="生成打印地图").click()
+            page.locator('[data-testid="stImage"] img').first.wait_for(timeout=MAP_TIMEOUT_MS)
+            page.wait_for_timeout(1500)
+            page.screenshot(path=str(ARTIFACTS / "browser_print.png"), full_page=True)
+
+            # back on Data: the choices were kept
+            _go(page, "数据")
+            page.get_by_text("718 个村（社区）").first.wait_for(timeout=MAP_TIMEOUT_MS)
             assert not errors, errors
         finally:
             browser.close()

@@ -270,13 +270,14 @@ def test_od_csv_ids_are_text_for_excel_and_numbers_stay_numbers(tmp_path, log_di
 
 
 def test_outputs_under_a_file_exit_2_before_any_work(files, tmp_path, log_dir):
-    """demo, map, report, analyze and optimize refuse an output path they cannot write, naming it."""
+    """demo, map, report, analyze and export refuse an output path they cannot write, naming it."""
     blocked = tmp_path / "a_file"
     cases = [
         ("demo", "--region", "yuxi", "--out", str(blocked / "示例")),
         ("map", "--region", "yuxi", "--out", str(blocked / "分布图.pdf")),
         ("report", "--region", "yuxi", "--out", str(blocked)),
         ("analyze", "--region", "yuxi", "--xlsx", str(blocked / "覆盖.xlsx")),
+        ("export", "--region", "yuxi", "--out", str(blocked / "覆盖.gpkg")),
     ]
     for args in cases:
         started = time.monotonic()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import logging
 import re
 from pathlib import Path
@@ -17,7 +18,7 @@ import pyproj
 import pytest
 import shapely
 
-import coverage.errors as errors
+from coverage import errors
 from coverage.errors import CRSError, NetworkError
 from coverage.network import graph_from_road_layer, load_graph
 from coverage.traveltime import TravelTimeEngine
@@ -131,7 +132,7 @@ def test_loop_road_at_one_junction_is_routable(name: str, half_loop: list[tuple[
     assert nx.number_of_selfloops(G) == 0
     got = TravelTimeEngine(G, mode="walk").nearest(pts(half_loop[-1]), pts(half_loop[0]))
     assert got["access_distance_m"].iloc[0] < 0.5
-    half_m = sum(step_m(a, b) for a, b in zip(half_loop[:-1], half_loop[1:], strict=True))
+    half_m = sum(step_m(a, b) for a, b in itertools.pairwise(half_loop))
     assert got["travel_time_min"].iloc[0] == pytest.approx(half_m / WALK_M_PER_MIN, rel=2e-3)
 
 

@@ -196,3 +196,29 @@ def test_files_without_roads(tmp_path: Path, caplog: pytest.LogCaptureFixture) -
     assert "2 node references of road ways are not in the file" in caplog.text
     assert sorted(G.edges()) == [(1, 2), (1, 3), (2, 1), (3, 1), (3, 4), (4, 3)]
     assert {d["osmid"] for *_, d in G.edges(data=True)} == {9}
+
+
+def test_download_keeps_each_modes_roads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A download of network type "all" (private roads included) is filtered and annotated like a file."""
+    served_with: list[dict[str, object]] = []
+
+    def served(bbox: tuple[float, ...], **kwargs: object) -> nx.MultiDiGraph:  # what Overpass returns for "all"
+        served_with.append(kwargs)
+        raw = ox.graph_from_xml(OAKLAND, simplify=False, retain_all=True)
+        raw.remove_edges_from([(u, v, k) for u, v, k, d in raw.edges(keys=True, data=True) if "highway" not in d])
+        raw.remove_nodes_from(list(nx.isolates(raw)))
+        return raw
+
+    monkeypatch.setattr(ox, "graph_from_bbox", served)
+    from coverage.network import download_osm_graph
+
+    G = download_osm_graph(bbox=(-122.31, 37.80, -122.29, 37.82), cache_dir=tmp_path)
+    assert served_with == [{"network_type": "all", "retain_all": True, "simplify": False}]
+    assert all(d.get("access") != "private" for *_, d in G.edges(data=True))
+    assert sorted(G.edges) == sorted(load_graph(OAKLAND).edges)
+    cached = download_osm_graph(bbox=(-122.31, 37.80, -122.29, 37.82), cache_dir=tmp_path)
+    a, b = random_points(G, 10, seed=3), random_points(G, 10, seed=4)
+    pd_a = TravelTimeEngine(cached, mode="car").od(a, b, cutoff_min=None)
+    pd_b = TravelTimeEngine(load_graph(OAKLAND), mode="car").od(a, b, cutoff_min=None)
+    np.testing.assert_allclose(pd_a["travel_time_min"], pd_b["travel_time_min"], atol=1e-9)
+    assert "access" in ox.settings.useful_tags_way and "foot" not in ox.settings.useful_tags_way  # restored

@@ -173,7 +173,8 @@ def build_parser() -> argparse.ArgumentParser:
         importlib.import_module(modname).register(sub)
     for command in sub.choices.values():
         command.formatter_class = _HelpFormatter
-        command.epilog = "\n\n".join(part for part in (command.epilog, exit_codes_epilog()) if part)
+        if exit_codes_epilog() not in (command.epilog or ""):
+            command.epilog = "\n\n".join(part for part in (command.epilog, exit_codes_epilog()) if part)
     return parser
 
 

@@ -879,7 +879,10 @@ def _strip_controls(table: RawTable) -> None:
     renamed = {}
     for col in frame.columns:
         if isinstance(col, str) and CONTROL_CHARACTERS.search(col):
-            clean = CONTROL_CHARACTERS.sub("", col).strip() or "(column)"
+            clean = base = CONTROL_CHARACTERS.sub("", col).strip() or "(column)"
+            k = 2
+            while clean in frame.columns or clean in renamed.values():
+                clean, k = f"{base}.{k}", k + 1
             renamed[col] = clean
             table.issues.append(CellIssue(
                 position=None, header=clean, value=_visible(col), severity="warning",
@@ -887,7 +890,9 @@ def _strip_controls(table: RawTable) -> None:
                 message="invisible control character(s) removed from this header",
                 message_zh="已删除表头中的不可见控制字符", fix="retype the header", fix_zh="重新输入表头"))
     if renamed:
-        frame.rename(columns=renamed, inplace=True)
+        frame.columns = [renamed.get(c, c) for c in frame.columns]
+        table.undecodable = [(i, renamed.get(h, h)) for i, h in table.undecodable]
+        table.bad_cells = [(i, renamed.get(h, h), ref, what) for i, h, ref, what in table.bad_cells]
     for col in frame.columns:
         series = frame[col]
         values = [v if isinstance(v, str) else "" for v in series.tolist()]

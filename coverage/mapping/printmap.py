@@ -1759,7 +1759,7 @@ def save_map(fig: Figure, path: str | Path, *, dpi: int = 300) -> Path:
     path
         Output file; the suffix chooses the format. Parent folders are created.
     dpi
-        Resolution of PNG output (dots per inch); PDF output is vector.
+        Resolution of PNG output (dots per inch, :data:`MIN_DPI`..:data:`MAX_DPI`); PDF output is vector.
 
     Returns
     -------
@@ -1794,7 +1794,7 @@ def map_bytes(fig: Figure, *, fmt: str = "pdf", dpi: int = 300) -> bytes:
     fmt
         "pdf" or "png".
     dpi
-        Resolution of PNG output (dots per inch).
+        Resolution of PNG output (dots per inch, above 0 and at most :data:`MAX_DPI`; previews may be coarse).
 
     Returns
     -------
@@ -1807,9 +1807,9 @@ def map_bytes(fig: Figure, *, fmt: str = "pdf", dpi: int = 300) -> bytes:
     """
     if fmt not in ("pdf", "png"):
         raise InputError(f"unsupported map format '{fmt}': use 'pdf' or 'png'")
-    if not (isinstance(dpi, (int, float)) and MIN_DPI <= dpi <= MAX_DPI):
-        raise InputError(f"dpi={dpi!r}: the resolution must be between {MIN_DPI} and {MAX_DPI} dots per inch "
-                         f"(300 prints well) / 分辨率须在 {MIN_DPI} 到 {MAX_DPI} 之间")
+    if not (isinstance(dpi, (int, float)) and 0 < dpi <= MAX_DPI):  # previews may be coarser than MIN_DPI
+        raise InputError(f"dpi={dpi!r}: the resolution must be more than 0 and at most {MAX_DPI} dots per inch "
+                         f"/ 分辨率须大于 0 且不超过 {MAX_DPI}")
     warn_missing_glyphs([t.get_text() for t in fig.findobj(Text)], where="printed map")
     buf = io.BytesIO()
     metadata = {"Creator": "coverage-planner"} if fmt == "pdf" else {"Software": "coverage-planner"}

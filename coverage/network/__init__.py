@@ -34,16 +34,19 @@ __all__ = [
     "TravelMode",
     "download_osm_graph",
     "get_mode",
+    "graph_from_graphml",
     "graph_from_osm_file",
     "graph_from_pbf",
     "graph_from_road_layer",
     "load_graph",
     "network_types_of",
+    "osm_way_network_types",
     "parse_maxspeed_kph",
     "road_class",
 ]
 
-_SOURCES = {"download_osm_graph", "graph_from_osm_file", "graph_from_pbf", "graph_from_road_layer", "load_graph"}
+_SOURCES = {"download_osm_graph", "graph_from_graphml", "graph_from_osm_file", "graph_from_pbf", "graph_from_road_layer",
+            "load_graph", "osm_way_network_types"}
 
 
 def __getattr__(name: str) -> Any:  # osmnx / pyrosm are imported only when a source is used

@@ -62,6 +62,7 @@ __all__ = [
     "graph_from_pbf",
     "graph_from_road_layer",
     "load_graph",
+    "osm_way_network_types",
 ]
 
 logger = logging.getLogger(__name__)
@@ -152,19 +153,24 @@ def download_osm_graph(*, place: str | None = None, polygon: Any = None,
 
     import osmnx as ox
 
-    saved = {name: getattr(ox.settings, name) for name in ("overpass_rate_limit", "requests_timeout", "use_cache")}
+    saved = {name: getattr(ox.settings, name) for name in ("overpass_rate_limit", "requests_timeout", "use_cache",
+                                                           "useful_tags_way")}
+    access = str(ox.settings.default_access)
+    filter_keys = sorted({key for t in OSM_NETWORK_TYPES for key, _, _ in _osm_way_filter(t, access)})
     started = time.monotonic()
     what = place or ("polygon" if polygon is not None else f"bbox {query.get('bbox')}")
     try:
         ox.settings.overpass_rate_limit = False
         ox.settings.requests_timeout = timeout_s
         ox.settings.use_cache = False
+        ox.settings.useful_tags_way = sorted({*ox.settings.useful_tags_way, *filter_keys})  # for the mode filters
+        options = {"network_type": network_type, "retain_all": True, "simplify": False}
         if place is not None:
-            G = ox.graph_from_place(place, network_type=network_type, retain_all=True)
+            G = ox.graph_from_place(place, **options)
         elif polygon is not None:
-            G = ox.graph_from_polygon(polygon, network_type=network_type, retain_all=True)
+            G = ox.graph_from_polygon(polygon, **options)
         else:
-            G = ox.graph_from_bbox(tuple(query["bbox"]), network_type=network_type, retain_all=True)
+            G = ox.graph_from_bbox(tuple(query["bbox"]), **options)
     except Exception as exc:  # requests errors, osmnx InsufficientResponseError, geocoding failures
         elapsed = time.monotonic() - started
         msg = (f"could not download the OpenStreetMap road network for {what} ({type(exc).__name__} after "
@@ -174,6 +180,8 @@ def download_osm_graph(*, place: str | None = None, polygon: Any = None,
     finally:
         for name, value in saved.items():
             setattr(ox.settings, name, value)
+    G = _with_network_types(G, what)
+    _check_graph(G, f"OpenStreetMap download for {what}")
     folder.mkdir(parents=True, exist_ok=True)
     ox.save_graphml(G, path)
     logger.info("downloaded %d nodes, %d edges; cached as %s", len(G), G.number_of_edges(), path)
@@ -253,13 +261,39 @@ def osm_way_network_types(tags: dict[str, str], network_types: Sequence[str] = O
 
     Example
     -------
-    >>> osm_way_network_types({"highway": "footway"})  # doctest: +SKIP
+    >>> osm_way_network_types({"highway": "footway"})
     ['walk']
     """
     import osmnx as ox
 
     access = str(ox.settings.default_access)
     return [t for t in network_types if _failed_clause(tags, _osm_way_filter(t, access)) is None]
+
+
+def _with_network_types(G: nx.MultiDiGraph, what: str) -> nx.MultiDiGraph:
+    """Annotate an unsimplified osmnx download with :data:`NETWORK_TYPES_ATTR` (from its way tags), drop the
+    roads no network type admits, then simplify without merging ways of different types."""
+    import osmnx as ox
+
+    if G.graph.get("simplified"):  # already simplified (and annotated, if it came from this module)
+        return G
+    access = str(ox.settings.default_access)
+    keys = sorted({key for t in OSM_NETWORK_TYPES for key, _, _ in _osm_way_filter(t, access)})
+    drop = []
+    for u, v, k, d in G.edges(keys=True, data=True):
+        tags = {key: str(d[key]) for key in keys if d.get(key) is not None}
+        types = osm_way_network_types(tags)
+        if types:
+            d[NETWORK_TYPES_ATTR] = ",".join(types)
+        else:
+            drop.append((u, v, k))
+    if drop:
+        logger.warning("%s: %d road segments left out, as osmnx's walk/bike/drive filters leave them out (private "
+                       "access ...)", what, len(drop))
+        G.remove_edges_from(drop)
+        G.remove_nodes_from(list(nx.isolates(G)))
+    G = ox.simplify_graph(G, edge_attrs_differ=[NETWORK_TYPES_ATTR])
+    return _split_rings(G)
 
 
 # ---------------------------------------------------------------- local OSM files
@@ -330,7 +364,7 @@ def graph_from_osm_file(path: str | os.PathLike[str], *, network_type: str | Non
             ways.append(element)
     if not ways:
         raise NetworkError(f"{path}: the file has {len(nodes)} nodes but no ways (roads), so there is no road "
-                           "network in it; export the area again with its roads")
+                           "network in it; export the area again with its roads / OSM 文件中没有道路")
 
     kept: list[dict[str, Any]] = []
     types_of_way: dict[int, str] = {}
@@ -377,7 +411,7 @@ def graph_from_osm_file(path: str | os.PathLike[str], *, network_type: str | Non
         raise NetworkError(
             f"{path}: none of the {len(ways)} ways is a road usable for {'/'.join(types)} ({not_roads} without a "
             f"'highway' tag, {len(rejected)} roads excluded: private, area=yes, under construction...); nothing "
-            "to build a road network from")
+            "to build a road network from / OSM 文件中没有可通行的道路")
     used = {ref for way in kept for ref in way["nodes"]}
     response = {"elements": [nodes[n] for n in used] + kept}
     bidirectional = network_type in ox.settings.bidirectional_network_types
@@ -596,7 +630,7 @@ def graph_from_road_layer(source: Any, *, class_column: str | None = None, onewa
         if not isinstance(layer, gpd.GeoDataFrame) or layer.geometry.name not in layer.columns:
             raise FileReadError(f"{name}: the file holds a table without geometries, not a road layer")
     if len(layer) == 0:
-        raise NetworkError(f"{name}: the road layer has no features (0 roads); nothing to build a network from")
+        raise NetworkError(f"{name}: the road layer has no features (0 roads); nothing to build a network from / 道路图层为空")
     if layer.crs is None:
         raise CRSError(f"{name}: the road layer has no coordinate reference system (a Shapefile without its .prj?); "
                        "set it, e.g. gdf.set_crs('EPSG:4490') for CGCS2000 or 'EPSG:4326' for WGS-84")
@@ -637,7 +671,7 @@ def graph_from_road_layer(source: Any, *, class_column: str | None = None, onewa
         raise NetworkError(
             f"{name}: none of the {len(layer)} roads has a known road class in column '{col}' ({what}). Known "
             f"classes: {known} (or OSM classes such as primary, track; or route numbers G213, X105). Fill the "
-            "column, or name the right one with class_column=...")
+            "column, or name the right one with class_column=... / 道路等级列没有可识别的等级")
     if bad.any():
         bad_values = sorted({str(v) for v in layer.loc[bad, col]})
         known = "、".join(t.zh for t in ROAD_CLASSES.values())
@@ -750,7 +784,7 @@ def _check_line_geometries(layer: Any, name: str) -> None:
         return
     found = ", ".join(f"{k} {n}" for k, n in kinds.value_counts().items()) or "only empty geometries"
     raise NetworkError(f"{name}: the layer holds no lines ({found}); a road network needs (Multi)LineString roads. "
-                       "Is this the points or the boundary layer? Choose the roads layer")
+                       "Is this the points or the boundary layer? Choose the roads layer / 该图层不是线状道路图层")
 
 
 def _split_closed_lines(noded: npt.NDArray[Any], owner: npt.NDArray[np.int64],
@@ -1009,7 +1043,7 @@ def _with_crs(G: nx.MultiDiGraph, path: Path, crs: Any) -> nx.MultiDiGraph:
             f"{path}: the graph has no 'crs' attribute, so its node x/y coordinates cannot be placed on the map. "
             "Say which system they are in: load_graph(path, crs='EPSG:4326') for longitude/latitude (or the "
             "EPSG code of the projection), or add <data key=\"crs\">EPSG:4326</data> to the <graph> element "
-            "(osmnx.save_graphml writes it)")
+            "(osmnx.save_graphml writes it) / 路网文件未注明坐标系，请用 crs= 指定")
     try:
         chosen = pyproj.CRS.from_user_input(crs if crs is not None else stated)
         if stated is not None and crs is not None and pyproj.CRS.from_user_input(stated) != chosen:
@@ -1148,7 +1182,7 @@ def _check_graph(G: nx.MultiDiGraph, name: str) -> None:
     n_edges = G.number_of_edges()
     if n_edges == 0:
         raise NetworkError(f"{name}: the road network has no edges ({len(G)} nodes): nothing to travel on. Use a "
-                           "network that covers the study area")
+                           "network that covers the study area / 路网没有路段")
     bad = []
     for u, v, d in G.edges(data=True):
         if "length" in d:
@@ -1160,17 +1194,17 @@ def _check_graph(G: nx.MultiDiGraph, name: str) -> None:
         raise NetworkError(
             f"{name}: {len(bad)} road edge(s) have a negative, infinite or non-numeric length, e.g. edge {listed}. "
             "Edge lengths must be metres >= 0: fix or delete these edges (or remove their 'length' attribute to "
-            "have them measured on the geometry)")
+            "have them measured on the geometry) / 路段长度为负数、无穷大或不是数字，请修改或删除这些路段")
     n_loops = nx.number_of_selfloops(G)
     if n_loops == n_edges:
         raise NetworkError(f"{name}: all {n_edges} edges are self-loops (start node = end node) without a shape to "
                            "split them at, so no road leads anywhere; the file's edges need distinct start and end "
-                           "nodes")
+                           "nodes / 路网只有首尾相同的自环路段，无法通行")
 
 
 def _not_empty(path: Path) -> None:
     if path.is_file() and path.stat().st_size == 0:
-        raise FileReadError(f"{path}: the file is empty (0 bytes); export the road network again")
+        raise FileReadError(f"{path}: the file is empty (0 bytes); export the road network again / 路网文件为空，请重新导出")
 
 
 def _existing(path: str | os.PathLike[str]) -> Path:

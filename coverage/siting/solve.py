@@ -377,14 +377,20 @@ def _stack(blocks: list[sp.spmatrix]) -> sp.csc_matrix:
 
 # --------------------------------------------------------------------------- checks
 
+def _is_real(value: object) -> bool:
+    """A plain real number (not a bool, not text)."""
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+
+
 def _check_p(problem: SitingProblem, p: int | None, *, required: bool, model: str) -> None:
     n_cand = problem.n_candidates
     if p is None:
         if required:
             raise InputError(f"model '{model}' needs p, the number of new sites (for example p=5)")
         return
-    if int(p) != p or p < 1:
-        raise InputError(f"p must be a whole number >= 1, got {p}")
+    if (isinstance(p, (bool, np.bool_)) or not isinstance(p, (int, float, np.integer, np.floating))
+            or not np.isfinite(p) or int(p) != p or p < 1):
+        raise InputError(f"p must be a whole number >= 1, got {p!r}")
     if p > n_cand:
         raise InputError(f"p={p} is larger than the {n_cand} candidate sites; lower p or add candidates"
                          " (forced-out candidates do not count)")
@@ -401,9 +407,13 @@ def _shares(problem: SitingProblem, target_share: float | Mapping[str, float] | 
         unknown = [g for g in target_share if g not in groups]
         if unknown:
             raise InputError(f"target shares for unknown groups {unknown}; groups are {groups}")
-        shares = {g: float(s) for g, s in target_share.items()}
+        raw = dict(target_share)
     else:
-        shares = {g: float(target_share) for g in groups}
+        raw = {g: target_share for g in groups}
+    bad = {g: s for g, s in raw.items() if not _is_real(s)}
+    if bad:
+        raise InputError(f"target share must be a number between 0 and 1 (0.95 = 95%), got {bad}")
+    shares = {g: float(s) for g, s in raw.items()}
     for g, s in shares.items():
         if not 0 <= s <= 1:
             raise InputError(f"target share for '{g}' must be between 0 and 1 (0.95 = 95%), got {s}")
@@ -913,12 +923,12 @@ def solve(
     if model in ("lscp", "target", "mclp"):
         if threshold is None:
             raise InputError(f"model '{model}' needs a threshold (for example threshold=15 minutes)")
-    if threshold is not None and (not np.isfinite(threshold) or threshold < 0):
-        raise InputError(f"threshold must be a number >= 0, got {threshold}")
-    if budget is not None and (not np.isfinite(budget) or budget < 0):
-        raise InputError(f"budget must be a number >= 0, got {budget}")
-    if time_limit_s <= 0:
-        raise InputError(f"time_limit_s must be > 0, got {time_limit_s}")
+    if threshold is not None and (not _is_real(threshold) or not np.isfinite(threshold) or threshold < 0):
+        raise InputError(f"threshold must be a number >= 0, got {threshold!r}")
+    if budget is not None and (not _is_real(budget) or not np.isfinite(budget) or budget < 0):
+        raise InputError(f"budget must be a number >= 0, got {budget!r}")
+    if not _is_real(time_limit_s) or not np.isfinite(time_limit_s) or time_limit_s <= 0:
+        raise InputError(f"time_limit_s must be a number > 0, got {time_limit_s!r}")
     if model == "mclp" and p is None and budget is None:
         raise InputError("model 'mclp' needs p (the number of new sites) or a budget, or both")
     _check_p(problem, p, required=model == "pmedian", model=model)

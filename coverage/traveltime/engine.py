@@ -1096,7 +1096,7 @@ def _check_lengths(length_m: FloatArray, given: npt.NDArray[np.bool_], uv: Seque
     raise NetworkError(
         f"{where}{len(bad)} road edge(s) have a negative, infinite or non-numeric length, e.g. edge {listed}. "
         "Edge lengths must be metres >= 0: fix or delete these edges in the network file (or remove the "
-        "'length' attribute to measure them on the geometry)")
+        "'length' attribute to measure them on the geometry) / 路段长度为负数、无穷大或不是数字")
 
 
 def _csr_min(rows: IntArray, cols: IntArray, wts: FloatArray, n: int) -> sp.csr_matrix:

@@ -1,0 +1,194 @@
+"""Fuzz the loaders: whatever the bytes, cells or geometries, only the library's errors escape.
+
+Seeded (``derandomize=True``), no example database, no deadline.  Each
+property also checks that every data row is either loaded or reported as
+rejected, and that what loads is in range (people 0..the plausible bound,
+coordinates finite and in China).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import geopandas as gpd
+import numpy as np
+import openpyxl
+import pandas as pd
+import shapely
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
+from coverage.errors import CoverageError
+from coverage.inputs import load_boundaries, load_candidates, load_demand, load_facilities
+from coverage.inputs.crs import CHINA_BBOX
+from coverage.inputs.loaders import MAX_PEOPLE_PER_POINT
+from coverage.inputs.readers import read_table
+from coverage.model import POPULATION_COLUMNS
+
+
+def _settings(n: int) -> settings:
+    return settings(max_examples=n, derandomize=True, deadline=None, database=None,
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+
+NASTY = ["", " ", "nan", "NA", "N/A", "-", "—", "null", "inf", "-inf", "1e400", "1e19", "12,34", "1,234", "1，234",
+         "12 34", '"', '"abc', 'a"b', '""', "\x00", "\x0b", "\x1b[0m", "\x85", "#N/A", "#DIV/0!", "=1+2",
+         "5.30402E+11", "9223372036854775808", "530402199001011234", "102.5", "24.3", "102,5", "-1", "0.5",
+         "１２", "300人", "幸福小院", "闲置校舍", "县", "乡镇", "530402101001", "530402", "\r", "\n", "\t", ";", ",",
+         "经度", "编号", "102.5,24.3", "１０２．５", "0x10", "1_000", "True", "\ufeff", "\u2028", "\ufffd"]
+CELL = st.one_of(st.sampled_from(NASTY), st.text(max_size=8),
+                 st.floats(allow_nan=True, allow_infinity=True).map(repr),
+                 st.integers(min_value=-(2 ** 70), max_value=2 ** 70).map(str),
+                 st.floats(min_value=18, max_value=130).map(lambda v: f"{v:.4f}"))
+HEADERS = {
+    "demand": ["编号", "村名", "经度", "纬度", "60岁以上老年人", "留守儿童", "村级代码"],
+    "facilities": ["编号", "名称", "类型", "床位数", "状态", "经度", "纬度"],
+    "candidates": ["编号", "名称", "类别", "可设设施类型", "投资(万元)", "经度", "纬度"],
+}
+LOADERS = {"demand": load_demand, "facilities": load_facilities, "candidates": load_candidates,
+           "boundaries": load_boundaries}
+
+
+def _check(res, kind: str) -> None:
+    """Every row loaded or rejected; what loaded is in range."""
+    rep = res.report
+    assert rep.n_loaded + rep.n_rejected == rep.n_read
+    assert len(res.data) == rep.n_loaded
+    assert all(p.severity == "error" for p in rep if p.rejected)
+    if kind == "boundaries":
+        assert set(res.data.geom_type.dropna()) <= {"Polygon", "MultiPolygon"}
+        return
+    xy = shapely.get_coordinates(res.data.geometry.to_numpy())
+    assert len(xy) == len(res.data) and np.isfinite(xy).all()
+    assert ((xy[:, 0] >= CHINA_BBOX[0]) & (xy[:, 0] <= CHINA_BBOX[2])).all()
+    if kind == "demand":
+        people = res.data[list(POPULATION_COLUMNS)].to_numpy()
+        assert ((people >= 0) & (people <= MAX_PEOPLE_PER_POINT)).all()
+
+
+def _load(kind: str, data: object) -> None:
+    try:
+        res = LOADERS[kind](data)
+    except CoverageError as exc:
+        event(f"{kind}: {type(exc).__name__}")
+        return
+    event(f"{kind}: loaded {'some' if len(res.data) else 'none'}, rejected {'some' if res.report.n_rejected else 'none'}")
+    _check(res, kind)
+
+
+@_settings(2000)
+@given(raw=st.one_of(st.binary(max_size=300),
+                     st.lists(st.sampled_from([b"\xef\xbb\xbf", b"\xff\xfe", b"\x00", b",", b"\t", b";", b'"', b"\r",
+                                               b"\n", b"\r\n", "村".encode("gbk"), "村".encode(), b"\xff", b"a", b"1"]),
+                              max_size=40).map(b"".join)))
+def test_read_table_on_fuzzed_bytes_raises_only_library_errors(raw):
+    upload = io.BytesIO(raw)
+    upload.name = "fuzz.csv"
+    try:
+        table = read_table(upload)
+    except CoverageError:
+        return
+    assert len(table.frame) == len(table.rows)
+    assert all(0 <= i < len(table.frame) for i, _ in table.undecodable)
+
+
+@st.composite
+def csv_files(draw):
+    kind = draw(st.sampled_from(sorted(HEADERS)))
+    header = HEADERS[kind]
+    rows = draw(st.lists(st.lists(CELL, min_size=len(header) - 2, max_size=len(header) + 1), max_size=6))
+    sep = draw(st.sampled_from([",", "\t", ";"]))
+    if draw(st.booleans()):  # quoted as Excel writes it
+        buf = io.StringIO(newline="")
+        csv.writer(buf, delimiter=sep, lineterminator="\r\n").writerows([header, *rows])
+        text = buf.getvalue()
+    else:  # joined by hand, quotes and separators left as they fall
+        text = "\n".join(sep.join(r) for r in [header, *rows]) + "\n"
+    encoding = draw(st.sampled_from(["utf-8", "utf-8-sig", "gb18030", "utf-16"]))
+    raw = text.encode(encoding, errors="replace" if encoding != "utf-16" else "surrogatepass")
+    return kind, raw
+
+
+@_settings(200)
+@given(case=csv_files())
+def test_loaders_on_fuzzed_csv(case):
+    kind, raw = case
+    upload = io.BytesIO(raw)
+    upload.name = "fuzz.csv"
+    _load(kind, upload)
+
+
+XLSX_CELL = st.one_of(
+    st.sampled_from([n for n in NASTY if n.isprintable()]),
+    st.integers(min_value=-(2 ** 70), max_value=2 ** 70),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.sampled_from(["#N/A", "#DIV/0!", "#REF!", "#VALUE!", "#NAME?", "#NULL!", "#NUM!", "=1/0", "=A1+1"]),
+    st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=8),
+    st.none())
+
+
+@_settings(60)
+@given(kind=st.sampled_from(sorted(HEADERS)),
+       rows=st.lists(st.lists(XLSX_CELL, min_size=5, max_size=8), max_size=5),
+       title=st.booleans())
+def test_loaders_on_fuzzed_workbooks(kind, rows, title):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    if title:
+        ws.append(["某县名单"])
+    ws.append(HEADERS[kind])
+    for row in rows:
+        ws.append(row)
+    buf = io.BytesIO()
+    wb.save(buf)
+    buf.seek(0)
+    buf.name = "fuzz.xlsx"
+    _load(kind, buf)
+
+
+FRAME_CELL = st.one_of(XLSX_CELL, st.sampled_from([np.nan, pd.NA, None, True, float("inf"), 2 ** 64, -0.0,
+                                                   b"\x00bytes", "\x00", "甲\ud800"]))
+
+
+@_settings(150)
+@given(kind=st.sampled_from(sorted(HEADERS)),
+       rows=st.lists(st.lists(FRAME_CELL, min_size=7, max_size=7), min_size=1, max_size=6))
+def test_loaders_on_fuzzed_dataframes(kind, rows):
+    frame = pd.DataFrame(rows, columns=HEADERS[kind], dtype=object)
+    _load(kind, frame)
+
+
+COORD = st.one_of(st.floats(min_value=73, max_value=135), st.floats(allow_nan=True, allow_infinity=True))
+
+
+@st.composite
+def geometries(draw):
+    shape = draw(st.sampled_from(["point", "line", "polygon", "multipoint", "none", "empty", "collection"]))
+    pts = draw(st.lists(st.tuples(COORD, st.floats(min_value=18, max_value=54)), min_size=1, max_size=5))
+    if shape == "point":
+        return shapely.Point(pts[0])
+    if shape == "multipoint":
+        return shapely.MultiPoint(pts)
+    if shape == "line":
+        return shapely.LineString(pts + [pts[0]]) if len(pts) == 1 else shapely.LineString(pts)
+    if shape == "polygon":
+        ring = (pts * 3)[:max(3, len(pts))]
+        return shapely.Polygon(ring)
+    if shape == "collection":
+        return shapely.GeometryCollection([shapely.Point(pts[0]), shapely.LineString(pts + [pts[0]])])
+    if shape == "empty":
+        return shapely.Polygon()
+    return None
+
+
+@_settings(120)
+@given(kind=st.sampled_from(["facilities", "boundaries", "demand"]),
+       features=st.lists(st.tuples(geometries(), st.sampled_from(NASTY)), min_size=1, max_size=5))
+def test_loaders_on_fuzzed_geodataframes(kind, features):
+    props = {"facilities": ("类型", "幸福小院"), "boundaries": ("代码", "530402001000"), "demand": ("留守儿童", "3")}
+    column, value = props[kind]
+    gdf = gpd.GeoDataFrame({"编号": [f"G{i}" for i in range(len(features))],
+                            "名称": [f[1] for f in features], column: [value] * len(features)},
+                           geometry=gpd.GeoSeries([f[0] for f in features]), crs="EPSG:4326")
+    _load(kind, gdf)
