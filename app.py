@@ -20,9 +20,12 @@ st.set_page_config(page_title="民政服务设施覆盖规划 · Coverage planne
                    initial_sidebar_state="expanded")
 
 #: (file, url path, title text key); the first page opens the app.
-PAGES = (("app_pages/data.py", "data", "page_data"), ("app_pages/map.py", "map", "page_map"),
-         ("app_pages/coverage.py", "coverage", "page_coverage"), ("app_pages/siting.py", "siting", "page_siting"),
-         ("app_pages/scenarios.py", "scenarios", "page_scenarios"), ("app_pages/print.py", "print", "page_print"))
+PAGES = (("app_pages/data.py", "data", "page_data"),
+         ("app_pages/map.py", "map", "page_map"),
+         ("app_pages/coverage.py", "coverage", "page_coverage"),
+         ("app_pages/siting.py", "siting", "page_siting"),
+         ("app_pages/scenarios.py", "scenarios", "page_scenarios"),
+         ("app_pages/print.py", "print", "page_print"))
 
 
 def language_toggle() -> None:
@@ -45,7 +48,8 @@ def sidebar() -> None:
     with sb, boundary():
         std = standards()
         keys = [s.key for s in std.services]
-        bound(st.selectbox, tr("service"), "service", keys, format_func=lambda k: std.service(k).label(lang()))
+        bound(st.selectbox, tr("service"), "service", keys,
+              format_func=lambda k: std.service(k).label(lang()))
         svc = current_service()
         bound(st.slider, tr("threshold"), ("thresholds", svc.key), default=svc.threshold_min, cast=int,
               min_value=5, max_value=120, step=5)

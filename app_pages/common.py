@@ -26,7 +26,7 @@ from coverage.errors import CoverageError, NetworkError
 
 logger = logging.getLogger("coverage.app")
 
-# --------------------------------------------------------------------------------------------- text
+# ------------------------------------------------------------------------------------- text
 TEXT: dict[str, tuple[str, str]] = {
     "title": ("民政服务设施覆盖规划", "Civil-affairs service coverage planner"),
     "subtitle": ("“一老一小”服务设施覆盖分析与选址", "Coverage and siting of services for older people and children"),
@@ -143,7 +143,7 @@ def esc(text: object) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
-# --------------------------------------------------------------------------------------------- state
+# ------------------------------------------------------------------------------------- state
 #: Everything the planner chose lives under these keys (and nowhere else).
 STATE_DEFAULTS: dict[str, Any] = {
     "lang": "zh",
@@ -152,7 +152,7 @@ STATE_DEFAULTS: dict[str, Any] = {
     "region": "yuxi",
     "crs": {},               # kind -> "wgs84" | "gcj02" | "bd09"
     "layers": {},            # kind -> layer of a multi-layer GeoPackage
-    "user_layers": {},       # kind -> {"name", "sha256", "crs", "layer", "raw", "data", "report", "crs_assumed"}
+    "user_layers": {},       # kind -> {name, sha256, crs, layer, raw, data, report, crs_assumed}
     "user_roads": None,      # {"name", "sha256", "path", "layer", "nodes"}
     "templates_on": False,
     # service
@@ -255,11 +255,12 @@ def bound(widget: Callable[..., Any], label: str, key: OwnedKey, options: list[A
     else:
         fmt = kwargs.pop("format_func", str)
         labels = {opt: fmt(opt) for opt in options}  # in this run's language
-        widget(label, options, key=wkey, on_change=sync, format_func=lambda o: labels.get(o, str(o)), **kwargs)
+        widget(label, options, key=wkey, on_change=sync, format_func=lambda o: labels.get(o, str(o)),
+               **kwargs)
     return get_owned(key)
 
 
-# --------------------------------------------------------------------------------------------- errors
+# ------------------------------------------------------------------------------------- errors
 def show_error(exc: BaseException) -> None:
     """An error in the page, with the library's message (what to fix), as plain text; never a traceback."""
     if isinstance(exc, CoverageError):
@@ -281,7 +282,7 @@ def boundary() -> Iterator[None]:
         show_error(exc)
 
 
-# --------------------------------------------------------------------------------------------- cached library calls
+# ------------------------------------------------------------------------------------- cached library calls
 @st.cache_resource(show_spinner=False)
 def demo_region(key: str) -> Any:
     """The demo region (tables shared read-only by every session)."""
@@ -316,8 +317,8 @@ STANDARDS_KEY = "default"  # the standards every cached result below was compute
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def service_coverage(data_key: tuple, sites_key: tuple, standards_key: str, service: str, threshold_min: float,
-                     _demand: Any, _facilities: Any, _boundaries: Any, _engines: Any) -> Any:
+def service_coverage(data_key: tuple, sites_key: tuple, standards_key: str, service: str,
+                     threshold_min: float, _demand: Any, _facilities: Any, _boundaries: Any, _engines: Any) -> Any:
     """Coverage of one service at one threshold (a fraction of a second once the engine is built)."""
     from coverage.metrics import analyze
     from coverage.scenario import service_standards
@@ -359,7 +360,7 @@ def saved_upload(digest: str, name: str, _raw: bytes) -> Path:
     return path
 
 
-# --------------------------------------------------------------------------------------------- data source
+# ------------------------------------------------------------------------------------- data source
 class Inputs:
     """The current data: canonical tables, hashable keys, the road graph loader.
 
@@ -368,9 +369,11 @@ class Inputs:
     """
 
     def __init__(self, key: tuple, graph_key: tuple | None, demand: Any, facilities: Any, candidates: Any,
-                 boundaries: Any, graph_loader: Callable[[], Any] | None, note: str | None, name: str) -> None:
+                 boundaries: Any, graph_loader: Callable[[], Any] | None, note: str | None,
+                 name: str) -> None:
         self.key, self.graph_key = key, graph_key
-        self.demand, self.facilities, self.candidates, self.boundaries = demand, facilities, candidates, boundaries
+        self.demand, self.facilities = demand, facilities
+        self.candidates, self.boundaries = candidates, boundaries
         self.graph_loader, self.note, self.name = graph_loader, note, name
 
     def engines(self) -> Callable[[str], Any]:
@@ -413,7 +416,8 @@ def current_inputs() -> Inputs:
         return entry["data"] if entry else None
 
     names = [v["name"] for v in layers.values()]
-    return Inputs(key, graph_key, layer("demand"), layer("facilities"), layer("candidates"), layer("boundaries"),
+    return Inputs(key, graph_key, layer("demand"), layer("facilities"), layer("candidates"),
+                  layer("boundaries"),
                   roads_loader(roads) if roads else None, None,
                   f"{tr('files')} ({', '.join(names)})" if names else tr("files"))
 
@@ -454,9 +458,9 @@ def coverage_now(inputs: Inputs, *, sites: list[dict] | None = None) -> Any:
                             inputs.engines())
 
 
-# --------------------------------------------------------------------------------------------- page helpers
+# ------------------------------------------------------------------------------------- page helpers
 def open_page(title: str) -> tuple[Inputs, Any] | None:
-    """The page's header and data caption, then (data, selected service); None (with a note) without villages."""
+    """The page's header and data caption, then (data, selected service); None, with a note, without villages."""
     st.header(tr(title))
     inputs = current_inputs()
     st.caption(esc(tr("data_caption", name=inputs.name)))

@@ -3,6 +3,8 @@ travel-time chart; uncovered villages; every service at once."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 
 from app_pages.common import (
@@ -11,15 +13,15 @@ from app_pages.common import (
 )
 
 
-def share_metrics(result, svc) -> None:
+def share_metrics(result: Any, svc: Any) -> None:
     """One metric per group: share, difference to the target, people still to cover."""
     from coverage.views import share_cards
 
     cards = share_cards(result.service_summary(svc.key), lang=lang())
     for col, card in zip(st.columns(max(1, len(cards))), cards):
         target = card["target_share"]
-        state = (tr("no_target") if card["passed"] is None else tr("met") if card["passed"] else tr("not_met"))
-        delta = f"{(card['share'] - target) * 100:+.1f} pt · {tr('target')} {target:.0%}" if target is not None else None
+        state = tr("no_target") if card["passed"] is None else tr("met") if card["passed"] else tr("not_met")
+        delta = None if target is None else f"{(card['share'] - target) * 100:+.1f} pt · {tr('target')} {target:.0%}"
         col.metric(card["label"], f"{card['share'] * 100:.1f}%", delta=delta,
                    help=f"{tr('target')}: {f'{target:.0%}' if target is not None else '—'} · {state}")
         if card["gap_people"]:
@@ -45,7 +47,8 @@ def render() -> None:
         headers = column_labels(part.columns, lang=lang())
         col.markdown(f"**{tr(title)}**")
         with col:
-            table(part, height=300, column_config={headers[c]: cfg for c, cfg in percent.items() if c in headers})
+            config = {headers[c]: cfg for c, cfg in percent.items() if c in headers}
+            table(part, height=300, column_config=config)
     st.markdown(f"**{tr('distribution')}**")
     chart = band_chart_table(result, svc.key, lang=lang())
     if len(chart):

@@ -21,7 +21,8 @@ from app_pages.common import (
 )
 
 KINDS = ("demand", "facilities", "candidates", "boundaries")
-KIND_TEXT = {"demand": "villages", "facilities": "facilities", "candidates": "candidates", "boundaries": "boundaries"}
+KIND_TEXT = {"demand": "villages", "facilities": "facilities", "candidates": "candidates",
+             "boundaries": "boundaries"}
 CRS_CHOICES = {"wgs84": "WGS-84 / CGCS2000", "gcj02": "GCJ-02（高德/腾讯）", "bd09": "BD-09（百度）"}
 LAYER_SUFFIXES = (".geojson", ".gpkg", ".zip")
 
@@ -55,7 +56,7 @@ def part_names(source: Any, suffix: str) -> list[str]:
 
 
 def part_choice(kind: str, name: str, digest: str, raw: bytes) -> tuple[Any, str | None]:
-    """The source to read (a named buffer, or a saved file for GIS layers) and its sheet/layer (a select box)."""
+    """The source to read (a named buffer, or a saved file for GIS layers) and its sheet/layer (chosen)."""
     suffix = Path(name).suffix.lower()
     names: list[str] = []
     if suffix in LAYER_SUFFIXES:
@@ -114,7 +115,8 @@ def upload_files() -> None:
                 load_layer(kind, up, crs)
             entry = st.session_state["user_layers"].get(kind)
             if entry:
-                st.caption(esc(f"{entry['name']}: " + tr("loaded", n=len(entry["data"]), crs=entry["crs_assumed"])))
+                loaded = tr("loaded", n=len(entry["data"]), crs=entry["crs_assumed"])
+                st.caption(esc(f"{entry['name']}: {loaded}"))
                 if len(entry["report"]):
                     st.markdown(f"**{tr('report')}**")
                     st.dataframe(entry["report"], hide_index=True, height=200)
@@ -152,7 +154,7 @@ def load_roads(up: Any) -> None:
 
 
 def templates() -> None:
-    """Templates to download: the demo's own files (Excel with a 说明 sheet, GeoPackage of boundaries and roads)."""
+    """Templates to download: the demo's files (Excel with a 说明 sheet, GeoPackage of boundaries and roads)."""
     st.subheader(tr("templates"))
     st.caption(tr("template_help"))
     if not bound(st.toggle, tr("prepare_templates"), "templates_on"):

@@ -74,8 +74,8 @@ def render() -> None:
             if show_areas:
                 with st.spinner(tr("computing_areas")):
                     engine = inputs.engines()(svc.mode)
-                    areas = service_areas(inputs.key, sites_key(), STANDARDS_KEY, svc.key, float(svc.threshold_min),
-                                          facilities_with_accepted(inputs), engine)
+                    areas = service_areas(inputs.key, sites_key(), STANDARDS_KEY, svc.key,
+                                          float(svc.threshold_min), facilities_with_accepted(inputs), engine)
                 if areas is None:
                     st.info(tr("no_counted"))
     types = [t for c in cats for t in facility_types_in(c) if not only_counted or t in svc.facility_types]
@@ -83,8 +83,8 @@ def render() -> None:
     m = coverage_map(inputs.demand, inputs.facilities, boundaries=inputs.boundaries, groups=groups,
                      facility_types=types, service_areas=areas, uncovered_ids=uncovered_ids,
                      uncovered_title=f"{tr('uncovered_layer')} · {svc.label(lang())}",
-                     sites=sites if len(sites) else None, travel_time_min=travel, lang=lang(), basemap=basemap,
-                     tianditu_key=tk, note=inputs.note)
+                     sites=sites if len(sites) else None, travel_time_min=travel, lang=lang(),
+                     basemap=basemap, tianditu_key=tk, note=inputs.note)
     render_map(m, key="map_main")
     st.caption(f"{svc.label(lang())} · {svc.threshold_min:g} {tr('minutes')}")
 

@@ -16,7 +16,8 @@ from app_pages.common import (
     STANDARDS_KEY, bound, boundary, coverage_now, lang, open_page, sites_key, standards, tr,
 )
 
-PREVIEW_DPI = 150  # the preview and PNG download: an A4 landscape page is 1754 px wide, shown at or below its size
+#: the preview and PNG download: an A4 landscape page is 1754 px wide, shown at or below its own size (sharp)
+PREVIEW_DPI = 150
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -42,7 +43,8 @@ def printed_map(print_key: tuple, _inputs: Any, _result: Any) -> dict[str, bytes
         fig = printmap.coverage_map(_inputs.demand, _inputs.facilities, covered=covered, group=group,
                                     facility_types=svc.facility_types, service_label=svc.zh,
                                     threshold_min=threshold_min, mode_label=mode, **common)
-    return {"pdf": printmap.map_bytes(fig, fmt="pdf"), "png": printmap.map_bytes(fig, fmt="png", dpi=PREVIEW_DPI)}
+    return {"pdf": printmap.map_bytes(fig, fmt="pdf"),
+            "png": printmap.map_bytes(fig, fmt="png", dpi=PREVIEW_DPI)}
 
 
 def render() -> None:

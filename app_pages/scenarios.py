@@ -23,7 +23,8 @@ def current_scenario() -> Any:
                                                    "layer": v.get("layer")}
                                                for k, v in ss["user_layers"].items()}}
     svc = current_service()
-    settings = {"service": svc.key, "thresholds": dict(ss["thresholds"]), "lang": lang(), "basemap": ss["basemap"],
+    settings = {"service": svc.key, "thresholds": dict(ss["thresholds"]), "lang": lang(),
+                "basemap": ss["basemap"],
                 "model": ss["siting_model"], "k": ss["siting_k"],
                 "target_share": ss["siting_target"].get(svc.key)}
     return Scenario(name=ss["scenario_name"], inputs=inputs, standards=None,

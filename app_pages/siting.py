@@ -28,7 +28,8 @@ def proposal_for(data_key: tuple, sites_key: tuple, standards_key: str, service:
 
     svc = standards().service(service)
     plan = propose_for_service(_inputs.demand, _facilities, _inputs.candidates, engine=_engine,
-                               facility_types=svc.facility_types, groups=svc.groups, threshold_min=threshold_min,
+                               facility_types=svc.facility_types, groups=svc.groups,
+                               threshold_min=threshold_min,
                                model=model, p=k, target_share=target_share, candidate_kinds=kinds or None,
                                facility_type=build_type, time_limit_s=time_limit_s, progress=_progress)
     proposal, candidates = plan.proposal, plan.candidates
@@ -65,7 +66,8 @@ def controls(inputs: Any, svc: Any) -> None:
     with c4:
         build_type = bound(st.selectbox, tr("build_type"), ("siting_type", svc.key), list(svc.facility_types),
                            format_func=lambda t: FACILITY_TYPES[t].label(lang()))
-        time_limit = bound(st.number_input, tr("time_limit"), "siting_time", cast=int, min_value=5, max_value=600)
+        time_limit = bound(st.number_input, tr("time_limit"), "siting_time", cast=int, min_value=5,
+                           max_value=600)
     if not st.button(tr("run"), type="primary", key="siting_run"):
         return
     if inputs.candidates is None or not len(inputs.candidates):
@@ -79,8 +81,8 @@ def controls(inputs: Any, svc: Any) -> None:
     try:
         with boundary():
             engine = inputs.engines()(svc.mode)
-            prop = proposal_for(inputs.key, sites_key(), STANDARDS_KEY, svc.key, float(svc.threshold_min), model,
-                                float(target) if model == "target" else None,
+            prop = proposal_for(inputs.key, sites_key(), STANDARDS_KEY, svc.key, float(svc.threshold_min),
+                                model, float(target) if model == "target" else None,
                                 int(k) if model in ("mclp", "pmedian") else None, tuple(kinds), build_type,
                                 float(time_limit), inputs, facilities_with_accepted(inputs), engine, progress)
             st.session_state["proposal"] = {**prop, "key": proposal_key(inputs, svc), "model": model}
@@ -98,7 +100,8 @@ def pending_sites(inputs: Any, svc: Any) -> list[dict]:
                   g="—" if proposal.get("gap") is None else f"{proposal['gap']:.2%}"))
     accepted_ids = {s["id"] for s in st.session_state["accepted_sites"]}
     sites = proposal["sites"] if lang() == "zh" else proposal["sites_en"]
-    pending = [s for s in sites if s["id"] not in accepted_ids and s["id"] not in st.session_state["rejected"]]
+    hidden = accepted_ids | set(st.session_state["rejected"])
+    pending = [s for s in sites if s["id"] not in hidden]
     for i, site in enumerate(pending):
         r1, r2, r3 = st.columns([6, 1, 1])
         r1.markdown(f"**{i + 1}\\. {esc(site['name'])}** · {esc(site.get('explanation', ''))}")

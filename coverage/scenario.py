@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import difflib
 import hashlib
 import json
 import logging
-import difflib
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -40,8 +40,8 @@ from coverage.model import FACILITY_COLUMNS, WGS84
 from coverage.taxonomy import FACILITY_TYPES, facility_type, label
 
 __all__ = [
-    "SCENARIO_FORMAT",
     "MAX_THRESHOLD_MIN",
+    "SCENARIO_FORMAT",
     "SCENARIO_VERSION",
     "SITE_ORIGINS",
     "SUPPORTED_VERSIONS",

@@ -47,7 +47,8 @@ UNIT_COLUMNS = ("name", "group", "covered_people", "total_people", "share", "tar
                 "uncovered_villages")
 
 #: Columns of the all-services overview (``service``/``group`` become the ``_zh``/``_en`` label columns).
-OVERVIEW_COLUMNS = ("service", "group", "mode", "threshold_min", "share", "target_share", "passed", "gap_people")
+OVERVIEW_COLUMNS = ("service", "group", "mode", "threshold_min", "share", "target_share", "passed",
+                    "gap_people")
 
 
 def _check_lang(lang: str) -> int:
@@ -121,8 +122,8 @@ def translate_table(df: pd.DataFrame, *, lang: str = "zh") -> pd.DataFrame:
     out = pd.DataFrame(df.drop(columns=drop)).copy()
     for col in VOCABULARY_COLUMNS:
         if col in out.columns:
-            out[col] = [(group_label(v, lang) if col == "group" else label(v, lang)) if isinstance(v, str) else v
-                        for v in out[col]]
+            name = group_label if col == "group" else label
+            out[col] = [name(v, lang) if isinstance(v, str) else v for v in out[col]]
     return out.rename(columns=column_labels(out.columns, lang=lang))
 
 
@@ -149,7 +150,7 @@ def uncovered_village_ids(result: Any, service: str) -> list[Any]:
 
 
 def village_travel_times(result: Any, service: str) -> pd.Series:
-    """Travel time in minutes to the nearest facility counted by ``service``, by village id (NaN: unreachable)."""
+    """Minutes to the nearest facility counted by ``service``, by village id (NaN: unreachable)."""
     v = result.villages
     part = v.loc[v["service"] == service]
     return part.set_index("id")["travel_time_min"]
@@ -207,7 +208,8 @@ def overview_table(result: Any, *, lang: str = "zh") -> pd.DataFrame:
     return translate_table(summary[[c for c in cols if c in summary.columns]], lang=lang)
 
 
-def share_cards(summary: pd.DataFrame, *, lang: str = "zh", before: pd.DataFrame | None = None) -> list[dict[str, Any]]:
+def share_cards(summary: pd.DataFrame, *, lang: str = "zh",
+                before: pd.DataFrame | None = None) -> list[dict[str, Any]]:
     """One card per group of a service summary: label, share, target, passed, gap, change.
 
     Parameters

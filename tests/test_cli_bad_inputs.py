@@ -52,7 +52,7 @@ def run_cli(*args: str, cwd: Path, log_dir: Path, timeout_s: float = 300) -> sub
     """``python -m coverage ARGS`` in a subprocess; fails the test on any traceback in its output."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "COVERAGE_PLANNER_LOG_DIR": str(log_dir),
            "PYTHONIOENCODING": "utf-8"}
-    done = subprocess.run([sys.executable, "-m", "coverage", *args], cwd=cwd, env=env, capture_output=True,
+    done = subprocess.run([sys.executable, "-m", "coverage", *args], check=False, cwd=cwd, env=env, capture_output=True,
                           text=True, encoding="utf-8", errors="replace", timeout=timeout_s)
     for stream in (done.stdout, done.stderr):
         assert "Traceback" not in stream, f"python -m coverage {' '.join(args)}:\n{stream[-3000:]}"
@@ -83,7 +83,7 @@ def files(tmp_path: Path) -> dict[str, Path]:
 def test_every_help_lists_the_exit_codes():
     parser = build_parser()
     texts = [parser.format_help()]
-    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))  # noqa: SLF001
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     assert sorted(sub.choices) == sorted(SUBCOMMANDS)
     texts += [p.format_help() for p in sub.choices.values()]
     for text in texts:
@@ -201,7 +201,7 @@ def test_od_over_the_bad_road_corpus(tmp_path, log_dir):
     env = {**os.environ, "PYTHONPATH": str(ROOT), "COVERAGE_PLANNER_LOG_DIR": str(log_dir),
            "PYTHONIOENCODING": "utf-8"}
     done = subprocess.run([sys.executable, "-c", _ROADS_DRIVER, str(pts), str(tmp_path / "od.csv"), *graphs],
-                          cwd=tmp_path, env=env, capture_output=True, text=True, encoding="utf-8",
+                          check=False, cwd=tmp_path, env=env, capture_output=True, text=True, encoding="utf-8",
                           errors="replace", timeout=600)
     assert "Traceback" not in done.stdout + done.stderr, done.stderr[-3000:]
     assert done.returncode == 0, _brief(done)

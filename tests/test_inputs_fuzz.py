@@ -46,6 +46,42 @@ HEADERS = {
     "facilities": ["编号", "名称", "类型", "床位数", "状态", "经度", "纬度"],
     "candidates": ["编号", "名称", "类别", "可设设施类型", "投资(万元)", "经度", "纬度"],
 }
+_VALID = {
+    "编号": st.from_regex(r"[A-Z]?\d{1,4}", fullmatch=True),
+    "村名": st.sampled_from(["研和村", "春和村", "洛河村", "北城社区"]),
+    "名称": st.sampled_from(["敬老院", "幸福小院", "村委会", "闲置校舍"]),
+    "经度": st.floats(min_value=102.0, max_value=103.0).map(lambda v: f"{v:.5f}"),
+    "纬度": st.floats(min_value=24.0, max_value=25.0).map(lambda v: f"{v:.5f}"),
+    "60岁以上老年人": st.integers(min_value=0, max_value=5000).map(str),
+    "留守儿童": st.integers(min_value=0, max_value=500).map(str),
+    "村级代码": st.sampled_from(["530402101001", "530402101", "530402"]),
+    "类型": st.sampled_from(["幸福小院", "养老机构", "儿童之家", "敬老院"]),
+    "床位数": st.integers(min_value=0, max_value=500).map(str),
+    "状态": st.sampled_from(["现有", "规划", ""]),
+    "类别": st.sampled_from(["闲置校舍", "村委会用房", "新建用地"]),
+    "可设设施类型": st.sampled_from(["幸福小院、儿童之家", "养老", ""]),
+    "投资(万元)": st.integers(min_value=0, max_value=300).map(str),
+}
+
+
+def _cell(header: str) -> st.SearchStrategy[str]:
+    """Mostly a valid value for the column (so rows load), else anything nasty."""
+    valid = _VALID[header]
+    return st.one_of(valid, valid, valid, CELL)
+
+
+@st.composite
+def table_rows(draw, kind: str, *, ragged: bool = True) -> list[list[str]]:
+    header = HEADERS[kind]
+    rows = []
+    for _ in range(draw(st.integers(min_value=0, max_value=6))):
+        row = [draw(_cell(h)) for h in header]
+        if ragged and draw(st.integers(min_value=0, max_value=9)) == 0:
+            row = row[:draw(st.integers(min_value=0, max_value=len(row)))] + draw(st.lists(CELL, max_size=2))
+        rows.append(row)
+    return rows
+
+
 LOADERS = {"demand": load_demand, "facilities": load_facilities, "candidates": load_candidates,
            "boundaries": load_boundaries}
 
@@ -97,7 +133,7 @@ def test_read_table_on_fuzzed_bytes_raises_only_library_errors(raw):
 def csv_files(draw):
     kind = draw(st.sampled_from(sorted(HEADERS)))
     header = HEADERS[kind]
-    rows = draw(st.lists(st.lists(CELL, min_size=len(header) - 2, max_size=len(header) + 1), max_size=6))
+    rows = draw(table_rows(kind))
     sep = draw(st.sampled_from([",", "\t", ";"]))
     if draw(st.booleans()):  # quoted as Excel writes it
         buf = io.StringIO(newline="")
@@ -129,10 +165,15 @@ XLSX_CELL = st.one_of(
 
 
 @_settings(60)
-@given(kind=st.sampled_from(sorted(HEADERS)),
-       rows=st.lists(st.lists(XLSX_CELL, min_size=5, max_size=8), max_size=5),
-       title=st.booleans())
-def test_loaders_on_fuzzed_workbooks(kind, rows, title):
+@given(kind=st.sampled_from(sorted(HEADERS)), data=st.data(), title=st.booleans())
+def test_loaders_on_fuzzed_workbooks(kind, data, title):
+    rows = data.draw(st.lists(st.lists(st.one_of(st.sampled_from(["V1", "102.5", "24.3", "幸福小院", "闲置校舍"]),
+                                                 XLSX_CELL), min_size=5, max_size=8), max_size=5))
+    for row in rows:  # numbers where Excel keeps them: coordinates in columns 3-4 (demand) or 6-7
+        if kind == "demand" and len(row) > 3:
+            row[2:4] = [102.5 + len(row) / 100, 24.3]
+        elif len(row) > 6:
+            row[5:7] = [102.5 + len(row) / 100, 24.3]
     wb = openpyxl.Workbook()
     ws = wb.active
     if title:
@@ -152,10 +193,12 @@ FRAME_CELL = st.one_of(XLSX_CELL, st.sampled_from([np.nan, pd.NA, None, True, fl
 
 
 @_settings(150)
-@given(kind=st.sampled_from(sorted(HEADERS)),
-       rows=st.lists(st.lists(FRAME_CELL, min_size=7, max_size=7), min_size=1, max_size=6))
-def test_loaders_on_fuzzed_dataframes(kind, rows):
-    frame = pd.DataFrame(rows, columns=HEADERS[kind], dtype=object)
+@given(kind=st.sampled_from(sorted(HEADERS)), data=st.data())
+def test_loaders_on_fuzzed_dataframes(kind, data):
+    header = HEADERS[kind]
+    rows = data.draw(st.lists(st.tuples(*[st.one_of(_VALID[h], _VALID[h], FRAME_CELL) for h in header]),
+                              min_size=1, max_size=6))
+    frame = pd.DataFrame(rows, columns=header, dtype=object)
     _load(kind, frame)
 
 
@@ -164,7 +207,8 @@ COORD = st.one_of(st.floats(min_value=73, max_value=135), st.floats(allow_nan=Tr
 
 @st.composite
 def geometries(draw):
-    shape = draw(st.sampled_from(["point", "line", "polygon", "multipoint", "none", "empty", "collection"]))
+    shape = draw(st.sampled_from(["point", "point", "polygon", "polygon", "line", "multipoint", "none", "empty",
+                                  "collection"]))
     pts = draw(st.lists(st.tuples(COORD, st.floats(min_value=18, max_value=54)), min_size=1, max_size=5))
     if shape == "point":
         return shapely.Point(pts[0])

@@ -363,7 +363,7 @@ def test_cli_map_rejects_unknown_service(tmp_path, capsys):
 
 def test_workbook_writes_formula_like_names_as_text_and_drops_control_characters(tmp_path, caplog):
     """Names from a planner's file such as "=HYPERLINK(...)" stay text; a control character cannot stop the export."""
-    demand, facilities, sites = tiny_tables()
+    demand, _, sites = tiny_tables()
     demand.loc[4, "name"] = '=HYPERLINK("http://evil.example","点我")'  # 戊村: still uncovered, listed
     sites.loc[0, "name"] = "@SUM(1+1)村委会"
     sites.loc[1, "name"] = "丙村\x07闲置校舍"  # a bell character: openpyxl refuses it (IllegalCharacterError)

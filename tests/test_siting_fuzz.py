@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from coverage.errors import CoverageError
 from coverage.siting import SitingProblem, SitingResult, build_problem, propose_sites, solve
 
+
 def fuzz(n: int) -> settings:
     """Seeded (derandomized) settings for ``n`` examples, no deadline, no example database."""
     return settings(derandomize=True, deadline=None, database=None, max_examples=n,
@@ -99,12 +100,15 @@ def check_result(prob: SitingProblem, r: SitingResult, *, use_cost: bool, capaci
        capacities=st.one_of(st.none(), st.dictionaries(st.sampled_from(SITE_IDS),
                                                        st.sampled_from([0.0, 1.0, 5.0, 50.0, math.nan, -1.0]),
                                                        max_size=4)),
-       use_cost=st.booleans())
+       use_cost=st.booleans(), text_ids=st.booleans())
 @fuzz(700)
 def test_build_and_solve_raise_only_project_errors_and_report_true_objectives(
-        rows, wts, fixed, model, threshold, p, share, capacities, use_cost):
+        rows, wts, fixed, model, threshold, p, share, capacities, use_cost, text_ids):
     od = pd.DataFrame(rows, columns=["from_id", "to_id", "travel_time_min"])
     demand = pd.DataFrame(wts, columns=["id", "weight"])
+    if text_ids:  # ids in pandas' text dtype, as read from a CSV with dtype=str
+        od = od.astype({"from_id": "str", "to_id": "str"})
+        demand = demand.astype({"id": "str"})
     capacitated = capacities is not None and model != "lscp"
     try:
         prob = build_problem(od, demand, fixed=fixed, site_capacity=capacities,

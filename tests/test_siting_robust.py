@@ -68,10 +68,12 @@ def test_lscp_with_nothing_reachable_is_infeasible_with_the_nearest_time():
         solve(prob, model="lscp", threshold=1)
 
 
-def test_od_file_with_a_header_and_no_rows(tmp_path):
+@pytest.mark.parametrize("id_dtype", [None, str])   # str: pandas' text dtype, as the command line reads ids
+def test_od_file_with_a_header_and_no_rows(tmp_path, id_dtype):
     path = tmp_path / "od.csv"
     path.write_text("from_id,to_id,travel_time_min\n", encoding="utf-8")
-    prob = build_problem(pd.read_csv(path), PEOPLE, source=path.name)
+    dtype = {"from_id": id_dtype, "to_id": id_dtype} if id_dtype else None
+    prob = build_problem(pd.read_csv(path, dtype=dtype), PEOPLE, source=path.name)
     assert prob.n_sites == 0 and sorted(prob.unreachable_ids) == ["a", "b"]
     with pytest.raises(InfeasibleError, match="the OD table has no pair for them"):
         solve(prob, model="lscp", threshold=10)
@@ -188,3 +190,18 @@ def test_propose_sites_when_every_village_is_already_covered():
     assert prop.status == "optimal" and len(prop.sites) == 0 and len(prop.explanation) == 0
     assert "no new site is needed" in prop.result.message
     assert prop.to_dict()["n_selected"] == 0
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"model": "mclp", "threshold": "15", "p": 1}, "threshold must be a number >= 0, got '15'"),
+    ({"model": "mclp", "threshold": float("nan"), "p": 1}, "threshold must be a number >= 0, got nan"),
+    ({"model": "mclp", "threshold": 15, "p": True}, "p must be a whole number >= 1, got True"),
+    ({"model": "mclp", "threshold": 15, "p": 1.5}, "p must be a whole number >= 1, got 1.5"),
+    ({"model": "mclp", "threshold": 15, "budget": float("inf")}, "budget must be a number >= 0, got inf"),
+    ({"model": "target", "threshold": 15, "target_share": "95%"}, "target share must be a number between 0 and 1"),
+    ({"model": "target", "threshold": 15, "target_share": float("nan")}, "between 0 and 1"),
+    ({"model": "mclp", "threshold": 15, "p": 1, "time_limit_s": float("nan")}, "time_limit_s must be a number > 0"),
+])
+def test_solver_options_of_the_wrong_kind_are_input_errors(kwargs, message):
+    with pytest.raises(InputError, match=message):
+        solve(build_problem(ALL_COVERED, PEOPLE, fixed=["E"]), **kwargs)

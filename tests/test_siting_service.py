@@ -75,3 +75,19 @@ def test_candidate_kinds_and_hosting_filter_the_sites(yuxi, walk, elderly):
     assert set(plan.proposal.sites["id"]) <= set(plan.candidates["id"])
     with pytest.raises(InputError, match="no candidate site can host"):
         _plan(yuxi, walk, elderly, model="mclp", p=2, candidate_kinds=["no_such_kind"])
+
+
+def test_a_service_already_at_its_target_needs_no_site(yuxi):
+    # every Yuxi village is within 60 min by car of a public cemetery or ash-placement site (100%):
+    # asking for 8 more sites is answered "none needed", never a crash
+    svc = default_standards().service("cemetery_60min")
+    car = TravelTimeEngine(yuxi.graph(), mode="car")
+    plan = propose_for_service(yuxi.demand, yuxi.facilities, yuxi.candidates, engine=car,
+                               facility_types=svc.facility_types, groups=svc.groups,
+                               threshold_min=svc.threshold_min, model="mclp", p=8,
+                               facility_type="public_cemetery")
+    result = plan.proposal.result
+    assert result.status == "optimal" and result.selected == [] and len(plan.proposal.sites) == 0
+    assert result.covered_share == pytest.approx(1.0)
+    assert result.objective == pytest.approx(yuxi.demand["population"].sum())
+    assert "no new site is needed" in result.message

@@ -20,6 +20,7 @@ import datetime as _dt
 import importlib
 import importlib.util
 import logging
+import math
 import os
 import platform
 import sys
@@ -91,7 +92,7 @@ def _number(text: str, kind: Callable[[str], float]) -> float:
         value = kind(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"'{text}' is not a number / 不是数字") from None
-    if value != value or value in (float("inf"), float("-inf")):
+    if not math.isfinite(value):
         raise argparse.ArgumentTypeError(f"'{text}' is not a finite number / 不是有限数")
     return value
 

@@ -8,7 +8,6 @@ tables) into ``DIR``.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
 

@@ -17,7 +17,16 @@ from coverage.metrics.accessibility import (
     service_travel,
     travel_tables,
 )
-from coverage.metrics.analysis import METRIC_LABELS, CoverageResult, analyze, weighted_quantile
+from coverage.metrics.analysis import (
+    METRIC_LABELS,
+    VERDICTS,
+    CoverageResult,
+    analyze,
+    parse_statuses,
+    verdict,
+    verdict_label,
+    weighted_quantile,
+)
 from coverage.metrics.capacity import CapacityResult, allocate_nearest, capacity_analysis, two_step_fca
 from coverage.metrics.standards import (
     DEFAULT_STANDARDS_PATH,
@@ -35,6 +44,7 @@ from coverage.metrics.standards import (
 __all__ = [
     "DEFAULT_STANDARDS_PATH",
     "METRIC_LABELS",
+    "VERDICTS",
     "VILLAGES",
     "CapacityResult",
     "CoverageResult",
@@ -51,10 +61,13 @@ __all__ = [
     "load_standards",
     "nearest_facility",
     "od_within",
+    "parse_statuses",
     "save_standards",
     "service_travel",
     "standards_from_dict",
     "travel_tables",
     "two_step_fca",
+    "verdict",
+    "verdict_label",
     "weighted_quantile",
 ]

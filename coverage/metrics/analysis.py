@@ -56,9 +56,9 @@ from coverage.model import COLUMN_LABELS
 from coverage.taxonomy import POPULATION_GROUPS, facility_status
 
 __all__ = [
-    "CoverageResult",
     "METRIC_LABELS",
     "VERDICTS",
+    "CoverageResult",
     "analyze",
     "parse_statuses",
     "verdict",

@@ -708,7 +708,7 @@ def graph_from_road_layer(source: Any, *, class_column: str | None = None, onewa
     # work in metres
     lonlat = layer.to_crs("EPSG:4326")
     c = lonlat.geometry.union_all().centroid if len(lonlat) < 50_000 else lonlat.geometry.iloc[0].centroid
-    from coverage.traveltime.engine import metric_crs_for
+    from coverage.crs import metric_crs_for
 
     metric = metric_crs_for(np.array([c.x]), np.array([c.y]))
     lines = layer.to_crs(metric)

@@ -303,7 +303,10 @@ def build_problem(
     od = od[["from_id", "to_id", cost_column]]
     from_ids, to_ids = od["from_id"], od["to_id"]
     demand_key = ids
-    if from_ids.map(type).ne(str).any() or demand_key.map(type).ne(str).any():
+    def all_text(values: pd.Series) -> bool:
+        return all(isinstance(v, str) for v in values.tolist())   # any dtype, empty included
+
+    if not all_text(from_ids) or not all_text(demand_key):
         if not set(from_ids.head(100)).issubset(set(demand_key)):
             from_ids, demand_key = _normalise_ids(from_ids), _normalise_ids(demand_key)
     for col, values in (("from_id", od["from_id"]), ("to_id", od["to_id"])):

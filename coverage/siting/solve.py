@@ -84,7 +84,8 @@ class SitingResult:
         "feasible" (a solution without proof) or "infeasible".
     objective : float or None
         Sites or cost (lscp, target), covered weight (mclp, existing coverage
-        included) or total weighted travel cost (pmedian).
+        included) or total weighted travel cost (pmedian), always recomputed from
+        the chosen sites (and, with capacities, the allocation).
     bound : float or None
         Best proved bound on the objective (the dual bound).
     gap : float or None
@@ -99,10 +100,17 @@ class SitingResult:
         Weight within the threshold of an open site, and in all.
     by_group : DataFrame
         Per group: ``group, total, covered, covered_share`` (covering models)
-        and ``mean_cost`` (travel cost to the nearest open site, people-weighted).
+        and ``mean_cost`` (people-weighted travel cost to the site serving them;
+        NaN when some of the group are served by no site).
     assignment : DataFrame
-        Per demand point: ``from_id, to_id`` (nearest open site, None if none
-        reachable), ``cost`` (NaN if unreachable), ``covered``.
+        Who is served by which site: ``from_id, to_id`` (None: served by no site),
+        ``cost`` (NaN then), ``covered`` (within the threshold), ``weight`` (the
+        people of the row) and ``share`` (of the demand point's people).  Without
+        capacities, one row per demand point, served whole by its nearest open
+        site.  With capacities, the model's allocation: a demand point may be
+        split between sites, and the people no site has room for are a row of
+        their own with ``to_id`` None, so the covered weight, ``mean_cost`` and
+        :meth:`to_frame` never show a site serving more than its capacity.
     time_s, build_time_s, solve_time_s : float
         Wall-clock seconds: in all, building the model, in the solver.
     method : str
@@ -147,7 +155,7 @@ class SitingResult:
 
     @property
     def mean_cost(self) -> float:
-        """People-weighted mean travel cost to the nearest open site (NaN when some cannot be reached)."""
+        """People-weighted mean travel cost to the serving site (NaN when some people are served by none)."""
         a = self.assignment
         w = a["weight"].to_numpy(float)
         c = a["cost"].to_numpy(float)
@@ -186,7 +194,7 @@ class SitingResult:
         return out
 
     def to_frame(self) -> pd.DataFrame:
-        """The chosen sites: ``id, role`` ("new" or "existing"), people served (nearest), mean/max cost."""
+        """The chosen sites: ``id, role`` ("new"/"existing"), points and people served (assignment), mean/max cost."""
         a = self.assignment
         rows = []
         for sid, role in [(s, "new") for s in self.selected] + [(s, "existing") for s in self.fixed]:
@@ -1312,7 +1320,7 @@ def _result(problem: SitingProblem, model: str, run: _Run, selected: list[int], 
     open_mask[selected] = True
     gv = problem.groups
     if allocation is None:
-        assignment, near_cost, covered = _nearest_assignment(problem, open_mask, threshold)
+        assignment, _, _ = _nearest_assignment(problem, open_mask, threshold)
         dem = np.arange(problem.n_demand)
         row_share = np.ones(problem.n_demand)
     else:
