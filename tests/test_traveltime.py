@@ -363,8 +363,8 @@ def test_contracted_search_on_bent_roads_matches_networkx(case: tuple[nx.MultiDi
 
 def test_contraction_keeps_junctions_only(oakland: nx.MultiDiGraph) -> None:
     eng = TravelTimeEngine(oakland, mode="walk")
-    ch = eng._chains()
-    und = (eng._csr + eng._csr_rev).tocsr()
+    ch = eng.chains()
+    und = (eng.network.csr + eng.network.csr_rev).tocsr()
     degree = np.diff(und.indptr)
     assert set(ch.core.tolist()) >= set(np.flatnonzero(degree != 2).tolist())
     assert len(ch.core) < eng.n_nodes  # the extract has bends to contract
@@ -514,7 +514,7 @@ def test_bounded_od_on_nearby_roads_only_matches_networkx(caplog: pytest.LogCapt
     origins = points(lonlat, "o")
     dests = points(rng.uniform([101.0, 24.0], [101.029, 24.029], size=(200, 2)), "d")
     eng = TravelTimeEngine(G, mode="walk")
-    assert 4.0 / eng._min_per_m < 400  # the reach is a small part of the grid
+    assert 4.0 / eng.network.min_per_m < 400  # the reach is a small part of the grid
     with caplog.at_level(logging.DEBUG, logger="coverage.traveltime.engine"):
         check_against_reference(G, eng, origins, dests, cutoff_min=4.0)
     import re

@@ -112,11 +112,11 @@ def test_pieces_cut_like_shapely_substring(oakland_walk: TravelTimeEngine) -> No
 
     eng = oakland_walk
     rng = np.random.default_rng(3)
-    bent = np.flatnonzero(shapely.get_num_coordinates(eng._geoms_m) > 3)[:200]  # curved streets
+    bent = np.flatnonzero(shapely.get_num_coordinates(eng.network.seg_geoms_m) > 3)[:200]  # curved streets
     assert len(bent) > 20
     lo = rng.uniform(0, 1, len(bent))
     hi = np.clip(lo + rng.uniform(-0.1, 0.8, len(bent)), 0, 1)  # some empty (hi <= lo): a point
-    geoms, length = eng._geoms_m[bent], eng._geom_len_m[bent]
+    geoms, length = eng.network.seg_geoms_m[bent], eng.network.seg_length_m[bent]
     got = _substrings(geoms, length, lo, hi)
     for g, L, a, b, piece in zip(geoms, length, lo, hi, got, strict=True):
         if b <= a:
@@ -130,7 +130,7 @@ def test_pieces_cut_like_shapely_substring(oakland_walk: TravelTimeEngine) -> No
 def test_joined_paths_cover_the_same_streets(oakland_walk: TravelTimeEngine) -> None:
     from coverage.traveltime.areas import _paths
 
-    lines = oakland_walk._geoms_m
+    lines = oakland_walk.network.seg_geoms_m
     paths = _paths(lines)
     assert len(paths) < 0.5 * len(lines)  # joined through junctions, not only at degree-2 points
     assert shapely.get_coordinates(paths).shape == shapely.get_coordinates(lines).shape  # no vertex lost/added

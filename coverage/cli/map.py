@@ -1,5 +1,5 @@
-"""``python -m coverage map --region yuxi --kind distribution|coverage|proposal --paper A3
---orientation landscape --out FILE.pdf|.png``: a printed map of a demo region."""
+"""``python -m coverage map --region yuxi | --data DIR --kind distribution|coverage|proposal --paper A3
+--orientation landscape --out FILE.pdf|.png``: a printed map of a demo region or a data folder."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "map",
         help="print a map: distribution, coverage or siting proposal (A4/A3, PDF/PNG) / 打印地图",
-        description="Print a map of a demo region with title, legend, scale bar, north arrow, boundaries, "
+        description="Print a map of a demo region or your data folder with title, legend, scale bar, north arrow, boundaries, "
         "source and date: the distribution of older people and left-behind children, the "
         "coverage of a service, or a siting proposal.  PDF is vector with the Chinese font "
         "embedded; PNG is 300 dpi.",
@@ -51,30 +51,33 @@ def run(args: argparse.Namespace) -> int:
     from coverage.mapping.printmap import distribution_map, save_map
     from coverage.output import output_path, writable_file
 
-    out = Path(args.out) if args.out else Path("maps") / f"{args.region}_{args.kind}.pdf"
+    from coverage.cli.report import data_name
+
+    out = Path(args.out) if args.out else Path("maps") / f"{data_name(args)}_{args.kind}.pdf"
     # refuse a wrong suffix or an unwritable path before the map is drawn
     output_path(out, suffixes=(".pdf", ".png"), problem="unsupported map format '{suffix}'; use .pdf or .png")
     writable_file(out)
-    if args.kind == "distribution":
-        from coverage.demo import load_demo
+    from coverage.cli.data_args import open_data, print_load_summary
 
-        region = load_demo(args.region)
+    dataset = open_data(args)
+    print_load_summary(dataset)
+    if args.kind == "distribution":
         groups = [args.group] if args.group else ["elderly_60plus", "left_behind_children"]
         fig = distribution_map(
-            region.demand,
-            boundaries=region.boundaries,
+            dataset.demand,
+            boundaries=dataset.boundaries,
             groups=groups,
             style=args.style,
-            region_name=region.name_zh,
+            region_name=dataset.name,
             paper=args.paper,
             orientation=args.orientation,
-            simulated=region.is_simulated,
+            simulated=dataset.is_simulated,
         )
     else:
         from coverage.cli.report import build_report
         from coverage.reports import map_for_report
 
-        report = build_report(args)
+        report = build_report(args, dataset)
         fig = map_for_report(report, args.kind, paper=args.paper, orientation=args.orientation)
     print(save_map(fig, out, dpi=args.dpi))
     return 0

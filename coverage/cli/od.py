@@ -19,6 +19,10 @@ from pathlib import Path
 from typing import Any
 
 _ID = ("id", "编号", "代码", "code", "name_id")
+
+#: Table names --from/--to accept with --data / --region (Dataset attributes).
+TABLES = {"villages": "demand", "demand": "demand", "村庄": "demand", "facilities": "facilities",
+          "设施": "facilities", "candidates": "candidates", "候选点位": "candidates"}
 _LON = ("lon", "lng", "longitude", "经度", "x")
 _LAT = ("lat", "latitude", "纬度", "y")
 
@@ -33,17 +37,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "network, for walking, e-bike or car, with an access leg from each point to the nearest "
                     "road.  Writes a long table from_id,to_id,travel_time_min (pairs beyond --cutoff-min are "
                     "left out).")
-    p.add_argument("--graph", required=True,
-                   help="road network: .graphml, .osm, .osm.bz2, .osm.pbf, road layer .gpkg/.shp/.geojson "
-                        "(with a road-class column), or demo:yuxi / demo:dali")
-    p.add_argument("--from", dest="origins", required=True, help="origins (CSV/Excel with id, lon, lat)")
-    p.add_argument("--to", dest="destinations", required=True, help="destinations (CSV/Excel with id, lon, lat)")
+    net = p.add_mutually_exclusive_group(required=True)
+    net.add_argument("--graph",
+                     help="road network: .graphml, .osm, .osm.bz2, .osm.pbf, road layer .gpkg/.shp/.geojson "
+                          "(with a road-class column), or demo:yuxi / demo:dali")
+    net.add_argument("--data", metavar="DIR",
+                     help="a data folder (as `python -m coverage demo --out DIR` writes it): its road network, "
+                          "and its tables by name in --from/--to")
+    net.add_argument("--region", help="a demo region (yuxi, dali): its road network and tables")
+    p.add_argument("--from", dest="origins", required=True,
+                   help="origins: CSV/Excel with id, lon, lat, or with --data/--region a table name: "
+                        f"{', '.join(TABLES)}")
+    p.add_argument("--to", dest="destinations", required=True,
+                   help="destinations: CSV/Excel with id, lon, lat, or a table name as for --from")
     p.add_argument("--mode", default="walk", help="walk (步行, default), ebike (电动车) or car (驾车)")
     p.add_argument("--cutoff-min", type=positive_float, default=None,
                    help="leave out pairs farther apart than this many minutes (default: keep all reachable)")
     p.add_argument("--nearest", action="store_true",
                    help="write only the nearest destination of every origin (NaN time when none reachable)")
-    p.add_argument("--crs", default="wgs84", help="coordinates of both lists: wgs84 (default), gcj02, bd09")
+    p.add_argument("--crs", default=None,
+                   help="coordinates of the point files (and of the --data tables): wgs84 (default), gcj02, bd09")
     p.add_argument("--class-column", default=None, help="road-class column of a road layer")
     p.add_argument("--out", required=True, help="output CSV (UTF-8 with BOM, opens in Excel)")
     p.set_defaults(func=run)
@@ -111,6 +124,20 @@ def _read_points(path: str, crs: str) -> Any:
                             geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
 
 
+def _points(name: str, crs: str | None, dataset: Any) -> Any:
+    """A point file, or (with a dataset) one of its tables by name."""
+    from coverage.errors import InputError
+
+    if dataset is not None and name in TABLES:
+        table = getattr(dataset, TABLES[name])
+        if table is None or not len(table):
+            raise InputError(f"{dataset.name}: no {name} table in the data / 数据中没有 {name}")
+        return table[["id", "geometry"]]
+    if name in TABLES:
+        raise InputError(f"--from/--to {name!r} names a table: give --data DIR or --region, or a file path")
+    return _read_points(name, crs or "wgs84")
+
+
 def run(args: argparse.Namespace) -> int:
     """Compute the table and write it; prints a one-line summary."""
     import time
@@ -122,10 +149,22 @@ def run(args: argparse.Namespace) -> int:
     started = time.monotonic()
     # the quick checks first: the point files and the output path, then the (slow) road graph
     out = writable_file(args.out)
-    origins = _read_points(args.origins, args.crs)
-    destinations = _read_points(args.destinations, args.crs)
-    options = {"class_column": args.class_column} if args.class_column else {}
-    graph = load_graph(args.graph, **options)
+    dataset = None
+    if args.data or args.region:
+        from coverage.cli.data_args import open_data, print_load_summary
+
+        args.map = []
+        if args.region:
+            args.crs = None
+        dataset = open_data(args)
+        print_load_summary(dataset)
+    origins = _points(args.origins, args.crs, dataset)
+    destinations = _points(args.destinations, args.crs, dataset)
+    if dataset is not None:
+        graph = dataset.graph()
+    else:
+        options = {"class_column": args.class_column} if args.class_column else {}
+        graph = load_graph(args.graph, **options)
     engine = TravelTimeEngine(graph, mode=args.mode)
     if args.nearest:
         table = engine.nearest(origins, destinations, cutoff_min=args.cutoff_min)

@@ -1,8 +1,8 @@
-"""``python -m coverage report --region yuxi --service elderly_15min --sites 8 --out DIR``.
+"""``python -m coverage report --region yuxi | --data DIR --service elderly_15min --sites 8 --out DIR``.
 
-Computes coverage of one service of the standards on a demo region, proposes new
-sites (HiGHS), and writes the proposal workbook (.xlsx) and PDF report (maps and
-tables) into ``DIR``.
+Computes coverage of one service of the standards on a demo region or a data folder,
+proposes new sites (HiGHS) or takes a scenario's accepted sites (``--scenario``), and
+writes the proposal workbook (.xlsx) and PDF report (maps and tables) into ``--out``.
 """
 
 from __future__ import annotations
@@ -12,12 +12,11 @@ from typing import Any
 
 
 def add_planning_arguments(p: argparse.ArgumentParser) -> None:
-    """Options shared by ``map`` and ``report``: region, service, group, number of sites."""
+    """Options shared by ``map`` and ``report``: data, service, group, number of sites, scenario."""
     from coverage.cli import positive_float, positive_int, share
+    from coverage.cli.data_args import add_data_arguments
 
-    p.add_argument(
-        "--region", default="yuxi", help="demo region: yuxi (玉溪市, default) or dali (大理白族自治州)"
-    )
+    add_data_arguments(p, default_region="yuxi")
     p.add_argument(
         "--service",
         default="elderly_15min",
@@ -32,6 +31,13 @@ def add_planning_arguments(p: argparse.ArgumentParser) -> None:
         default=None,
         help="instead of --sites: the fewest sites reaching this covered share, e.g. 0.9 "
         "(exit 1 when the candidates cannot reach it)",
+    )
+    p.add_argument(
+        "--scenario",
+        default=None,
+        metavar="FILE.json",
+        help="instead of a new proposal: report the accepted sites of a scenario saved by the app "
+        "(those of the service's facility types) / 打印方案中已采纳的站点",
     )
     p.add_argument(
         "--site-type", default=None, help="facility type of the new sites (default: the service's first type)"
@@ -49,43 +55,64 @@ def add_planning_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
-def build_report(args: argparse.Namespace) -> Any:
-    """Resolve the region and service of ``args`` and compute the proposal (a ProposalReport)."""
-    from coverage.demo import load_demo
+def data_name(args: argparse.Namespace) -> str:
+    """Short name of the data for output file names: the region key or the data folder's name."""
+    from pathlib import Path
+
+    return Path(args.data).resolve().name if getattr(args, "data", None) else str(args.region)
+
+
+def build_report(args: argparse.Namespace, dataset: Any | None = None) -> Any:
+    """Resolve the data and service of ``args`` and compute the proposal (a ProposalReport)."""
+    from coverage.cli.data_args import open_data, print_load_summary
     from coverage.errors import InputError
     from coverage.metrics import default_standards, load_standards
-    from coverage.reports import plan_proposal
+    from coverage.reports import plan_proposal, report_for_sites
     from coverage.traveltime import TravelTimeEngine
 
-    region = load_demo(args.region)
+    if dataset is None:
+        dataset = open_data(args)
+        print_load_summary(dataset)
     standards = load_standards(args.standards) if args.standards else default_standards()
     service = standards.service(args.service)
-    groups = [g for g in service.groups if g in region.demand.columns]
+    groups = [g for g in service.groups if g in dataset.demand.columns]
     group = args.group or (groups[0] if groups else None)
     if group is None:
         raise InputError(
             f"service '{service.key}' measures no population group; give --group, e.g. elderly_60plus"
         )
     threshold = args.threshold_min if args.threshold_min is not None else service.threshold_min
-    engine = TravelTimeEngine(region.graph(), mode=service.mode)
-    model = "target" if args.target is not None else "mclp"
-    return plan_proposal(
-        region.demand,
-        region.facilities,
-        region.candidates,
-        engine=engine,
+    common = dict(
+        engine=TravelTimeEngine(dataset.graph(), mode=service.mode),
         facility_types=service.facility_types,
         group=group,
         threshold_min=threshold,
+        service_label=service.zh,
+        region_name=dataset.name,
+        boundaries=dataset.boundaries,
+        simulated=dataset.is_simulated,
+        with_service_areas=args.service_areas,
+    )
+    if getattr(args, "scenario", None):
+        from coverage.scenario import load_scenario
+
+        scenario = load_scenario(args.scenario)
+        return report_for_sites(dataset.demand, dataset.facilities, scenario.accepted_sites, **common)
+    if dataset.candidates is None or not len(dataset.candidates):
+        raise InputError(
+            f"{dataset.name}: no candidate sites; put 候选点位.xlsx (candidates) in the data folder "
+            "/ 没有候选点位，无法提出选址方案"
+        )
+    model = "target" if args.target is not None else "mclp"
+    return plan_proposal(
+        dataset.demand,
+        dataset.facilities,
+        dataset.candidates,
         model=model,
         p=None if model == "target" else args.sites,
         target_share=args.target,
         facility_type=args.site_type,
-        service_label=service.zh,
-        region_name=region.name_zh,
-        boundaries=region.boundaries,
-        simulated=region.is_simulated,
-        with_service_areas=args.service_areas,
+        **common,
     )
 
 
@@ -94,7 +121,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "report",
         help="siting proposal report: Excel workbook and PDF with maps (选址方案报告)",
-        description="Compute the coverage of one service on a demo region, propose new sites, and write "
+        description="Compute the coverage of one service on a demo region or your data folder, propose new "
+        "sites (or take a scenario's accepted sites), and write "
         "the proposal as an Excel workbook (汇总, 乡镇覆盖, 拟建站点, 未覆盖村) and a PDF "
         "report with the printed maps and tables.",
     )
@@ -122,7 +150,7 @@ def run(args: argparse.Namespace) -> int:
 
         raise InputError(f"--maps {args.maps!r}: use a comma-separated list of proposal, coverage, distribution")
     report = build_report(args)
-    stem = f"{args.region}_{args.service}_选址方案"
+    stem = f"{data_name(args)}_{args.service}_{'方案站点' if args.scenario else '选址方案'}"
     f = report.figures()
     print(
         f"{report.region_name} {report.service_label}: {int(f['sites'])} new sites, "

@@ -996,9 +996,12 @@ def _capacity_by_county(cap: CapacityResult, counted: Any, adm: pd.DataFrame) ->
     out = f_sum.join(v_sum, how="outer").fillna(0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         out["expected_occupancy_share"] = (out["served_demand"] / out["capacity"]).where(out["capacity"] > 0)
-    names = dict(zip(adm["county_code"], adm["county_name"], strict=True))
+    fadm = _admin(counted)
+    names = {c: n for c, n in zip(fadm["county_code"], fadm["county_name"], strict=True) if pd.notna(n)}
+    names.update({c: n for c, n in zip(adm["county_code"], adm["county_name"], strict=True) if pd.notna(n)})
     out = out.reset_index()
-    out.insert(1, "county_name", out["county_code"].map(names))
+    # a county known only from its facilities (no village in the list) keeps a name, else its code
+    out.insert(1, "county_name", [names.get(c, c) for c in out["county_code"]])
     return out[
         [
             "county_code",

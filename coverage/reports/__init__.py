@@ -8,17 +8,29 @@
 >>> write_pdf_report(report, "maps/选址方案.pdf")                                  # doctest: +SKIP
 """
 
+from coverage.reports.layers import LAYER_NAMES, result_layers, write_layers
 from coverage.reports.pdf import map_for_report, write_pdf_report
-from coverage.reports.proposal import MODE_LABELS, SHEETS, ProposalReport, plan_proposal, report_from_proposal
+from coverage.reports.proposal import (
+    MODE_LABELS,
+    SHEETS,
+    ProposalReport,
+    plan_proposal,
+    report_for_sites,
+    report_from_proposal,
+)
 from coverage.reports.workbook import write_workbook
 
 __all__ = [
+    "LAYER_NAMES",
     "MODE_LABELS",
     "SHEETS",
     "ProposalReport",
     "map_for_report",
     "plan_proposal",
+    "report_for_sites",
     "report_from_proposal",
+    "result_layers",
+    "write_layers",
     "write_pdf_report",
     "write_workbook",
 ]

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -495,6 +495,7 @@ def plan_proposal(
     with_service_areas: bool = False,
     simulated: bool = False,
     time_limit_s: float = 60.0,
+    forced_in: Sequence[str] = (),
 ) -> ProposalReport:
     """Compute coverage and a siting proposal for one service, ready to report.
 
@@ -528,6 +529,8 @@ def plan_proposal(
         (``engine.service_areas``; can take a minute on a prefecture's walking network).
     time_limit_s
         Solver time limit, seconds.
+    forced_in
+        Candidate ids that must be among the sites (they count in ``p``).
 
     Returns
     -------
@@ -574,6 +577,7 @@ def plan_proposal(
         target_share=target_share,
         facility_type=facility_type or types[0],
         time_limit_s=time_limit_s,
+        forced_in=forced_in,
     )
     proposal, od_candidates = plan.proposal, plan.od_candidates
     times = plan.time_before_min.to_numpy(dtype=float)
@@ -598,4 +602,71 @@ def plan_proposal(
         service_areas=areas,
         travel_time_min=times,
         simulated=simulated,
+    )
+
+
+def report_for_sites(
+    demand: gpd.GeoDataFrame,
+    facilities: gpd.GeoDataFrame,
+    sites: Sequence[Mapping[str, Any]],
+    *,
+    engine: Any,
+    facility_types: Sequence[str],
+    group: str,
+    threshold_min: float,
+    **options: Any,
+) -> ProposalReport:
+    """A report of sites chosen by the planner (a scenario's accepted sites) instead of a new proposal.
+
+    Each site is explained as a proposed one would be (people and villages it brings
+    in, travel times before and after), in order of its contribution; the maps draw
+    them numbered.
+
+    Parameters
+    ----------
+    demand, facilities
+        Canonical tables; the facilities do not include the sites.
+    sites
+        Accepted sites as stored in a scenario (``id, name, type, lon, lat``, optional
+        ``kind``); only those of ``facility_types`` are reported.
+    engine, facility_types, group, threshold_min
+        As :func:`plan_proposal`.
+    **options
+        Further :func:`plan_proposal` options (``service_label``, ``region_name``,
+        ``boundaries``, ``simulated``, ``with_service_areas``).
+
+    Raises
+    ------
+    InputError
+        No site of the service's facility types.
+    """
+    from coverage.model import CANDIDATE_COLUMNS, HOST_SEPARATOR
+
+    types = list(facility_types)
+    recs = [dict(s) for s in sites if str(s.get("type")) in types]
+    if not recs:
+        raise InputError(
+            f"none of the {len(sites)} accepted site(s) is of a type this service counts ({', '.join(types)}) "
+            "/ 已采纳站点中没有本服务计入的设施类型"
+        )
+    table = pd.DataFrame({
+        "id": [str(s["id"]) for s in recs],
+        "name": [str(s.get("name") or s["id"]) for s in recs],
+        "kind": [str(s.get("kind") or "open_land") for s in recs],
+        "can_host": [HOST_SEPARATOR.join(types) for _ in recs],
+        "cost_10k_yuan": [float(s["cost_10k_yuan"]) if s.get("cost_10k_yuan") is not None else np.nan
+                          for s in recs],
+        "capacity": [float(s["capacity"]) if s.get("capacity") is not None else np.nan for s in recs],
+    })
+    for col in CANDIDATE_COLUMNS:
+        if col not in table.columns and col != "geometry":
+            table[col] = None
+    candidates = gpd.GeoDataFrame(
+        table, geometry=gpd.points_from_xy([float(s["lon"]) for s in recs], [float(s["lat"]) for s in recs]),
+        crs="EPSG:4326",
+    )[list(CANDIDATE_COLUMNS)]
+    return plan_proposal(
+        demand, facilities, candidates, engine=engine, facility_types=types, group=group,
+        threshold_min=threshold_min, model="mclp", p=len(recs), facility_type=str(recs[0]["type"]),
+        forced_in=list(table["id"]), **options,
     )

@@ -20,10 +20,13 @@ import numpy.typing as npt
 import pandas as pd
 import shapely
 
+from coverage.traveltime.compiled import CompiledNetwork
+from coverage.traveltime.snap import Snap
+
 if TYPE_CHECKING:
     import geopandas as gpd
 
-    from coverage.traveltime.engine import Snap, TravelTimeEngine
+    from coverage.traveltime.engine import TravelTimeEngine
 
 __all__ = ["service_areas"]
 
@@ -36,7 +39,7 @@ IntArray = npt.NDArray[np.int64]
 SIMPLIFY_SHARE = 0.1
 
 
-def _intervals(engine: TravelTimeEngine, node_min: FloatArray, snap: Snap, threshold_min: float
+def _intervals(net: CompiledNetwork, node_min: FloatArray, snap: Snap, threshold_min: float
                ) -> tuple[npt.NDArray[np.bool_], IntArray, FloatArray, FloatArray]:
     """Reached parts of the segments within ``threshold_min``.
 
@@ -46,9 +49,9 @@ def _intervals(engine: TravelTimeEngine, node_min: FloatArray, snap: Snap, thres
         (mask of wholly reached segments, and for the partly reached pieces: segment index, start fraction,
         end fraction; a piece with start == end is a single reached point).
     """
-    t_ab, t_ba = engine._t_ab, engine._t_ba
-    d_a = node_min[engine._pa]
-    d_b = node_min[engine._pb]
+    t_ab, t_ba = net.seg_time_ab_min, net.seg_time_ba_min
+    d_a = node_min[net.seg_a]
+    d_b = node_min[net.seg_b]
     with np.errstate(invalid="ignore", divide="ignore"):
         # a road point at fraction x reaches a source via node a: x * t_ba + d_a <= T
         x_a = np.where(d_a <= threshold_min, (threshold_min - d_a) / t_ba, -np.inf)
@@ -115,11 +118,11 @@ def _substrings(geoms: npt.NDArray[Any], length_m: FloatArray, start: FloatArray
     return out
 
 
-def _reached_lines(engine: TravelTimeEngine, full: npt.NDArray[np.bool_], edge: IntArray, start: FloatArray,
+def _reached_lines(net: CompiledNetwork, full: npt.NDArray[np.bool_], edge: IntArray, start: FloatArray,
                    end: FloatArray) -> npt.NDArray[Any]:
     """Geometries (metric CRS) of the wholly reached segments ``full`` plus the pieces (edge, start, end)."""
-    pieces = _substrings(engine._geoms_m[edge], engine._geom_len_m[edge], start, end)
-    return np.concatenate([engine._geoms_m[full], pieces])
+    pieces = _substrings(net.seg_geoms_m[edge], net.seg_length_m[edge], start, end)
+    return np.concatenate([net.seg_geoms_m[full], pieces])
 
 
 def _paths(lines: npt.NDArray[Any]) -> npt.NDArray[Any]:
@@ -189,15 +192,15 @@ def _band(lines: npt.NDArray[Any], buffer_m: float) -> shapely.Geometry:
     return shapely.union_all(shapely.buffer(geoms, buffer_m, quad_segs=4))
 
 
-def _areas(engine: TravelTimeEngine, node_min: FloatArray, snap: Snap, thresholds_asc: Sequence[float],
+def _areas(net: CompiledNetwork, node_min: FloatArray, snap: Snap, thresholds_asc: Sequence[float],
            buffer_m: float) -> list[shapely.Geometry]:
     """One band per threshold (ascending), each built on the previous one."""
     out: list[shapely.Geometry] = []
-    prev_full = np.zeros(len(engine._pa), dtype=bool)
+    prev_full = np.zeros(net.n_segments, dtype=bool)
     prev_pieces: set[tuple[int, float, float]] = set()
     area: shapely.Geometry = shapely.Polygon()
     for t in thresholds_asc:
-        full, edge, start, end = _intervals(engine, node_min, snap, t)
+        full, edge, start, end = _intervals(net, node_min, snap, t)
         # new at this threshold: segments newly reached in full, and pieces that grew or appeared (a piece
         # already drawn, or lying on a segment drawn in full, adds nothing)
         new_full = full & ~prev_full
@@ -205,7 +208,7 @@ def _areas(engine: TravelTimeEngine, node_min: FloatArray, snap: Snap, threshold
                                                                                              strict=True)],
                          dtype=bool) if len(edge) else np.zeros(0, dtype=bool)
         fresh &= ~prev_full[edge]
-        lines = _reached_lines(engine, new_full, edge[fresh], start[fresh], end[fresh])
+        lines = _reached_lines(net, new_full, edge[fresh], start[fresh], end[fresh])
         if len(lines):
             new = _band(lines, buffer_m)
             area = new if area.is_empty else shapely.union(area, new)
@@ -269,7 +272,7 @@ def service_areas(engine: TravelTimeEngine, sources: gpd.GeoDataFrame, *, thresh
         node_min, snap = engine.node_times(group, cutoff_min=thresholds[-1], to_sources=True,
                                            max_access_distance_m=max_access_distance_m)
         node_min = np.where(np.isnan(node_min), np.inf, node_min)
-        geoms = _areas(engine, node_min, snap, thresholds, float(buffer_m))
+        geoms = _areas(engine.network, node_min, snap, thresholds, float(buffer_m))
         for t, geom in reversed(list(zip(thresholds, geoms, strict=True))):
             row = {"threshold_min": t, "area_km2": float(geom.area) / 1e6, "geometry": geom}
             if by_source:
