@@ -22,7 +22,7 @@ Example
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -109,6 +109,11 @@ def propose_for_service(
     forced_out: Iterable[object] = (),
     time_limit_s: float = 60.0,
     progress: ProgressCallback | None = None,
+    group_weights: Mapping[str, float] | None = None,
+    budget: float | None = None,
+    objective: str = "count",
+    unit_rules: Mapping[str, float] | None = None,
+    capacitated: bool = False,
 ) -> ServicePlan:
     """Propose new sites for one service: travel tables from ``engine``, then :func:`propose_sites`.
 
@@ -138,6 +143,9 @@ def propose_for_service(
         Default: the first of ``facility_types``.
     forced_in, forced_out, time_limit_s, progress
         As :func:`coverage.siting.propose_sites`.
+    group_weights, budget, objective, unit_rules, capacitated
+        As :func:`coverage.siting.propose_sites`.  With ``group_weights`` every group
+        named in it is weighed by every model (老幼共托: elderly and children together).
 
     Returns
     -------
@@ -155,6 +163,8 @@ def propose_for_service(
         raise InputError("facility_types: give at least one facility type that counts for the service")
     build_type = facility_type or types[0]
     model_groups = _model_groups(model, groups, demand)
+    if group_weights:
+        model_groups = tuple(g for g in groups if g in demand.columns and g in group_weights) or model_groups
 
     eligible = candidates
     if candidate_kinds is not None:
@@ -212,7 +222,8 @@ def propose_for_service(
         solve_demand, od_existing if len(od_existing) else None, od_candidates, eligible,
         groups=list(model_groups), threshold_min=float(threshold_min), model=model, p=p,
         target_share=target_share, facility_type=build_type, forced_in=forced_in, forced_out=forced_out,
-        time_limit_s=time_limit_s, progress=progress,
+        time_limit_s=time_limit_s, progress=progress, group_weights=group_weights, budget=budget,
+        objective=objective, unit_rules=unit_rules, capacitated=capacitated,
     )
     return ServicePlan(proposal=proposal, groups=model_groups, od_existing=od_existing,
                        od_candidates=od_candidates, candidates=eligible, time_before_min=time_before,
