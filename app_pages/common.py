@@ -110,6 +110,35 @@ TEXT: dict[str, tuple[str, str]] = {
     "print_title_default": ("默认：地区名 + 图名", "Default: region name + map name"),
     "landscape": ("横向", "landscape"), "portrait": ("纵向", "portrait"),
     "workbook": ("导出覆盖分析 Excel", "Export coverage workbook (Excel)"),
+    "exports": ("导出结果", "Export results"),
+    "prepare_exports": ("准备导出文件", "Prepare the export files"),
+    "exports_help": ("按村、乡镇、县的覆盖情况和未覆盖村（含已采纳站点），Excel（中文表头）、GeoPackage、GeoJSON（压缩包）。",
+                     "Coverage by village, township and county and the uncovered villages (with the accepted sites): "
+                     "Excel, GeoPackage, GeoJSON (zipped)."),
+    "sites_exports_help": ("拟建与已采纳站点及其理由（Excel、GeoPackage）；已采纳站点的选址报告（Excel、PDF）。",
+                           "Proposed and accepted sites with their reasons (Excel, GeoPackage); the report of the "
+                           "accepted sites (Excel, PDF)."),
+    "prepare_sites": ("准备站点文件", "Prepare the site files"),
+    "prepare_report": ("生成已采纳站点的选址报告（约需半分钟）", "Make the report of the accepted sites (about half a minute)"),
+    "report_files": ("选址报告", "Proposal report"),
+    "no_sites_to_export": ("还没有拟建或已采纳的站点。", "No proposed or accepted site yet."),
+    "no_accepted_of_service": ("已采纳站点中没有本服务计入的设施类型：选址报告需要至少一个。",
+                               "No accepted site is of a type this service counts: the report needs at least one."),
+    "advanced": ("高级选项（按行政单元的目标、预算、多人群、容量）", "Advanced (targets per unit, budget, several groups, capacity)"),
+    "unit_level": ("按行政单元的目标", "Target per administrative unit"),
+    "unit_none": ("不设", "none"), "unit_village_code": ("每个村（社区）", "villages"),
+    "unit_township_code": ("乡镇", "townships"), "unit_county_code": ("县（市、区）", "counties"),
+    "unit_share": ("达标单元比例（单元内人群全部覆盖）", "Share of units fully covered"),
+    "unit_rule_note": ("仅用于“最少站点达到覆盖目标”模型；不可与容量限制同时使用。",
+                       "Only with the model 'fewest sites to meet the target'; not together with capacity limits."),
+    "use_budget": ("投资预算上限", "Budget limit"), "budget": ("预算（万元，按候选点估算投资）", "Budget (10k yuan, candidates' cost)"),
+    "least_cost": ("以最少投资（而非最少站点）达到目标", "Least cost (instead of fewest sites) for the target"),
+    "siting_groups": ("服务人群（老幼共托可选多个）", "Groups served (several for shared elderly/child care)"),
+    "group_weight": ("权重：{g}", "Weight: {g}"), "group_target": ("覆盖目标：{g}", "Target: {g}"),
+    "capacitated": ("考虑床位/名额容量（按候选点容量）", "Respect capacities (candidates' capacity)"),
+    "settings_line": ("方案设置：{s}", "Settings: {s}"),
+    "print_report": ("方案报告（已采纳站点）", "Scenario report (accepted sites)"),
+    "print_sites_drawn": ("图中编号标出已采纳站点 {n} 处。", "The {n} accepted sites are drawn numbered."),
 }
 
 
@@ -175,6 +204,15 @@ STATE_DEFAULTS: dict[str, Any] = {
     "siting_kinds": None,    # None: every candidate kind
     "siting_type": {},       # service key -> facility type to build
     "siting_time": 30,
+    "siting_groups": {},     # service key -> population groups served (None/absent: the service's own)
+    "siting_weights": {},    # group -> weight in the objective (several groups)
+    "siting_group_targets": {},  # group -> target share (several groups, model "target")
+    "siting_unit_level": "none",  # "none" | "village_code" | "township_code" | "county_code"
+    "siting_unit_share": 0.6,
+    "siting_use_budget": False,
+    "siting_budget": 500.0,  # 10k yuan
+    "siting_least_cost": False,
+    "siting_capacitated": False,
     "accepted_sites": [],    # site dicts (coverage.scenario)
     "proposal": None,        # {"key", "sites", "sites_en", "status", ...} of the last run
     "rejected": [],          # proposal site ids rejected
@@ -189,6 +227,8 @@ STATE_DEFAULTS: dict[str, Any] = {
     "print_paper": "A4",
     "print_orientation": "landscape",
     "print_output": None,    # {"key", "pdf", "png"} of the last printed map
+    # exports
+    "exports": {},           # section -> {"key", "files": {file name: bytes}} of the last prepared export
 }
 
 WIDGET_PREFIX = "w."
@@ -499,3 +539,207 @@ def reject_site(site_id: str) -> None:
 def remove_site(site_id: str) -> None:
     """Remove an accepted site."""
     st.session_state["accepted_sites"] = [s for s in st.session_state["accepted_sites"] if s["id"] != site_id]
+
+
+# ------------------------------------------------------------------------------------- siting settings
+UNIT_LEVELS = ("none", "village_code", "township_code", "county_code")
+
+
+def siting_settings(svc: Any, demand: Any = None) -> dict[str, Any]:
+    """The siting model and options chosen (owned state) for ``svc``, as plain JSON-able settings.
+
+    Keys: ``model, k, target_share, groups, group_weights, group_targets, unit_rules, budget,
+    objective, capacitated, candidate_kinds, facility_type, time_limit_s``; options that do not
+    apply to the model are left out, so the settings say exactly what was solved.
+    """
+    ss = st.session_state
+    model = ss["siting_model"]
+    present = list(demand.columns) if demand is not None else None
+    own = [g for g in svc.groups if present is None or g in present]
+    groups = [g for g in (ss["siting_groups"].get(svc.key) or own) if present is None or g in present] or own
+    out: dict[str, Any] = {"model": model, "service": svc.key, "threshold_min": float(svc.threshold_min)}
+    if model in ("mclp", "pmedian"):
+        out["k"] = int(ss["siting_k"])
+    share = float(ss["siting_target"].get(svc.key, svc.target_share or 0.9))
+    several = groups != own
+    out["groups"] = groups
+    if several:
+        out["group_weights"] = {g: float(ss["siting_weights"].get(g, 1.0)) for g in groups}
+    if model == "target":
+        out["target_share"] = share
+        if several and len(groups) > 1:
+            out["group_targets"] = {g: float(ss["siting_group_targets"].get(g, share)) for g in groups}
+        level = ss["siting_unit_level"]
+        if level in UNIT_LEVELS[1:] and not ss["siting_capacitated"]:
+            out["unit_rules"] = {level: float(ss["siting_unit_share"])}
+        if ss["siting_least_cost"]:
+            out["objective"] = "cost"
+    if model == "mclp" and ss["siting_use_budget"]:
+        out["budget"] = float(ss["siting_budget"])
+    if model in ("target", "mclp") and ss["siting_capacitated"]:
+        out["capacitated"] = True
+    kinds = ss["siting_kinds"]
+    if kinds is not None:
+        out["candidate_kinds"] = list(kinds)
+    out["facility_type"] = ss["siting_type"].get(svc.key) or svc.facility_types[0]
+    out["time_limit_s"] = float(ss["siting_time"])
+    return out
+
+
+def settings_key(settings: dict[str, Any]) -> tuple:
+    """A hashable key of siting settings (nested dicts and lists frozen)."""
+    def freeze(v: Any) -> Any:
+        if isinstance(v, dict):
+            return tuple(sorted((k, freeze(x)) for k, x in v.items()))
+        if isinstance(v, (list, tuple)):
+            return tuple(freeze(x) for x in v)
+        return v
+    return freeze(settings)
+
+
+def settings_text(settings: dict[str, Any], language: str | None = None) -> str:
+    """The siting settings in one line for reports and captions (``language``: the app's by default)."""
+    from coverage.taxonomy import label
+
+    language = language or lang()
+
+    def t(key: str) -> str:
+        return TEXT[key][0 if language == "zh" else 1]
+
+    parts = [t(f"model_{settings['model']}")]
+    if "k" in settings:
+        parts.append(f"k = {settings['k']}")
+    if "target_share" in settings:
+        parts.append(f"{t('target_share')} {settings['target_share']:.0%}")
+    if settings.get("group_weights"):
+        parts.append(" + ".join(f"{label(g, language)}×{w:g}" for g, w in settings["group_weights"].items()))
+    for g, share in (settings.get("group_targets") or {}).items():
+        parts.append(f"{label(g, language)} {share:.0%}")
+    for level, share in (settings.get("unit_rules") or {}).items():
+        parts.append(f"{t('unit_' + level)} ≥ {share:.0%}")
+    if "budget" in settings:
+        parts.append(f"预算 {settings['budget']:g} 万元" if language == "zh"
+                     else f"budget {settings['budget']:g} (10k yuan)")
+    if settings.get("objective") == "cost":
+        parts.append(t("least_cost"))
+    if settings.get("capacitated"):
+        parts.append(t("capacitated"))
+    return " · ".join(parts)
+
+
+# ------------------------------------------------------------------------------------- exports
+MIME = {".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ".gpkg": "application/geopackage+sqlite3", ".zip": "application/zip", ".pdf": "application/pdf",
+        ".png": "image/png", ".json": "application/json"}
+
+
+def layer_files(layers: dict[str, Any], *, stem: str, formats: tuple[str, ...], language: str, simulated: bool,
+                source: str) -> dict[str, bytes]:
+    """Export tables written by coverage.reports.write_layers: ``{file name: bytes}``.
+
+    ``formats``: any of ".xlsx", ".gpkg", ".geojson" (GeoJSON files are zipped together).
+    """
+    import zipfile
+
+    from coverage.reports import write_layers
+
+    folder = Path(tempfile.mkdtemp(prefix="coverage-export-"))
+    files: dict[str, bytes] = {}
+    for fmt in formats:
+        if fmt == ".geojson":
+            sub = folder / "geojson"
+            sub.mkdir()
+            write_layers(layers, sub / f"{stem}.geojson", lang=language, simulated=simulated, source=source)
+            buf = folder / f"{stem}_GeoJSON.zip"
+            with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+                for p in sorted(sub.glob("*.geojson")):
+                    zf.write(p, p.name)
+            files[buf.name] = buf.read_bytes()
+        else:
+            path = write_layers(layers, folder / f"{stem}{fmt}", lang=language, simulated=simulated, source=source)
+            files[path.name] = path.read_bytes()
+    return files
+
+
+def export_section(section: str, key: tuple, label: str, build: Callable[[], dict[str, bytes]]) -> None:
+    """A button that prepares files (``build``, cached by the caller) and their download buttons.
+
+    The files are kept in ``exports[section]`` with ``key`` (everything they were made from) and
+    offered only while ``key`` is the current one: a changed threshold, service, site or
+    language hides them until prepared again, so a download is never stale.
+    """
+    if st.button(label, key=f"export_{section}"):
+        with boundary(), st.spinner(tr("computing")):
+            files = build()
+            st.session_state["exports"] = {**st.session_state["exports"], section: {"key": key, "files": files}}
+    entry = st.session_state["exports"].get(section)
+    if not entry or entry["key"] != key:
+        return
+    files = entry["files"]
+    for col, (name, data) in zip(st.columns(max(1, len(files))), files.items()):
+        col.download_button(f"⬇ {name}", data, file_name=name, mime=MIME.get(Path(name).suffix.lower()),
+                            key=f"download_{section}_{Path(name).suffix.lstrip('.')}_{name.count('_')}")
+
+
+def region_name_zh(inputs: Inputs) -> str:
+    """The region's Chinese name for reports (the demo's name; empty for the planner's files)."""
+    if inputs.key[0] == "demo":
+        return str(demo_region(st.session_state["region"]).name_zh)
+    return ""
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def sites_report(report_key: tuple, _inputs: Any, _engine: Any, _sites: Any) -> Any:
+    """The proposal report of accepted sites (library: coverage.reports.report_for_sites).
+
+    ``report_key``: (data key, sites key, standards key, service, threshold, group, region name,
+    settings line), everything the report says.
+    """
+    from coverage.reports import report_for_sites
+
+    data_key, _, _, service, threshold_min, group, region_name, settings_line = report_key
+    svc = standards().service(service)
+    report = report_for_sites(_inputs.demand, _inputs.facilities, list(_sites), engine=_engine,
+                              facility_types=list(svc.facility_types), group=group, threshold_min=threshold_min,
+                              service_label=svc.zh, region_name=region_name, boundaries=_inputs.boundaries,
+                              simulated=data_key[0] == "demo")
+    report.mode = svc.mode
+    report.solver_note = "；".join(x for x in (settings_line, report.solver_note) if x)
+    return report
+
+
+def report_of_accepted(inputs: Inputs, svc: Any) -> tuple[tuple, Callable[[], Any]] | None:
+    """(key, builder) of the report of the accepted sites counted by ``svc``; None when none is."""
+    sites = [s for s in st.session_state["accepted_sites"] if s.get("type") in svc.facility_types]
+    if not sites:
+        return None
+    group = next((g for g in svc.groups if g in inputs.demand.columns), svc.groups[0])
+    settings = siting_settings(svc, inputs.demand)
+    line = TEXT["settings_line"][0].format(s=settings_text(settings, "zh"))
+    key = (inputs.key, sites_key(sites), STANDARDS_KEY, svc.key, float(svc.threshold_min), group,
+           region_name_zh(inputs), line)
+
+    def build() -> Any:
+        return sites_report(key, inputs, inputs.engines()(svc.mode), tuple(sites))
+    return key, build
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def report_files(report_key: tuple, _report: Any) -> dict[str, bytes]:
+    """The report as a workbook and a PDF (coverage.reports.write_workbook / write_pdf_report)."""
+    from coverage.reports import write_pdf_report, write_workbook
+
+    folder = Path(tempfile.mkdtemp(prefix="coverage-report-"))
+    xlsx = write_workbook(_report, folder / "选址报告.xlsx")
+    pdf = write_pdf_report(_report, folder / "选址报告.pdf")
+    return {xlsx.name: xlsx.read_bytes(), pdf.name: pdf.read_bytes()}
+
+
+def report_section(inputs: Inputs, svc: Any, section: str = "report") -> None:
+    """The report of the accepted sites (Excel + PDF) behind a button; a note when no site counts."""
+    found = report_of_accepted(inputs, svc)
+    if found is None:
+        st.caption(tr("no_accepted_of_service"))
+        return
+    key, build = found
+    export_section(section, key, tr("prepare_report"), lambda: report_files(key, build()))

@@ -1,5 +1,6 @@
 """Coverage page: covered share against the target per group; tables by county and township;
-travel-time chart; uncovered villages; every service at once."""
+travel-time chart; uncovered villages; every service at once; the results as Excel, GeoPackage
+and GeoJSON (coverage.reports.result_layers / write_layers)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,41 @@ from typing import Any
 import streamlit as st
 
 from app_pages.common import (
-    STANDARDS_KEY, all_coverage, bound, boundary, coverage_now, facilities_with_accepted, lang, open_page,
-    sites_key, table, tr,
+    STANDARDS_KEY, all_coverage, bound, boundary, coverage_now, export_section, facilities_with_accepted, lang,
+    layer_files, open_page, sites_key, table, tr,
 )
+
+#: the coverage export's files
+EXPORT_FORMATS = (".xlsx", ".gpkg", ".geojson")
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def coverage_export(export_key: tuple, _result: Any, _boundaries: Any, _accepted: Any) -> dict[str, bytes]:
+    """Coverage by village, township and county, uncovered villages and accepted sites, as files.
+
+    ``export_key``: (data key, sites key, standards key, service, threshold, language, source line).
+    """
+    from coverage.reports import result_layers
+
+    data_key, _, _, service, _, language, source = export_key
+    layers = result_layers(_result, service, boundaries=_boundaries, accepted_sites=_accepted)
+    stem = "覆盖结果" if language == "zh" else "coverage"
+    return layer_files(layers, stem=stem, formats=EXPORT_FORMATS, language=language,
+                       simulated=data_key[0] == "demo", source=source)
+
+
+def exports(inputs: Any, svc: Any, result: Any) -> None:
+    """The export files of the coverage shown (with the accepted sites), prepared on a click."""
+    from coverage.scenario import sites_frame
+
+    st.subheader(tr("exports"))
+    st.caption(tr("exports_help"))
+    accepted = st.session_state["accepted_sites"]
+    source = f"{inputs.name} · {svc.label(lang())} · {svc.threshold_min:g} min"
+    key = (inputs.key, sites_key(), STANDARDS_KEY, svc.key, float(svc.threshold_min), lang(), source)
+    export_section("coverage", key, tr("prepare_exports"),
+                   lambda: coverage_export(key, result, inputs.boundaries,
+                                           sites_frame(accepted) if accepted else None))
 
 
 def share_metrics(result: Any, svc: Any) -> None:
@@ -63,6 +96,8 @@ def render() -> None:
             st.dataframe(overview_table(full, lang=lang()), hide_index=True)
             if len(full.unit_rules):
                 table(full.unit_rules)
+    with boundary():
+        exports(inputs, svc, result)
 
 
 render()

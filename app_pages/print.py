@@ -1,4 +1,7 @@
-"""Print page: A4/A3 distribution and coverage maps (PDF, PNG preview) and the coverage workbook.
+"""Print page: A4/A3 distribution and coverage maps (PDF, PNG preview), the report of the accepted
+sites (Excel, PDF) and the coverage workbook.  With accepted sites of the service, the coverage map
+is the scenario's map: the sites drawn numbered, coverage before and after
+(coverage.reports.report_for_sites / map_for_report).
 
 The last printed map is kept with the key of everything it was drawn from and shown
 only while that key is the current one (another region, service or language: print again).
@@ -13,7 +16,8 @@ from typing import Any
 import streamlit as st
 
 from app_pages.common import (
-    STANDARDS_KEY, bound, boundary, coverage_now, lang, open_page, sites_key, standards, tr,
+    STANDARDS_KEY, bound, boundary, coverage_now, lang, open_page, report_of_accepted, report_section, sites_key,
+    standards, tr,
 )
 
 #: the preview and PNG download: an A4 landscape page is 1754 px wide, shown at or below its own size (sharp)
@@ -21,19 +25,24 @@ PREVIEW_DPI = 150
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def printed_map(print_key: tuple, _inputs: Any, _result: Any) -> dict[str, bytes]:
+def printed_map(print_key: tuple, _inputs: Any, _result: Any, _report: Any = None) -> dict[str, bytes]:
     """A printed map as PDF and a PNG preview (library: coverage.mapping.printmap).
 
     ``print_key``: (data key, sites key, standards key, kind, service, threshold, title, paper,
-    orientation, language), everything the map shows.
+    orientation, language, report key), everything the map shows.  ``_report``: the report of the
+    accepted sites (their map is drawn instead of the plain coverage map).
     """
     from coverage.mapping import printmap
     from coverage.network import MODES
 
-    data_key, _, _, kind, service, threshold_min, title, paper, orientation, language = print_key
+    data_key, _, _, kind, service, threshold_min, title, paper, orientation, language, _ = print_key
     common = {"boundaries": _inputs.boundaries, "region_name": _inputs.name, "title": title or None,
               "paper": paper, "orientation": orientation, "simulated": data_key[0] == "demo"}
-    if kind == "distribution":
+    if kind == "coverage" and _report is not None:
+        from coverage.reports import map_for_report
+
+        fig = map_for_report(_report, "proposal", paper=paper, orientation=orientation)
+    elif kind == "distribution":
         fig = printmap.distribution_map(_inputs.demand, facilities=_inputs.facilities, **common)
     else:
         svc = standards().service(service)
@@ -64,12 +73,17 @@ def render() -> None:
     with c3:
         orientation = bound(st.selectbox, tr("orientation"), "print_orientation", ["landscape", "portrait"],
                             format_func=tr)
+    found = report_of_accepted(inputs, svc) if kind == "coverage" else None
     key = (inputs.key, sites_key(), STANDARDS_KEY, kind, svc.key, float(svc.threshold_min), title, paper,
-           orientation, lang())
+           orientation, lang(), found[0] if found else None)
+    if found:
+        n = sum(1 for s in st.session_state["accepted_sites"] if s.get("type") in svc.facility_types)
+        st.caption(tr("print_sites_drawn", n=n))
     if st.button(tr("make_pdf"), key="print_run", type="primary"):
         with boundary(), st.spinner(tr("computing")):
             result = coverage_now(inputs) if kind == "coverage" else None
-            st.session_state["print_output"] = {"key": key, **printed_map(key, inputs, result)}
+            report = found[1]() if found else None
+            st.session_state["print_output"] = {"key": key, **printed_map(key, inputs, result, report)}
     output = st.session_state["print_output"]
     if output and output["key"] == key:
         d1, d2 = st.columns(2)
@@ -78,6 +92,10 @@ def render() -> None:
         d2.download_button("⬇ PNG", output["png"], file_name="map.png", mime="image/png",
                            key="print_download_png")
         st.image(output["png"], width="stretch")
+    st.divider()
+    st.markdown(f"**{tr('print_report')}**")
+    with boundary():
+        report_section(inputs, svc)
     st.divider()
     if st.button(tr("workbook"), key="print_workbook"):
         with boundary(), st.spinner(tr("computing")):

@@ -7,7 +7,8 @@ from typing import Any
 import streamlit as st
 
 from app_pages.common import (
-    bound, boundary, coverage_now, current_inputs, current_service, esc, lang, table, tr,
+    UNIT_LEVELS, bound, boundary, coverage_now, current_inputs, current_service, esc, lang, siting_settings, table,
+    tr,
 )
 
 
@@ -26,7 +27,8 @@ def current_scenario() -> Any:
     settings = {"service": svc.key, "thresholds": dict(ss["thresholds"]), "lang": lang(),
                 "basemap": ss["basemap"],
                 "model": ss["siting_model"], "k": ss["siting_k"],
-                "target_share": ss["siting_target"].get(svc.key)}
+                "target_share": ss["siting_target"].get(svc.key),
+                "siting": siting_settings(svc)}
     return Scenario(name=ss["scenario_name"], inputs=inputs, standards=None,
                     accepted_sites=tuple(ss["accepted_sites"]), settings=settings)
 
@@ -49,6 +51,47 @@ def apply_scenario(sc: Any) -> None:
         ss["siting_k"] = settings["k"]
     if isinstance(settings.get("target_share"), (int, float)) and settings.get("service"):
         ss["siting_target"] = {**ss["siting_target"], settings["service"]: float(settings["target_share"])}
+    apply_siting(settings.get("siting"))
+
+
+def _share(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and 0 < float(value) <= 1 else None
+
+
+def apply_siting(siting: Any) -> None:
+    """The siting options of a scenario file (as :func:`siting_settings` writes them); a value that is
+    not of the expected kind is left as the session has it."""
+    from coverage.taxonomy import POPULATION_GROUPS
+
+    if not isinstance(siting, dict):
+        return
+    ss = st.session_state
+    service = siting.get("service")
+    groups = siting.get("groups")
+    if isinstance(service, str) and isinstance(groups, list) and all(g in POPULATION_GROUPS for g in groups):
+        ss["siting_groups"] = {**ss["siting_groups"], service: list(groups)}
+    weights = siting.get("group_weights")
+    if isinstance(weights, dict):
+        ss["siting_weights"] = {**ss["siting_weights"], **{g: float(w) for g, w in weights.items()
+                                                          if g in POPULATION_GROUPS and isinstance(w, (int, float))
+                                                          and w >= 0}}
+    targets = siting.get("group_targets")
+    if isinstance(targets, dict):
+        ss["siting_group_targets"] = {**ss["siting_group_targets"], **{
+            g: _share(t) for g, t in targets.items() if g in POPULATION_GROUPS and _share(t) is not None}}
+    rules = siting.get("unit_rules")
+    if isinstance(rules, dict) and len(rules) == 1:
+        (level, share), = rules.items()
+        if level in UNIT_LEVELS and _share(share) is not None:
+            ss["siting_unit_level"], ss["siting_unit_share"] = level, _share(share)
+    elif "model" in siting:
+        ss["siting_unit_level"] = "none"
+    budget = siting.get("budget")
+    ss["siting_use_budget"] = isinstance(budget, (int, float)) and budget >= 0
+    if ss["siting_use_budget"]:
+        ss["siting_budget"] = float(budget)
+    ss["siting_least_cost"] = siting.get("objective") == "cost"
+    ss["siting_capacitated"] = siting.get("capacitated") is True
 
 
 def render() -> None:

@@ -11,31 +11,41 @@ from typing import Any
 import streamlit as st
 
 from app_pages.common import (
-    STANDARDS_KEY, accept_site, bound, boundary, coverage_now, esc, facilities_with_accepted, lang, open_page,
-    reject_site, remove_site, render_map, sites_key, standards, tr,
+    STANDARDS_KEY, UNIT_LEVELS, accept_site, bound, boundary, coverage_now, esc, export_section,
+    facilities_with_accepted, lang, layer_files, open_page, reject_site, remove_site, render_map, report_section,
+    settings_key, settings_text, siting_settings, sites_key, standards, tr,
 )
 
 SITING_MODELS = ("target", "mclp", "lscp", "pmedian")
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def proposal_for(data_key: tuple, sites_key: tuple, standards_key: str, service: str, threshold_min: float,
-                 model: str, target_share: float | None, k: int | None, kinds: tuple, build_type: str,
-                 time_limit_s: float, _inputs: Any, _facilities: Any, _engine: Any, _progress: Any) -> dict:
-    """A siting proposal for one service (library: coverage.siting.propose_for_service)."""
+def proposal_for(data_key: tuple, sites_key: tuple, standards_key: str, settings_key: tuple, _settings: dict,
+                 _inputs: Any, _facilities: Any, _engine: Any, _progress: Any) -> dict:
+    """A siting proposal for one service (library: coverage.siting.propose_for_service).
+
+    ``settings_key`` freezes ``_settings`` (:func:`app_pages.common.siting_settings`: service,
+    threshold, model and every option), so the cache is keyed by all of them.
+    """
     from coverage.scenario import sites_from_proposal
     from coverage.siting import propose_for_service
 
-    svc = standards().service(service)
+    st_ = _settings
+    svc = standards().service(st_["service"])
+    model = st_["model"]
+    targets = st_.get("group_targets") or st_.get("target_share")
     plan = propose_for_service(_inputs.demand, _facilities, _inputs.candidates, engine=_engine,
-                               facility_types=svc.facility_types, groups=svc.groups,
-                               threshold_min=threshold_min,
-                               model=model, p=k, target_share=target_share, candidate_kinds=kinds or None,
-                               facility_type=build_type, time_limit_s=time_limit_s, progress=_progress)
+                               facility_types=svc.facility_types, groups=st_["groups"],
+                               threshold_min=st_["threshold_min"], model=model, p=st_.get("k"),
+                               target_share=targets, candidate_kinds=st_.get("candidate_kinds"),
+                               facility_type=st_["facility_type"], time_limit_s=st_["time_limit_s"],
+                               progress=_progress, group_weights=st_.get("group_weights"),
+                               budget=st_.get("budget"), objective=st_.get("objective", "count"),
+                               unit_rules=st_.get("unit_rules"), capacitated=bool(st_.get("capacitated")))
     proposal, candidates = plan.proposal, plan.candidates
     result = proposal.result
-    sites = {lg: sites_from_proposal(proposal.sites, facility_type=build_type, lang=lg, candidates=candidates,
-                                     model=model) for lg in ("zh", "en")}
+    sites = {lg: sites_from_proposal(proposal.sites, facility_type=st_["facility_type"], lang=lg,
+                                     candidates=candidates, model=model) for lg in ("zh", "en")}
     return {"sites": sites["zh"], "sites_en": sites["en"], "status": result.status,
             "time_s": float(getattr(result, "time_s", 0.0) or 0.0), "gap": getattr(result, "gap", None),
             "summary": result.to_dict()}
@@ -44,6 +54,41 @@ def proposal_for(data_key: tuple, sites_key: tuple, standards_key: str, service:
 def proposal_key(inputs: Any, svc: Any) -> tuple:
     """What a shown proposal must have been made for."""
     return (inputs.key, svc.key, float(svc.threshold_min))
+
+
+def advanced(inputs: Any, svc: Any, model: str) -> None:
+    """Per-unit targets, budget and least cost, several groups with weights and targets, capacities."""
+    from coverage.taxonomy import POPULATION_GROUPS
+
+    with st.expander(tr("advanced")):
+        a1, a2 = st.columns(2)
+        with a1:
+            level = bound(st.selectbox, tr("unit_level"), "siting_unit_level", list(UNIT_LEVELS),
+                          format_func=lambda k: tr(f"unit_{k}"), disabled=model != "target")
+            bound(st.slider, tr("unit_share"), "siting_unit_share", cast=float, min_value=0.1, max_value=1.0,
+                  step=0.05, disabled=model != "target" or level == "none")
+            st.caption(tr("unit_rule_note"))
+            bound(st.toggle, tr("least_cost"), "siting_least_cost", disabled=model != "target")
+        with a2:
+            use_budget = bound(st.toggle, tr("use_budget"), "siting_use_budget", disabled=model != "mclp")
+            bound(st.number_input, tr("budget"), "siting_budget", cast=float, min_value=0.0, step=50.0,
+                  disabled=model != "mclp" or not use_budget)
+            bound(st.toggle, tr("capacitated"), "siting_capacitated", disabled=model not in ("target", "mclp"))
+        present = [g for g in POPULATION_GROUPS if g in inputs.demand.columns]
+        own = [g for g in svc.groups if g in present]
+        groups = bound(st.multiselect, tr("siting_groups"), ("siting_groups", svc.key), present, default=own,
+                       format_func=lambda g: POPULATION_GROUPS[g].label(lang()))
+        if groups and groups != own:
+            cols = st.columns(max(1, len(groups)))
+            for col, g in zip(cols, groups):
+                with col:
+                    name = POPULATION_GROUPS[g].label(lang())
+                    bound(st.number_input, tr("group_weight", g=name), ("siting_weights", g), default=1.0,
+                          cast=float, min_value=0.0, max_value=100.0, step=0.5)
+                    if model == "target" and len(groups) > 1:
+                        bound(st.slider, tr("group_target", g=name), ("siting_group_targets", g),
+                              default=float(st.session_state["siting_target"].get(svc.key, svc.target_share or 0.9)),
+                              cast=float, min_value=0.1, max_value=1.0, step=0.01)
 
 
 def controls(inputs: Any, svc: Any) -> None:
@@ -55,19 +100,21 @@ def controls(inputs: Any, svc: Any) -> None:
         model = bound(st.selectbox, tr("model"), "siting_model", list(SITING_MODELS),
                       format_func=lambda m: tr(f"model_{m}"))
     with c2:
-        target = bound(st.slider, tr("target_share"), ("siting_target", svc.key),
-                       default=float(svc.target_share or 0.9), cast=float, min_value=0.5, max_value=1.0,
-                       step=0.01, disabled=model != "target")
-        k = bound(st.number_input, tr("k"), "siting_k", cast=int, min_value=1, max_value=50,
-                  disabled=model not in ("mclp", "pmedian"))
+        bound(st.slider, tr("target_share"), ("siting_target", svc.key),
+              default=float(svc.target_share or 0.9), cast=float, min_value=0.5, max_value=1.0,
+              step=0.01, disabled=model != "target")
+        bound(st.number_input, tr("k"), "siting_k", cast=int, min_value=1, max_value=50,
+              disabled=model not in ("mclp", "pmedian"))
     with c3:
-        kinds = bound(st.multiselect, tr("kinds"), "siting_kinds", list(CANDIDATE_KINDS),
-                      default=list(CANDIDATE_KINDS), format_func=lambda k_: CANDIDATE_KINDS[k_].label(lang()))
+        bound(st.multiselect, tr("kinds"), "siting_kinds", list(CANDIDATE_KINDS),
+              default=list(CANDIDATE_KINDS), format_func=lambda k_: CANDIDATE_KINDS[k_].label(lang()))
     with c4:
-        build_type = bound(st.selectbox, tr("build_type"), ("siting_type", svc.key), list(svc.facility_types),
-                           format_func=lambda t: FACILITY_TYPES[t].label(lang()))
-        time_limit = bound(st.number_input, tr("time_limit"), "siting_time", cast=int, min_value=5,
-                           max_value=600)
+        bound(st.selectbox, tr("build_type"), ("siting_type", svc.key), list(svc.facility_types),
+              format_func=lambda t: FACILITY_TYPES[t].label(lang()))
+        bound(st.number_input, tr("time_limit"), "siting_time", cast=int, min_value=5, max_value=600)
+    advanced(inputs, svc, model)
+    settings = siting_settings(svc, inputs.demand)
+    st.caption(esc(settings_text(settings)))
     if not st.button(tr("run"), type="primary", key="siting_run"):
         return
     if inputs.candidates is None or not len(inputs.candidates):
@@ -81,11 +128,10 @@ def controls(inputs: Any, svc: Any) -> None:
     try:
         with boundary():
             engine = inputs.engines()(svc.mode)
-            prop = proposal_for(inputs.key, sites_key(), STANDARDS_KEY, svc.key, float(svc.threshold_min),
-                                model, float(target) if model == "target" else None,
-                                int(k) if model in ("mclp", "pmedian") else None, tuple(kinds), build_type,
-                                float(time_limit), inputs, facilities_with_accepted(inputs), engine, progress)
-            st.session_state["proposal"] = {**prop, "key": proposal_key(inputs, svc), "model": model}
+            prop = proposal_for(inputs.key, sites_key(), STANDARDS_KEY, settings_key(settings), settings, inputs,
+                                facilities_with_accepted(inputs), engine, progress)
+            st.session_state["proposal"] = {**prop, "key": proposal_key(inputs, svc), "model": settings["model"],
+                                            "settings": settings}
             st.session_state["rejected"] = []
     finally:
         bar.empty()
@@ -98,6 +144,8 @@ def pending_sites(inputs: Any, svc: Any) -> list[dict]:
         return []
     st.caption(tr("status", s=proposal["status"], t=proposal.get("time_s") or 0.0,
                   g="—" if proposal.get("gap") is None else f"{proposal['gap']:.2%}"))
+    if proposal.get("settings"):
+        st.caption(esc(tr("settings_line", s=settings_text(proposal["settings"]))))
     accepted_ids = {s["id"] for s in st.session_state["accepted_sites"]}
     sites = proposal["sites"] if lang() == "zh" else proposal["sites_en"]
     hidden = accepted_ids | set(st.session_state["rejected"])
@@ -193,6 +241,43 @@ def render() -> None:
     before_after(inputs, svc)
     site_map(inputs, svc, pending)
     accepted_list()
+    with boundary():
+        exports(inputs, svc, pending)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def sites_export(export_key: tuple, _result: Any, _proposed: Any, _accepted: Any) -> dict[str, bytes]:
+    """Proposed and accepted sites with their explanations as Excel and GeoPackage.
+
+    ``export_key``: (data key, service, threshold, proposed sites key, accepted sites key, language, source).
+    """
+    from coverage.reports import result_layers
+
+    data_key, service, _, _, _, language, source = export_key
+    layers = result_layers(_result, service, proposed_sites=_proposed, accepted_sites=_accepted)
+    layers = {k: v for k, v in layers.items() if k in ("proposed_sites", "accepted_sites")}
+    return layer_files(layers, stem="选址站点" if language == "zh" else "sites", formats=(".xlsx", ".gpkg"),
+                       language=language, simulated=data_key[0] == "demo", source=source)
+
+
+def exports(inputs: Any, svc: Any, pending: list[dict]) -> None:
+    """The proposed and accepted sites as files; the proposal report of the accepted sites."""
+    from coverage.scenario import sites_frame
+
+    st.subheader(tr("exports"))
+    st.caption(tr("sites_exports_help"))
+    accepted = st.session_state["accepted_sites"]
+    if pending or accepted:
+        source = f"{inputs.name} · {svc.label(lang())} · {svc.threshold_min:g} min"
+        key = (inputs.key, svc.key, float(svc.threshold_min), sites_key(pending), sites_key(), lang(), source)
+        export_section("sites", key, tr("prepare_sites"),
+                       lambda: sites_export(key, coverage_now(inputs),
+                                            sites_frame(pending, status="proposed") if pending else None,
+                                            sites_frame(accepted) if accepted else None))
+    else:
+        st.caption(tr("no_sites_to_export"))
+    st.markdown(f"**{tr('report_files')}**")
+    report_section(inputs, svc)
 
 
 render()

@@ -153,7 +153,8 @@ def run(args: argparse.Namespace) -> int:
     stem = f"{data_name(args)}_{args.service}_{'方案站点' if args.scenario else '选址方案'}"
     f = report.figures()
     print(
-        f"{report.region_name} {report.service_label}: {int(f['sites'])} new sites, "
+        f"{report.region_name} {report.service_label}: {int(f['sites'])} "
+        f"{'accepted' if args.scenario else 'new'} sites, "
         f"covered {f['share_before_pct']:.1f}% -> {f['share_after_pct']:.1f}% of {report.group}"
     )
     print(write_workbook(report, out / f"{stem}.xlsx"))

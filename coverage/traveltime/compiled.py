@@ -296,8 +296,8 @@ def compile_arrays(mode: TravelMode, node_ids: npt.NDArray[Any], x: FloatArray, 
     b = np.maximum(u[idx], v[idx])
     forward = u[idx] == a
     len_key = np.round(length_m[idx] * 10.0).astype(np.int64)
-    _, phys_codes = np.unique(np.column_stack([a, b, len_key]), axis=0, return_inverse=True)
-    phys_codes = phys_codes.ravel()
+    phys_codes = pd.DataFrame({"ab": a * n_nodes + b, "len": len_key}).groupby(
+        ["ab", "len"], sort=False).ngroup().to_numpy()
     n_phys = int(phys_codes.max()) + 1
     t_ab = np.full(n_phys, np.inf)
     t_ba = np.full(n_phys, np.inf)
