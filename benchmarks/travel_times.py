@@ -32,6 +32,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from coverage.traveltime import TravelTimeEngine
+from coverage.traveltime.snap import in_offsets, out_offsets, same_segment_pairs, snap_points
 
 ROWS: list[tuple[str, str, str, str]] = []
 
@@ -51,7 +52,7 @@ def peak_rss_gb() -> float:
 # ---------------------------------------------------------------- networkx baseline on the engine's graph
 def nx_graph(eng: TravelTimeEngine, *, reverse: bool) -> nx.DiGraph:
     """The engine's road graph as a networkx DiGraph (weights = minutes), built once, outside the timings."""
-    m = eng._csr_rev if reverse else eng._csr
+    m = eng.network.csr_rev if reverse else eng.network.csr
     coo = m.tocoo()
     G = nx.DiGraph()
     G.add_nodes_from(range(eng.n_nodes))
@@ -61,7 +62,7 @@ def nx_graph(eng: TravelTimeEngine, *, reverse: bool) -> nx.DiGraph:
 
 def nx_nearest(R: nx.DiGraph, eng: TravelTimeEngine, so, sd) -> np.ndarray:
     """Nearest-destination times with nx.multi_source_dijkstra_path_length on the reversed graph."""
-    da, wa, db, wb = eng._in_offsets(sd)
+    da, wa, db, wb = in_offsets(eng.network, sd)
     virtual = []
     for k in np.flatnonzero(sd.ok):
         v = ("dest", int(k))
@@ -71,19 +72,19 @@ def nx_nearest(R: nx.DiGraph, eng: TravelTimeEngine, so, sd) -> np.ndarray:
                 R.add_edge(v, int(node), weight=float(w))
     dist = nx.multi_source_dijkstra_path_length(R, virtual, weight="weight")
     R.remove_nodes_from(virtual)
-    oa, ta, ob, tb = eng._out_offsets(so)
+    oa, ta, ob, tb = out_offsets(eng.network, so)
     d = np.array([dist.get(int(n), np.inf) for n in oa])
     e = np.array([dist.get(int(n), np.inf) for n in ob])
     best = np.fmin(np.where(so.ok, ta + d, np.inf), np.where(so.ok, tb + e, np.inf))
-    si, _, st = eng._same_edge(so, sd)
+    si, _, st = same_segment_pairs(eng.network, so, sd)
     np.minimum.at(best, si, st)
     return np.where(np.isfinite(best), best, np.nan)
 
 
 def nx_od(G: nx.DiGraph, eng: TravelTimeEngine, so, sd, rows: np.ndarray, cutoff_min: float) -> dict:
     """OD pairs of the origins ``rows`` with nx.single_source_dijkstra_path_length(cutoff) per origin."""
-    oa, ta, ob, tb = eng._out_offsets(so)
-    da, wa, db, wb = eng._in_offsets(sd)
+    oa, ta, ob, tb = out_offsets(eng.network, so)
+    da, wa, db, wb = in_offsets(eng.network, sd)
     out = {}
     for i in rows:
         src = ("orig", int(i))
@@ -96,7 +97,7 @@ def nx_od(G: nx.DiGraph, eng: TravelTimeEngine, so, sd, rows: np.ndarray, cutoff
                     np.array([dist.get(int(n), np.inf) for n in db]) + np.nan_to_num(wb, nan=np.inf))
         for j in np.flatnonzero(sd.ok & (t <= cutoff_min)):
             out[(int(i), int(j))] = float(t[j])
-    si, sj, st = eng._same_edge(so, sd)
+    si, sj, st = same_segment_pairs(eng.network, so, sd)
     for i, j, t in zip(si, sj, st, strict=True):
         if i in set(rows.tolist()) and t <= cutoff_min:
             out[(int(i), int(j))] = min(out.get((int(i), int(j)), np.inf), float(t))
@@ -118,7 +119,7 @@ def best_of(k: int, fn, eng: TravelTimeEngine | None = None):
 def snaps(eng: TravelTimeEngine, gdf: gpd.GeoDataFrame):
     """The engine's snap (no cache): networkx has none, so the baseline pays for the same snapping."""
     _, x, y = eng._points_m(gdf, "points")
-    return eng._snap_xy_uncached(x, y, max_access_distance_m=None)
+    return snap_points(eng.network, x, y)
 
 
 # ---------------------------------------------------------------- Yuxi demo

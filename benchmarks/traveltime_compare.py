@@ -58,7 +58,7 @@ def load_before(rev: str) -> Any:
             "coverage.traveltime.engine", "tt_before.engine")
         mod = types.ModuleType(f"tt_before.{name}")
         sys.modules[mod.__name__] = mod
-        exec(compile(code, f"<{rev}:coverage/traveltime/{name}.py>", "exec"), mod.__dict__)  # noqa: S102
+        exec(compile(code, f"<{rev}:coverage/traveltime/{name}.py>", "exec"), mod.__dict__)
     return sys.modules["tt_before.engine"].TravelTimeEngine
 
 
@@ -180,7 +180,7 @@ def nearest_case(eb: Any, ea: TravelTimeEngine, label: str, origins: gpd.GeoData
                  groups: dict[str, gpd.GeoDataFrame], cutoff_min: float | None = None) -> None:
     t_a, res_a = best_of(3, lambda: {k: ea.nearest(origins, g, cutoff_min=cutoff_min) for k, g in groups.items()},
                          clear_caches(ea))
-    t_b, res_b = (best_of(3, lambda: {k: eb.nearest(origins, g, cutoff_min=cutoff_min) for k, g in groups.items()},
+    t_b, _ = (best_of(3, lambda: {k: eb.nearest(origins, g, cutoff_min=cutoff_min) for k, g in groups.items()},
                           clear_caches(eb)) if eb is not None else (None, None))
     t_r, ref = best_of(3, lambda: {k: raw_nearest(ea.network, origins, g, cutoff_min) for k, g in groups.items()})
     worst = max((near_diff(res_a[k], ref[k]) for k in groups), key=lambda s: float(s.split()[2].rstrip(",")))
@@ -236,13 +236,14 @@ def random_points(eng: TravelTimeEngine, n: int, prefix: str, seed: int) -> gpd.
 
 
 def yuxi(Before: Any) -> None:
-    from coverage.demo import load_demo
     from travel_times import candidates_2000
+
+    from coverage.demo import load_demo
 
     region = load_demo("yuxi")
     G = region.graph()
     villages, facilities = region.demand, region.facilities
-    groups = {ft: g for ft, g in facilities.groupby("type")}
+    groups = dict(iter(facilities.groupby("type")))
     cands = candidates_2000(region)
     for mode in ("walk", "car"):
         eb, ea = build(Before, G, mode, "Yuxi")
@@ -262,7 +263,7 @@ def osm(Before: Any) -> None:
     for path in sorted(OSM_DIR.iterdir()):
         try:
             G = ox.graph_from_xml(path) if ".osm" in path.name else load_graph(path)
-        except Exception as err:  # noqa: BLE001 - a benchmark reports and goes on
+        except Exception as err:
             print(f"  {path.name}: not read ({err})")
             continue
         label = path.name[:18]

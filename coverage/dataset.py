@@ -193,7 +193,7 @@ def _is_simulated(path: Path, layers: list[str]) -> bool:
             continue
         try:
             table = pyogrio.read_dataframe(path, layer=layer, read_geometry=False, max_features=5)
-        except Exception:  # noqa: BLE001 - only a hint; the layer is read (and errors reported) elsewhere
+        except Exception:
             continue
         for col in ("备注", "Note", "note"):
             if col in table.columns and table[col].astype(str).str.contains("|".join(_SIMULATED_MARKS)).any():
@@ -208,7 +208,7 @@ def _prefecture_name(path: Path, layers: list[str]) -> str | None:
         return None
     try:
         pref = pyogrio.read_dataframe(path, layer="prefecture", read_geometry=False)
-    except Exception:  # noqa: BLE001 - the name is optional
+    except Exception:
         return None
     if "name" in pref.columns and len(pref) and isinstance(pref["name"].iloc[0], str):
         return str(pref["name"].iloc[0])

@@ -7,12 +7,13 @@ them.  See README.md, "Data model", for the meaning of each column.
 
 from __future__ import annotations
 
-from coverage.taxonomy import POPULATION_GROUPS
+from coverage.taxonomy import HOST_SEPARATOR, POPULATION_GROUPS
 
 __all__ = [
     "ADMIN_COLUMNS",
     "BOUNDARY_COLUMNS",
     "CANDIDATE_COLUMNS",
+    "COLUMN_LABELS",
     "DEMAND_COLUMNS",
     "FACILITY_COLUMNS",
     "HOST_SEPARATOR",
@@ -43,7 +44,8 @@ FACILITY_COLUMNS: tuple[str, ...] = (
 )
 
 #: Candidate sites: ``kind`` is a key of ``taxonomy.CANDIDATE_KINDS``; ``can_host``
-#: lists facility-type keys joined by :data:`HOST_SEPARATOR`; ``cost_10k_yuan``
+#: lists facility-type keys joined by :data:`HOST_SEPARATOR` (defined in
+#: :mod:`coverage.taxonomy`, re-exported here); ``cost_10k_yuan``
 #: (万元) and ``capacity`` are optional (NaN when unknown).
 CANDIDATE_COLUMNS: tuple[str, ...] = (
     "id", "name", "kind", "can_host", "cost_10k_yuan", "capacity", *ADMIN_COLUMNS, "geometry",
@@ -52,9 +54,6 @@ CANDIDATE_COLUMNS: tuple[str, ...] = (
 #: Administrative boundaries: ``level`` is "county", "township" or "village";
 #: ``parent_code`` is the code of the unit one level up.
 BOUNDARY_COLUMNS: tuple[str, ...] = ("level", "code", "name", "parent_code", "geometry")
-
-#: Separator of the facility-type keys in a candidate's ``can_host``.
-HOST_SEPARATOR = ";"
 
 #: Chinese and English header of every canonical column, as written in the
 #: templates and exports (population columns take their labels from the taxonomy).

@@ -1,5 +1,6 @@
 """The field's vocabulary, defined once: population groups, facility types and
-their categories, candidate-site kinds, statuses, capacity units, admin levels.
+their categories, candidate-site kinds, statuses, capacity units, admin levels,
+travel modes, and the facility types a candidate site can host.
 
 Every key is a stable ASCII identifier used as a column name or a value in the
 library's tables; every entry carries a Chinese (``zh``) and English (``en``)
@@ -19,8 +20,10 @@ Example
 from __future__ import annotations
 
 import difflib
+import math
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from coverage.errors import UnknownCategoryError
@@ -32,17 +35,22 @@ __all__ = [
     "CATEGORIES",
     "FACILITY_STATUSES",
     "FACILITY_TYPES",
+    "HOST_SEPARATOR",
     "POPULATION_GROUPS",
-    "Term",
+    "TRAVEL_MODES",
     "FacilityType",
     "PopulationGroup",
+    "Term",
+    "can_host",
     "candidate_kind",
     "facility_status",
     "facility_type",
     "facility_types_in",
     "label",
     "normalize_label",
+    "parse_hosts",
     "population_group",
+    "travel_mode",
 ]
 
 
@@ -112,7 +120,8 @@ POPULATION_GROUPS: dict[str, PopulationGroup] = _groups(
                     ("失能/半失能老人", "失能、半失能老人", "失能老人", "失能和半失能老人", "disabled older people"),
                     kind="elderly"),
     PopulationGroup("left_behind_elderly", "留守老人", "Left-behind older people",
-                    ("农村留守老年人", "留守老年人", "left-behind older people", "left behind elderly"), kind="elderly"),
+                    ("农村留守老年人", "留守老年人", "left-behind older people", "left behind elderly"),
+                    kind="elderly"),
     PopulationGroup("dispersed_poor", "分散供养特困人员", "Dispersed extremely poor persons",
                     ("特困人员", "分散特困人员", "分散供养特困", "extremely poor", "dispersed extremely poor persons"),
                     kind="all"),
@@ -139,7 +148,8 @@ FACILITY_TYPES: dict[str, FacilityType] = _types(
                  ("养老院", "敬老院", "福利院(养老)", "社会福利院", "养老服务机构", "elderly institution", "nursing home"),
                  category="care", capacity_unit="beds", serves=_ELDERLY),
     FacilityType("county_disability_care", "县级失能照护机构", "County disability-care institution",
-                 ("失能照护机构", "县级失能人员照护机构", "失能老人照护机构", "disability-care institution"),
+                 ("失能照护机构", "县级失能人员照护机构", "失能老人照护机构",
+                  "disability-care institution"),
                  category="care", capacity_unit="beds", serves=("disabled_elderly",)),
     FacilityType("township_elderly_center", "乡镇区域养老服务中心", "Township elderly service centre",
                  ("区域养老服务中心", "乡镇养老服务中心", "乡镇敬老院", "township elderly service center"),
@@ -217,6 +227,21 @@ ADMIN_LEVELS: dict[str, Term] = _terms(
     Term("village", "村(社区)", "Village / community", ("村", "社区", "村社区", "行政村")),
 )
 
+#: Travel modes: the keys a standard's ``mode`` and the road network's speed
+#: tables (:data:`coverage.network.MODES`) share, with their labels.
+TRAVEL_MODES: dict[str, Term] = _terms(
+    Term("walk", "步行", "Walking", ("walking", "foot", "pedestrian", "走路")),
+    Term("ebike", "电动车", "E-bike", ("e-bike", "电动车/摩托车", "电瓶车", "电动自行车", "摩托车", "motorcycle",
+                                     "bike")),
+    Term("car", "驾车", "Car", ("drive", "driving", "汽车", "开车")),
+)
+
+#: Separator of the facility-type keys in a candidate's ``can_host`` (:data:`coverage.model.CANDIDATE_COLUMNS`).
+HOST_SEPARATOR = ";"
+
+#: How a planner's file may separate the facility types in a ``can_host`` cell.
+_HOST_SPLIT = re.compile(r"[、,，;；/|\s]+")
+
 
 _PUNCT = re.compile(r"[\s_\-—–/、（）()\[\]【】:：·.,，]+")
 
@@ -231,7 +256,7 @@ def normalize_label(text: object) -> str:
     return _PUNCT.sub("", s)
 
 
-def _index(terms: dict[str, Term]) -> dict[str, str]:
+def _index(terms: Mapping[str, Term]) -> dict[str, str]:
     out: dict[str, str] = {}
     for term in terms.values():
         for name in (term.key, term.zh, term.en, *term.aliases):
@@ -242,7 +267,7 @@ def _index(terms: dict[str, Term]) -> dict[str, str]:
 _INDEXES: dict[int, dict[str, str]] = {}
 
 
-def _lookup(terms: dict[str, Term], value: object, what: str) -> Term:
+def _lookup(terms: Mapping[str, Term], value: object, what: str) -> Term:
     index = _INDEXES.get(id(terms))
     if index is None:  # built once per vocabulary, not on every lookup
         index = _INDEXES.setdefault(id(terms), _index(terms))
@@ -264,12 +289,14 @@ def facility_type(value: object) -> FacilityType:
     UnknownCategoryError
         With the closest known type suggested.
     """
-    return _lookup(FACILITY_TYPES, value, "facility type")  # type: ignore[return-value]
+    found = _lookup(FACILITY_TYPES, value, "facility type")
+    return FACILITY_TYPES[found.key]
 
 
 def population_group(value: object) -> PopulationGroup:
     """Look up a population group by key, label or alias."""
-    return _lookup(POPULATION_GROUPS, value, "population group")  # type: ignore[return-value]
+    found = _lookup(POPULATION_GROUPS, value, "population group")
+    return POPULATION_GROUPS[found.key]
 
 
 def candidate_kind(value: object) -> Term:
@@ -282,6 +309,62 @@ def facility_status(value: object) -> Term:
     return _lookup(FACILITY_STATUSES, value, "facility status")
 
 
+def travel_mode(value: object) -> Term:
+    """Look up a travel mode by key, label or alias ("walk", "步行", "driving", ...).
+
+    Raises
+    ------
+    UnknownCategoryError
+        With the closest known mode suggested.
+    """
+    return _lookup(TRAVEL_MODES, value, "travel mode")
+
+
+def parse_hosts(text: str) -> tuple[list[str], list[str]]:
+    """The facility-type keys a planner's ``can_host`` cell names, and the items it does not know.
+
+    Items may be separated by 、 , ; / | or spaces; an item is a facility type
+    (key, label or alias) or a category (养老服务设施, 殡葬设施, 儿童服务设施: all its
+    types).  Keys come once each, in the order named.
+
+    Example
+    -------
+    >>> parse_hosts("幸福小院、儿童之家、花园")
+    (['happy_courtyard', 'childrens_home'], ['花园'])
+    """
+    keys: list[str] = []
+    unknown: list[str] = []
+    categories = _index(CATEGORIES)
+    for item in _HOST_SPLIT.split(text):
+        if not item:
+            continue
+        category = categories.get(normalize_label(item))
+        if category is not None:
+            found = [t.key for t in FACILITY_TYPES.values() if t.category == category]
+        else:
+            try:
+                found = [facility_type(item).key]
+            except UnknownCategoryError:
+                unknown.append(item)
+                continue
+        keys.extend(k for k in found if k not in keys)
+    return keys, unknown
+
+
+def can_host(value: object, facility_type_key: str) -> bool:
+    """Whether a canonical ``can_host`` value admits a facility type.
+
+    ``value`` is facility-type keys joined by :data:`HOST_SEPARATOR`; an empty
+    value (None, NaN, "") sets no restriction.
+
+    >>> can_host("happy_courtyard;childrens_home", "childrens_home"), can_host("", "funeral_home")
+    (True, True)
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)) or str(value).strip() == "":
+        return True  # no restriction given
+    return facility_type_key in [v.strip() for v in str(value).split(HOST_SEPARATOR)]
+
+
 def facility_types_in(category: str) -> list[str]:
     """Keys of the facility types in a category ("care", "funeral", "child")."""
     if category not in CATEGORIES:
@@ -291,8 +374,9 @@ def facility_types_in(category: str) -> list[str]:
 
 def label(key: str, lang: str = "zh") -> str:
     """The display label of any vocabulary key (group, type, kind, status, unit, level)."""
-    for terms in (POPULATION_GROUPS, FACILITY_TYPES, CATEGORIES, CANDIDATE_KINDS,
-                  FACILITY_STATUSES, CAPACITY_UNITS, ADMIN_LEVELS):
+    vocabularies: tuple[Mapping[str, Term], ...] = (POPULATION_GROUPS, FACILITY_TYPES, CATEGORIES, CANDIDATE_KINDS,
+                                                   FACILITY_STATUSES, CAPACITY_UNITS, ADMIN_LEVELS)
+    for terms in vocabularies:
         if key in terms:
             return terms[key].label(lang)
     return key

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -441,3 +442,102 @@ def test_base_maps_amap_and_tianditu_without_key():
     # the base map stays chosen across pages
     at = _page(_page(at, "coverage"), "map")
     assert at.selectbox(key="w.basemap").value == "tianditu"
+
+
+
+def _download(at: AppTest, section: str, suffix: str) -> bytes:
+    """The bytes behind a prepared export's download button (kept with the key they were made for)."""
+    files = at.session_state["exports"][section]["files"]
+    (name,) = [n for n in files if n.endswith(suffix)]
+    return files[name]
+
+
+def _covered_share(villages: Any, group: str = "60岁以上老年人") -> float:
+    covered = villages[[c for c in villages.columns if "覆盖" in c and villages[c].isin(["是", "否"]).all()][0]]
+    return float(villages.loc[covered.eq("是"), group].sum() / villages[group].sum())
+
+
+@pytest.mark.slow
+def test_own_files_to_exports_agree_with_the_command_line(exported, tmp_path, capsys):
+    """Upload the exported Yuxi demo, coverage -> proposal -> accept -> export; the CLI on the same folder
+    (``analyze --data --json`` and ``export --data --scenario``) gives the same share, villages and site."""
+    import io
+    import json
+
+    import geopandas as gpd
+    import pandas as pd
+
+    from coverage.cli import main as cli
+    from coverage.scenario import save_scenario
+
+    files = exported
+    folder = files["村庄名单.xlsx"].parent
+    at = _upload_demo_files(_app(), files)
+    at.file_uploader(key="upload_candidates").upload("候选点位.xlsx", files["候选点位.xlsx"].read_bytes(), XLSX)
+    at.file_uploader(key="upload_boundaries").upload("边界与路网.gpkg", files["边界与路网.gpkg"].read_bytes(),
+                                                     "application/octet-stream")
+    at.run()
+    _clean(at)
+    at = _page(at, "coverage")
+    _clean(at)
+    before = _share(at)
+
+    # the command line on the same folder: the same share before any site
+    capsys.readouterr()
+    assert cli(["analyze", "--data", str(folder), "--json"]) == 0
+    services = json.loads(capsys.readouterr().out)["services"]
+    cli_group = next(g for s in services if s["service"] == "elderly_15min" for g in s["groups"]
+                     if g["group"] == "elderly_60plus")
+    assert before == pytest.approx(round(cli_group["share"] * 100, 1))
+
+    # a proposal of one site, accepted
+    at = _page(at, "siting")
+    at.selectbox(key="w.siting_model").set_value("mclp").run()
+    at.number_input(key="w.siting_k").set_value(1).run()
+    at.button(key="siting_run").click().run()
+    _clean(at)
+    (site,) = at.session_state["proposal"]["sites"]
+    at.button(key=f"accept_{site['id']}").click().run()
+    _clean(at)
+    assert [s["id"] for s in at.session_state["accepted_sites"]] == [site["id"]]
+
+    # the exports of the coverage with the accepted site: Excel with Chinese headers, GeoPackage, GeoJSON
+    at = _page(at, "coverage")
+    after = _share(at)
+    assert after > before
+    at.button(key="export_coverage").click().run()
+    _clean(at)
+    assert len(at.get("download_button")) == 3
+    app_gpkg = tmp_path / "app.gpkg"
+    app_gpkg.write_bytes(_download(at, "coverage", ".gpkg"))
+    app_xlsx = pd.read_excel(io.BytesIO(_download(at, "coverage", ".xlsx")), sheet_name=None)
+    assert {"说明", "村（社区）覆盖", "乡镇覆盖", "县（市、区）覆盖", "未覆盖村（社区）", "已采纳站点"} <= set(app_xlsx)
+    assert "60岁以上老年人" in app_xlsx["村（社区）覆盖"].columns
+
+    # the same folder and the app's scenario through `export --data --scenario`
+    scenario = tmp_path / "方案.json"
+    save_scenario(Scenario(name="方案A", accepted_sites=tuple(at.session_state["accepted_sites"])), scenario)
+    cli_gpkg = tmp_path / "cli.gpkg"
+    assert cli(["export", "--data", str(folder), "--scenario", str(scenario), "--out", str(cli_gpkg)]) == 0
+    app_v = gpd.read_file(app_gpkg, layer="villages")
+    cli_v = gpd.read_file(cli_gpkg, layer="villages")
+    pd.testing.assert_frame_equal(pd.DataFrame(app_v.drop(columns="geometry")),
+                                  pd.DataFrame(cli_v.drop(columns="geometry")))
+    assert _covered_share(cli_v) * 100 == pytest.approx(after, abs=0.05)
+    assert _covered_share(app_v) * 100 == pytest.approx(after, abs=0.05)
+    for layer in ("counties", "townships", "accepted_sites"):
+        a, c = gpd.read_file(app_gpkg, layer=layer), gpd.read_file(cli_gpkg, layer=layer)
+        pd.testing.assert_frame_equal(pd.DataFrame(a.drop(columns="geometry")),
+                                      pd.DataFrame(c.drop(columns="geometry")))
+    sites = gpd.read_file(cli_gpkg, layer="accepted_sites")
+    assert site["id"] in sites.iloc[0].astype(str).tolist()
+
+    # the site files and the report of the accepted site (Siting page)
+    at = _page(at, "siting")
+    at.button(key="export_sites").click().run()
+    _clean(at)
+    sites_xlsx = pd.read_excel(io.BytesIO(_download(at, "sites", ".xlsx")), sheet_name=None)
+    assert "已采纳站点" in sites_xlsx and len(sites_xlsx["已采纳站点"]) == 1
+    # a changed threshold hides the prepared files (they were made for 15 minutes)
+    at.sidebar.slider(key="w.thresholds.elderly_15min").set_value(20).run()
+    assert not at.get("download_button")

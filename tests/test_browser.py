@@ -211,3 +211,147 @@ def test_app_in_chromium_offline(app_url):
         finally:
             browser.close()
     assert not outside, f"the app tried to reach the internet: {outside[:5]}"
+
+
+#: the flows timed on Dali (printed, and written to tests/artifacts/browser_times.txt); not asserted
+FLOWS = ("first map", "threshold change redraw", "service change", "proposal", "accept a site", "export download",
+         "print")
+
+
+def _timed(times: dict[str, float], flow: str, start: float) -> None:
+    times[flow] = time.monotonic() - start
+    print(f"{flow}: {times[flow]:.1f} s", flush=True)
+
+
+def _region_is(page, name: str) -> None:
+    """The page's data caption names the region (every page shows it under its header)."""
+    page.get_by_text(f"数据：{name}").first.wait_for(timeout=MAP_TIMEOUT_MS)
+
+
+def test_dali_on_every_page_with_flow_times(app_url):
+    """Choose 大理 on the Data page, visit every page (the region stays 大理), time each flow a planner waits for."""
+    from playwright.sync_api import sync_playwright
+
+    dali = "大理白族自治州"
+    times: dict[str, float] = {}
+    outside: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1500, "height": 1000}, locale="zh-CN", accept_downloads=True)
+
+            def offline(route):
+                url = route.request.url
+                if url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:", "about:")):
+                    route.continue_()
+                else:
+                    outside.append(url)
+                    route.abort()
+
+            page.route("**/*", offline)
+            errors: list[str] = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(app_url, wait_until="domcontentloaded")
+            page.get_by_text("民政服务设施覆盖规划").first.wait_for(timeout=MAP_TIMEOUT_MS)
+
+            # the Data page: choose Dali
+            _choose(page, "示例地区", f"{dali} · Dali")
+            page.get_by_text("1159 个村（社区）").first.wait_for(timeout=MAP_TIMEOUT_MS)
+            _region_is(page, dali)
+
+            # the map: first drawing (road graph and engine built for Dali)
+            start = time.monotonic()
+            _go(page, "地图")
+            _wait_for_map(page)
+            _timed(times, "first map", start)
+            _region_is(page, dali)
+            page.wait_for_timeout(1500)
+            page.screenshot(path=str(ARTIFACTS / "browser_dali_map.png"))
+
+            # a threshold change redraws the map (15 -> 20 minutes)
+            start = time.monotonic()
+            slider = page.get_by_role("slider").first
+            slider.focus()
+            slider.press("ArrowRight")
+            page.get_by_text("15分钟养老服务圈 · 20 分钟").first.wait_for(timeout=MAP_TIMEOUT_MS)
+            _wait_for_map(page)
+            _timed(times, "threshold change redraw", start)
+
+            # a service change
+            start = time.monotonic()
+            _choose(page, "考核服务", "留守儿童20分钟儿童之家")
+            page.get_by_text("留守儿童20分钟儿童之家 · 20 分钟").first.wait_for(timeout=MAP_TIMEOUT_MS)
+            _wait_for_map(page)
+            _timed(times, "service change", start)
+            _choose(page, "考核服务", "15分钟养老服务圈")
+            page.get_by_text("15分钟养老服务圈 · 20 分钟").first.wait_for(timeout=MAP_TIMEOUT_MS)
+
+            # coverage page
+            _go(page, "覆盖")
+            _region_is(page, dali)
+            page.get_by_text("按县（市、区）").first.wait_for(timeout=MAP_TIMEOUT_MS)
+
+            # a proposal of 3 sites, one accepted
+            _go(page, "选址")
+            _region_is(page, dali)
+            _choose(page, "模型", "k 个站点覆盖最多人")
+            k = page.get_by_label("新增站点数 k")
+            k.fill("3")
+            k.press("Enter")
+            page.wait_for_timeout(1000)
+            start = time.monotonic()
+            page.get_by_role("button", name="生成选址方案").click()
+            page.get_by_role("button", name="采纳", exact=True).first.wait_for(timeout=MAP_TIMEOUT_MS)
+            _timed(times, "proposal", start)
+            assert page.get_by_role("button", name="采纳", exact=True).count() == 3
+            start = time.monotonic()
+            page.get_by_role("button", name="采纳", exact=True).first.click()
+            page.get_by_role("button", name="移除").first.wait_for(timeout=MAP_TIMEOUT_MS)
+            _wait_for_map(page)
+            _timed(times, "accept a site", start)
+            page.wait_for_timeout(1500)
+            page.screenshot(path=str(ARTIFACTS / "browser_dali_siting.png"), full_page=True)
+
+            # the coverage export with the accepted site: prepared, then downloaded
+            _go(page, "覆盖")
+            _region_is(page, dali)
+            start = time.monotonic()
+            page.get_by_role("button", name="准备导出文件").click()
+            button = page.get_by_role("button", name=re.compile(r"覆盖结果\.xlsx"))
+            button.wait_for(timeout=MAP_TIMEOUT_MS)
+            with page.expect_download(timeout=MAP_TIMEOUT_MS) as info:
+                button.click()
+            download = info.value
+            target = ARTIFACTS / "browser_dali_覆盖结果.xlsx"
+            download.save_as(str(target))
+            _timed(times, "export download", start)
+            assert download.suggested_filename == "覆盖结果.xlsx" and target.read_bytes()[:2] == b"PK"
+            page.wait_for_timeout(1000)
+            page.screenshot(path=str(ARTIFACTS / "browser_dali_coverage.png"), full_page=True)
+
+            # scenarios
+            _go(page, "方案")
+            page.get_by_role("button", name="保存方案（JSON）").wait_for(timeout=MAP_TIMEOUT_MS)
+
+            # print: the coverage map of the scenario, the accepted site drawn numbered
+            _go(page, "打印")
+            _region_is(page, dali)
+            page.get_by_text("覆盖图（当前服务）").first.click()
+            page.get_by_text("图中编号标出已采纳站点 1 处。").first.wait_for(timeout=MAP_TIMEOUT_MS)
+            start = time.monotonic()
+            page.get_by_role("button", name="生成打印地图").click()
+            page.locator('[data-testid="stImage"] img').first.wait_for(timeout=MAP_TIMEOUT_MS)
+            _timed(times, "print", start)
+            page.wait_for_timeout(1500)
+            page.screenshot(path=str(ARTIFACTS / "browser_dali_print.png"), full_page=True)
+
+            # back on Data: still Dali
+            _go(page, "数据")
+            page.get_by_text("1159 个村（社区）").first.wait_for(timeout=MAP_TIMEOUT_MS)
+            _region_is(page, dali)
+            assert not errors, errors
+        finally:
+            browser.close()
+            (ARTIFACTS / "browser_times.txt").write_text(
+                "".join(f"{f}: {times[f]:.1f} s\n" for f in FLOWS if f in times), encoding="utf-8")
+    assert not outside, f"the app tried to reach the internet: {outside[:5]}"

@@ -34,7 +34,7 @@ def test_export_gpkg_has_the_documented_layers_and_the_analyze_figures(
         yuxi_folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "覆盖结果.gpkg"
     assert main(["export", "--data", str(yuxi_folder), "--service", "elderly_15min", "--out", str(out)]) == 0
-    layers = {name: geom for name, geom in pyogrio.list_layers(out)}
+    layers = dict(pyogrio.list_layers(out))
     assert {"villages", "townships", "counties", "uncovered"} <= set(layers)
     assert set(layers) <= set(LAYER_NAMES)
     assert layers["villages"] == "Point" and layers["townships"] in ("MultiPolygon", "Polygon")

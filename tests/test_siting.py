@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 
 from coverage.errors import InfeasibleError, InputError, MissingColumnError, SolverError
-from coverage.siting import UnitRule, build_problem, explain_sites, solve
+from coverage.siting import UnitCoverageRule, build_problem, explain_sites, solve
 
 PAIRS = [("a", "s1", 5), ("a", "s2", 20), ("b", "s1", 8), ("b", "s3", 12), ("c", "s2", 3),
          ("d", "s3", 4), ("d", "s4", 9), ("e", "s4", 2)]
@@ -150,19 +150,19 @@ def test_several_groups_with_weights_and_targets_per_group():
 def test_unit_rules_every_village_and_share_of_townships():
     weights = {k: v for k, v in WEIGHTS.items() if k != "f"}
     prob = build_problem(od_table(), pd.Series(weights))
-    villages = UnitRule("village", pd.Series({k: k for k in weights}), min_share=1.0)
+    villages = UnitCoverageRule("village", pd.Series({k: k for k in weights}), min_share=1.0)
     r = solve(prob, model="target", threshold=10, target_share=0.1, unit_rules=[villages])
     assert r.objective == 3   # every village: s1, s2, s4
     towns = pd.Series({"a": "T1", "b": "T1", "c": "T2", "d": "T3", "e": "T3"})
     # 2 of 3 townships (66%) fully covered: s4 (T3) + s1 (T1) or s2 (T2)
-    r = solve(prob, model="target", threshold=10, target_share=0.0, unit_rules=[UnitRule("township", towns, 0.6)])
+    r = solve(prob, model="target", threshold=10, target_share=0.0, unit_rules=[UnitCoverageRule("township", towns, 0.6)])
     assert r.objective == 2 and "s4" in r.selected
     r = solve(prob, model="target", threshold=10, target_share=0.0,
-              unit_rules=[UnitRule("township", towns, 1.0, how="any")])
+              unit_rules=[UnitCoverageRule("township", towns, 1.0, how="any")])
     assert r.objective == 3
     with pytest.raises(InfeasibleError, match=r"unit rule 'village'.*at most 5"):
         solve(problem(), model="target", threshold=10, target_share=0.1,
-              unit_rules=[UnitRule("village", pd.Series({k: k for k in WEIGHTS}), 1.0)])
+              unit_rules=[UnitCoverageRule("village", pd.Series({k: k for k in WEIGHTS}), 1.0)])
 
 
 def test_bad_input_messages():

@@ -16,6 +16,7 @@ terminal).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as _dt
 import importlib
 import importlib.util
@@ -147,7 +148,9 @@ def int_range(low: int, high: int) -> Callable[[str], int]:
         except ValueError:
             raise argparse.ArgumentTypeError(f"'{text}' is not a whole number / 不是整数") from None
         if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"must be between {low} and {high}, got {text} / 须在 {low} 到 {high} 之间")
+            raise argparse.ArgumentTypeError(
+                f"must be between {low} and {high}, got {text} / 须在 {low} 到 {high} 之间"
+            )
         return value
 
     parse.__name__ = f"int {low}..{high}"
@@ -282,10 +285,8 @@ def _tolerant_console() -> None:
     """A console that cannot show Chinese (a Windows code page) shows '?' instead of stopping the command."""
     for stream, original in ((sys.stdout, sys.__stdout__), (sys.stderr, sys.__stderr__)):
         if stream is original and stream is not None and hasattr(stream, "reconfigure"):
-            try:
+            with contextlib.suppress(OSError, ValueError):
                 stream.reconfigure(errors="replace")
-            except (OSError, ValueError):
-                pass
 
 
 def main(argv: Sequence[str] | None = None, *, parser: argparse.ArgumentParser | None = None) -> int:
@@ -330,7 +331,7 @@ def main(argv: Sequence[str] | None = None, *, parser: argparse.ArgumentParser |
     except OSError as exc:
         _say(f"error: {_os_error_message(exc)}")
         return EXIT_BAD_INPUT
-    except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback on the terminal
+    except Exception as exc:
         path = write_crash_log(exc, args_list)
         where = f"details in {path}" if path else "no log file could be written"
         _say(

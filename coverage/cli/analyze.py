@@ -14,24 +14,17 @@ import argparse
 import logging
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
-from coverage.errors import FileReadError, InputError
+from coverage.errors import InputError
 
 logger = logging.getLogger(__name__)
 
-#: Files looked for in a --data folder (as ``python -m coverage demo --out DIR`` writes); first match wins.
-DATA_FILES: dict[str, tuple[str, ...]] = {
-    "demand": ("村庄名单.xlsx", "villages.xlsx", "demand.xlsx", "villages.csv", "demand.csv"),
-    "facilities": ("设施名单.xlsx", "facilities.xlsx", "facilities.csv"),
-    "layers": ("边界与路网.gpkg", "layers.gpkg", "boundaries.gpkg"),
-    "graph": ("roads.graphml", "路网.graphml", "graph.graphml"),
-}
 
-
-def register(subparsers: argparse._SubParsersAction) -> None:  # noqa: SLF001 - argparse's own type
+def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``analyze`` subcommand."""
+    from coverage.cli.data_args import add_data_arguments
+
     p = subparsers.add_parser(
         "analyze",
         help="coverage against the standards / 覆盖分析",
@@ -39,19 +32,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # noqa: SLF001 - 
         "per service and group covered, total, share, target, passed; per-unit rules; capacity. "
         "按服务和人群统计覆盖人数、总数、覆盖率、目标、是否达标；单元指标；床位容量。",
     )
-    src = p.add_mutually_exclusive_group(required=True)
-    src.add_argument("--region", help="demo region: yuxi or dali / 示例地区")
-    src.add_argument(
-        "--data",
-        metavar="DIR",
-        help="folder with 村庄名单.xlsx, 设施名单.xlsx and 边界与路网.gpkg (boundaries + roads layers) "
-        "or a roads .graphml, as written by `python -m coverage demo --out DIR`",
-    )
-    p.add_argument(
-        "--crs",
-        default="wgs84",
-        help="coordinate system of the --data workbooks: wgs84, gcj02, bd09, cgcs2000 (default wgs84)",
-    )
+    add_data_arguments(p)
     p.add_argument("--standards", metavar="FILE", help="standards YAML (default data/standards.yaml)")
     p.add_argument(
         "--threshold",
@@ -72,72 +53,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # noqa: SLF001 - 
     p.add_argument("--xlsx", metavar="OUT.xlsx", help="also write every table to this workbook")
     p.add_argument("--lang", default="zh", choices=("zh", "en"), help="language of the text and workbook")
     p.set_defaults(func=run)
-
-
-def _find(folder: Path, kind: str) -> Path | None:
-    for name in DATA_FILES[kind]:
-        if (folder / name).is_file():
-            return folder / name
-    return None
-
-
-def _load_folder(folder: Path, crs: str) -> tuple[Any, Any, Any, Any, str]:
-    """Demand, facilities, boundaries (or None) and the road graph of a --data folder."""
-    import pyogrio
-
-    from coverage.inputs import load_boundaries, load_demand, load_facilities
-
-    if not folder.is_dir():
-        raise FileReadError(
-            f"{folder}: not a folder; --data expects the folder written by "
-            f"`python -m coverage demo --out DIR`"
-        )
-    paths = {k: _find(folder, k) for k in DATA_FILES}
-    for kind in ("demand", "facilities"):
-        if paths[kind] is None:
-            raise FileReadError(f"{folder}: no {kind} file; expected one of {', '.join(DATA_FILES[kind])}")
-    loaded = {}
-    for kind, loader in (("demand", load_demand), ("facilities", load_facilities)):
-        res = loader(paths[kind], crs=crs)
-        problems = getattr(res.report, "problems", [])
-        rejected = len(getattr(res, "rejected", []))
-        if rejected:
-            print(
-                f"warning: {paths[kind].name}: {rejected} row(s) rejected; run `python -m coverage validate "
-                f"{paths[kind]}` for the list",
-                file=sys.stderr,
-            )
-        logger.info(
-            "%s: %d rows (%s), %d problems", paths[kind].name, len(res.data), res.crs_assumed, len(problems)
-        )
-        loaded[kind] = res.data
-    boundaries = None
-    graph = None
-    name = folder.name
-    layers_path = paths["layers"]
-    layers: list[str] = []
-    if layers_path is not None:
-        layers = [str(name) for name, *_ in pyogrio.list_layers(layers_path)]
-        if "boundaries" in layers:
-            boundaries = load_boundaries(layers_path, sheet="boundaries").data
-        if "prefecture" in layers:
-            pref = pyogrio.read_dataframe(layers_path, layer="prefecture", read_geometry=False)
-            if "name" in pref.columns and len(pref):
-                name = str(pref["name"].iloc[0])
-    if paths["graph"] is not None:
-        from coverage.network import load_graph
-
-        graph = load_graph(paths["graph"])
-    elif layers_path is not None and "roads" in layers:
-        from coverage.network import graph_from_road_layer
-
-        graph = graph_from_road_layer(layers_path, layer="roads")
-    if graph is None:
-        raise FileReadError(
-            f"{folder}: no road network; put a 'roads' layer in {DATA_FILES['layers'][0]} or a "
-            f"{DATA_FILES['graph'][0]} file in the folder"
-        )
-    return loaded["demand"], loaded["facilities"], boundaries, graph, name
 
 
 def _text(result: Any, lang: str) -> str:
@@ -209,6 +124,7 @@ def _text(result: Any, lang: str) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Run the analysis; returns the exit code (0 even when targets are not met)."""
+    from coverage.cli.data_args import open_data, print_load_summary
     from coverage.metrics import analyze, default_standards, load_standards
     from coverage.traveltime import TravelTimeEngine
 
@@ -228,19 +144,10 @@ def run(args: argparse.Namespace) -> int:
         if not sep or not value > 0:
             raise InputError(f"--threshold {item!r}: write SERVICE=MINUTES, e.g. elderly_15min=10")
         std = std.with_threshold(key.strip(), value)
-    if args.region:
-        from coverage.demo import load_demo
-
-        region = load_demo(args.region)
-        demand, facilities, boundaries, name = (
-            region.demand,
-            region.facilities,
-            region.boundaries,
-            region.name_zh,
-        )
-        graph = region.graph()
-    else:
-        demand, facilities, boundaries, graph, name = _load_folder(Path(args.data), args.crs)
+    dataset = open_data(args)
+    print_load_summary(dataset)
+    demand, facilities, boundaries, name = dataset.demand, dataset.facilities, dataset.boundaries, dataset.name
+    graph = dataset.graph()
     t1 = time.perf_counter()
     engines = {mode: TravelTimeEngine(graph, mode=mode) for mode in std.modes}
     t2 = time.perf_counter()

@@ -19,7 +19,7 @@ import sys
 from typing import Any
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # noqa: SLF001 - argparse's own type
+def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``export`` subcommand."""
     from coverage.cli import exit_codes_epilog, positive_float
     from coverage.cli.data_args import add_data_arguments

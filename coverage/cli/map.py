@@ -15,7 +15,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "map",
         help="print a map: distribution, coverage or siting proposal (A4/A3, PDF/PNG) / 打印地图",
-        description="Print a map of a demo region or your data folder with title, legend, scale bar, north arrow, boundaries, "
+        description="Print a map of a demo region or your data folder with title, legend, scale bar, north "
+        "arrow, boundaries, "
         "source and date: the distribution of older people and left-behind children, the "
         "coverage of a service, or a siting proposal.  PDF is vector with the Chinese font "
         "embedded; PNG is 300 dpi.",
@@ -48,10 +49,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Draw the map and write it; prints the path."""
+    from coverage.cli.report import data_name
     from coverage.mapping.printmap import distribution_map, save_map
     from coverage.output import output_path, writable_file
-
-    from coverage.cli.report import data_name
 
     out = Path(args.out) if args.out else Path("maps") / f"{data_name(args)}_{args.kind}.pdf"
     # refuse a wrong suffix or an unwritable path before the map is drawn

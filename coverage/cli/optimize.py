@@ -71,7 +71,7 @@ def _read_csv(path: str, what: str, id_cols: tuple[str, ...]) -> Any:
     last: Exception | None = None
     for enc in ("utf-8-sig", "gb18030"):
         try:
-            df = pd.read_csv(path, dtype={c: str for c in id_cols}, encoding=enc)
+            df = pd.read_csv(path, dtype=dict.fromkeys(id_cols, str), encoding=enc)
             df.columns = [str(c).strip() for c in df.columns]
             for c in id_cols:
                 if c in df.columns:

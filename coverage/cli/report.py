@@ -82,17 +82,17 @@ def build_report(args: argparse.Namespace, dataset: Any | None = None) -> Any:
             f"service '{service.key}' measures no population group; give --group, e.g. elderly_60plus"
         )
     threshold = args.threshold_min if args.threshold_min is not None else service.threshold_min
-    common = dict(
-        engine=TravelTimeEngine(dataset.graph(), mode=service.mode),
-        facility_types=service.facility_types,
-        group=group,
-        threshold_min=threshold,
-        service_label=service.zh,
-        region_name=dataset.name,
-        boundaries=dataset.boundaries,
-        simulated=dataset.is_simulated,
-        with_service_areas=args.service_areas,
-    )
+    common: dict[str, Any] = {
+        "engine": TravelTimeEngine(dataset.graph(), mode=service.mode),
+        "facility_types": service.facility_types,
+        "group": group,
+        "threshold_min": threshold,
+        "service_label": service.zh,
+        "region_name": dataset.name,
+        "boundaries": dataset.boundaries,
+        "simulated": dataset.is_simulated,
+        "with_service_areas": args.service_areas,
+    }
     if getattr(args, "scenario", None):
         from coverage.scenario import load_scenario
 

@@ -220,10 +220,10 @@ def write_layers(layers: Mapping[str, pd.DataFrame], path: str | Path, *, lang: 
         from openpyxl.utils import get_column_letter
 
         with pd.ExcelWriter(out, engine="openpyxl") as xw:
+            listed = "、".join(LAYER_NAMES[k][i] for k in layers if k in LAYER_NAMES)
             about = pd.DataFrame({
                 ("项目", "Item")[i]: [("数据来源", "Data source")[i], ("图层", "Layers")[i], ("说明", "Note")[i]],
-                ("内容", "Content")[i]: [source or "—", "、".join(LAYER_NAMES[k][i] for k in layers if k in LAYER_NAMES),
-                                       mark or "—"],
+                ("内容", "Content")[i]: [source or "—", listed, mark or "—"],
             })
             safe_frame(about).to_excel(xw, sheet_name=("说明", "About")[i], index=False)
             text_cells(xw.sheets[("说明", "About")[i]])

@@ -19,7 +19,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from coverage.siting.problem import SitingProblem
-from coverage.siting.solve import SitingResult
+from coverage.siting.result import SitingResult
 
 __all__ = ["explain_sites"]
 

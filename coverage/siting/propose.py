@@ -18,11 +18,13 @@ import numpy as np
 import pandas as pd
 
 from coverage.errors import InputError, MissingColumnError
-from coverage.model import HOST_SEPARATOR
+from coverage.progress import Progress
 from coverage.siting.explain import explain_sites
 from coverage.siting.problem import SitingProblem, _preview, build_problem
-from coverage.siting.solve import ProgressCallback, SitingResult, UnitRule, _json_value, solve
-from coverage.taxonomy import POPULATION_GROUPS
+from coverage.siting.models.covering import UnitCoverageRule
+from coverage.siting.result import SitingResult, json_value
+from coverage.siting.solve import solve
+from coverage.taxonomy import POPULATION_GROUPS, can_host
 
 __all__ = ["Proposal", "propose_sites"]
 
@@ -76,10 +78,10 @@ class Proposal:
             out = {}
             for k, v in rec.items():
                 if isinstance(v, list):
-                    out[k] = [{kk: _json_value(vv) for kk, vv in x.items()} if isinstance(x, dict) else _json_value(x)
+                    out[k] = [{kk: json_value(vv) for kk, vv in x.items()} if isinstance(x, dict) else json_value(x)
                               for x in v]
                 else:
-                    out[k] = None if (isinstance(v, float) and np.isnan(v)) else _json_value(v)
+                    out[k] = None if (isinstance(v, float) and np.isnan(v)) else json_value(v)
             recs.append(out)
         return {**self.result.to_dict(), "sites": recs}
 
@@ -92,12 +94,6 @@ def _check_od(od: pd.DataFrame | None, what: str) -> pd.DataFrame:
         raise MissingColumnError(f"{what}: column(s) {', '.join(missing)} missing; an OD table from the travel-time"
                                  " engine has from_id, to_id, travel_time_min")
     return pd.DataFrame(od[list(_OD_COLUMNS)])
-
-
-def _hosts(value: object, facility_type: str) -> bool:
-    if value is None or (isinstance(value, float) and np.isnan(value)) or str(value).strip() == "":
-        return True  # no restriction given
-    return facility_type in [v.strip() for v in str(value).split(HOST_SEPARATOR)]
 
 
 def propose_sites(
@@ -117,13 +113,13 @@ def propose_sites(
     forced_in: Iterable[object] = (),
     forced_out: Iterable[object] = (),
     facility_type: str | None = None,
-    unit_rules: Mapping[str, float] | Sequence[UnitRule] | None = None,
+    unit_rules: Mapping[str, float] | Sequence[UnitCoverageRule] | None = None,
     capacitated: bool = False,
     existing_capacity: Mapping[object, float] | pd.Series | None = None,
     time_limit_s: float = 60.0,
     method: str = "auto",
     n_alternatives: int = 3,
-    progress: ProgressCallback | None = None,
+    progress: Progress | None = None,
 ) -> Proposal:
     """Propose new sites on the canonical tables, solved exactly where possible, and explain each.
 
@@ -164,7 +160,7 @@ def propose_sites(
     unit_rules
         For "target": ``{"village_code": 1.0, "township_code": 0.6}`` = every
         village and 60% of townships have all their people of the groups within
-        the threshold; or a list of :class:`UnitRule`.
+        the threshold; or a list of :class:`UnitCoverageRule`.
     existing_capacity
         Capacity of existing facilities by id (capacity-aware models).
     n_alternatives
@@ -205,7 +201,7 @@ def propose_sites(
     cands = pd.DataFrame(candidates)
     if facility_type is not None:
         if "can_host" in cands.columns:
-            ok = cands["can_host"].map(lambda v: _hosts(v, facility_type))
+            ok = cands["can_host"].map(lambda v: can_host(v, facility_type))
             dropped = cands.loc[~ok.to_numpy(), "id"].tolist()
             bad_forced = set(forced_in) & set(dropped)
             if bad_forced:
@@ -241,13 +237,13 @@ def propose_sites(
             site_capacity.update(zip(cands["id"], pd.to_numeric(cands["capacity"], errors="coerce")))
         if existing_capacity is not None:
             site_capacity.update(dict(existing_capacity.items()))
-    rules: list[UnitRule] = []
+    rules: list[UnitCoverageRule] = []
     if unit_rules:
         if isinstance(unit_rules, Mapping):
             for col, share in unit_rules.items():
                 if col not in demand.columns:
                     raise MissingColumnError(f"demand table: unit column '{col}' for the unit rule is missing")
-                rules.append(UnitRule(name=col, units=pd.Series(demand[col].to_numpy(), index=demand["id"].to_numpy()),
+                rules.append(UnitCoverageRule(name=col, units=pd.Series(demand[col].to_numpy(), index=demand["id"].to_numpy()),
                                       min_share=float(share)))
         else:
             rules = list(unit_rules)

@@ -30,8 +30,10 @@ import numpy as np
 import pandas as pd
 
 from coverage.errors import InputError
-from coverage.siting.propose import Proposal, _hosts, propose_sites
-from coverage.siting.solve import ProgressCallback
+from coverage.metrics.accessibility import TravelEngine
+from coverage.progress import Progress
+from coverage.siting.propose import Proposal, propose_sites
+from coverage.taxonomy import can_host
 
 __all__ = ["PMEDIAN_CUTOFF_FACTOR", "ServicePlan", "propose_for_service"]
 
@@ -96,7 +98,7 @@ def propose_for_service(
     facilities: pd.DataFrame,
     candidates: pd.DataFrame,
     *,
-    engine: Any,
+    engine: TravelEngine,
     facility_types: Sequence[str],
     groups: Sequence[str],
     threshold_min: float,
@@ -108,7 +110,7 @@ def propose_for_service(
     forced_in: Iterable[object] = (),
     forced_out: Iterable[object] = (),
     time_limit_s: float = 60.0,
-    progress: ProgressCallback | None = None,
+    progress: Progress | None = None,
     group_weights: Mapping[str, float] | None = None,
     budget: float | None = None,
     objective: str = "count",
@@ -171,7 +173,7 @@ def propose_for_service(
         kinds = list(candidate_kinds)
         eligible = eligible.loc[eligible["kind"].isin(kinds)]
     if "can_host" in eligible.columns and len(eligible):
-        eligible = eligible.loc[eligible["can_host"].map(lambda v: _hosts(v, build_type)).to_numpy(dtype=bool)]
+        eligible = eligible.loc[eligible["can_host"].map(lambda v: can_host(v, build_type)).to_numpy(dtype=bool)]
     if not len(eligible):
         raise InputError(
             f"no candidate site can host '{build_type}'"

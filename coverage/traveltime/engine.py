@@ -31,9 +31,9 @@ V001               12.4   F07               85.2
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
-import os
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -42,6 +42,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import pyproj
+import scipy.sparse as sp
 import shapely
 from scipy.sparse.csgraph import dijkstra
 
@@ -235,10 +236,8 @@ class TravelTimeEngine:
             return hit
         snap = snap_points(self.network, xm, ym, max_access_distance_m=max_access_distance_m)
         if len(cache) >= 16:  # several app sessions may share the engine: tolerate a concurrent eviction
-            try:
+            with contextlib.suppress(RuntimeError, StopIteration):
                 cache.pop(next(iter(cache)), None)
-            except (RuntimeError, StopIteration):
-                pass
         cache[key] = snap
         return snap
 
@@ -331,8 +330,7 @@ class TravelTimeEngine:
                     node_best = np.where(better, cn, node_best)
             best_j = np.where(np.isfinite(best), k[np.maximum(source[node_best] - m, 0)], -1)
             # routes that never reach a core node: along the origin's own segment or chain
-            si, sj, st = (np.concatenate(x) for x in zip(same_segment_pairs(self.network, so, sd), same_chain_pairs(self.network, ch, so, sd),
-                                                         strict=True))
+            si, sj, st = _direct_pairs(self.network, ch, so, sd)
             order = np.argsort(st, kind="stable")
             si, sj, st = si[order], sj[order], st[order]
             first = np.unique(si, return_index=True)[1]
@@ -440,8 +438,7 @@ class TravelTimeEngine:
             tc, tw = np.column_stack(tc_parts), np.column_stack(tw_parts)  # (targets, 4)
             tw = np.where((tc >= 0) & np.isfinite(tw), tw, np.inf)
             tc = np.where(np.isfinite(tw), tc, -1)
-            si, sj, st = (np.concatenate(x) for x in zip(same_segment_pairs(self.network, so, sd), same_chain_pairs(self.network, ch, so, sd),
-                                                         strict=True))
+            si, sj, st = _direct_pairs(self.network, ch, so, sd)
             s_src, s_tgt = (si, sj) if forward else (sj, si)
             n_src_all = len(src_snap.edge)
             row_of = np.full(n_src_all, -1, dtype=np.int64)
@@ -586,6 +583,13 @@ class TravelTimeEngine:
         d[np.isinf(d)] = np.nan
         return d, ss
 
+
+
+def _direct_pairs(net: CompiledNetwork, ch: Chains, so: Snap, sd: Snap) -> tuple[IntArray, IntArray, FloatArray]:
+    """Origin/destination pairs joined without passing a core node: on one segment, or along one chain."""
+    i1, j1, t1 = same_segment_pairs(net, so, sd)
+    i2, j2, t2 = same_chain_pairs(net, ch, so, sd)
+    return np.concatenate([i1, i2]), np.concatenate([j1, j2]), np.concatenate([t1, t2])
 
 
 def _morton(gx: IntArray, gy: IntArray) -> IntArray:
