@@ -13,7 +13,16 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages.common import (
-    TEXT, bound, boundary, current_service, esc, init_state, lang, standards, tr, widget_key,
+    TEXT,
+    bound,
+    boundary,
+    current_service,
+    esc,
+    init_state,
+    lang,
+    standards,
+    tr,
+    widget_key,
 )
 
 st.set_page_config(page_title="民政服务设施覆盖规划 · Coverage planner", page_icon="🗺️", layout="wide",

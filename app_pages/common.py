@@ -43,7 +43,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "loaded": ("已载入 {n} 行（{crs}）", "{n} rows loaded ({crs})"),
     "report": ("校验报告", "Validation report"), "no_problems": ("未发现问题。", "No problems found."),
     "templates": ("下载模板", "Templates"),
-    "prepare_templates": ("准备模板文件（示例数据的 Excel 与 GeoPackage）", "Prepare the template files (the demo as Excel and GeoPackage)"),
+    "prepare_templates": ("准备模板文件（示例数据的 Excel 与 GeoPackage）",
+        "Prepare the template files (the demo as Excel and GeoPackage)"),
     "template_help": ("表头可用中文或英文；坐标可为 WGS-84、GCJ-02（高德）或 BD-09（百度），载入时选择。",
                       ("Headers in Chinese or English; coordinates in WGS-84, GCJ-02 (Amap) or BD-09 (Baidu), "
                       "chosen when loading.")),
@@ -51,8 +52,10 @@ TEXT: dict[str, tuple[str, str]] = {
                     "Upload Excel (.xlsx) or CSV; a failed upload keeps your loaded data and accepted sites."),
     "layer": ("图层", "Layer"),
     "roads_loaded": ("{name}：路网 {n} 个节点", "{name}: road network with {n} nodes"),
-    "roads_help": ("路网图层（.gpkg/.geojson/.zip 形状文件/.osm.pbf）", "Road layer (.gpkg/.geojson/zipped .shp/.osm.pbf)"),
-    "summary_counts": ("{v} 个村（社区）· {f} 处设施 · {c} 个候选站点", "{v} villages · {f} facilities · {c} candidates"),
+    "roads_help": ("路网图层（.gpkg/.geojson/.zip 形状文件/.osm.pbf）",
+        "Road layer (.gpkg/.geojson/zipped .shp/.osm.pbf)"),
+    "summary_counts": ("{v} 个村（社区）· {f} 处设施 · {c} 个候选站点",
+        "{v} villages · {f} facilities · {c} candidates"),
     "need_villages": ("请先在“数据”页载入村庄名单，或选择示例地区。",
                       "Load a village list on the Data page, or choose a demo region."),
     "need_roads": ("计算通行时间需要路网：请在“数据”页上传路网图层，或使用示例地区。",
@@ -61,22 +64,29 @@ TEXT: dict[str, tuple[str, str]] = {
     "basemap": ("底图", "Base map"), "no_basemap": ("无（离线）", "None (offline)"),
     "tianditu_key": ("天地图密钥", "Tianditu key"),
     "tianditu_needs_key": ("天地图底图需要您的密钥（在天地图开发者网站申请）；输入前地图不加底图。",
-                           "The Tianditu base map needs your key (from the Tianditu developer site); until then no base map."),
+                           "The Tianditu base map needs your key (from the Tianditu developer site); "
+                           "until then no base map."),
     "computing_areas": ("正在计算服务范围…（较慢：约半分钟到两分钟，之后缓存）",
                         "Computing service areas… (slow: half a minute to two minutes, then cached)"),
     "show_areas": ("显示服务范围（计算较慢）", "Show service areas (slow)"),
     "uncovered_layer": ("未覆盖村庄", "Uncovered villages"),
-    "only_counted": ("仅显示本服务计入的设施", "Only facilities this service counts"), "show_uncovered": ("标出未覆盖村庄", "Highlight uncovered villages"),
-    "online_warning": ("底图需要联网；离线时地图仍可使用（无底图）。", "Base maps need the internet; offline the map still works without one."),
-    "computing": ("正在计算通行时间…（首次约需十余秒，之后即时）", "Computing travel times… (first time ~10 s, then instant)"),
+    "only_counted": ("仅显示本服务计入的设施", "Only facilities this service counts"),
+    "show_uncovered": ("标出未覆盖村庄", "Highlight uncovered villages"),
+    "online_warning": ("底图需要联网；离线时地图仍可使用（无底图）。",
+        "Base maps need the internet; offline the map still works without one."),
+    "computing": ("正在计算通行时间…（首次约需十余秒，之后即时）",
+        "Computing travel times… (first time ~10 s, then instant)"),
     "covered_share": ("覆盖率", "Covered"), "target": ("目标", "Target"),
     "met": ("达标", "met"), "not_met": ("未达标", "not met"), "no_target": ("无目标", "no target"),
     "gap": ("距目标尚缺 {n} 人", "{n} people short of the target"),
     "by_county": ("按县（市、区）", "By county"), "by_township": ("按乡（镇、街道）", "By township"),
-    "all_services": ("全部服务总览（计算约需数秒）", "All services (takes a few seconds)"), "distribution": ("通行时间分布", "Travel-time distribution"),
+    "all_services": ("全部服务总览（计算约需数秒）", "All services (takes a few seconds)"),
+    "distribution": ("通行时间分布", "Travel-time distribution"),
     "uncovered_list": ("未覆盖村庄（按人数排序）", "Uncovered villages (most people first)"),
     "people": ("人数", "People"), "minutes": ("分钟", "minutes"),
-    "model": ("模型", "Model"), "target_share": ("覆盖目标", "Target share"), "k": ("新增站点数 k", "Number of new sites k"),
+    "model": ("模型", "Model"),
+    "target_share": ("覆盖目标", "Target share"),
+    "k": ("新增站点数 k", "Number of new sites k"),
     "kinds": ("候选站点类别", "Candidate kinds"), "build_type": ("拟建设施类型", "Facility type to build"),
     "time_limit": ("求解时限（秒）", "Time limit (s)"), "run": ("生成选址方案", "Propose sites"),
     "model_target": ("最少站点达到覆盖目标", "Fewest sites to meet the target"),
@@ -90,13 +100,16 @@ TEXT: dict[str, tuple[str, str]] = {
     "clicked": ("已选位置：{lon:.5f}, {lat:.5f}", "Clicked: {lon:.5f}, {lat:.5f}"),
     "add_here": ("在此处添加站点", "Add a site here"), "site_name": ("站点名称", "Site name"),
     "with_sites": ("含已采纳站点", "With accepted sites"), "without_sites": ("现状", "Today"),
-    "no_candidates": ("没有符合条件的候选站点：请调整类别或上传候选站点。", "No candidate site fits: change the kinds or upload candidates."),
+    "no_candidates": ("没有符合条件的候选站点：请调整类别或上传候选站点。",
+        "No candidate site fits: change the kinds or upload candidates."),
     "scenario_name": ("方案名称", "Scenario name"), "save": ("保存方案（JSON）", "Save scenario (JSON)"),
     "load": ("载入方案文件", "Load a scenario file"), "apply": ("应用此方案", "Use this scenario"),
     "compare": ("与当前方案对比", "Compare with the current scenario"),
     "applied": ("已应用方案“{n}”。", "Scenario '{n}' applied."),
-    "scenario_mismatch": ("注意：该方案基于不同的数据（{a}），当前为（{b}）。", "Note: the scenario was made on other data ({a}); current: ({b})."),
-    "no_counted": ("本服务没有计入的设施，因此没有服务范围。", "No facility counts for this service, so there are no service areas."),
+    "scenario_mismatch": ("注意：该方案基于不同的数据（{a}），当前为（{b}）。",
+        "Note: the scenario was made on other data ({a}); current: ({b})."),
+    "no_counted": ("本服务没有计入的设施，因此没有服务范围。",
+        "No facility counts for this service, so there are no service areas."),
     "data_caption": ("数据：{name}", "Data: {name}"),
     "scenario_current": ("当前：{n}", "Current: {n}"), "scenario_loaded": ("载入：{n}", "Loaded: {n}"),
     "proposal_made": ("方案按 {model}、{m:g} 分钟生成。", "Proposal made with {model}, {m:g} minutes."),
@@ -112,26 +125,30 @@ TEXT: dict[str, tuple[str, str]] = {
     "workbook": ("导出覆盖分析 Excel", "Export coverage workbook (Excel)"),
     "exports": ("导出结果", "Export results"),
     "prepare_exports": ("准备导出文件", "Prepare the export files"),
-    "exports_help": ("按村、乡镇、县的覆盖情况和未覆盖村（含已采纳站点），Excel（中文表头）、GeoPackage、GeoJSON（压缩包）。",
+    "exports_help": ("按村、乡镇、县的覆盖情况和未覆盖村（含已采纳站点），"
+                     "Excel（中文表头）、GeoPackage、GeoJSON（压缩包）。",
                      "Coverage by village, township and county and the uncovered villages (with the accepted sites): "
                      "Excel, GeoPackage, GeoJSON (zipped)."),
     "sites_exports_help": ("拟建与已采纳站点及其理由（Excel、GeoPackage）；已采纳站点的选址报告（Excel、PDF）。",
                            "Proposed and accepted sites with their reasons (Excel, GeoPackage); the report of the "
                            "accepted sites (Excel, PDF)."),
     "prepare_sites": ("准备站点文件", "Prepare the site files"),
-    "prepare_report": ("生成已采纳站点的选址报告（约需半分钟）", "Make the report of the accepted sites (about half a minute)"),
+    "prepare_report": ("生成已采纳站点的选址报告（约需半分钟）",
+        "Make the report of the accepted sites (about half a minute)"),
     "report_files": ("选址报告", "Proposal report"),
     "no_sites_to_export": ("还没有拟建或已采纳的站点。", "No proposed or accepted site yet."),
     "no_accepted_of_service": ("已采纳站点中没有本服务计入的设施类型：选址报告需要至少一个。",
                                "No accepted site is of a type this service counts: the report needs at least one."),
-    "advanced": ("高级选项（按行政单元的目标、预算、多人群、容量）", "Advanced (targets per unit, budget, several groups, capacity)"),
+    "advanced": ("高级选项（按行政单元的目标、预算、多人群、容量）",
+        "Advanced (targets per unit, budget, several groups, capacity)"),
     "unit_level": ("按行政单元的目标", "Target per administrative unit"),
     "unit_none": ("不设", "none"), "unit_village_code": ("每个村（社区）", "villages"),
     "unit_township_code": ("乡镇", "townships"), "unit_county_code": ("县（市、区）", "counties"),
     "unit_share": ("达标单元比例（单元内人群全部覆盖）", "Share of units fully covered"),
     "unit_rule_note": ("仅用于“最少站点达到覆盖目标”模型；不可与容量限制同时使用。",
                        "Only with the model 'fewest sites to meet the target'; not together with capacity limits."),
-    "use_budget": ("投资预算上限", "Budget limit"), "budget": ("预算（万元，按候选点估算投资）", "Budget (10k yuan, candidates' cost)"),
+    "use_budget": ("投资预算上限", "Budget limit"),
+    "budget": ("预算（万元，按候选点估算投资）", "Budget (10k yuan, candidates' cost)"),
     "least_cost": ("以最少投资（而非最少站点）达到目标", "Least cost (instead of fewest sites) for the target"),
     "siting_groups": ("服务人群（老幼共托可选多个）", "Groups served (several for shared elderly/child care)"),
     "group_weight": ("权重：{g}", "Weight: {g}"), "group_target": ("覆盖目标：{g}", "Target: {g}"),
@@ -318,7 +335,7 @@ def boundary() -> Iterator[None]:
     """
     try:
         yield
-    except Exception as exc:  # noqa: BLE001 - shown in the page, never a traceback
+    except Exception as exc:
         show_error(exc)
 
 
@@ -347,7 +364,7 @@ def travel_engine(graph_key: tuple, mode: str, _graph: Any) -> Any:
 
 @st.cache_resource(show_spinner=False)
 def standards() -> Any:
-    """The default standards (data/standards.yaml)."""
+    """The default standards (coverage/data/standards.yaml)."""
     from coverage.metrics import default_standards
 
     return default_standards()
@@ -410,11 +427,12 @@ class Inputs:
 
     def __init__(self, key: tuple, graph_key: tuple | None, demand: Any, facilities: Any, candidates: Any,
                  boundaries: Any, graph_loader: Callable[[], Any] | None, note: str | None,
-                 name: str) -> None:
+                 name: str, simulated: bool = False) -> None:
         self.key, self.graph_key = key, graph_key
         self.demand, self.facilities = demand, facilities
         self.candidates, self.boundaries = candidates, boundaries
         self.graph_loader, self.note, self.name = graph_loader, note, name
+        self.simulated = simulated  # demo data, or files exported from it (exports and maps carry the mark)
 
     def engines(self) -> Callable[[str], Any]:
         """``mode -> engine`` (built on first use, cached)."""
@@ -445,7 +463,7 @@ def current_inputs() -> Inputs:
         key = ("demo", region.key)
         return Inputs(key, key, region.demand, region.facilities, region.candidates, region.boundaries,
                       region.graph, region.note_zh if lang() == "zh" else region.note_en,
-                      region.name_zh if lang() == "zh" else region.name_en)
+                      region.name_zh if lang() == "zh" else region.name_en, simulated=True)
     layers = st.session_state["user_layers"]
     roads = st.session_state["user_roads"]
     graph_key = ("roads", roads["sha256"], roads.get("layer")) if roads else None
@@ -459,7 +477,8 @@ def current_inputs() -> Inputs:
     return Inputs(key, graph_key, layer("demand"), layer("facilities"), layer("candidates"),
                   layer("boundaries"),
                   roads_loader(roads) if roads else None, None,
-                  f"{tr('files')} ({', '.join(names)})" if names else tr("files"))
+                  f"{tr('files')} ({', '.join(names)})" if names else tr("files"),
+                  simulated=any(bool(v.get("simulated")) for v in (*layers.values(), roads or {})))
 
 
 def sites_key(sites: list[dict] | None = None) -> tuple:
@@ -676,7 +695,7 @@ def export_section(section: str, key: tuple, label: str, build: Callable[[], dic
     if not entry or entry["key"] != key:
         return
     files = entry["files"]
-    for col, (name, data) in zip(st.columns(max(1, len(files))), files.items()):
+    for col, (name, data) in zip(st.columns(max(1, len(files))), files.items(), strict=False):
         col.download_button(f"⬇ {name}", data, file_name=name, mime=MIME.get(Path(name).suffix.lower()),
                             key=f"download_{section}_{Path(name).suffix.lstrip('.')}_{name.count('_')}")
 
@@ -693,16 +712,16 @@ def sites_report(report_key: tuple, _inputs: Any, _engine: Any, _sites: Any) -> 
     """The proposal report of accepted sites (library: coverage.reports.report_for_sites).
 
     ``report_key``: (data key, sites key, standards key, service, threshold, group, region name,
-    settings line), everything the report says.
+    settings line, simulated), everything the report says.
     """
     from coverage.reports import report_for_sites
 
-    data_key, _, _, service, threshold_min, group, region_name, settings_line = report_key
+    _, _, _, service, threshold_min, group, region_name, settings_line, simulated = report_key
     svc = standards().service(service)
     report = report_for_sites(_inputs.demand, _inputs.facilities, list(_sites), engine=_engine,
                               facility_types=list(svc.facility_types), group=group, threshold_min=threshold_min,
                               service_label=svc.zh, region_name=region_name, boundaries=_inputs.boundaries,
-                              simulated=data_key[0] == "demo")
+                              simulated=simulated)
     report.mode = svc.mode
     report.solver_note = "；".join(x for x in (settings_line, report.solver_note) if x)
     return report
@@ -717,7 +736,7 @@ def report_of_accepted(inputs: Inputs, svc: Any) -> tuple[tuple, Callable[[], An
     settings = siting_settings(svc, inputs.demand)
     line = TEXT["settings_line"][0].format(s=settings_text(settings, "zh"))
     key = (inputs.key, sites_key(sites), STANDARDS_KEY, svc.key, float(svc.threshold_min), group,
-           region_name_zh(inputs), line)
+           region_name_zh(inputs), line, inputs.simulated)
 
     def build() -> Any:
         return sites_report(key, inputs, inputs.engines()(svc.mode), tuple(sites))

@@ -9,8 +9,19 @@ from typing import Any
 import streamlit as st
 
 from app_pages.common import (
-    STANDARDS_KEY, all_coverage, bound, boundary, coverage_now, export_section, facilities_with_accepted, lang,
-    layer_files, open_page, sites_key, table, tr,
+    STANDARDS_KEY,
+    all_coverage,
+    bound,
+    boundary,
+    coverage_now,
+    export_section,
+    facilities_with_accepted,
+    lang,
+    layer_files,
+    open_page,
+    sites_key,
+    table,
+    tr,
 )
 
 #: the coverage export's files
@@ -21,15 +32,16 @@ EXPORT_FORMATS = (".xlsx", ".gpkg", ".geojson")
 def coverage_export(export_key: tuple, _result: Any, _boundaries: Any, _accepted: Any) -> dict[str, bytes]:
     """Coverage by village, township and county, uncovered villages and accepted sites, as files.
 
-    ``export_key``: (data key, sites key, standards key, service, threshold, language, source line).
+    ``export_key``: (data key, sites key, standards key, service, threshold, language, source line,
+    simulated).
     """
     from coverage.reports import result_layers
 
-    data_key, _, _, service, _, language, source = export_key
+    _, _, _, service, _, language, source, simulated = export_key
     layers = result_layers(_result, service, boundaries=_boundaries, accepted_sites=_accepted)
     stem = "覆盖结果" if language == "zh" else "coverage"
     return layer_files(layers, stem=stem, formats=EXPORT_FORMATS, language=language,
-                       simulated=data_key[0] == "demo", source=source)
+                       simulated=simulated, source=source)
 
 
 def exports(inputs: Any, svc: Any, result: Any) -> None:
@@ -40,7 +52,8 @@ def exports(inputs: Any, svc: Any, result: Any) -> None:
     st.caption(tr("exports_help"))
     accepted = st.session_state["accepted_sites"]
     source = f"{inputs.name} · {svc.label(lang())} · {svc.threshold_min:g} min"
-    key = (inputs.key, sites_key(), STANDARDS_KEY, svc.key, float(svc.threshold_min), lang(), source)
+    key = (inputs.key, sites_key(), STANDARDS_KEY, svc.key, float(svc.threshold_min), lang(), source,
+           inputs.simulated)
     export_section("coverage", key, tr("prepare_exports"),
                    lambda: coverage_export(key, result, inputs.boundaries,
                                            sites_frame(accepted) if accepted else None))
@@ -51,7 +64,7 @@ def share_metrics(result: Any, svc: Any) -> None:
     from coverage.views import share_cards
 
     cards = share_cards(result.service_summary(svc.key), lang=lang())
-    for col, card in zip(st.columns(max(1, len(cards))), cards):
+    for col, card in zip(st.columns(max(1, len(cards))), cards, strict=False):
         target = card["target_share"]
         state = tr("no_target") if card["passed"] is None else tr("met") if card["passed"] else tr("not_met")
         delta = None if target is None else f"{(card['share'] - target) * 100:+.1f} pt · {tr('target')} {target:.0%}"
@@ -75,7 +88,7 @@ def render() -> None:
     share_metrics(result, svc)
     percent = {"share": st.column_config.ProgressColumn(format="percent", min_value=0.0, max_value=1.0),
                "target_share": st.column_config.NumberColumn(format="percent")}
-    for col, level, title in zip(st.columns(2), ("county", "township"), ("by_county", "by_township")):
+    for col, level, title in zip(st.columns(2), ("county", "township"), ("by_county", "by_township"), strict=True):
         part = unit_table(result, svc.key, level)
         headers = column_labels(part.columns, lang=lang())
         col.markdown(f"**{tr(title)}**")

@@ -16,7 +16,16 @@ from typing import Any
 import streamlit as st
 
 from app_pages.common import (
-    bound, boundary, current_inputs, esc, lang, layer_key, roads_loader, road_graph, saved_upload, table,
+    bound,
+    boundary,
+    current_inputs,
+    esc,
+    lang,
+    layer_key,
+    road_graph,
+    roads_loader,
+    saved_upload,
+    table,
     tr,
 )
 
@@ -51,7 +60,7 @@ def part_names(source: Any, suffix: str) -> list[str]:
             return list(wb.sheetnames)
         finally:
             wb.close()
-    except Exception:  # noqa: BLE001 - any unreadable file: the loader's own message follows
+    except Exception:
         return []
 
 
@@ -76,6 +85,20 @@ def part_choice(kind: str, name: str, digest: str, raw: bytes) -> tuple[Any, str
     return source, part
 
 
+def simulated_file(source: Any) -> bool:
+    """Whether an uploaded GeoPackage is the demo's export (coverage.dataset.is_simulated_file): results
+    made from it then carry the simulated mark, as the command line's ``--data`` does."""
+    from coverage.dataset import is_simulated_file
+    from coverage.errors import CoverageError
+
+    if not isinstance(source, (str, Path)) or Path(source).suffix.lower() != ".gpkg":
+        return False
+    try:
+        return is_simulated_file(source)
+    except CoverageError:  # unreadable: the loader has reported it
+        return False
+
+
 def load_layer(kind: str, up: Any, crs: str) -> None:
     """Load (or re-load) one kind from the uploader or the bytes kept from the last load."""
     import coverage.inputs as inputs_api
@@ -97,7 +120,8 @@ def load_layer(kind: str, up: Any, crs: str) -> None:
     result = loaders[kind](source, crs=crs, sheet=part)
     st.session_state["user_layers"] = {**st.session_state["user_layers"], kind: {
         "name": name, "sha256": digest, "crs": crs, "layer": part, "raw": raw, "data": result.data,
-        "report": result.report.to_frame(), "crs_assumed": result.crs_assumed}}
+        "report": result.report.to_frame(), "crs_assumed": result.crs_assumed,
+        "simulated": simulated_file(source)}}
 
 
 def upload_files() -> None:
@@ -150,7 +174,7 @@ def load_roads(up: Any) -> None:
         return
     roads = {"name": name, "sha256": digest, "path": str(path), "layer": layer}
     graph = road_graph(("roads", digest, layer), roads_loader(roads))
-    st.session_state["user_roads"] = {**roads, "nodes": graph.number_of_nodes()}
+    st.session_state["user_roads"] = {**roads, "nodes": graph.number_of_nodes(), "simulated": simulated_file(path)}
 
 
 def templates() -> None:
@@ -162,7 +186,7 @@ def templates() -> None:
     with boundary(), st.spinner(tr("computing")):
         files = template_files(st.session_state["region"], lang())
         cols = st.columns(len(files))
-        for col, (name, data) in zip(cols, files.items()):
+        for col, (name, data) in zip(cols, files.items(), strict=True):
             mime = ("application/geopackage+sqlite3" if name.endswith(".gpkg") else
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
             col.download_button(f"⬇ {name}", data, file_name=name, mime=mime, key=f"tpl_{name}")

@@ -7,8 +7,17 @@ from typing import Any
 import streamlit as st
 
 from app_pages.common import (
-    STANDARDS_KEY, bound, boundary, coverage_now, facilities_with_accepted, lang, open_page, render_map,
-    service_areas, sites_key, tr,
+    STANDARDS_KEY,
+    bound,
+    boundary,
+    coverage_now,
+    facilities_with_accepted,
+    lang,
+    open_page,
+    render_map,
+    service_areas,
+    sites_key,
+    tr,
 )
 
 

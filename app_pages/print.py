@@ -16,8 +16,17 @@ from typing import Any
 import streamlit as st
 
 from app_pages.common import (
-    STANDARDS_KEY, bound, boundary, coverage_now, lang, open_page, report_of_accepted, report_section, sites_key,
-    standards, tr,
+    STANDARDS_KEY,
+    bound,
+    boundary,
+    coverage_now,
+    lang,
+    open_page,
+    report_of_accepted,
+    report_section,
+    sites_key,
+    standards,
+    tr,
 )
 
 #: the preview and PNG download: an A4 landscape page is 1754 px wide, shown at or below its own size (sharp)
@@ -29,15 +38,15 @@ def printed_map(print_key: tuple, _inputs: Any, _result: Any, _report: Any = Non
     """A printed map as PDF and a PNG preview (library: coverage.mapping.printmap).
 
     ``print_key``: (data key, sites key, standards key, kind, service, threshold, title, paper,
-    orientation, language, report key), everything the map shows.  ``_report``: the report of the
+    orientation, language, report key, simulated), everything the map shows.  ``_report``: the report of the
     accepted sites (their map is drawn instead of the plain coverage map).
     """
     from coverage.mapping import printmap
     from coverage.network import MODES
 
-    data_key, _, _, kind, service, threshold_min, title, paper, orientation, language, _ = print_key
+    _, _, _, kind, service, threshold_min, title, paper, orientation, _, _, _ = print_key
     common = {"boundaries": _inputs.boundaries, "region_name": _inputs.name, "title": title or None,
-              "paper": paper, "orientation": orientation, "simulated": data_key[0] == "demo"}
+              "paper": paper, "orientation": orientation, "simulated": _inputs.simulated}
     if kind == "coverage" and _report is not None:
         from coverage.reports import map_for_report
 
@@ -75,7 +84,7 @@ def render() -> None:
                             format_func=tr)
     found = report_of_accepted(inputs, svc) if kind == "coverage" else None
     key = (inputs.key, sites_key(), STANDARDS_KEY, kind, svc.key, float(svc.threshold_min), title, paper,
-           orientation, lang(), found[0] if found else None)
+           orientation, lang(), found[0] if found else None, inputs.simulated)
     if found:
         n = sum(1 for s in st.session_state["accepted_sites"] if s.get("type") in svc.facility_types)
         st.caption(tr("print_sites_drawn", n=n))

@@ -7,7 +7,16 @@ from typing import Any
 import streamlit as st
 
 from app_pages.common import (
-    UNIT_LEVELS, bound, boundary, coverage_now, current_inputs, current_service, esc, lang, siting_settings, table,
+    UNIT_LEVELS,
+    bound,
+    boundary,
+    coverage_now,
+    current_inputs,
+    current_service,
+    esc,
+    lang,
+    siting_settings,
+    table,
     tr,
 )
 

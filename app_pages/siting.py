@@ -11,9 +11,28 @@ from typing import Any
 import streamlit as st
 
 from app_pages.common import (
-    STANDARDS_KEY, UNIT_LEVELS, accept_site, bound, boundary, coverage_now, esc, export_section,
-    facilities_with_accepted, lang, layer_files, open_page, reject_site, remove_site, render_map, report_section,
-    settings_key, settings_text, siting_settings, sites_key, standards, tr,
+    STANDARDS_KEY,
+    UNIT_LEVELS,
+    accept_site,
+    bound,
+    boundary,
+    coverage_now,
+    esc,
+    export_section,
+    facilities_with_accepted,
+    lang,
+    layer_files,
+    open_page,
+    reject_site,
+    remove_site,
+    render_map,
+    report_section,
+    settings_key,
+    settings_text,
+    sites_key,
+    siting_settings,
+    standards,
+    tr,
 )
 
 SITING_MODELS = ("target", "mclp", "lscp", "pmedian")
@@ -80,7 +99,7 @@ def advanced(inputs: Any, svc: Any, model: str) -> None:
                        format_func=lambda g: POPULATION_GROUPS[g].label(lang()))
         if groups and groups != own:
             cols = st.columns(max(1, len(groups)))
-            for col, g in zip(cols, groups):
+            for col, g in zip(cols, groups, strict=True):
                 with col:
                     name = POPULATION_GROUPS[g].label(lang())
                     bound(st.number_input, tr("group_weight", g=name), ("siting_weights", g), default=1.0,
@@ -166,7 +185,7 @@ def before_after(inputs: Any, svc: Any) -> None:
         before = coverage_now(inputs, sites=[]).service_summary(svc.key)
         after = coverage_now(inputs).service_summary(svc.key)
         cards = share_cards(after, lang=lang(), before=before)
-        for col, card in zip(st.columns(max(1, len(cards))), cards):
+        for col, card in zip(st.columns(max(1, len(cards))), cards, strict=False):
             col.metric(f"{card['label']} · {tr('with_sites')}", f"{card['share'] * 100:.1f}%",
                        delta=f"{(card['change_share'] or 0.0) * 100:+.1f} pt")
 
@@ -249,15 +268,16 @@ def render() -> None:
 def sites_export(export_key: tuple, _result: Any, _proposed: Any, _accepted: Any) -> dict[str, bytes]:
     """Proposed and accepted sites with their explanations as Excel and GeoPackage.
 
-    ``export_key``: (data key, service, threshold, proposed sites key, accepted sites key, language, source).
+    ``export_key``: (data key, service, threshold, proposed sites key, accepted sites key, language, source,
+    simulated).
     """
     from coverage.reports import result_layers
 
-    data_key, service, _, _, _, language, source = export_key
+    _, service, _, _, _, language, source, simulated = export_key
     layers = result_layers(_result, service, proposed_sites=_proposed, accepted_sites=_accepted)
     layers = {k: v for k, v in layers.items() if k in ("proposed_sites", "accepted_sites")}
     return layer_files(layers, stem="选址站点" if language == "zh" else "sites", formats=(".xlsx", ".gpkg"),
-                       language=language, simulated=data_key[0] == "demo", source=source)
+                       language=language, simulated=simulated, source=source)
 
 
 def exports(inputs: Any, svc: Any, pending: list[dict]) -> None:
@@ -269,7 +289,8 @@ def exports(inputs: Any, svc: Any, pending: list[dict]) -> None:
     accepted = st.session_state["accepted_sites"]
     if pending or accepted:
         source = f"{inputs.name} · {svc.label(lang())} · {svc.threshold_min:g} min"
-        key = (inputs.key, svc.key, float(svc.threshold_min), sites_key(pending), sites_key(), lang(), source)
+        key = (inputs.key, svc.key, float(svc.threshold_min), sites_key(pending), sites_key(), lang(), source,
+               inputs.simulated)
         export_section("sites", key, tr("prepare_sites"),
                        lambda: sites_export(key, coverage_now(inputs),
                                             sites_frame(pending, status="proposed") if pending else None,

@@ -39,7 +39,7 @@ import networkx as nx
 
 from coverage.errors import FileReadError, InputError
 
-__all__ = ["DATA_FILES", "Dataset", "find_data_files", "open_dataset"]
+__all__ = ["DATA_FILES", "Dataset", "find_data_files", "is_simulated_file", "open_dataset"]
 
 logger = logging.getLogger(__name__)
 
@@ -201,6 +201,20 @@ def _is_simulated(path: Path, layers: list[str]) -> bool:
     return False
 
 
+def is_simulated_file(path: str | Path) -> bool:
+    """Whether a GeoPackage is the demo's export: its ``boundaries``/``roads`` layers carry the simulated mark.
+
+    The same rule :func:`open_dataset` applies to a folder's layers, for a file uploaded alone.
+
+    Raises
+    ------
+    FileReadError
+        The file cannot be read as a GIS file.
+    """
+    path = Path(path)
+    return _is_simulated(path, _layer_names(path))
+
+
 def _prefecture_name(path: Path, layers: list[str]) -> str | None:
     import pyogrio
 
@@ -308,7 +322,7 @@ def _open_folder(folder: Path, *, crs: Any, columns: Mapping[str, str] | None,
         reports[kind], rejected[kind], crs_assumed[kind] = res.report, len(res.rejected), res.crs_assumed
         used[kind] = path
         if len(res.rejected):
-            logger.warning("%s: %d row(s) rejected; `python -m coverage validate %s` lists them",
+            logger.info("%s: %d row(s) rejected; `python -m coverage validate %s` lists them",
                            path.name, len(res.rejected), path)
     graph_loader: Callable[[], nx.MultiDiGraph] | None = None
     if files["graph"] is not None:

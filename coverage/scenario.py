@@ -6,6 +6,10 @@ accepted (from a proposal or placed by hand) and the settings of the session
 (service, travel thresholds, model, language, base map).  It never holds the
 data itself: reload the same inputs and the scenario applies again.
 
+The module holds the scenario file (its schema, the checks that name the bad
+entry, save and load), the accepted sites as tables, and the comparison of two
+scenarios: about 700 lines that change together with the file format.
+
 Example
 -------
 >>> from coverage.scenario import Scenario, new_site, save_scenario, load_scenario
@@ -29,7 +33,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 import geopandas as gpd
 import numpy as np
@@ -38,6 +42,9 @@ import pandas as pd
 from coverage.errors import FileReadError, InputError, UnknownCategoryError
 from coverage.model import FACILITY_COLUMNS, WGS84
 from coverage.taxonomy import FACILITY_TYPES, facility_type, label
+
+if TYPE_CHECKING:  # the standards are a later stage's type; a scenario only names them
+    from coverage.metrics.standards import Standards
 
 __all__ = [
     "MAX_THRESHOLD_MIN",
@@ -102,7 +109,8 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: Any) -> TypeGuard[float]:
+    """A plain real number (not a bool, not text, not None)."""
     return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
 
 
@@ -519,7 +527,7 @@ def sites_from_proposal(sites: pd.DataFrame, *, facility_type: str, lang: str = 
     key = _facility_key(facility_type)
     names: dict[str, str] = {}
     if candidates is not None and {"id", "name"} <= set(candidates.columns):
-        names = {str(i): str(n) for i, n in zip(candidates["id"], candidates["name"])}
+        names = {str(i): str(n) for i, n in zip(candidates["id"], candidates["name"], strict=True)}
     out = []
     for rec in pd.DataFrame(sites).to_dict("records"):
         sid = rec.get("site_id", rec.get("id"))
@@ -543,7 +551,8 @@ def sites_from_proposal(sites: pd.DataFrame, *, facility_type: str, lang: str = 
         site = {"id": f"site-{sid}", "candidate_id": str(sid), "name": rec.get("name") or str(sid), "type": key,
                 "kind": rec.get("kind") if isinstance(rec.get("kind"), str) else None, "lon": lon, "lat": lat,
                 "origin": "proposal", "explanation": "；".join(parts) if lang == "zh" else "; ".join(parts),
-                "newly_covered": None if model == "pmedian" else gain, "capacity": rec.get("capacity"), "cost_10k_yuan": rec.get("cost_10k_yuan")}
+                "newly_covered": None if model == "pmedian" else gain, "capacity": rec.get("capacity"),
+                "cost_10k_yuan": rec.get("cost_10k_yuan")}
         out.append(_check_site({k: v for k, v in site.items() if v is not None and not
                                 (isinstance(v, float) and math.isnan(v))}, "proposal"))
     return out
@@ -608,13 +617,13 @@ def with_sites(facilities: gpd.GeoDataFrame, sites: Iterable[Mapping[str, Any]])
     if clash:
         raise InputError(f"site id(s) {', '.join(clash)} are already facility ids; give the sites other ids")
     base = facilities.to_crs(WGS84) if facilities.crs is not None and not facilities.crs.equals(WGS84) else facilities
-    out = pd.concat([base, extra.astype({c: object for c in ("capacity_unit",)})], ignore_index=True)
+    out = pd.concat([base, extra.astype(dict.fromkeys(("capacity_unit",), object))], ignore_index=True)
     return gpd.GeoDataFrame(out, geometry="geometry", crs=WGS84)
 
 
 # ---------------------------------------------------------------------------------------------- standards
-def service_standards(standards: Any, service: str, *, threshold_min: float | None = None,
-                      target_share: float | None = None) -> Any:
+def service_standards(standards: Standards, service: str, *, threshold_min: float | None = None,
+                      target_share: float | None = None) -> Standards:
     """Standards with one service only (optionally another threshold / target) and no per-unit rules.
 
     What the app analyses after a change of threshold: one service, reusing the

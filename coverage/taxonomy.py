@@ -145,7 +145,8 @@ _CHILD = ("left_behind_children", "children_in_difficulty")
 FACILITY_TYPES: dict[str, FacilityType] = _types(
     # --- care centres
     FacilityType("elderly_institution", "养老机构", "Elderly-care institution",
-                 ("养老院", "敬老院", "福利院(养老)", "社会福利院", "养老服务机构", "elderly institution", "nursing home"),
+                 ("养老院", "敬老院", "福利院(养老)", "社会福利院", "养老服务机构", "elderly institution",
+                  "nursing home"),
                  category="care", capacity_unit="beds", serves=_ELDERLY),
     FacilityType("county_disability_care", "县级失能照护机构", "County disability-care institution",
                  ("失能照护机构", "县级失能人员照护机构", "失能老人照护机构",
@@ -231,8 +232,8 @@ ADMIN_LEVELS: dict[str, Term] = _terms(
 #: tables (:data:`coverage.network.MODES`) share, with their labels.
 TRAVEL_MODES: dict[str, Term] = _terms(
     Term("walk", "步行", "Walking", ("walking", "foot", "pedestrian", "走路")),
-    Term("ebike", "电动车", "E-bike", ("e-bike", "电动车/摩托车", "电瓶车", "电动自行车", "摩托车", "motorcycle",
-                                     "bike")),
+    Term("ebike", "电动车", "E-bike", ("e-bike", "电动车/摩托车", "E-bike / motorcycle", "电瓶车", "电动自行车",
+                                     "摩托车", "motorcycle", "bike")),
     Term("car", "驾车", "Car", ("drive", "driving", "汽车", "开车")),
 )
 

@@ -453,7 +453,7 @@ def _download(at: AppTest, section: str, suffix: str) -> bytes:
 
 
 def _covered_share(villages: Any, group: str = "60岁以上老年人") -> float:
-    covered = villages[[c for c in villages.columns if "覆盖" in c and villages[c].isin(["是", "否"]).all()][0]]
+    covered = villages[next(c for c in villages.columns if "覆盖" in c and villages[c].isin(["是", "否"]).all())]
     return float(villages.loc[covered.eq("是"), group].sum() / villages[group].sum())
 
 
@@ -510,7 +510,7 @@ def test_own_files_to_exports_agree_with_the_command_line(exported, tmp_path, ca
     assert len(at.get("download_button")) == 3
     app_gpkg = tmp_path / "app.gpkg"
     app_gpkg.write_bytes(_download(at, "coverage", ".gpkg"))
-    app_xlsx = pd.read_excel(io.BytesIO(_download(at, "coverage", ".xlsx")), sheet_name=None)
+    app_xlsx = pd.read_excel(io.BytesIO(_download(at, "coverage", ".xlsx")), sheet_name=None, engine="openpyxl")
     assert {"说明", "村（社区）覆盖", "乡镇覆盖", "县（市、区）覆盖", "未覆盖村（社区）", "已采纳站点"} <= set(app_xlsx)
     assert "60岁以上老年人" in app_xlsx["村（社区）覆盖"].columns
 
@@ -536,7 +536,7 @@ def test_own_files_to_exports_agree_with_the_command_line(exported, tmp_path, ca
     at = _page(at, "siting")
     at.button(key="export_sites").click().run()
     _clean(at)
-    sites_xlsx = pd.read_excel(io.BytesIO(_download(at, "sites", ".xlsx")), sheet_name=None)
+    sites_xlsx = pd.read_excel(io.BytesIO(_download(at, "sites", ".xlsx")), sheet_name=None, engine="openpyxl")
     assert "已采纳站点" in sites_xlsx and len(sites_xlsx["已采纳站点"]) == 1
     # a changed threshold hides the prepared files (they were made for 15 minutes)
     at.sidebar.slider(key="w.thresholds.elderly_15min").set_value(20).run()

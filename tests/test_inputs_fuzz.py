@@ -74,8 +74,10 @@ def _cell(header: str) -> st.SearchStrategy[str]:
 def table_rows(draw, kind: str, *, ragged: bool = True) -> list[list[str]]:
     header = HEADERS[kind]
     rows = []
-    for _ in range(draw(st.integers(min_value=0, max_value=6))):
+    for i in range(draw(st.integers(min_value=0, max_value=6))):
         row = [draw(_cell(h)) for h in header]
+        if draw(st.integers(min_value=0, max_value=3)):
+            row[0] = f"V{i}"  # mostly unique ids, so that rows can load
         if ragged and draw(st.integers(min_value=0, max_value=9)) == 0:
             row = row[:draw(st.integers(min_value=0, max_value=len(row)))] + draw(st.lists(CELL, max_size=2))
         rows.append(row)
@@ -113,7 +115,7 @@ def _load(kind: str, data: object) -> None:
     _check(res, kind)
 
 
-@_settings(2000)
+@_settings(1500)
 @given(raw=st.one_of(st.binary(max_size=300),
                      st.lists(st.sampled_from([b"\xef\xbb\xbf", b"\xff\xfe", b"\x00", b",", b"\t", b";", b'"', b"\r",
                                                b"\n", b"\r\n", "村".encode("gbk"), "村".encode(), b"\xff", b"a", b"1"]),
@@ -146,7 +148,7 @@ def csv_files(draw):
     return kind, raw
 
 
-@_settings(200)
+@_settings(150)
 @given(case=csv_files())
 def test_loaders_on_fuzzed_csv(case):
     kind, raw = case
@@ -199,6 +201,7 @@ def test_loaders_on_fuzzed_dataframes(kind, data):
     rows = data.draw(st.lists(st.tuples(*[st.one_of(_VALID[h], _VALID[h], FRAME_CELL) for h in header]),
                               min_size=1, max_size=6))
     frame = pd.DataFrame(rows, columns=header, dtype=object)
+    frame["编号"] = [f"V{i}" if i % 3 else v for i, v in enumerate(frame["编号"])]
     _load(kind, frame)
 
 
@@ -209,16 +212,18 @@ COORD = st.one_of(st.floats(min_value=73, max_value=135), st.floats(allow_nan=Tr
 def geometries(draw):
     shape = draw(st.sampled_from(["point", "point", "polygon", "polygon", "line", "multipoint", "none", "empty",
                                   "collection"]))
-    pts = draw(st.lists(st.tuples(COORD, st.floats(min_value=18, max_value=54)), min_size=1, max_size=5))
-    if shape == "point":
-        return shapely.Point(pts[0])
+    if shape == "point":  # NaN and infinite coordinates only here: GEOS refuses them in rings
+        with np.errstate(invalid="ignore"):
+            return shapely.Point(draw(COORD), draw(st.floats(min_value=18, max_value=54)))
+    pts = draw(st.lists(st.tuples(st.floats(min_value=73, max_value=135), st.floats(min_value=18, max_value=54)),
+                        min_size=1, max_size=5))
     if shape == "multipoint":
         return shapely.MultiPoint(pts)
     if shape == "line":
         return shapely.LineString(pts + [pts[0]]) if len(pts) == 1 else shapely.LineString(pts)
     if shape == "polygon":
         ring = (pts * 3)[:max(3, len(pts))]
-        return shapely.Polygon(ring)
+        return shapely.Polygon(ring + [ring[0]])  # often degenerate or self-intersecting, on purpose
     if shape == "collection":
         return shapely.GeometryCollection([shapely.Point(pts[0]), shapely.LineString(pts + [pts[0]])])
     if shape == "empty":

@@ -387,3 +387,10 @@ def test_unit_rules_on_a_handmade_layout():
     assert any("nearest village" in n for n in res.notes)
     d2 = res.to_dict()
     assert [x["failing_units"] for x in d2["unit_rules"] if x["rule"] == "cd"] == [["二县"]]
+
+
+def test_progress_reports_a_fraction_and_the_service_after_each_service():
+    seen: list[tuple[float, str]] = []
+    analyze(villages(), facilities(), standards=STD, travel=tables(),
+            progress=lambda fraction, message: seen.append((fraction, message)))
+    assert seen == [(0.5, "travel times 1/2: eld"), (1.0, "travel times 2/2: kid")]

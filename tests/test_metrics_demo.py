@@ -175,4 +175,4 @@ def test_cli_data_folder_errors(tmp_path, capsys):
     assert main(["analyze", "--data", str(tmp_path / "nowhere")]) == 2
     assert "not a folder" in capsys.readouterr().err
     assert main(["analyze", "--data", str(tmp_path)]) == 2
-    assert "no demand file; expected one of 村庄名单.xlsx" in capsys.readouterr().err
+    assert "expected one of 村庄名单.xlsx" in capsys.readouterr().err

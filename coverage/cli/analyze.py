@@ -33,7 +33,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "按服务和人群统计覆盖人数、总数、覆盖率、目标、是否达标；单元指标；床位容量。",
     )
     add_data_arguments(p)
-    p.add_argument("--standards", metavar="FILE", help="standards YAML (default data/standards.yaml)")
+    p.add_argument("--standards", metavar="FILE", help="standards YAML (default coverage/data/standards.yaml)")
     p.add_argument(
         "--threshold",
         metavar="SERVICE=MIN",
@@ -152,8 +152,8 @@ def run(args: argparse.Namespace) -> int:
     engines = {mode: TravelTimeEngine(graph, mode=mode) for mode in std.modes}
     t2 = time.perf_counter()
 
-    def progress(done: int, total: int, key: str) -> None:
-        logger.info("travel times %d/%d: %s", done, total, key)
+    def progress(fraction: float, message: str) -> None:
+        logger.info("%s (%.0f%%)", message, 100 * fraction)
 
     result = analyze(
         demand,

@@ -37,7 +37,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_data_arguments(p)
     p.add_argument("--service", default="elderly_15min",
                    help="service key of the standards, e.g. elderly_15min, children_20min (default elderly_15min)")
-    p.add_argument("--standards", default=None, help="standards YAML file (default: data/standards.yaml)")
+    p.add_argument("--standards", default=None, help="standards YAML file (default: coverage/data/standards.yaml)")
     p.add_argument("--threshold-min", type=positive_float, default=None,
                    help="travel-time threshold in minutes (default: the service's)")
     p.add_argument("--scenario", default=None, metavar="FILE.json",

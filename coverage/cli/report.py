@@ -20,9 +20,9 @@ def add_planning_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--service",
         default="elderly_15min",
-        help="service key of the standards (data/standards.yaml), e.g. elderly_15min, children_20min",
+        help="service key of the standards (coverage/data/standards.yaml), e.g. elderly_15min, children_20min",
     )
-    p.add_argument("--standards", default=None, help="standards YAML file (default: data/standards.yaml)")
+    p.add_argument("--standards", default=None, help="standards YAML file (default: coverage/data/standards.yaml)")
     p.add_argument("--group", default=None, help="population group (default: the service's first group)")
     p.add_argument("--sites", type=positive_int, default=5, help="number of new sites to propose (default 5)")
     p.add_argument(

@@ -19,12 +19,17 @@ from matplotlib.transforms import Bbox, ScaledTranslation
 if TYPE_CHECKING:
     from coverage.mapping.layout import Page
 
-__all__ = ["place_labels", "set_visible", "styled_text"]
+__all__ = ["place_labels", "renderer_of", "set_visible", "styled_text"]
 
 logger = logging.getLogger(__name__)
 
 #: Label kinds in the order they are placed; the first two are never dropped.
 KINDS = ("site", "county", "township")
+
+
+def renderer_of(fig: Any) -> Any:
+    """The Agg renderer of a figure drawn on an Agg canvas (text sizes are measured with it)."""
+    return fig.canvas.get_renderer()
 
 
 def styled_text(target: Any, x: float, y: float, s: str, *, bold_pt: float = 0.0, halo_pt: float = 0.0,
@@ -49,7 +54,7 @@ def styled_text(target: Any, x: float, y: float, s: str, *, bold_pt: float = 0.0
                             path_effects=effects)
         kwargs["zorder"] = zorder + 0.01
     top = target.text(x, y, s, **kwargs)
-    top._underlay = under  # type: ignore[attr-defined]
+    top._underlay = under
     return top
 
 
@@ -122,7 +127,7 @@ def place_labels(page: Page, *, pad_pt: float = 1.2) -> None:
     free position is found.
     """
     fig, ax = page.fig, page.ax_map
-    renderer = fig.canvas.get_renderer()
+    renderer = renderer_of(fig)
     frame = ax.get_window_extent(renderer)
     pad = pad_pt * fig.dpi / 72.0
     placed: list[Bbox] = [_furniture_box(a, renderer) for a in page.furniture]

@@ -10,6 +10,7 @@ corners of the map frame that map labels keep clear of (:mod:`.labels`).
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 from collections.abc import Iterable, Sequence
@@ -27,7 +28,7 @@ from matplotlib.transforms import Bbox
 
 from coverage.errors import InputError
 from coverage.mapping import style
-from coverage.mapping.labels import styled_text
+from coverage.mapping.labels import renderer_of, styled_text
 
 __all__ = ["ORIENTATIONS", "PAPER_SIZES_MM", "Page", "draw_legend", "finish", "info_table", "new_page",
            "page_size_mm", "set_extent"]
@@ -160,7 +161,7 @@ def new_page(*, paper: str, orientation: str, title: str, subtitle: str | None, 
     page = Page(fig, ax_map, ax_legend, ax_info, panel, scale, landscape, lang)
     if source is None:
         source = page.text("demo_source" if simulated else "default_source")
-    renderer = fig.canvas.get_renderer()
+    renderer = renderer_of(fig)
     room_px = (1 - 2 * fx(margin_mm)) * fig.bbox.width
     # The title is plain text in pure black, with no faux-bold outline underneath: the shipped font has one
     # weight, and an outline drawn under rasterised text shows as doubled glyphs in low-resolution previews.
@@ -173,7 +174,7 @@ def new_page(*, paper: str, orientation: str, title: str, subtitle: str | None, 
         _shrink_to(sub, room_px, renderer)
     # footer: source on the upper line, coordinate system below it, date on the right
     upper_y, lower_y = fy(margin_mm + 5.0 * scale), fy(margin_mm + 1.2 * scale)
-    footer = {"va": "center", "fontsize": page.pt(7), "color": "#444444"}
+    footer: dict[str, Any] = {"va": "center", "fontsize": page.pt(7), "color": "#444444"}
     dated = fig.text(1 - fx(margin_mm), upper_y, page.text("date", date=date), ha="right", gid="date", **footer)
     src = fig.text(fx(margin_mm), upper_y, page.text("source", source=source), ha="left", gid="source", **footer)
     _shrink_to(src, room_px - dated.get_window_extent(renderer).width - page.pt(12) * fig.dpi / 72, renderer)
@@ -253,7 +254,7 @@ def draw_legend(page: Page, sections: Sequence[tuple[str, Sequence[tuple[Any, st
             handles.append(handle)
             labels.append(text)
     fig = page.fig
-    renderer = fig.canvas.get_renderer()
+    renderer = renderer_of(fig)
     panel_px = page.panel.transformed(fig.transFigure)
     if page.landscape:
         room = Bbox.from_extents(panel_px.x0, panel_px.y0 + min_table_share * panel_px.height,
@@ -288,7 +289,8 @@ def draw_legend(page: Page, sections: Sequence[tuple[str, Sequence[tuple[Any, st
 def _make_legend(page: Page, handles: list[Any], labels: list[str], headings: list[str], *, size_pt: float,
                  ncol: int) -> Legend:
     legend = page.ax_legend.legend(
-        handles, labels, loc="upper left", bbox_to_anchor=(0.0, 0.0, 1.0, 1.0), ncols=ncol, frameon=True, fancybox=False,
+        handles, labels, loc="upper left", bbox_to_anchor=(0.0, 0.0, 1.0, 1.0), ncols=ncol, frameon=True,
+        fancybox=False,
         edgecolor="#999999", fontsize=page.pt(size_pt), title=page.text("legend"),
         title_fontsize=page.pt(size_pt + 2.5), handlelength=2.2, handleheight=1.1, labelspacing=0.5,
         borderpad=0.7, columnspacing=1.2, alignment="left", mode="expand")
@@ -300,7 +302,7 @@ def _make_legend(page: Page, handles: list[Any], labels: list[str], headings: li
             text.set_fontsize(page.pt(size_pt + 0.6))
             text.set_color("#000000")
             text.set_gid("legend-heading")
-    legend._coverage_headings = headings  # type: ignore[attr-defined]
+    legend._coverage_headings = headings
     return legend
 
 
@@ -322,7 +324,7 @@ def info_table(page: Page, heading: str, header: Sequence[str], rows: Sequence[S
     ncols = len(header)
     if col_x is None:
         col_x = [0.0, *[0.46 + i * (0.54 / max(ncols - 1, 1)) for i in range(ncols - 1)]]
-    widths = [*(b - a for a, b in zip(col_x, col_x[1:])), 1.0 - col_x[-1]]
+    widths = [*(b - a for a, b in itertools.pairwise(col_x)), 1.0 - col_x[-1]]
 
     def cell(j: int, y: float, value: str, **kw: Any) -> Any:
         x = col_x[j] + (0 if j == 0 else widths[j] / 2)
@@ -439,6 +441,8 @@ def finish(page: Page, crs: Any) -> Figure:
     """Draw the north arrow and scale bar, then place the map's labels clear of everything."""
     from coverage.mapping.labels import place_labels
 
+    page.ax_map.set_xlabel("")
+    page.ax_map.set_ylabel("")
     north_arrow(page, crs)
     scale_bar(page, crs)
     place_labels(page)

@@ -40,7 +40,7 @@ import io
 import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import geopandas as gpd
 import matplotlib
@@ -53,9 +53,8 @@ from matplotlib.text import Text
 from coverage.errors import InputError, MissingColumnError
 from coverage.mapping import style
 from coverage.mapping.fonts import cjk_rc, warn_missing_glyphs
-from coverage.mapping.layout import ORIENTATIONS, PAPER_SIZES_MM, draw_legend, finish, info_table, new_page
+from coverage.mapping.layout import ORIENTATIONS, PAPER_SIZES_MM, draw_legend, finish, info_table, new_page, set_extent
 from coverage.mapping.layout import page_size_mm as page_size_mm
-from coverage.mapping.layout import set_extent
 from coverage.mapping.proposalmap import proposal_map as proposal_map
 from coverage.mapping.sheet import (
     check_group,
@@ -84,11 +83,11 @@ from coverage.output import output_path
 from coverage.taxonomy import label
 
 __all__ = [
+    "DEFAULT_SOURCE",
+    "DEMO_SOURCE",
     "MAP_KINDS",
     "ORIENTATIONS",
     "PAPER_SIZES_MM",
-    "DEFAULT_SOURCE",
-    "DEMO_SOURCE",
     "SIMULATED_MARK",
     "coverage_map",
     "distribution_map",
@@ -216,7 +215,7 @@ def distribution_map(
         raise InputError("demand is empty: nothing to map")
 
     crs = metric_crs(boundaries, demand)
-    dem = project(demand, crs)
+    dem = demand.to_crs(crs)
     bnd = project(boundaries, crs)
     fac = project(facilities, crs)
     sep = "、" if lang == "zh" else ", "
@@ -234,8 +233,8 @@ def distribution_map(
     sections: list[tuple[str, list[tuple[Any, str]]]] = []
     given = dict(breaks or {})
 
-    if kind == "choropleth":
-        tws = bnd[bnd["level"] == "township"].copy()
+    if kind == "choropleth" and townships is not None:
+        tws = townships.to_crs(crs)
         sums = township_totals(dem, tws, groups)
         first = groups[0]
         limits = list(given.get(first) or st.class_breaks(sums[first], n_classes=5))
@@ -469,6 +468,6 @@ def map_bytes(fig: Figure, *, fmt: str = "pdf", dpi: int = 300) -> bytes:
     warn_missing_glyphs([t.get_text() for t in fig.findobj(Text)], where="printed map")
     buf = io.BytesIO()
     metadata = {"Creator": "coverage-planner"} if fmt == "pdf" else {"Software": "coverage-planner"}
-    with matplotlib.rc_context(cjk_rc()):
+    with matplotlib.rc_context(cast(Any, cjk_rc())):
         fig.savefig(buf, format=fmt, dpi=dpi, facecolor="white", metadata=metadata)
     return buf.getvalue()

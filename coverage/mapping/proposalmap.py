@@ -145,7 +145,7 @@ def proposal_map(
         for number, geom in zip(site_numbers(sites), sites.geometry, strict=True):
             text = styled_text(ax, geom.x, geom.y, number, ha="center", va="center", fontsize=page.pt(size),
                                color=style.PROPOSED, zorder=22, bold_pt=0.4 * page.scale, halo_pt=2.2 * page.scale)
-            text._star_pt = star  # type: ignore[attr-defined]
+            text._star_pt = star
             page.labels.append((-1, text, "site"))
     sections.append((page.text("proposed"), [(marker("*", star * 0.8, style.PROPOSED),
                                               page.text("proposed_n", n=n_sites))]))

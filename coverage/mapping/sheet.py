@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 import functools
 from collections.abc import Callable, Sequence
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import geopandas as gpd
 import matplotlib
@@ -92,7 +92,7 @@ def flags(values: Any, demand: gpd.GeoDataFrame, what: str) -> npt.NDArray[np.bo
 
 def fmt_int(value: float) -> str:
     """A count with thousands separators ("—" when missing)."""
-    return "—" if not np.isfinite(value) else f"{int(round(value)):,}"
+    return "—" if not np.isfinite(value) else f"{round(value):,}"
 
 
 def fmt_pct(value: float) -> str:
@@ -141,7 +141,7 @@ def service_sheet(demand: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame, *, gro
     if not len(demand):
         raise InputError("demand is empty: nothing to map")
     crs = metric_crs(boundaries, demand)
-    dem = project(demand, crs)
+    dem = demand.to_crs(crs)
     bnd = project(boundaries, crs)
     sites_m = project(sites, crs)
     page = new_page(paper=paper, orientation=orientation, title=title, subtitle=subtitle, source=source,
@@ -171,7 +171,7 @@ def render(fn: Callable[..., Figure]) -> Callable[..., Figure]:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Figure:
-        with matplotlib.rc_context(cjk_rc()):
+        with matplotlib.rc_context(cast(Any, cjk_rc())):
             return fn(*args, **kwargs)
 
     return wrapper

@@ -27,6 +27,7 @@ import numpy.typing as npt
 from coverage.taxonomy import CATEGORIES, FACILITY_TYPES, POPULATION_GROUPS
 
 __all__ = [
+    "CHOROPLETH",
     "COUNTY_EDGE",
     "COVERED",
     "DEMAND_COLOURS",
@@ -39,11 +40,10 @@ __all__ = [
     "SERVICE_AREA",
     "TOWNSHIP_EDGE",
     "UNCOVERED",
-    "CHOROPLETH",
+    "choropleth_colours",
     "class_breaks",
     "class_labels",
     "classify",
-    "choropleth_colours",
     "demand_colour",
     "nice_number",
     "retime_label",

@@ -129,7 +129,7 @@ def draw_boundaries(page: Page, boundaries: gpd.GeoDataFrame | None, *, label_to
                 text = styled_text(ax, pt.x, pt.y, name, ha="center", va="center", fontsize=page.pt(8.5),
                                    color="#1f1f1f", zorder=21, bold_pt=0.35 * page.scale,
                                    halo_pt=2.8 * page.scale)
-                text._area = geom  # type: ignore[attr-defined]
+                text._area = geom
                 page.labels.append((0, text, "county"))
 
 

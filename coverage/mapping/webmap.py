@@ -24,6 +24,7 @@ Example
 from __future__ import annotations
 
 import base64
+import contextlib
 import functools
 import html
 import json
@@ -34,7 +35,7 @@ import weakref
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import folium
 import geopandas as gpd
@@ -45,6 +46,8 @@ import shapely
 from branca.element import Element, MacroElement
 
 from coverage.errors import CoverageError, CRSError, InputError
+from coverage.mapping import style
+from coverage.mapping.proposalmap import site_numbers
 from coverage.model import COLUMN_LABELS, WGS84
 from coverage.taxonomy import CATEGORIES, FACILITY_TYPES, POPULATION_GROUPS, label
 
@@ -224,37 +227,13 @@ def click_to_wgs84(lat: float, lon: float, *, basemap: str | None = None) -> tup
 
 
 # --------------------------------------------------------------------------------------------- symbols
-#: Demand groups drawn by default: fill colour of their graduated circles.
-DEMAND_STYLES: dict[str, str] = {
-    "elderly_60plus": "#b5523b",
-    "elderly_80plus": "#8c2d04",
-    "disabled_elderly": "#7a0177",
-    "left_behind_elderly": "#d95f0e",
-    "dispersed_poor": "#636363",
-    "left_behind_children": "#2171b5",
-    "children_in_difficulty": "#08519c",
-    "population": "#969696",
-}
+#: Demand groups drawn by default: fill colour of their graduated circles (shared with the printed maps).
+DEMAND_STYLES: dict[str, str] = style.DEMAND_COLOURS
 
-_CATEGORY_COLOURS: dict[str, tuple[str, ...]] = {
-    "care": ("#e6550d", "#a63603", "#fd8d3c", "#d94801", "#f16913", "#b30000", "#fdae6b"),
-    "funeral": ("#54278f", "#756bb1", "#4a1486", "#9e9ac8", "#3f007d"),
-    "child": ("#238b45", "#006d2c", "#41ab5d", "#00441b"),
-}
-_SHAPES = ("circle", "square", "triangle", "diamond", "star", "pentagon", "hexagon")
+_SHAPES = tuple(style.MPL_MARKERS)
 
-
-def _facility_symbols() -> dict[str, tuple[str, str]]:
-    out: dict[str, tuple[str, str]] = {}
-    for category, colours in _CATEGORY_COLOURS.items():
-        keys = [t.key for t in FACILITY_TYPES.values() if t.category == category]
-        for i, key in enumerate(keys):
-            out[key] = (_SHAPES[i % len(_SHAPES)], colours[i % len(colours)])
-    return out
-
-
-#: Facility type -> (shape, colour): every type its own symbol, hue by category.
-FACILITY_SYMBOLS: dict[str, tuple[str, str]] = _facility_symbols()
+#: Facility type -> (shape, colour): every type its own symbol, hue by category (shared with the printed maps).
+FACILITY_SYMBOLS: dict[str, tuple[str, str]] = style.FACILITY_SYMBOLS
 
 
 def _polygon_points(n: int, r: float, c: float, start_deg: float = -90.0, inner: float | None = None) -> str:
@@ -305,24 +284,11 @@ def symbol_svg(shape: str, colour: str, *, size_px: int = 16, stroke: str = "#ff
 def graduated_breaks(values: Sequence[float] | np.ndarray, *, n_classes: int = 4) -> list[float]:
     """Rounded class limits for graduated symbols (upper limits, ascending).
 
-    Quantile limits rounded to one or two significant figures; zeros and NaN
-    are left out (villages without the group get no symbol).
+    The one rule of :func:`coverage.mapping.style.class_breaks`, shared with the
+    printed maps: quantiles rounded to nice numbers; zeros and NaN are left out
+    (villages without the group get no symbol).
     """
-    arr = np.asarray(values, dtype=float)
-    arr = arr[np.isfinite(arr) & (arr > 0)]
-    if arr.size == 0:
-        return []
-    qs = np.quantile(arr, np.linspace(0, 1, n_classes + 1)[1:])
-    out: list[float] = []
-    for q in qs[:-1]:
-        mag = 10 ** max(0, math.floor(math.log10(max(q, 1))) - 1)
-        v = float(math.ceil(q / mag) * mag)
-        if not out or v > out[-1]:
-            out.append(v)
-    top = float(arr.max())
-    if not out or top > out[-1]:
-        out.append(top)
-    return out
+    return style.class_breaks(values, n_classes=n_classes)
 
 
 _RADII_PX = (4.0, 6.5, 9.5, 13.0, 17.0)
@@ -357,6 +323,11 @@ _TEXT = {
     "persons": ("人", "persons"),
     "explanation": ("说明", "Why"),
     "covers": ("新增覆盖", "Newly covered"),
+    "township_total": ("乡镇合计", "township total"),
+    "village_count": ("村(社区)数", "Villages"),
+    "per_village": ("每村", "per village"),
+    "zoom_note": ("缩小时显示乡镇合计，放大后显示各村", "Township totals when zoomed out, villages when zoomed in"),
+    "number": ("编号", "No."),
 }
 
 
@@ -424,8 +395,12 @@ class _DataElement(MacroElement):
     be evaluated.  This renders the ``script`` macro once and adds the text.
     """
 
-    def render(self, **kwargs: Any) -> None:
-        figure = self.get_root()
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]
+        figure = cast(Any, self.get_root())
+        parent = getattr(self, "_parent", None)
+        while parent is not None and not isinstance(parent, folium.Map):
+            parent = getattr(parent, "_parent", None)
+        self.map_name = parent.get_name() if parent is not None else ""
         script = self._template.module.__getattribute__("script")
         figure.script.add_child(_Raw(script(self, kwargs)), name=self.get_name())
         for child in self._children.values():
@@ -436,10 +411,12 @@ class _PointLayer(_DataElement):
     """Points from a compact GeoJSON collection, drawn in the browser by one small script.
 
     Feature properties: ``r``/``fill``/``stroke``/``weight``/``fo`` (circle
-    marker), or ``sym`` (a key of the layer's inline-SVG ``symbols``), or
-    ``label`` (a text label, CSS class ``cls``); ``n`` (title) and ``v`` (values
-    of the layer's ``fields``) make the popup, ``tip`` the tooltip.  Every text is
-    HTML-escaped in Python before it gets here.
+    marker), or ``sym`` (a key of the layer's inline-SVG ``symbols``, with an
+    optional number ``num`` printed on it), or ``label`` (a text label, CSS class
+    ``cls``, in the label pane above every symbol); ``n`` (title) and ``v``
+    (values of the layer's ``fields``) make the popup, ``tip`` the tooltip.  The
+    layer is on the map only at zooms ``min_zoom`` <= z < ``max_zoom``.  Every
+    text is HTML-escaped in Python before it gets here.
     """
 
     _template = _jinja(
@@ -458,18 +435,20 @@ class _PointLayer(_DataElement):
                 }
                 return '<div class="cov-pop"><b>' + (p.n || "") + "</b><table>" + rows + "</table></div>";
             }
-            return L.geoJSON({{ this.data|js_json }}, {
+            var layer = L.geoJSON({{ this.data|js_json }}, {
                 pointToLayer: function (feature, latlng) {
                     var p = feature.properties;
                     var layer;
                     if (p.label !== undefined) {
-                        return L.marker(latlng, {interactive: false, keyboard: false, icon: L.divIcon({
-                            html: '<div class="cov-label ' + (p.cls || "") + '">' + p.label + "</div>",
+                        return L.marker(latlng, {interactive: false, keyboard: false, pane: "covLabels",
+                            icon: L.divIcon({html: '<div class="cov-label ' + (p.cls || "") + '">' + p.label + "</div>",
                             className: "cov-icon", iconSize: [160, 20], iconAnchor: [80, 10]})});
                     }
                     if (p.sym !== undefined) {
                         var s = p.size || size;
-                        layer = L.marker(latlng, {icon: L.divIcon({html: symbols[p.sym], className: "cov-icon",
+                        var num = p.num !== undefined ? '<span class="cov-num">' + p.num + "</span>" : "";
+                        layer = L.marker(latlng, {icon: L.divIcon({html: symbols[p.sym] + num,
+                            className: "cov-icon cov-sym " + (p.cls || ""),
                             iconSize: [s, s], iconAnchor: [s / 2, s / 2], popupAnchor: [0, -s / 2]}),
                             zIndexOffset: p.z || 0});
                     } else {
@@ -482,19 +461,37 @@ class _PointLayer(_DataElement):
                     return layer;
                 }
             });
-        })().addTo({{ this._parent.get_name() }});
+            var parent = {{ this._parent.get_name() }};
+            var zmin = {{ this.min_zoom|js_json }}, zmax = {{ this.max_zoom|js_json }};
+            {% if this.map_name %}
+            var map = {{ this.map_name }};
+            function sync() {
+                var z = map.getZoom(), on = (zmin === null || z >= zmin) && (zmax === null || z < zmax);
+                if (on && !parent.hasLayer(layer)) { parent.addLayer(layer); }
+                if (!on && parent.hasLayer(layer)) { parent.removeLayer(layer); }
+            }
+            map.on("zoomend", sync);
+            sync();
+            {% else %}
+            layer.addTo(parent);
+            {% endif %}
+            return layer;
+        })();
         {% endmacro %}
         """
     )
 
     def __init__(self, features: list[dict[str, Any]], *, fields: Sequence[str] = (),
-                 symbols: Mapping[str, str] | None = None, size_px: int = 16) -> None:
+                 symbols: Mapping[str, str] | None = None, size_px: int = 16, min_zoom: float | None = None,
+                 max_zoom: float | None = None) -> None:
         super().__init__()
         self._name = "PointLayer"
         self.data = {"type": "FeatureCollection", "features": features}
         self.fields = list(fields)
         self.symbols = dict(symbols or {})
         self.size_px = size_px
+        self.min_zoom = min_zoom
+        self.max_zoom = max_zoom
 
 
 class _ShapeLayer(_DataElement):
@@ -534,6 +531,33 @@ class _Scale(_DataElement):
     )
 
 
+class _Setup(_DataElement):
+    """A pane for labels above every symbol, and the map's zoom as a CSS class (small symbols when zoomed out)."""
+
+    _template = _jinja(
+        """
+        {% macro script(this, kwargs) %}
+        (function (map) {
+            var pane = map.createPane("covLabels");
+            pane.style.zIndex = 640;
+            pane.style.pointerEvents = "none";
+            function sync() {
+                var low = map.getZoom() < {{ this.detail_zoom|js_json }};
+                L.DomUtil[low ? "addClass" : "removeClass"](map.getContainer(), "cov-low");
+            }
+            map.on("zoomend", sync);
+            sync();
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, detail_zoom: float) -> None:
+        super().__init__()
+        self._name = "Setup"
+        self.detail_zoom = detail_zoom
+
+
 class _Legend(_DataElement):
     """A legend control (bottom right) with prepared, escaped HTML."""
 
@@ -546,6 +570,18 @@ class _Legend(_DataElement):
             div.innerHTML = {{ this.html|js_json }};
             L.DomEvent.disableClickPropagation(div);
             L.DomEvent.disableScrollPropagation(div);
+            function fit() {  // never taller than the map: it scrolls instead of losing its bottom
+                div.style.maxHeight = Math.max(80, map.getSize().y - 60) + "px";
+            }
+            map.on("resize", fit);
+            fit();
+            setTimeout(function () {  // a legend that would cover much of a small map starts folded
+                var details = div.querySelector("details");
+                var size = map.getSize();
+                if (details && (div.scrollHeight > 0.55 * size.y || div.offsetWidth > 0.35 * size.x)) {
+                    details.open = false;
+                }
+            }, 0);
             return div;
         };
         {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
@@ -561,8 +597,8 @@ class _Legend(_DataElement):
 
 _CSS = """
 <style>
-.leaflet-container.leaflet-container { background: #f4f2ec; font-family: "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC",
-  "Source Han Sans SC", sans-serif; }
+.leaflet-container.leaflet-container { background: #f4f2ec; font-family: "Noto Sans CJK SC", "Microsoft YaHei",
+  "PingFang SC", "Source Han Sans SC", sans-serif; }
 .cov-icon { background: none; border: none; }
 .cov-label { background: none; border: none; white-space: nowrap; text-align: center; pointer-events: none;
   color: #333; text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 2px #fff; }
@@ -572,9 +608,18 @@ _CSS = """
 .cov-pop table { border-collapse: collapse; margin-top: 4px; }
 .cov-pop th { text-align: left; font-weight: 400; color: #666; padding: 1px 8px 1px 0; vertical-align: top; }
 .cov-pop td { padding: 1px 0; }
-.cov-legend { background: rgba(255,255,255,0.92); padding: 8px 10px; border-radius: 4px; font-size: 12px;
-  line-height: 1.5; box-shadow: 0 1px 4px rgba(0,0,0,0.3); max-height: 60vh; overflow-y: auto; }
-.cov-legend h4 { margin: 0 0 4px 0; font-size: 13px; }
+.cov-legend { background: rgba(255,255,255,0.92); padding: 6px 10px; border-radius: 4px; font-size: 12px;
+  line-height: 1.45; box-shadow: 0 1px 4px rgba(0,0,0,0.3); max-height: 60vh; overflow-y: auto; max-width: 260px; }
+.cov-legend summary { font-weight: 700; font-size: 13px; cursor: pointer; }
+.cov-legend details:not([open]) summary { font-weight: 600; }
+.cov-sym { position: relative; }
+.cov-legend .classes { display: flex; flex-wrap: wrap; align-items: flex-end; gap: 2px 8px; }
+.cov-legend .cls { display: flex; flex-direction: column; align-items: center; }
+.cov-legend .cls small { font-size: 10px; color: #444; white-space: nowrap; }
+.cov-num { position: absolute; left: 0; right: 0; top: -15px; text-align: center; font: 700 12px sans-serif;
+  color: #7a0045; text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 2px #fff; pointer-events: none; }
+.cov-low .cov-fac svg { transform: scale(0.6); }
+.cov-label.county { z-index: 2; }
 .cov-legend .sec { margin-top: 5px; font-weight: 600; color: #444; }
 .cov-legend .row { display: flex; align-items: center; gap: 6px; }
 .cov-legend .sym { width: 28px; display: flex; justify-content: center; align-items: center; }
@@ -617,7 +662,8 @@ def _view(bounds: Sequence[float] | None, *, width_px: int, height_px: int) -> t
 
 
 def new_map(*, bounds: Sequence[float] | None = None, basemap: str | None = None, tianditu_key: str | None = None,
-            lang: str = "zh", control_scale: bool = True, width_px: int = 900, height_px: int = 560) -> folium.Map:
+            lang: str = "zh", control_scale: bool = True, width_px: int = 900, height_px: int = 560,
+            detail_zoom: float = 0.0) -> folium.Map:
     """An empty offline map: Leaflet served inline, plain background, optional base map.
 
     Parameters
@@ -632,6 +678,8 @@ def new_map(*, bounds: Sequence[float] | None = None, basemap: str | None = None
         "zh" or "en" (labels of the layer control).
     width_px, height_px
         Expected size of the map [px]: the initial zoom shows all of ``bounds``.
+    detail_zoom
+        Below this zoom the map is "zoomed out": facility symbols shrink.
 
     Raises
     ------
@@ -643,14 +691,15 @@ def new_map(*, bounds: Sequence[float] | None = None, basemap: str | None = None
         raise InputError("the Tianditu base map needs your key (天地图密钥): get one at the Tianditu developer "
                          "site and enter it, or choose another base map")
     centre, zoom = _view(bounds, width_px=width_px, height_px=height_px)
-    m = folium.Map(location=centre, zoom_start=zoom, tiles=None, control_scale=False,
+    m = folium.Map(location=centre, zoom_start=cast(Any, zoom), tiles=None, control_scale=False,
                    prefer_canvas=False, max_zoom=19, zoom_snap=0.25, zoom_delta=0.5)
+    m.add_child(_Setup(detail_zoom))
     if control_scale:
         m.add_child(_Scale())
     js, css = offline_assets()
     m.default_js = list(js)
     m.default_css = list(css)
-    m.get_root().header.add_child(Element(_CSS), name="coverage_css")
+    cast(Any, m.get_root()).header.add_child(Element(_CSS), name="coverage_css")
     if bm is not None:
         url = bm.url.replace("{key}", html.escape((tianditu_key or "").strip()))
         folium.TileLayer(tiles=url, attr=bm.attribution, name=bm.label(lang), subdomains=bm.subdomains or "abc",
@@ -659,7 +708,7 @@ def new_map(*, bounds: Sequence[float] | None = None, basemap: str | None = None
             label_url = BASEMAPS["tianditu_label"].url.replace("{key}", html.escape((tianditu_key or "").strip()))
             folium.TileLayer(tiles=label_url, attr=bm.attribution, name=BASEMAPS["tianditu_label"].label(lang),
                              subdomains=bm.subdomains, overlay=True, control=True).add_to(m)
-    m._coverage_basemap = bm.key if bm else None  # read by _is_gcj
+    setattr(m, "_coverage_basemap", bm.key if bm else None)  # noqa: B010 - read by _is_gcj
     return m
 
 
@@ -715,10 +764,8 @@ def _cached(source: object, key: tuple[Any, ...], build: Any) -> Any:
     value = build()
     if len(_OUTLINE_CACHE) > 64:
         _OUTLINE_CACHE.clear()
-    try:
+    with contextlib.suppress(TypeError):  # not weak-referenceable: no caching
         _OUTLINE_CACHE[full] = (weakref.ref(source), n, value)
-    except TypeError:  # not weak-referenceable: no caching
-        pass
     return value
 
 
@@ -727,7 +774,8 @@ _ADMIN_NAMES = ("county_name", "township_name", "village_name")
 
 def add_demand(m: folium.Map, demand: gpd.GeoDataFrame, *, group: str = "elderly_60plus", lang: str = "zh",
                travel_time_min: pd.Series | None = None, show: bool = True,
-               popup_groups: Collection[str] | None = None, radius_scale: float = 1.0) -> list[float]:
+               popup_groups: Collection[str] | None = None, radius_scale: float = 1.0,
+               min_zoom: float | None = None, breaks: Sequence[float] | None = None) -> list[float]:
     """Villages as graduated circles of one population group; returns the class limits.
 
     Parameters
@@ -743,6 +791,12 @@ def add_demand(m: folium.Map, demand: gpd.GeoDataFrame, *, group: str = "elderly
         Population columns listed in the popups (default: every group present).
     radius_scale
         Factor on the symbol radii (a second group drawn smaller, inside the first).
+    min_zoom
+        The villages show from this zoom on (below it, township totals from
+        :func:`add_township_totals`); always when None.
+    breaks
+        Class limits (default: :func:`coverage.mapping.style.class_breaks` of the
+        values, as the printed maps use).
 
     Raises
     ------
@@ -761,7 +815,7 @@ def add_demand(m: folium.Map, demand: gpd.GeoDataFrame, *, group: str = "elderly
     if group not in gdf.columns:
         raise MissingColumnError(f"demand: no column '{group}' ({label(group, 'zh')}); add it to the village list")
     values = pd.to_numeric(gdf[group], errors="coerce").to_numpy(dtype=float)
-    breaks = graduated_breaks(values)
+    breaks = list(breaks) if breaks is not None else graduated_breaks(values)
     fg = folium.FeatureGroup(name=f"{label(group, lang)}", show=show).add_to(m)
     if not breaks:
         return []
@@ -785,7 +839,78 @@ def add_demand(m: folium.Map, demand: gpd.GeoDataFrame, *, group: str = "elderly
         feats.append(_feature(lon[i], lat[i], {
             "r": float(radii[i]), "fill": colour, "n": names[i], "v": [col[i] for col in columns],
             "tip": f"{names[i]} · {_fmt(values[i])}"}))
-    fg.add_child(_PointLayer(feats, fields=fields))
+    fg.add_child(_PointLayer(feats, fields=fields, min_zoom=min_zoom))
+    return breaks
+
+
+#: Radii [px] of township-total classes (larger than the villages' at the same class).
+_TOWNSHIP_RADII_PX = (6.0, 9.0, 12.5, 16.5, 21.0)
+
+
+def add_township_totals(m: folium.Map, demand: gpd.GeoDataFrame, *, group: str = "elderly_60plus",
+                        boundaries: gpd.GeoDataFrame | None = None, lang: str = "zh", max_zoom: float | None = None,
+                        show: bool = True, radius_scale: float = 1.0) -> list[float]:
+    """One graduated circle per township (the sum of its villages), for the zooms below ``max_zoom``.
+
+    A whole prefecture of villages saturates a screen; its townships do not.
+    The circle sits on the township's polygon (``boundaries`` of level
+    "township" with a matching ``code``), else at the mean of its villages.
+
+    Parameters
+    ----------
+    demand
+        Demand table with ``township_code`` or ``township_name``.
+    group
+        Population column summed.
+    max_zoom
+        The totals show below this zoom (where the villages do not).
+
+    Returns
+    -------
+    list of float
+        The class limits of the totals (:func:`coverage.mapping.style.class_breaks`); empty when
+        ``demand`` names no townships.
+    """
+    gdf = _prepare(m, demand, "demand")
+    key = next((c for c in ("township_code", "township_name") if gdf is not None and c in gdf.columns), None)
+    if gdf is None or gdf.empty or key is None or group not in gdf.columns:
+        return []
+    lon, lat = _xy(gdf)
+    frame = pd.DataFrame({"key": gdf[key].astype(str).to_numpy(), "lon": lon, "lat": lat,
+                          "v": pd.to_numeric(gdf[group], errors="coerce").fillna(0).to_numpy(dtype=float),
+                          "name": gdf["township_name"].astype(str).to_numpy() if "township_name" in gdf.columns
+                          else gdf[key].astype(str).to_numpy(),
+                          "county": gdf["county_name"].astype(str).to_numpy() if "county_name" in gdf.columns
+                          else ""})
+    per = frame.groupby("key").agg(lon=("lon", "mean"), lat=("lat", "mean"), v=("v", "sum"), name=("name", "first"),
+                                   county=("county", "first"), n=("v", "size"))
+    bnd = _prepare(m, boundaries, "boundaries") if boundaries is not None else None
+    if bnd is not None and key == "township_code" and {"level", "code"} <= set(bnd.columns):
+        tws = bnd[bnd["level"] == "township"]
+        blon, blat = _xy(tws)
+        where = dict(zip(tws["code"].astype(str), zip(blon, blat, strict=True), strict=True))
+        for code in per.index.intersection(list(where)):
+            per.loc[code, ["lon", "lat"]] = where[code]
+    values = per["v"].to_numpy(dtype=float)
+    breaks = graduated_breaks(values)
+    if not breaks:
+        return []
+    idx = np.clip(style.classify(values, breaks), 0, len(_TOWNSHIP_RADII_PX) - 1)
+    radii = np.asarray(_TOWNSHIP_RADII_PX)[idx] * radius_scale
+    colour = DEMAND_STYLES.get(group, style.demand_colour(group))
+    fields = [_col_label("county_name", lang), _esc(label(group, lang)), _t("village_count", lang)]
+    feats = []
+    for i in np.argsort(-values, kind="stable"):
+        if not values[i] > 0:
+            continue
+        row = per.iloc[i]
+        name = _esc(row["name"])
+        feats.append(_feature(row["lon"], row["lat"], {
+            "r": float(radii[i]), "fill": colour, "stroke": "#ffffff", "weight": 1.5, "fo": 0.7, "n": name,
+            "v": [_esc(row["county"]), _fmt(float(row["v"])), _fmt(int(row["n"]))],
+            "tip": f"{name} · {_fmt(float(row['v']))}"}))
+    fg = folium.FeatureGroup(name=f"{label(group, lang)} · {_t('township_total', lang)}", show=show).add_to(m)
+    fg.add_child(_PointLayer(feats, fields=fields, max_zoom=max_zoom))
     return breaks
 
 
@@ -816,7 +941,7 @@ def add_facilities(m: folium.Map, facilities: gpd.GeoDataFrame, *, lang: str = "
     caps = gdf["capacity"].tolist() if "capacity" in gdf.columns else [None] * len(gdf)
     units = gdf["capacity_unit"].tolist() if "capacity_unit" in gdf.columns else [None] * len(gdf)
     cap_text = [f"{_fmt(c)} {_esc(label(u, lang)) if isinstance(u, str) and u else ''}".strip()
-                if c is not None and pd.notna(c) else "" for c, u in zip(caps, units)]
+                if c is not None and pd.notna(c) else "" for c, u in zip(caps, units, strict=False)]
     status = [_esc(label(v, lang)) if isinstance(v, str) else "" for v in
               (gdf["status"].tolist() if "status" in gdf.columns else [None] * len(gdf))]
     admin = [c for c in _ADMIN_NAMES if c in gdf.columns]
@@ -827,7 +952,8 @@ def add_facilities(m: folium.Map, facilities: gpd.GeoDataFrame, *, lang: str = "
     for i, key in enumerate(type_keys):
         cat = FACILITY_TYPES[key].category if key in FACILITY_TYPES else ""
         by_cat[cat].append(_feature(lon[i], lat[i], {"sym": key, "n": names[i], "v": [c[i] for c in columns],
-                                                    "tip": f"{names[i]} · {type_text[i]}", "z": 100}))
+                                                    "tip": f"{names[i]} · {type_text[i]}", "z": 100,
+                                                    "cls": "cov-fac"}))
     for cat, feats in by_cat.items():
         if feats:
             name = CATEGORIES[cat].label(lang) if cat else _t("facilities", lang)
@@ -845,7 +971,7 @@ _BOUNDARY_STYLES: dict[str, tuple[str, float, str | None]] = {
 
 def add_boundaries(m: folium.Map, boundaries: gpd.GeoDataFrame, *, lang: str = "zh",
                    levels: Sequence[str] = ("county", "township"), labels: bool = True,
-                   simplify_deg: float = 0.0004) -> None:
+                   simplify_deg: float = 0.0004, township_label_min_zoom: float | None = None) -> None:
     """Administrative boundaries (outlines, no fill) with their names as labels.
 
     Parameters
@@ -854,6 +980,8 @@ def add_boundaries(m: folium.Map, boundaries: gpd.GeoDataFrame, *, lang: str = "
         Levels drawn besides "prefecture" (always drawn when present).
     simplify_deg
         Outline simplification tolerance [deg] for display (0.0004 deg is about 40 m).
+    township_label_min_zoom
+        Township names show from this zoom on (county names always, above every symbol).
     """
     if boundaries is None or len(boundaries) == 0:
         return
@@ -871,7 +999,12 @@ def add_boundaries(m: folium.Map, boundaries: gpd.GeoDataFrame, *, lang: str = "
             label_feats += labels_of_level
     if label_feats:
         fg = folium.FeatureGroup(name=_t("labels", lang), show=True).add_to(m)
-        fg.add_child(_PointLayer(label_feats))
+        county = [f for f in label_feats if f["properties"].get("cls") != "township"]
+        township = [f for f in label_feats if f["properties"].get("cls") == "township"]
+        if township:
+            fg.add_child(_PointLayer(township, min_zoom=township_label_min_zoom))
+        if county:
+            fg.add_child(_PointLayer(county))
 
 
 def _boundary_layers(m: folium.Map, boundaries: gpd.GeoDataFrame, levels: Sequence[str],
@@ -893,7 +1026,7 @@ def _boundary_layers(m: folium.Map, boundaries: gpd.GeoDataFrame, levels: Sequen
         if level in ("county", "township"):
             lon, lat = _xy(part)
             feats = [_feature(x, y, {"label": t, "cls": level})
-                     for x, y, t in zip(lon, lat, _text_column(part, "name"))]
+                     for x, y, t in zip(lon, lat, _text_column(part, "name"), strict=False)]
         out.append((level, text, feats))
     return out
 
@@ -925,7 +1058,7 @@ def add_uncovered(m: folium.Map, demand: gpd.GeoDataFrame, uncovered_ids: Collec
     lon, lat = _xy(part)
     feats = [_feature(x, y, {"r": 11, "fill": "#ff0000", "stroke": "#d7191c", "weight": 2.2, "fo": 0.06,
                              "tip": f"{n} · {_t('uncovered', lang)}"})
-             for x, y, n in zip(lon, lat, _text_column(part, "name"))]
+             for x, y, n in zip(lon, lat, _text_column(part, "name"), strict=False)]
     fg.add_child(_PointLayer(feats))
     return len(feats)
 
@@ -938,7 +1071,8 @@ def add_sites(m: folium.Map, sites: gpd.GeoDataFrame, *, lang: str = "zh", show:
 
     ``sites`` has ``id``, ``name`` and optionally ``status`` ("proposed",
     "accepted", "manual"), ``type``, ``kind``, ``explanation`` (text),
-    ``newly_covered`` (persons) columns.
+    ``newly_covered`` (persons) columns.  Each star carries its number, 1, 2, ...
+    in row order (the numbering of the site list and of the printed proposal map).
     """
     gdf = _prepare(m, sites, "sites")
     if gdf is None or gdf.empty:
@@ -961,13 +1095,22 @@ def add_sites(m: folium.Map, sites: gpd.GeoDataFrame, *, lang: str = "zh", show:
                _text_column(gdf, "explanation")]
     names = _text_column(gdf, "name") if "name" in gdf.columns else _text_column(gdf, "id")
     symbols = {s: symbol_svg("star", c, size_px=24, stroke="#333333") for s, c in _SITE_COLOURS.items()}
-    feats = [_feature(lon[i], lat[i], {"sym": status[i], "size": 24, "z": 1000, "n": names[i],
-                                       "v": [c[i] for c in columns], "tip": names[i]}) for i in range(n)]
+    numbers = site_numbers(gdf)
+    feats = [_feature(lon[i], lat[i], {"sym": status[i], "size": 24, "z": 1000, "num": numbers[i],
+                                       "n": f"{numbers[i]}. {names[i]}", "v": [c[i] for c in columns],
+                                       "tip": f"{numbers[i]}. {names[i]}"}) for i in range(n)]
     fg.add_child(_PointLayer(feats, fields=fields, symbols=symbols, size_px=24))
 
 
 def _legend_row(sym: str, text: str) -> str:
     return f'<div class="row"><span class="sym">{sym}</span><span>{text}</span></div>'
+
+
+def _class_row(breaks: Sequence[float], radii: Sequence[float], colour: str) -> str:
+    """Graduated classes side by side: each circle over its range (the printed maps' labels)."""
+    cells = "".join(f'<span class="cls">{_circle_svg(r, colour)}<small>{text}</small></span>'
+                    for r, text in zip(radii, style.class_labels(breaks), strict=True))
+    return f'<div class="classes">{cells}</div>'
 
 
 def _circle_svg(r: float, colour: str, *, ring: bool = False) -> str:
@@ -981,30 +1124,38 @@ def _circle_svg(r: float, colour: str, *, ring: bool = False) -> str:
 def add_legend(m: folium.Map, *, lang: str = "zh", demand: Mapping[str, list[float]] | None = None,
                demand_scales: Mapping[str, float] | None = None,
                facility_types: Sequence[str] = (), uncovered: bool = False, service_areas: bool = False,
-               sites: bool = False, title: str | None = None, note: str | None = None) -> str:
-    """A zh/en legend (bottom right) for the layers drawn; returns its HTML.
+               sites: bool = False, title: str | None = None, note: str | None = None,
+               townships: Mapping[str, list[float]] | None = None) -> str:
+    """A zh/en legend (bottom right, folds away) for the layers drawn; returns its HTML.
 
     Parameters
     ----------
     demand
         Population group -> class limits (as returned by :func:`add_demand`).
+    townships
+        Population group -> class limits of the township totals (:func:`add_township_totals`).
     facility_types
         Facility-type keys drawn (as returned by :func:`add_facilities`).
     note
         A line of small print (e.g. "示例数据（模拟）"); escaped.
     """
-    parts = [f"<h4>{_esc(title or _t('legend', lang))}</h4>"]
+    parts = [f"<details open><summary>{_esc(title or _t('legend', lang))}</summary>"]
+    scales = demand_scales or {}
+    for group, breaks in (townships or {}).items():
+        if breaks:
+            radii = [_TOWNSHIP_RADII_PX[min(i, len(_TOWNSHIP_RADII_PX) - 1)] * scales.get(group, 1.0)
+                     for i in range(len(breaks))]
+            parts.append(f'<div class="sec">{_esc(label(group, lang))} · {_t("township_total", lang)}'
+                         f'（{_t("persons", lang)}）</div>')
+            parts.append(_class_row(breaks, radii, DEMAND_STYLES.get(group, style.demand_colour(group))))
     for group, breaks in (demand or {}).items():
-        if not breaks:
-            continue
-        colour = DEMAND_STYLES.get(group, "#b5523b")
-        parts.append(f'<div class="sec">{_esc(label(group, lang))}（{_t("persons", lang)}）</div>')
-        lo = 0.0
-        for i, hi in enumerate(breaks):
-            r = _RADII_PX[min(i, len(_RADII_PX) - 1)] * (demand_scales or {}).get(group, 1.0)
-            parts.append(_legend_row(_circle_svg(r, colour), f"{_fmt(lo + (1 if i else 0))}–{_fmt(hi)}"
-                                     if i else f"≤ {_fmt(hi)}"))
-            lo = hi
+        if breaks:
+            radii = [_RADII_PX[min(i, len(_RADII_PX) - 1)] * scales.get(group, 1.0) for i in range(len(breaks))]
+            parts.append(f'<div class="sec">{_esc(label(group, lang))} · {_t("per_village", lang)}'
+                         f'（{_t("persons", lang)}）</div>')
+            parts.append(_class_row(breaks, radii, DEMAND_STYLES.get(group, style.demand_colour(group))))
+    if townships and any(townships.values()):
+        parts.append(f'<div class="note">{_t("zoom_note", lang)}</div>')
     if facility_types:
         by_cat: dict[str, list[str]] = {}
         for key in facility_types:
@@ -1031,6 +1182,7 @@ def add_legend(m: folium.Map, *, lang: str = "zh", demand: Mapping[str, list[flo
         parts.append(f'<div class="note">{_t("gcj_note", lang)}</div>')
     if note:
         parts.append(f'<div class="note">{_esc(note)}</div>')
+    parts.append("</details>")
     text = "".join(parts)
     m.add_child(_Legend(text))
     return text
@@ -1043,7 +1195,8 @@ def coverage_map(demand: gpd.GeoDataFrame | None = None, facilities: gpd.GeoData
                  uncovered_ids: Collection[object] | None = None, uncovered_title: str | None = None,
                  sites: gpd.GeoDataFrame | None = None, travel_time_min: pd.Series | None = None,
                  lang: str = "zh", basemap: str | None = None, tianditu_key: str | None = None,
-                 note: str | None = None, title: str | None = None) -> folium.Map:
+                 note: str | None = None, title: str | None = None,
+                 village_min_zoom: float | None = None) -> folium.Map:
     """The app's map: boundaries, villages by group, facilities by type, coverage layers, a legend.
 
     Parameters
@@ -1068,6 +1221,11 @@ def coverage_map(demand: gpd.GeoDataFrame | None = None, facilities: gpd.GeoData
         See :func:`new_map`; with "amap" every overlay is shifted to GCJ-02.
     note
         Small print in the legend (e.g. the demo's "示例数据（模拟）").
+    village_min_zoom
+        Zoom from which villages are drawn; below it each township shows as one
+        circle (the sum of its villages) and township names are hidden.  Default:
+        1.5 levels closer than the initial view (at most 11), or villages at every
+        zoom when there are no more than 300 of them.
 
     Returns
     -------
@@ -1085,7 +1243,10 @@ def coverage_map(demand: gpd.GeoDataFrame | None = None, facilities: gpd.GeoData
         checked = [_check_wgs84(x, "layer") for x in layers]
         tb = np.array([x.total_bounds for x in checked if x is not None])
         bounds = (tb[:, 0].min(), tb[:, 1].min(), tb[:, 2].max(), tb[:, 3].max())
-    m = new_map(bounds=bounds, basemap=basemap, tianditu_key=tianditu_key, lang=lang)
+    detail = village_min_zoom
+    if detail is None and demand is not None and len(demand) > _MAX_VILLAGES_ALWAYS:
+        detail = min(_view(bounds, width_px=900, height_px=560)[1] + 1.5, 11.0)
+    m = new_map(bounds=bounds, basemap=basemap, tianditu_key=tianditu_key, lang=lang, detail_zoom=detail or 0.0)
     if _is_gcj(m):
         try:
             import coverage.inputs.crs  # noqa: F401
@@ -1095,13 +1256,19 @@ def coverage_map(demand: gpd.GeoDataFrame | None = None, facilities: gpd.GeoData
     if service_areas is not None:
         add_service_areas(m, service_areas, lang=lang)
     if boundaries is not None:
-        add_boundaries(m, boundaries, lang=lang)
+        add_boundaries(m, boundaries, lang=lang, township_label_min_zoom=None if detail is None else detail - 1.0)
     demand_breaks: dict[str, list[float]] = {}
+    township_breaks: dict[str, list[float]] = {}
     if demand is not None:
         for i, group in enumerate(groups):
             if group in demand.columns:
+                if detail is not None:
+                    township_breaks[group] = add_township_totals(
+                        m, demand, group=group, boundaries=boundaries, lang=lang, max_zoom=detail,
+                        radius_scale=0.55 if i else 1.0)
                 demand_breaks[group] = add_demand(m, demand, group=group, lang=lang, radius_scale=0.55 if i else 1.0,
-                                                  travel_time_min=travel_time_min if i == 0 else None)
+                                                  travel_time_min=travel_time_min if i == 0 else None,
+                                                  min_zoom=detail if township_breaks.get(group) else None)
     drawn: list[str] = []
     if facilities is not None:
         drawn = add_facilities(m, facilities, lang=lang, types=facility_types)
@@ -1111,11 +1278,16 @@ def coverage_map(demand: gpd.GeoDataFrame | None = None, facilities: gpd.GeoData
     if sites is not None and len(sites):
         add_sites(m, sites, lang=lang)
     scales = {g: (0.55 if i else 1.0) for i, g in enumerate(demand_breaks)}
-    add_legend(m, lang=lang, demand=demand_breaks, demand_scales=scales, facility_types=drawn, uncovered=n_uncovered > 0,
+    add_legend(m, lang=lang, demand=demand_breaks, demand_scales=scales, facility_types=drawn,
+               uncovered=n_uncovered > 0,
                service_areas=service_areas is not None and len(service_areas) > 0,
-               sites=sites is not None and len(sites) > 0, title=title, note=note)
+               sites=sites is not None and len(sites) > 0, title=title, note=note, townships=township_breaks)
     folium.LayerControl(collapsed=True).add_to(m)
     return m
+
+
+#: Up to this many villages are drawn at every zoom (no township totals).
+_MAX_VILLAGES_ALWAYS = 300
 
 
 def to_html(m: folium.Map) -> str:

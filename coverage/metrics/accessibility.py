@@ -23,17 +23,18 @@ import hashlib
 import logging
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from coverage.errors import InputError, MissingColumnError
 from coverage.metrics.standards import Service, Standards
+from coverage.progress import Progress
 
 __all__ = [
     "Engines",
-    "service_travel",
     "ServiceTravel",
     "TravelEngine",
     "counted_facilities",
@@ -41,6 +42,7 @@ __all__ = [
     "get_engine",
     "nearest_facility",
     "od_within",
+    "service_travel",
     "travel_tables",
 ]
 
@@ -48,13 +50,21 @@ logger = logging.getLogger(__name__)
 
 
 class TravelEngine(Protocol):
-    """What this module needs from a travel-time engine (engineer C's TravelTimeEngine)."""
+    """What the library needs from a travel-time engine (:class:`coverage.traveltime.TravelTimeEngine`).
+
+    ``origins`` and ``destinations`` are point tables with an ``id`` column
+    (GeoDataFrames with a CRS).
+    """
 
     def nearest(
-        self, origins: Any, destinations: Any, *, cutoff_min: float | None = None
-    ) -> pd.DataFrame: ...
+        self, origins: gpd.GeoDataFrame, destinations: gpd.GeoDataFrame, *, cutoff_min: float | None = None
+    ) -> pd.DataFrame:
+        """Per origin: ``travel_time_min`` to the nearest destination and its ``facility_id`` (NaN / None: none)."""
+        ...
 
-    def od(self, origins: Any, destinations: Any, *, cutoff_min: float) -> pd.DataFrame: ...
+    def od(self, origins: gpd.GeoDataFrame, destinations: gpd.GeoDataFrame, *, cutoff_min: float) -> pd.DataFrame:
+        """Long OD table ``from_id, to_id, travel_time_min`` of the pairs within ``cutoff_min`` minutes."""
+        ...
 
 
 #: Engines by travel mode, or a factory ``mode -> engine``.
@@ -103,6 +113,7 @@ def get_engine(engines: Engines, mode: str) -> TravelEngine:
     InputError
         No engine for that mode.
     """
+    engine: TravelEngine | None
     if callable(engines) and not isinstance(engines, Mapping):
         engine = engines(mode)
     else:
@@ -303,7 +314,7 @@ def travel_tables(
     nearest_cutoff_min: float | None = None,
     od_cutoff_min: float | None = None,
     with_od: bool = False,
-    progress: Callable[[int, int, str], None] | None = None,
+    progress: Progress | None = None,
 ) -> dict[str, ServiceTravel]:
     """Travel tables of every service of ``standards``.
 
@@ -325,7 +336,8 @@ def travel_tables(
     with_od
         Compute the OD table of every service, not only of capacity services.
     progress
-        Called ``progress(done, total, service_key)`` after each service.
+        ``progress(fraction, message)`` (:class:`coverage.progress.Progress`) after
+        each service; the message names the service.
 
     Returns
     -------
@@ -346,5 +358,5 @@ def travel_tables(
             with_od=with_od,
         )
         if progress is not None:
-            progress(i + 1, n, service.key)
+            progress((i + 1) / n, f"travel times {i + 1}/{n}: {service.key}")
     return out

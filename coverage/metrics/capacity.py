@@ -40,9 +40,9 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
-    "CapacityResult",
     "FACILITY_FLAGS",
     "VILLAGE_FLAGS",
+    "CapacityResult",
     "allocate_nearest",
     "capacity_analysis",
     "two_step_fca",
@@ -327,7 +327,7 @@ def capacity_analysis(
     summary = {
         "service": service_key,
         "capacity_unit": unit,
-        "facilities": int(len(fac)),
+        "facilities": len(fac),
         "facilities_without_capacity": int(cap.isna().sum()),
         "capacity_total": cap_total,
         "demand_total": float(people.sum()),

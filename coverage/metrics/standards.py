@@ -1,7 +1,7 @@
 """Coverage standards: the targets a civil-affairs bureau reports against.
 
-Two kinds of target, both edited in one YAML file (``data/standards.yaml`` is
-the default, Chinese and English labels on every entry):
+Two kinds of target, both edited in one YAML file (``coverage/data/standards.yaml``,
+packaged with the library, is the default; Chinese and English labels on every entry):
 
 * a :class:`Service` is a *per-person* target within a travel time: which
   facility types count, which population groups are measured, the travel mode,
@@ -28,6 +28,7 @@ import logging
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, replace
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -38,9 +39,11 @@ from coverage.taxonomy import (
     ADMIN_LEVELS,
     FACILITY_TYPES,
     POPULATION_GROUPS,
+    TRAVEL_MODES,
     Term,
     facility_type,
     population_group,
+    travel_mode,
 )
 
 __all__ = [
@@ -60,8 +63,8 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-#: The default standards shipped with the project.
-DEFAULT_STANDARDS_PATH = Path(__file__).resolve().parents[2] / "data" / "standards.yaml"
+#: The default standards, packaged with the library (``coverage/data/standards.yaml``).
+DEFAULT_STANDARDS_PATH = Path(str(resources.files("coverage").joinpath("data", "standards.yaml")))
 
 #: Pseudo population group: every demand point (village / community) counts 1.
 VILLAGES = "villages"
@@ -69,12 +72,9 @@ VILLAGES_TERM = Term(
     VILLAGES, "村(社区)数", "Villages / communities", ("村", "村庄", "村数", "行政村", "village")
 )
 
-#: Travel modes a service may name (engineer C's ``coverage.network.MODES`` keys).
-MODES: dict[str, Term] = {
-    "walk": Term("walk", "步行", "walking", ("步行", "foot", "walking")),
-    "ebike": Term("ebike", "电动车", "e-bike", ("电动车", "电瓶车", "e-bike", "电动自行车")),
-    "car": Term("car", "驾车", "car", ("驾车", "汽车", "开车", "drive", "driving")),
-}
+#: Travel modes a service may name: :data:`coverage.taxonomy.TRAVEL_MODES` (the keys of
+#: :data:`coverage.network.MODES`), kept under this name for existing callers.
+MODES: dict[str, Term] = TRAVEL_MODES
 
 _LEVELS = tuple(ADMIN_LEVELS)  # county, township, village
 
@@ -304,11 +304,10 @@ def _resolve_groups(values: Any, where: str) -> tuple[str, ...]:
 
 
 def _resolve_mode(value: Any, where: str) -> str:
-    text = str(value).strip().lower()
-    for m in MODES.values():
-        if text in {m.key, m.zh, m.en.lower(), *(a.lower() for a in m.aliases)}:
-            return m.key
-    raise UnknownCategoryError(f"{where}: unknown travel mode '{value}'; known: {', '.join(MODES)}")
+    try:
+        return travel_mode(value).key
+    except UnknownCategoryError as exc:
+        raise UnknownCategoryError(f"{where}: {exc}") from None
 
 
 def _positive(value: Any, where: str, name: str) -> float:
@@ -327,8 +326,8 @@ def _require(entry: Mapping[str, Any], names: Iterable[str], where: str) -> None
         raise InputError(f"{where}: missing {', '.join(missing)}")
 
 
-_SERVICE_FIELDS = {f for f in Service.__dataclass_fields__}
-_RULE_FIELDS = {f for f in UnitRule.__dataclass_fields__}
+_SERVICE_FIELDS = set(Service.__dataclass_fields__)
+_RULE_FIELDS = set(UnitRule.__dataclass_fields__)
 
 
 def _service(entry: Any, source: str, i: int) -> Service:
@@ -456,7 +455,7 @@ def load_standards(path: str | Path) -> Standards:
     Parameters
     ----------
     path
-        The YAML file (see ``data/standards.yaml`` for the layout).
+        The YAML file (see ``coverage/data/standards.yaml`` for the layout).
 
     Returns
     -------
@@ -495,7 +494,7 @@ _DEFAULT: Standards | None = None
 
 
 def default_standards() -> Standards:
-    """The default standards (``data/standards.yaml``), loaded once."""
+    """The default standards (``coverage/data/standards.yaml``), loaded once."""
     global _DEFAULT
     if _DEFAULT is None:
         _DEFAULT = load_standards(DEFAULT_STANDARDS_PATH)

@@ -35,7 +35,7 @@ from types import MappingProxyType
 from typing import Any
 
 from coverage.errors import UnknownCategoryError
-from coverage.taxonomy import Term, normalize_label
+from coverage.taxonomy import TRAVEL_MODES, Term, normalize_label
 
 __all__ = ["MODES", "NETWORK_TYPES_ATTR", "OSM_NETWORK_TYPES", "ROAD_CLASSES", "TravelMode", "get_mode",
            "network_types_of", "parse_maxspeed_kph", "road_class"]
@@ -253,7 +253,7 @@ _NOT_FOR_VEHICLES = frozenset({
 #: The default modes.  Edit a copy with :meth:`TravelMode.with_speeds` / :meth:`TravelMode.replace`.
 MODES: dict[str, TravelMode] = {
     "walk": TravelMode(
-        key="walk", zh="步行", en="Walking",
+        key="walk", zh=TRAVEL_MODES["walk"].zh, en=TRAVEL_MODES["walk"].en,
         speeds_kph={},
         default_speed_kph=WALK_SPEED_KPH,
         excluded=frozenset({"motorway", "motorway_link", "proposed", "construction", "abandoned", "razed",
@@ -263,7 +263,7 @@ MODES: dict[str, TravelMode] = {
         osm_network_type="walk",
     ),
     "ebike": TravelMode(
-        key="ebike", zh="电动车/摩托车", en="E-bike / motorcycle",
+        key="ebike", zh=TRAVEL_MODES["ebike"].zh, en=TRAVEL_MODES["ebike"].en,
         speeds_kph={
             "trunk": 30.0, "trunk_link": 25.0, "primary": 30.0, "primary_link": 25.0,
             "secondary": 28.0, "secondary_link": 25.0, "tertiary": 25.0, "tertiary_link": 22.0,
@@ -279,7 +279,7 @@ MODES: dict[str, TravelMode] = {
         osm_network_type="bike",
     ),
     "car": TravelMode(
-        key="car", zh="驾车", en="Car",
+        key="car", zh=TRAVEL_MODES["car"].zh, en=TRAVEL_MODES["car"].en,
         speeds_kph={
             "motorway": 100.0, "motorway_link": 60.0, "trunk": 80.0, "trunk_link": 50.0,
             "primary": 60.0, "primary_link": 40.0, "secondary": 50.0, "secondary_link": 35.0,
@@ -314,11 +314,8 @@ def get_mode(mode: str | TravelMode) -> TravelMode:
     raise UnknownCategoryError(f"unknown travel mode '{mode}'. Known: {known}")
 
 
-_MODE_ALIASES: dict[str, tuple[str, ...]] = {
-    "walk": ("walking", "foot", "pedestrian", "走路"),
-    "ebike": ("e-bike", "ebike", "电动车", "摩托车", "motorcycle", "bike"),
-    "car": ("drive", "driving", "汽车", "开车"),
-}
+#: Other names of each mode: the travel-mode vocabulary of :mod:`coverage.taxonomy`.
+_MODE_ALIASES: dict[str, tuple[str, ...]] = {key: term.aliases for key, term in TRAVEL_MODES.items()}
 
 
 def _road(key: str, zh: str, en: str, *aliases: str) -> tuple[str, Term]:

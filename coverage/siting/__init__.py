@@ -21,19 +21,19 @@ reduction), :mod:`~coverage.siting.checks` (arguments),
 from __future__ import annotations
 
 from coverage.siting.explain import explain_sites
+from coverage.siting.models.covering import UnitCoverageRule
 from coverage.siting.problem import SitingProblem, build_problem
 from coverage.siting.propose import Proposal, propose_sites
-from coverage.siting.service import ServicePlan, propose_for_service
-from coverage.siting.models.covering import UnitCoverageRule
 from coverage.siting.result import MODELS, STATUSES, SitingResult
+from coverage.siting.service import ServicePlan, propose_for_service
 from coverage.siting.solve import solve
 
 __all__ = [
     "MODELS",
     "STATUSES",
     "Proposal",
-    "SitingProblem",
     "ServicePlan",
+    "SitingProblem",
     "SitingResult",
     "UnitCoverageRule",
     "build_problem",

@@ -53,7 +53,7 @@ def target_shares(problem: SitingProblem, target_share: float | Mapping[str, flo
             raise InputError(f"target shares for unknown groups {unknown}; groups are {groups}")
         raw = dict(target_share)
     else:
-        raw = {g: target_share for g in groups}
+        raw = dict.fromkeys(groups, target_share)
     bad = {g: s for g, s in raw.items() if not is_real(s)}
     if bad:
         raise InputError(f"target share must be a number between 0 and 1 (0.95 = 95%), got {bad}")
@@ -139,9 +139,8 @@ def check_arguments(problem: SitingProblem, *, model: str, threshold: float | No
         raise InputError(f"method must be 'auto', 'exact' or 'heuristic', got '{method}'")
     if objective not in ("count", "cost"):
         raise InputError(f"objective must be 'count' or 'cost', got '{objective}'")
-    if model in ("lscp", "target", "mclp"):
-        if threshold is None:
-            raise InputError(f"model '{model}' needs a threshold (for example threshold=15 minutes)")
+    if model in ("lscp", "target", "mclp") and threshold is None:
+        raise InputError(f"model '{model}' needs a threshold (for example threshold=15 minutes)")
     if threshold is not None and (not is_real(threshold) or not np.isfinite(threshold) or threshold < 0):
         raise InputError(f"threshold must be a number >= 0, got {threshold!r}")
     if budget is not None and (not is_real(budget) or not np.isfinite(budget) or budget < 0):

@@ -61,7 +61,8 @@ def explain_sites(problem: SitingProblem, result: SitingResult, *, threshold: fl
         ``n_served, weight_served`` (points whose nearest open site it is),
         mean/max travel cost of those points without and with the site
         (``mean_time_before_min`` ... when the unit is minutes; NaN when some of
-        them are unreachable without it, counted in ``n_unreachable_before``), ``loss_without`` (what removing the site alone loses),
+        them are unreachable without it, counted in ``n_unreachable_before``), ``loss_without`` (what
+        removing the site alone loses),
         ``alternatives`` (list of ``{"id", "value", "vs_chosen"}``: covered weight or
         total cost with the alternative in its place) and ``alternatives_text``.
 
@@ -125,7 +126,7 @@ def explain_sites(problem: SitingProblem, result: SitingResult, *, threshold: fl
             row["gain"] = float(w[new].sum())
             for gi, g in enumerate(groups.columns):
                 row[f"new_{g}"] = float(gv[new, gi].sum())
-            row["n_new_points"] = int(len(new))
+            row["n_new_points"] = len(new)
             row["new_point_ids"] = [problem.demand_ids[i] for i in new[:max_points_listed]]
             cnt_wo = cnt - np.asarray(A[:, s].todense()).ravel()
             row["loss_without"] = float(w[(cnt > 0) & (cnt_wo == 0)].sum())

@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-__all__ = ["greedy_cover", "swap_cover", "greedy_pmedian", "swap_pmedian", "pmedian_cost"]
+__all__ = ["greedy_cover", "greedy_pmedian", "pmedian_cost", "swap_cover", "swap_pmedian"]
 
 log = logging.getLogger(__name__)
 
@@ -174,10 +174,10 @@ def swap_cover(
                 best = (float(delta[j]), int(r), j)
         if best[1] < 0:
             break
-        _, r, j = best
-        sel[r], sel[j] = False, True
-        cnt -= np.asarray(csc[:, r].todense()).ravel().astype(cnt.dtype)
-        cnt += np.asarray(csc[:, j].todense()).ravel().astype(cnt.dtype)
+        _, out_col, in_col = best
+        sel[out_col], sel[in_col] = False, True
+        cnt -= np.asarray(csc[:, out_col].todense()).ravel().astype(cnt.dtype)
+        cnt += np.asarray(csc[:, in_col].todense()).ravel().astype(cnt.dtype)
     out = [c for c in chosen if sel[c]]
     out += [int(c) for c in np.flatnonzero(sel) if c not in set(out)]
     return out
@@ -277,7 +277,7 @@ def swap_pmedian(dist: npt.NDArray[np.float64], weight: npt.NDArray[np.float64],
     allowed = np.ones(n_cols, dtype=bool) if candidates is None else candidates.copy()
     sel = list(chosen)
     fixed = list(fixed)
-    keep = set(int(f) for f in forced)
+    keep = {int(f) for f in forced}
     w = np.asarray(weight, float)
     while time.perf_counter() - start < time_limit_s:
         open_cols = np.array(sel + fixed, dtype=np.int64)
@@ -358,7 +358,7 @@ def lagrangian_pmedian(dist: npt.NDArray[np.float64], weight: npt.NDArray[np.flo
     """
     start = time.perf_counter()
     a = weight[:, None] * np.where(np.isfinite(dist), dist, np.inf)
-    n, m = a.shape
+    m = a.shape[1]
     fixed_mask = np.zeros(m, dtype=bool)
     fixed_mask[list(fixed)] = True
     cand = (~fixed_mask) if candidates is None else (candidates & ~fixed_mask)
@@ -478,7 +478,7 @@ def iterated_swap_pmedian(dist: npt.NDArray[np.float64], weight: npt.NDArray[np.
     n_cols = dist.shape[1]
     allowed = np.ones(n_cols, dtype=bool) if candidates is None else candidates.copy()
     allowed[list(fixed)] = False
-    keep = set(int(f) for f in forced)
+    keep = {int(f) for f in forced}
     fixed = list(fixed)
 
     def left() -> float:

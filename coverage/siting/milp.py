@@ -209,7 +209,7 @@ def run_highs(milp: Milp, *, time_limit_s: float, mip_rel_gap: float = 0.0,
             try:
                 msg = (f"{label}: best {out.mip_primal_bound:.6g}, bound {out.mip_dual_bound:.6g}, "
                        f"gap {out.mip_gap:.2%}, {now:.1f} s")
-            except Exception:  # noqa: BLE001 - a progress message must never break a solve
+            except Exception:
                 msg = f"{label}: {now:.1f} s"
             progress(min(0.05 + 0.9 * now / max(time_limit_s, 1e-9), 0.95), msg)
 
@@ -234,8 +234,8 @@ def run_highs(milp: Milp, *, time_limit_s: float, mip_rel_gap: float = 0.0,
         st = "infeasible"
     elif ms == M.kTimeLimit:
         st = "time_limit"
-    elif ms in (M.kInterrupt, getattr(M, "kHighsInterrupt", M.kInterrupt), M.kIterationLimit, M.kSolutionLimit, M.kObjectiveBound,
-                M.kObjectiveTarget, M.kMemoryLimit) and has_x:
+    elif ms in (M.kInterrupt, getattr(M, "kHighsInterrupt", M.kInterrupt), M.kIterationLimit, M.kSolutionLimit,
+                M.kObjectiveBound, M.kObjectiveTarget, M.kMemoryLimit) and has_x:
         st = "feasible"
     elif ms == M.kUnboundedOrInfeasible:
         st = "infeasible"

@@ -16,7 +16,7 @@ from scipy.sparse.csgraph import shortest_path
 
 from coverage.errors import FileReadError
 
-__all__ = ["read_orlib_pmed", "matrix_to_od"]
+__all__ = ["matrix_to_od", "read_orlib_pmed"]
 
 
 def read_orlib_pmed(path: str | Path) -> tuple[npt.NDArray[np.float64], int]:

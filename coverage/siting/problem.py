@@ -26,7 +26,7 @@ import scipy.sparse as sp
 
 from coverage.errors import InputError, MissingColumnError
 
-__all__ = ["SitingProblem", "build_problem", "CoverReduction", "reduce_cover"]
+__all__ = ["CoverReduction", "SitingProblem", "build_problem", "reduce_cover"]
 
 log = logging.getLogger(__name__)
 
@@ -290,7 +290,7 @@ def build_problem(
         raise InputError(f"demand table: duplicate ids {_preview(ids[ids.duplicated()].unique())}; ids must be unique")
     vals = {c: _weights(v, c, ids, rows) for c, v in raw.items()}
     groups = pd.DataFrame(vals, index=pd.Index(ids.to_numpy(), name="id"))
-    gw = {c: 1.0 for c in groups.columns}
+    gw = dict.fromkeys(groups.columns, 1.0)
     if group_weights:
         unknown = [g for g in group_weights if g not in gw]
         if unknown:
@@ -306,9 +306,9 @@ def build_problem(
     def all_text(values: pd.Series) -> bool:
         return all(isinstance(v, str) for v in values.tolist())   # any dtype, empty included
 
-    if not all_text(from_ids) or not all_text(demand_key):
-        if not set(from_ids.head(100)).issubset(set(demand_key)):
-            from_ids, demand_key = _normalise_ids(from_ids), _normalise_ids(demand_key)
+    if ((not all_text(from_ids) or not all_text(demand_key))
+            and not set(from_ids.head(100)).issubset(set(demand_key))):
+        from_ids, demand_key = _normalise_ids(from_ids), _normalise_ids(demand_key)
     for col, values in (("from_id", od["from_id"]), ("to_id", od["to_id"])):
         empty = values.map(lambda v: v is None or (not isinstance(v, str) and bool(pd.isna(v)))
                            or str(v).strip() == "").to_numpy(dtype=bool)
@@ -352,9 +352,9 @@ def build_problem(
     both = in_set & out_set
     if both:
         raise InputError(f"candidates both forced in and forced out: {_preview(both)}")
-    unknown = (in_set | out_set) - set(cand_ids)
-    if unknown:
-        raise InputError(f"forced candidates that are not candidate sites: {_preview(unknown)}")
+    not_candidates = (in_set | out_set) - set(cand_ids)
+    if not_candidates:
+        raise InputError(f"forced candidates that are not candidate sites: {_preview(not_candidates)}")
     cand_ids = [c for c in cand_ids if c not in out_set]
     site_list = cand_ids + fixed_ids
     site_pos = {s: k for k, s in enumerate(site_list)}
@@ -366,7 +366,7 @@ def build_problem(
             return out
         for k, v in values.items():
             if k in site_pos and v is not None and not (np.isscalar(v) and pd.isna(v)):
-                if what == "capacity" and isinstance(v, (int, float, np.number)) and np.isposinf(v):
+                if what == "capacity" and isinstance(v, (int, float, np.integer, np.floating)) and np.isposinf(v):
                     continue  # an infinite capacity is no limit
                 out[site_pos[k]] = _finite_number(v, f"site '{k}': {what}")
         return out

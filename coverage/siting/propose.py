@@ -20,8 +20,8 @@ import pandas as pd
 from coverage.errors import InputError, MissingColumnError
 from coverage.progress import Progress
 from coverage.siting.explain import explain_sites
-from coverage.siting.problem import SitingProblem, _preview, build_problem
 from coverage.siting.models.covering import UnitCoverageRule
+from coverage.siting.problem import SitingProblem, _preview, build_problem
 from coverage.siting.result import SitingResult, json_value
 from coverage.siting.solve import solve
 from coverage.taxonomy import POPULATION_GROUPS, can_host
@@ -75,7 +75,7 @@ class Proposal:
         df = self.to_frame()
         recs = []
         for rec in df.to_dict("records"):
-            out = {}
+            out: dict[str, Any] = {}
             for k, v in rec.items():
                 if isinstance(v, list):
                     out[k] = [{kk: json_value(vv) for kk, vv in x.items()} if isinstance(x, dict) else json_value(x)
@@ -199,15 +199,14 @@ def propose_sites(
     od_e = _check_od(od_existing, "OD table to existing facilities")
     od_c = _check_od(od_candidates, "OD table to candidate sites")
     cands = pd.DataFrame(candidates)
-    if facility_type is not None:
-        if "can_host" in cands.columns:
-            ok = cands["can_host"].map(lambda v: can_host(v, facility_type))
-            dropped = cands.loc[~ok.to_numpy(), "id"].tolist()
-            bad_forced = set(forced_in) & set(dropped)
-            if bad_forced:
-                raise InputError(f"forced-in candidates {_preview(bad_forced)} cannot host '{facility_type}'"
-                                 " (their can_host column says so)")
-            cands = cands[ok.to_numpy()]
+    if facility_type is not None and "can_host" in cands.columns:
+        ok = cands["can_host"].map(lambda v: can_host(v, facility_type))
+        dropped = cands.loc[~ok.to_numpy(), "id"].tolist()
+        bad_forced = set(forced_in) & set(dropped)
+        if bad_forced:
+            raise InputError(f"forced-in candidates {_preview(bad_forced)} cannot host '{facility_type}'"
+                             " (their can_host column says so)")
+        cands = cands[ok.to_numpy()]
     cand_ids = list(dict.fromkeys(cands["id"].tolist()))
     existing_ids = list(dict.fromkeys(od_e["to_id"].tolist()))
     clash = set(cand_ids) & set(existing_ids)
@@ -229,12 +228,12 @@ def propose_sites(
         costs = site_cost if site_cost is not None else pd.Series(np.nan, index=cands["id"].to_numpy())
         missing_cost = costs[costs.isna()].index.tolist()
         if missing_cost:
-            raise InputError(f"a budget or least-cost objective needs cost_10k_yuan (估算投资(万元)) for every candidate;"
-                             f" missing for {_preview(missing_cost)}")
+            raise InputError("a budget or least-cost objective needs cost_10k_yuan (估算投资(万元)) for every"
+                             f" candidate; missing for {_preview(missing_cost)}")
     site_capacity: dict[object, float] = {}
     if capacitated:
         if "capacity" in cands.columns:
-            site_capacity.update(zip(cands["id"], pd.to_numeric(cands["capacity"], errors="coerce")))
+            site_capacity.update(zip(cands["id"], pd.to_numeric(cands["capacity"], errors="coerce"), strict=True))
         if existing_capacity is not None:
             site_capacity.update(dict(existing_capacity.items()))
     rules: list[UnitCoverageRule] = []
@@ -243,8 +242,8 @@ def propose_sites(
             for col, share in unit_rules.items():
                 if col not in demand.columns:
                     raise MissingColumnError(f"demand table: unit column '{col}' for the unit rule is missing")
-                rules.append(UnitCoverageRule(name=col, units=pd.Series(demand[col].to_numpy(), index=demand["id"].to_numpy()),
-                                      min_share=float(share)))
+                units = pd.Series(demand[col].to_numpy(), index=demand["id"].to_numpy())
+                rules.append(UnitCoverageRule(name=col, units=units, min_share=float(share)))
         else:
             rules = list(unit_rules)
     problem = build_problem(

@@ -318,10 +318,9 @@ def _solve_exact(problem: SitingProblem, built: _Built, model: str, *, threshold
     used = "milp"
     if run.status == "infeasible":
         raise InfeasibleError(infeasible_message(problem, model, threshold, p, budget, shares))
-    if run.x is None and built.heur_sel is not None:
-        run.x, run.objective, used = start_x, heur_obj, "milp+heuristic"
-    elif (run.status != "optimal" and heur_obj is not None and run.objective is not None
-          and ((heur_obj > run.objective + 1e-9) if milp.maximize else (heur_obj < run.objective - 1e-9))):
+    better = (heur_obj is not None and run.objective is not None
+              and ((heur_obj > run.objective + 1e-9) if milp.maximize else (heur_obj < run.objective - 1e-9)))
+    if (run.x is None and built.heur_sel is not None) or (run.status != "optimal" and better):
         run.x, run.objective, used = start_x, heur_obj, "milp+heuristic"
     if run.x is None:
         raise SolverError(f"HiGHS found no solution of the {model} model within {time_limit_s:g} s"

@@ -144,8 +144,8 @@ def compile_graph(G: nx.MultiDiGraph, mode: TravelMode, *, metric_crs: Any = Non
     id_list = list(nodes)
     node_ids = np.empty(len(id_list), dtype=object)
     node_ids[:] = id_list
-    x = _floats([d.get("x") for d in nodes.values()])
-    y = _floats([d.get("y") for d in nodes.values()])
+    node_xy = _edge_attributes(list(nodes.values()), ["x", "y"])
+    x, y = _floats(node_xy["x"]), _floats(node_xy["y"])
     position = pd.Index(id_list)
     adj = G._adj
     if G.is_directed() and list(adj) == id_list:
@@ -409,7 +409,7 @@ def _factorize(values: Sequence[object]) -> IntArray:
 
 
 def _edge_attributes(data: list[dict[str, Any]], names: list[str]) -> dict[str, npt.NDArray[np.object_]]:
-    """Columns of edge attributes (object arrays, None where an edge has no such attribute)."""
+    """Columns of edge (or node) attributes (object arrays, None where an item has no such attribute)."""
     try:  # pandas' compiled reader of a list of dicts (the one DataFrame.from_records uses): 5x faster
         from pandas._libs.lib import dicts_to_array
 

@@ -145,6 +145,7 @@ def capacitated_pmedian_model(problem: SitingProblem, p: int
                  upper=np.ones(m + npair), integer=np.concatenate([cand, np.zeros(npair, bool)]),
                  A=stack_rows(blocks), row_lower=np.concatenate(rlo), row_upper=np.concatenate(rhi))
 
-    return (milp, _decode_sites(m, cand), {"n_demand": problem.n_demand, "n_candidates": int(cand.sum()), "n_pairs": npair},
+    stats = {"n_demand": problem.n_demand, "n_candidates": int(cand.sum()), "n_pairs": npair}
+    return (milp, _decode_sites(m, cand), stats,
             AllocationPairs(pi, pj, pc, m))
 
