@@ -255,7 +255,8 @@ def test_dali_on_every_page_with_flow_times(app_url):
             page.get_by_text("民政服务设施覆盖规划").first.wait_for(timeout=MAP_TIMEOUT_MS)
 
             # the Data page: choose Dali
-            _choose(page, "示例地区", f"{dali} · Dali")
+            page.locator('[data-testid="stSelectbox"]').filter(has_text="示例地区").first.click()
+            page.get_by_role("option", name=f"{dali} · Dali", exact=True).click()
             page.get_by_text("1159 个村（社区）").first.wait_for(timeout=MAP_TIMEOUT_MS)
             _region_is(page, dali)
 

@@ -18,6 +18,12 @@ People are shown only as counts per village or township, never individually.
 The map is drawn in the UTM zone of the data (a metric, conformal projection),
 so the scale bar is exact to within 0.1 % anywhere on the sheet.
 
+Every sheet is laid out by :mod:`coverage.mapping.layout` (reserved boxes; a
+legend that does not fit shrinks, then takes more columns), drawn with the style
+shared with the web map (:mod:`coverage.mapping.style`: colours, symbols, one
+class-break rule), labelled without collisions (:mod:`coverage.mapping.labels`),
+in Chinese or English (``lang="zh"`` / ``"en"``).
+
 Library functions take plain GeoDataFrames (the canonical tables of
 :mod:`coverage.model`) so the app can print a user's own data; :func:`save_map`
 writes ``.pdf`` or ``.png`` (300 dpi) and :func:`map_bytes` returns the bytes for

@@ -36,14 +36,15 @@ import numpy.typing as npt
 import pandas as pd
 
 from coverage.errors import CRSError, InputError, MissingColumnError
-from coverage.taxonomy import CANDIDATE_KINDS, POPULATION_GROUPS, label
+from coverage.taxonomy import CANDIDATE_KINDS, POPULATION_GROUPS, TRAVEL_MODES, label
 
-__all__ = ["MODE_LABELS", "ProposalReport", "plan_proposal", "report_from_proposal"]
+__all__ = ["MODE_LABELS", "ProposalReport", "plan_proposal", "report_for_sites", "report_from_proposal"]
 
 logger = logging.getLogger(__name__)
 
 #: Chinese names of the travel modes, as printed.
-MODE_LABELS = {"walk": "步行", "ebike": "电动车", "car": "驾车"}
+#: Travel-mode labels in Chinese, from the one vocabulary (:data:`coverage.taxonomy.TRAVEL_MODES`).
+MODE_LABELS = {key: term.zh for key, term in TRAVEL_MODES.items()}
 
 #: Sheet names of the report tables, in order.
 SHEETS = ("汇总", "乡镇覆盖", "拟建站点", "未覆盖村(社区)")
