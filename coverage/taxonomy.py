@@ -136,6 +136,8 @@ CATEGORIES: dict[str, Term] = _terms(
     Term("care", "养老服务设施", "Care centres", ("养老", "care centres")),
     Term("funeral", "殡葬设施", "Cemeteries and funeral", ("殡葬", "funeral")),
     Term("child", "儿童服务设施", "Child homes", ("儿童", "child homes")),
+    Term("social", "社会救助与康复设施", "Social assistance and rehabilitation",
+         ("社会事务", "社会救助", "social assistance", "social services")),
 )
 
 _ELDERLY = ("elderly_60plus", "elderly_80plus", "disabled_elderly", "left_behind_elderly", "dispersed_poor")
@@ -168,6 +170,10 @@ FACILITY_TYPES: dict[str, FacilityType] = _types(
     FacilityType("elderly_canteen", "老年助餐点", "Elderly canteen",
                  ("幸福食堂", "幸福食堂/老年助餐点", "助餐点", "老年食堂", "canteen"),
                  category="care", capacity_unit="places", serves=_ELDERLY),
+    FacilityType("elderly_activity_center", "老年活动中心/日间照料场所", "Elderly activity / day-care venue",
+                 ("老年活动中心", "日间照料场所", "村组老年活动中心", "老年活动室", "村级日间照料场所",
+                  "老年人活动中心", "elderly activity centre", "elderly activity center", "day-care venue"),
+                 category="care", capacity_unit="places", serves=_ELDERLY),
     # --- cemeteries and funeral
     FacilityType("funeral_home", "殡仪馆", "Funeral home",
                  ("殡仪服务站", "火葬场", "funeral parlour"), category="funeral", capacity_unit=None),
@@ -192,10 +198,28 @@ FACILITY_TYPES: dict[str, FacilityType] = _types(
     FacilityType("minor_protection_station", "未成年人保护工作站", "Minor-protection station",
                  ("未保站", "乡镇未成年人保护工作站", "minor protection station"),
                  category="child", capacity_unit="places", serves=_CHILD),
-    FacilityType("social_work_station", "社工站", "Social-work station",
-                 ("社工室", "社会工作服务站", "乡镇社工站", "社工站/社工室", "social work station"),
+    FacilityType("social_work_station", "社工站", "Social-work station (township)",
+                 ("社会工作服务站", "乡镇社工站", "乡镇(街道)社工站", "乡镇社会工作服务站", "social work station"),
                  category="child", capacity_unit=None, serves=_ELDERLY + _CHILD),
+    FacilityType("social_work_room", "社工室", "Social-work room (village)",
+                 ("村社工室", "社区社工室", "社会工作服务室", "村(社区)社工室", "social work room"),
+                 category="child", capacity_unit=None, serves=_ELDERLY + _CHILD),
+    FacilityType("childcare_institution", "托育服务机构", "Childcare institution (under 3)",
+                 ("托育机构", "托育服务中心", "托育中心", "托育园", "托育点", "普惠托育机构", "托儿所",
+                  "childcare", "childcare centre", "childcare center", "nursery"),
+                 category="child", capacity_unit="places", serves=()),
+    # --- social assistance and rehabilitation
+    FacilityType("mental_health_rehab", "精神障碍社区康复服务机构", "Community mental-health rehabilitation",
+                 ("精康", "精康服务机构", "精神障碍社区康复", "精神障碍社区康复服务站", "精康驿站",
+                  "精康融合服务站", "社区康复站", "mental health rehabilitation"),
+                 category="social", capacity_unit="places", serves=()),
+    FacilityType("relief_station", "救助管理站", "Relief and assistance station",
+                 ("救助站", "流浪乞讨人员救助管理站", "救助管理机构", "relief station"),
+                 category="social", capacity_unit="beds", serves=()),
 )
+
+#: Keys of the built-in facility types (those a standards file may not redefine).
+BUILTIN_FACILITY_TYPES: frozenset[str] = frozenset(FACILITY_TYPES)
 
 #: Units of facility capacity.
 CAPACITY_UNITS: dict[str, Term] = _terms(
