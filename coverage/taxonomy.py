@@ -23,13 +23,14 @@ import difflib
 import math
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from coverage.errors import UnknownCategoryError
+from coverage.errors import InputError, UnknownCategoryError
 
 __all__ = [
     "ADMIN_LEVELS",
+    "BUILTIN_FACILITY_TYPES",
     "CANDIDATE_KINDS",
     "CAPACITY_UNITS",
     "CATEGORIES",
@@ -37,6 +38,7 @@ __all__ = [
     "FACILITY_TYPES",
     "HOST_SEPARATOR",
     "POPULATION_GROUPS",
+    "SUGGEST_MIN_SIMILARITY",
     "TRAVEL_MODES",
     "FacilityType",
     "PopulationGroup",
@@ -46,11 +48,14 @@ __all__ = [
     "facility_status",
     "facility_type",
     "facility_types_in",
+    "guess_category",
     "label",
     "normalize_label",
     "parse_hosts",
     "population_group",
+    "register_facility_types",
     "travel_mode",
+    "unregister_facility_types",
 ]
 
 
@@ -205,7 +210,7 @@ FACILITY_TYPES: dict[str, FacilityType] = _types(
                  ("村社工室", "社区社工室", "社会工作服务室", "村(社区)社工室", "social work room"),
                  category="child", capacity_unit=None, serves=_ELDERLY + _CHILD),
     FacilityType("childcare_institution", "托育服务机构", "Childcare institution (under 3)",
-                 ("托育机构", "托育服务中心", "托育中心", "托育园", "托育点", "普惠托育机构", "托儿所",
+                 ("托育", "托育机构", "托育服务中心", "托育中心", "托育园", "托育点", "普惠托育机构", "托儿所",
                   "childcare", "childcare centre", "childcare center", "nursery"),
                  category="child", capacity_unit="places", serves=()),
     # --- social assistance and rehabilitation
@@ -291,6 +296,49 @@ def _index(terms: Mapping[str, Term]) -> dict[str, str]:
 
 _INDEXES: dict[int, dict[str, str]] = {}
 
+#: Similarity (difflib ratio, 0..1) an unknown name must reach with a known name before that
+#: name is suggested; below it no suggestion is made (a wrong suggestion misleads more than none).
+SUGGEST_MIN_SIMILARITY = 0.6
+
+#: Words that place a facility name in a category; a facility-type suggestion never crosses
+#: categories (托育 is a child service: it is never "corrected" to an elderly-care type).
+_CATEGORY_WORDS: dict[str, tuple[str, ...]] = {
+    "care": ("养老", "老年", "老人", "敬老", "照料", "助餐", "失能", "elder", "aged"),
+    "funeral": ("殡", "墓", "葬", "骨灰", "陵园", "funeral", "cemetery", "burial"),
+    "child": ("儿童", "未成年", "托育", "托儿", "幼", "孤儿", "child", "minor", "nursery"),
+    "social": ("救助", "精神", "康复", "精康", "流浪", "relief", "mental"),
+}
+
+
+def guess_category(text: object) -> str | None:
+    """The facility category a name's words point to, or None when none or several do.
+
+    >>> guess_category("托育服务中心"), guess_category("花园")
+    ('child', None)
+    """
+    norm = normalize_label(text)
+    found = {cat for cat, words in _CATEGORY_WORDS.items() if any(w in norm for w in words)}
+    return found.pop() if len(found) == 1 else None
+
+
+def _suggest(terms: Mapping[str, Term], value: object) -> Term | None:
+    """The known term most similar to ``value``, if similar enough (and, for facility types, of its category)."""
+    norm = normalize_label(value)
+    if not norm:
+        return None
+    category = guess_category(value) if terms is FACILITY_TYPES else None
+    best: tuple[float, str] | None = None
+    for term in terms.values():
+        if category is not None and getattr(term, "category", category) != category:
+            continue
+        for name in (term.key, term.zh, term.en, *term.aliases):
+            ratio = difflib.SequenceMatcher(None, norm, normalize_label(name)).ratio()
+            if best is None or ratio > best[0]:
+                best = (ratio, term.key)
+    if best is None or best[0] < SUGGEST_MIN_SIMILARITY:
+        return None
+    return terms[best[1]]
+
 
 def _lookup(terms: Mapping[str, Term], value: object, what: str) -> Term:
     index = _INDEXES.get(id(terms))
@@ -299,23 +347,107 @@ def _lookup(terms: Mapping[str, Term], value: object, what: str) -> Term:
     key = index.get(normalize_label(value))
     if key is not None:
         return terms[key]
-    choices = {**{t.zh: t for t in terms.values()}, **{t.key: t for t in terms.values()}}
-    near = difflib.get_close_matches(str(value).strip(), list(choices), n=1, cutoff=0.4)
-    hint = f"; did you mean '{near[0]}' ({choices[near[0]].key})?" if near else ""
+    near = _suggest(terms, value)
+    hint = f"; did you mean '{near.zh}' ({near.key})?" if near is not None else ""
     known = "、".join(t.zh for t in terms.values())
-    raise UnknownCategoryError(f"unknown {what} '{value}'{hint} Known: {known}")
+    extra = ""
+    if terms is FACILITY_TYPES:
+        extra = " (a type of your own can be added in the standards file's facility_types section)"
+    raise UnknownCategoryError(f"unknown {what} '{value}'{hint} Known: {known}{extra}")
 
 
 def facility_type(value: object) -> FacilityType:
     """Look up a facility type by key, Chinese or English label, or alias.
 
+    Types added by a standards file (:func:`register_facility_types`) are found too.
+
     Raises
     ------
     UnknownCategoryError
-        With the closest known type suggested.
+        Naming the closest known type only when it is similar enough
+        (:data:`SUGGEST_MIN_SIMILARITY`) and of the same category.
     """
     found = _lookup(FACILITY_TYPES, value, "facility type")
     return FACILITY_TYPES[found.key]
+
+
+_KEY = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def register_facility_types(types: Iterable[FacilityType], *, source: str = "standards") -> list[str]:
+    """Add facility types of the user's own (from a standards file) to :data:`FACILITY_TYPES`.
+
+    After this the loaders, standards and maps accept the types like the built-in
+    ones.  A type registered again (same key) replaces the earlier definition; a
+    built-in type cannot be redefined.
+
+    Parameters
+    ----------
+    types
+        The new types (key: lower-case ASCII identifier; ``category`` one of
+        :data:`CATEGORIES`; ``capacity_unit`` one of :data:`CAPACITY_UNITS` or None).
+    source
+        Named in error messages (the standards file).
+
+    Returns
+    -------
+    list of str
+        The keys registered.
+
+    Raises
+    ------
+    InputError
+        A bad key, category or unit, a built-in key, or a name already used by another type.
+
+    Example
+    -------
+    >>> t = FacilityType("youth_centre", "青少年活动中心", "Youth centre", category="child",
+    ...                  capacity_unit="places")
+    >>> register_facility_types([t]); facility_type("青少年活动中心").key
+    ['youth_centre']
+    'youth_centre'
+    >>> unregister_facility_types(["youth_centre"])
+    """
+    new = list(types)
+    keys = [t.key for t in new]
+    for t in new:
+        where = f"{source}: facility_types '{t.key}'"
+        if not isinstance(t.key, str) or not _KEY.match(t.key):
+            raise InputError(f"{where}: the key must be lower-case letters, digits and _ (e.g. youth_centre)")
+        if t.key in BUILTIN_FACILITY_TYPES:
+            raise InputError(f"{where}: '{t.key}' is a built-in type ({FACILITY_TYPES[t.key].zh}); "
+                             f"choose another key or leave the built-in type as it is")
+        if t.category not in CATEGORIES:
+            raise InputError(f"{where}: unknown category '{t.category}'; use one of {', '.join(CATEGORIES)}")
+        if t.capacity_unit is not None and t.capacity_unit not in CAPACITY_UNITS:
+            raise InputError(f"{where}: unknown capacity_unit '{t.capacity_unit}'; use one of "
+                             f"{', '.join(CAPACITY_UNITS)} or leave it empty")
+        if not t.zh or not t.en:
+            raise InputError(f"{where}: give both a Chinese (zh) and an English (en) name")
+    others = {k: v for k, v in FACILITY_TYPES.items() if k not in keys}
+    taken = _index(others)
+    mine: dict[str, str] = {}
+    for t in new:
+        for name in (t.key, t.zh, t.en, *t.aliases):
+            norm = normalize_label(name)
+            owner = taken.get(norm) or (mine.get(norm) if mine.get(norm) != t.key else None)
+            if owner is not None:
+                raise InputError(f"{source}: facility_types '{t.key}': the name '{name}' already names "
+                                 f"'{owner}' ({FACILITY_TYPES[owner].zh if owner in FACILITY_TYPES else owner}); "
+                                 f"remove it or rename it")
+            mine[norm] = t.key
+    for t in new:
+        FACILITY_TYPES[t.key] = t
+    _INDEXES.pop(id(FACILITY_TYPES), None)
+    return keys
+
+
+def unregister_facility_types(keys: Iterable[str]) -> None:
+    """Remove facility types added by :func:`register_facility_types` (built-in keys are kept)."""
+    for key in keys:
+        if key not in BUILTIN_FACILITY_TYPES:
+            FACILITY_TYPES.pop(key, None)
+    _INDEXES.pop(id(FACILITY_TYPES), None)
 
 
 def population_group(value: object) -> PopulationGroup:

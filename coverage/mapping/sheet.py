@@ -51,11 +51,19 @@ def check_group(demand: gpd.GeoDataFrame, group: str) -> str:
 
 
 def metric_crs(*layers: gpd.GeoDataFrame | None) -> Any:
-    """The UTM zone of the first non-empty layer."""
-    for layer in layers:
-        if layer is not None and len(layer):
-            return layer.to_crs("EPSG:4326").estimate_utm_crs()
-    raise InputError("nothing to map: every layer is empty")
+    """The UTM zone of the first non-empty layer (:func:`coverage.crs.metric_crs_of`, as the engine uses).
+
+    Raises
+    ------
+    InputError
+        Every layer is empty.
+    """
+    from coverage.crs import metric_crs_of
+
+    try:
+        return metric_crs_of(*layers)
+    except InputError as exc:
+        raise InputError(f"nothing to map: {exc}") from exc
 
 
 def crs_note(crs: Any, lang: str = "zh") -> str:

@@ -44,7 +44,8 @@ def unit_rule_results(
     """Judge the standards' per-unit rules: one row per rule, and one per rule and unit.
 
     A unit passes when it has at least ``min_count`` counted facilities of the
-    rule's types (statuses as given); facilities without a unit code are placed
+    rule's types (statuses as given); a rule without a target share counts the
+    units and is not judged (``passed`` None, status "no_target").  Facilities without a unit code are placed
     by :func:`~coverage.metrics.units.place_facilities` (noted in ``notes``).
     """
     rule_cols = [
@@ -102,6 +103,9 @@ def unit_rule_results(
         unit_frames.append(u[unit_cols])
         total, ok = len(u), int(u["passed"].sum())
         share = ok / total if total else math.nan
+        target = rule.target_share
+        # no units to judge: "no data", never "met"; no target: counted, not judged
+        passed = None if total == 0 or target is None else bool(share >= target - 1e-9)
         rows.append(
             {
                 "rule": rule.key,
@@ -114,10 +118,8 @@ def unit_rule_results(
                 "units_failed": total - ok,
                 "share": share,
                 "target_share": rule.target_share,
-                # no units to judge: "no data", never "met"
-                "passed": None if total == 0 else bool(share >= rule.target_share - 1e-9),
-                "status": verdict(None if total == 0 else bool(share >= rule.target_share - 1e-9),
-                                  has_data=total > 0),
+                "passed": passed,
+                "status": verdict(passed, has_data=total > 0, has_target=target is not None),
             }
         )
         if total == 0:

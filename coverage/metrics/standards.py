@@ -12,7 +12,15 @@ packaged with the library, is the default; Chinese and English labels on every e
 * a :class:`UnitRule` is a *per administrative unit* target: the share of units
   at a level (village, township, county) that must have at least ``min_count``
   facilities of the listed types, e.g. "60% of townships have a township elderly
-  service centre".
+  service centre" (``target_share: null`` = counted and reported, no target).
+
+A published target such as "ash placement covers 100% of townships and villages"
+is read as a unit rule (each township has one) plus a service (every village
+within a stated travel time of one), never as "a facility inside every village";
+the standards file says how each entry is read.  The file may also define
+facility types of the user's own (``facility_types:``, registered with
+:func:`coverage.taxonomy.register_facility_types` when the file is read) and the
+funeral-demand assumptions (``funeral_demand:``, see :class:`FuneralDemand`).
 
 Example
 -------
@@ -24,6 +32,8 @@ Example
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import math
 from collections.abc import Iterable, Mapping
@@ -37,18 +47,24 @@ import yaml
 from coverage.errors import FileReadError, InputError, UnknownCategoryError
 from coverage.taxonomy import (
     ADMIN_LEVELS,
+    CAPACITY_UNITS,
+    CATEGORIES,
     FACILITY_TYPES,
     POPULATION_GROUPS,
     TRAVEL_MODES,
+    FacilityType,
     Term,
     facility_type,
+    normalize_label,
     population_group,
+    register_facility_types,
     travel_mode,
 )
 
 __all__ = [
     "DEFAULT_STANDARDS_PATH",
     "MODES",
+    "FuneralDemand",
     "VILLAGES",
     "VILLAGES_TERM",
     "Service",
@@ -139,7 +155,7 @@ class UnitRule:
     level : "village", "township" or "county".
     facility_types : facility-type keys that count.
     min_count : facilities a unit needs to pass (default 1).
-    target_share : share (0..1) of the units that must pass.
+    target_share : share (0..1) of the units that must pass; None = report only.
     name_suffix : only units whose name ends with this text are judged (e.g. "社区"
         for urban communities); empty = all units.
     note : free text (source of the target).
@@ -151,7 +167,7 @@ class UnitRule:
     level: str
     facility_types: tuple[str, ...]
     min_count: int = 1
-    target_share: float = 1.0
+    target_share: float | None = 1.0
     name_suffix: str = ""
     note: str = ""
 
@@ -161,14 +177,42 @@ class UnitRule:
 
 
 @dataclass(frozen=True)
+class FuneralDemand:
+    """Funeral demand: deaths per year from the resident population, against burial capacity.
+
+    Attributes
+    ----------
+    death_rate_per_1000 : deaths per year per 1,000 residents (an assumption, editable).
+    cemetery_types : facility types whose capacity (plots) takes burials.
+    ash_types : facility types whose capacity (niches) takes ashes.
+    min_years : a county whose capacity lasts fewer years than this at the current
+        deaths per year is flagged short.
+    note : source of the rate.
+    """
+
+    death_rate_per_1000: float = 7.8
+    cemetery_types: tuple[str, ...] = ("public_cemetery", "commercial_cemetery", "eco_burial")
+    ash_types: tuple[str, ...] = ("ash_placement",)
+    min_years: float = 10.0
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class Standards:
-    """A set of services and per-unit rules, as loaded from a standards file."""
+    """A set of services and per-unit rules, as loaded from a standards file.
+
+    ``facility_types`` are the types the file defines itself (registered in
+    :data:`coverage.taxonomy.FACILITY_TYPES` when the file is read);
+    ``funeral`` the funeral-demand assumptions (None = no funeral-demand table).
+    """
 
     services: tuple[Service, ...]
     unit_rules: tuple[UnitRule, ...] = ()
     name_zh: str = ""
     name_en: str = ""
     source: str = ""
+    facility_types: tuple[FacilityType, ...] = ()
+    funeral: FuneralDemand | None = None
 
     def service(self, key: str) -> Service:
         """The service with ``key``.
@@ -216,6 +260,25 @@ class Standards:
         )
         return replace(self, services=services)
 
+    def with_rule_target(self, key: str, target_share: float | None) -> Standards:
+        """A copy with the target share (0..1, or None = report only) of unit rule ``key`` changed."""
+        self.unit_rule(key)
+        _check_share(target_share, f"{self.source or 'standards'}: unit rule '{key}'", "target_share",
+                     allow_none=True)
+        rules = tuple(
+            replace(r, target_share=None if target_share is None else float(target_share)) if r.key == key else r
+            for r in self.unit_rules
+        )
+        return replace(self, unit_rules=rules)
+
+    def digest(self) -> str:
+        """A content hash of the standards (hex): equal for equal rules, whatever the file or its comments.
+
+        Use it as the cache key of results computed with these standards.
+        """
+        text = json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True, default=str)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
     @property
     def modes(self) -> list[str]:
         """Travel modes the services use, in order of first use."""
@@ -227,12 +290,20 @@ class Standards:
         def clean(d: dict[str, Any]) -> dict[str, Any]:
             return {k: (list(v) if isinstance(v, tuple) else v) for k, v in d.items()}
 
-        return {
-            "name_zh": self.name_zh,
-            "name_en": self.name_en,
-            "services": [clean(asdict(s)) for s in self.services],
-            "unit_rules": [clean(asdict(r)) for r in self.unit_rules],
-        }
+        out: dict[str, Any] = {"name_zh": self.name_zh, "name_en": self.name_en}
+        if self.facility_types:
+            out["facility_types"] = [
+                {
+                    "key": t.key, "zh": t.zh, "en": t.en, "category": t.category,
+                    "capacity_unit": t.capacity_unit, "aliases": list(t.aliases),
+                }
+                for t in self.facility_types
+            ]
+        out["services"] = [clean(asdict(s)) for s in self.services]
+        out["unit_rules"] = [clean(asdict(r)) for r in self.unit_rules]
+        if self.funeral is not None:
+            out["funeral_demand"] = clean(asdict(self.funeral))
+        return out
 
 
 # --------------------------------------------------------------------- parsing
@@ -385,7 +456,7 @@ def _rule(entry: Any, source: str, i: int) -> UnitRule:
         if not found:
             raise UnknownCategoryError(f"{where}: unknown level '{level}'; known: {', '.join(_LEVELS)}")
         level = found[0]
-    _check_share(entry.get("target_share", 1.0), where, "target_share", allow_none=False)
+    _check_share(entry.get("target_share", 1.0), where, "target_share", allow_none=True)
     min_count = entry.get("min_count", 1)
     if not isinstance(min_count, int) or isinstance(min_count, bool) or min_count < 1:
         raise InputError(f"{where}: min_count must be a whole number >= 1, got {min_count!r}")
@@ -397,8 +468,76 @@ def _rule(entry: Any, source: str, i: int) -> UnitRule:
         level=level,
         facility_types=_resolve_types(entry["facility_types"], where),
         min_count=min_count,
-        target_share=float(entry.get("target_share", 1.0)),
+        target_share=None if entry.get("target_share", 1.0) is None else float(entry.get("target_share", 1.0)),
         name_suffix=str(entry.get("name_suffix") or ""),
+        note=str(entry.get("note") or ""),
+    )
+
+
+_TYPE_FIELDS = {"key", "zh", "en", "category", "capacity_unit", "aliases", "note"}
+
+
+def _own_type(entry: Any, source: str, i: int) -> FacilityType:
+    where = _where(source, "facility_types", i, entry if isinstance(entry, Mapping) else {})
+    if not isinstance(entry, Mapping):
+        raise InputError(f"{where}: each facility type must be a mapping with key, zh, en, category, "
+                         f"capacity_unit, aliases")
+    extra = set(entry) - _TYPE_FIELDS
+    if extra:
+        raise InputError(f"{where}: unknown field(s) {', '.join(sorted(extra))}; allowed: "
+                         f"{', '.join(sorted(_TYPE_FIELDS))}")
+    _require(entry, ("key", "zh", "en", "category"), where)
+    cat_index = {normalize_label(n): k for k, t in CATEGORIES.items() for n in (k, t.zh, t.en, *t.aliases)}
+    category = cat_index.get(normalize_label(entry["category"]))
+    if category is None:
+        raise UnknownCategoryError(f"{where}: unknown category '{entry['category']}'; use one of "
+                                   f"{', '.join(f'{k} ({t.zh})' for k, t in CATEGORIES.items())}")
+    unit = entry.get("capacity_unit")
+    if unit in (None, ""):
+        unit_key = None
+    else:
+        unit_index = {normalize_label(n): k for k, t in CAPACITY_UNITS.items() for n in (k, t.zh, t.en, *t.aliases)}
+        unit_key = unit_index.get(normalize_label(unit))
+        if unit_key is None:
+            raise UnknownCategoryError(f"{where}: unknown capacity_unit '{unit}'; use one of "
+                                       f"{', '.join(f'{k} ({t.zh})' for k, t in CAPACITY_UNITS.items())} "
+                                       f"or leave it empty")
+    aliases = entry.get("aliases") or ()
+    if isinstance(aliases, str):
+        aliases = [a for a in aliases.replace("，", ",").replace("、", ",").split(",") if a.strip()]
+    return FacilityType(str(entry["key"]).strip(), str(entry["zh"]).strip(), str(entry["en"]).strip(),
+                        tuple(str(a).strip() for a in aliases), category=category, capacity_unit=unit_key)
+
+
+_FUNERAL_FIELDS = set(FuneralDemand.__dataclass_fields__)
+
+
+def _funeral(entry: Any, source: str) -> FuneralDemand | None:
+    if entry is None:
+        return None
+    where = f"{source}: funeral_demand"
+    if not isinstance(entry, Mapping):
+        raise InputError(f"{where}: must be a mapping with death_rate_per_1000, cemetery_types, ash_types, "
+                         f"min_years")
+    extra = set(entry) - _FUNERAL_FIELDS
+    if extra:
+        raise InputError(f"{where}: unknown field(s) {', '.join(sorted(extra))}; allowed: "
+                         f"{', '.join(sorted(_FUNERAL_FIELDS))}")
+    d = FuneralDemand()
+    rate = entry.get("death_rate_per_1000", d.death_rate_per_1000)
+    ok = isinstance(rate, (int, float)) and not isinstance(rate, bool) and math.isfinite(rate) and 0 < rate <= 100
+    if not ok:
+        raise InputError(f"{where}: death_rate_per_1000 must be deaths per 1,000 residents a year "
+                         f"(e.g. 7.8), got {rate!r}")
+    years = entry.get("min_years", d.min_years)
+    if not (isinstance(years, (int, float)) and not isinstance(years, bool) and math.isfinite(years)
+            and years >= 0):
+        raise InputError(f"{where}: min_years must be a number of years >= 0, got {years!r}")
+    return FuneralDemand(
+        death_rate_per_1000=float(rate),
+        cemetery_types=_resolve_types(entry.get("cemetery_types", d.cemetery_types), where + ": cemetery_types"),
+        ash_types=_resolve_types(entry.get("ash_types", d.ash_types), where + ": ash_types"),
+        min_years=float(years),
         note=str(entry.get("note") or ""),
     )
 
@@ -410,7 +549,9 @@ def standards_from_dict(data: Mapping[str, Any], *, source: str = "standards") -
     ----------
     data
         Mapping with ``services`` (list) and optional ``unit_rules`` (list),
-        ``name_zh``, ``name_en``.
+        ``facility_types`` (list of the user's own types: key, zh, en, category,
+        capacity_unit, aliases; registered so that loaders accept them),
+        ``funeral_demand`` (mapping), ``name_zh``, ``name_en``.
     source
         Name used in error messages (the file path).
 
@@ -424,12 +565,20 @@ def standards_from_dict(data: Mapping[str, Any], *, source: str = "standards") -
     """
     if not isinstance(data, Mapping):
         raise InputError(f"{source}: expected a mapping with 'services' and 'unit_rules' at the top level")
-    extra = set(data) - {"name_zh", "name_en", "services", "unit_rules"}
+    allowed = ("name_zh", "name_en", "facility_types", "services", "unit_rules", "funeral_demand")
+    extra = set(data) - set(allowed)
     if extra:
         raise InputError(
-            f"{source}: unknown top-level field(s) {', '.join(sorted(extra))}; "
-            f"allowed: name_zh, name_en, services, unit_rules"
+            f"{source}: unknown top-level field(s) {', '.join(sorted(extra))}; allowed: {', '.join(allowed)}"
         )
+    own = tuple(_own_type(e, source, i) for i, e in enumerate(data.get("facility_types") or []))
+    if own:
+        seen_types = [t.key for t in own]
+        dup = next((k for k in seen_types if seen_types.count(k) > 1), None)
+        if dup is not None:
+            raise InputError(f"{source}: facility_types: key '{dup}' is used twice; keys must be unique")
+        register_facility_types(own, source=source)
+        logger.info("%s: facility types of its own: %s", source, ", ".join(seen_types))
     services = tuple(_service(e, source, i) for i, e in enumerate(data.get("services") or []))
     rules = tuple(_rule(e, source, i) for i, e in enumerate(data.get("unit_rules") or []))
     if not services and not rules:
@@ -446,6 +595,8 @@ def standards_from_dict(data: Mapping[str, Any], *, source: str = "standards") -
         name_zh=str(data.get("name_zh") or ""),
         name_en=str(data.get("name_en") or ""),
         source=source,
+        facility_types=own,
+        funeral=_funeral(data.get("funeral_demand"), source),
     )
 
 

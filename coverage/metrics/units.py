@@ -64,10 +64,13 @@ def admin_keys(table: pd.DataFrame, *, keep_missing_names: bool = False) -> pd.D
 
 
 def metric_crs(gdf: gpd.GeoDataFrame) -> pyproj.CRS | str:
-    """A metric CRS for ``gdf``: its UTM zone, else Web Mercator (good enough for "nearest")."""
+    """A metric CRS for ``gdf``: its UTM zone (:func:`coverage.crs.metric_crs_of`), else Web Mercator."""
+    from coverage.crs import metric_crs_of
+    from coverage.errors import InputError
+
     try:
-        return gdf.estimate_utm_crs()
-    except Exception:  # empty or odd extent: a world metric CRS will do for "nearest"
+        return metric_crs_of(gdf)
+    except InputError:  # nothing to place: a world metric CRS will do for "nearest"
         return "EPSG:3857"
 
 
