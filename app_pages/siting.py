@@ -38,13 +38,12 @@ from app_pages.common import (
 SITING_MODELS = ("target", "mclp", "lscp", "pmedian")
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def proposal_for(data_key: tuple, sites_key: tuple, standards_key: str, settings_key: tuple, _settings: dict,
-                 _inputs: Any, _facilities: Any, _engine: Any, _progress: Any) -> dict:
+def proposal_for(_settings: dict, _inputs: Any, _facilities: Any, _engine: Any, _progress: Any) -> dict:
     """A siting proposal for one service (library: coverage.siting.propose_for_service).
 
-    ``settings_key`` freezes ``_settings`` (:func:`app_pages.common.siting_settings`: service,
-    threshold, model and every option), so the cache is keyed by all of them.
+    Not an ``st.cache_data`` function: it draws progress into the page, and Streamlit would replay
+    those calls on a cache hit into a progress bar that no longer exists.  The session keeps the
+    last proposal with its full key instead (:func:`controls`), so the same request is not solved twice.
     """
     from coverage.scenario import sites_from_proposal
     from coverage.siting import propose_for_service
@@ -144,13 +143,17 @@ def controls(inputs: Any, svc: Any) -> None:
     def progress(fraction: float, message: str) -> None:
         bar.progress(min(max(float(fraction), 0.0), 1.0), text=str(message)[:120])
 
+    request = (inputs.key, sites_key(), STANDARDS_KEY, settings_key(settings))
+    last = st.session_state["proposal"]
+    if last and last.get("request") == request:  # the same request: the proposal shown is its answer
+        bar.empty()
+        return
     try:
         with boundary():
             engine = inputs.engines()(svc.mode)
-            prop = proposal_for(inputs.key, sites_key(), STANDARDS_KEY, settings_key(settings), settings, inputs,
-                                facilities_with_accepted(inputs), engine, progress)
+            prop = proposal_for(settings, inputs, facilities_with_accepted(inputs), engine, progress)
             st.session_state["proposal"] = {**prop, "key": proposal_key(inputs, svc), "model": settings["model"],
-                                            "settings": settings}
+                                            "settings": settings, "request": request}
             st.session_state["rejected"] = []
     finally:
         bar.empty()

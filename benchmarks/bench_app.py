@@ -7,7 +7,9 @@ the part the 1-second goal is about; the browser adds the map's drawing.
     python benchmarks/bench_app.py
 
 Prints the cold first run (graph, engine, analysis: the baseline) and the median
-of the warm reruns, with their ratio.
+of the warm reruns, with their ratio; then the deliverables: a proposal, accepting a
+site, the coverage exports (Excel + GeoPackage + GeoJSON), the report of the accepted
+sites (Excel + PDF) and the printed scenario map, each first (cold) and again (cached).
 """
 
 from __future__ import annotations
@@ -41,8 +43,8 @@ def main() -> int:
         times_threshold, times_service = [], []
         for i in range(REPEATS):
             minutes = 15 + 5 * ((i % 3) + 1)  # 20, 25, 30: new values, then cached ones
-            times_threshold.append(_timed(
-                lambda m=minutes: at.sidebar.slider(key=f"w.thresholds.{at.session_state['service']}").set_value(m).run()))
+            slider = f"w.thresholds.{at.session_state['service']}"
+            times_threshold.append(_timed(lambda m=minutes, k=slider: at.sidebar.slider(key=k).set_value(m).run()))
             service = "children_20min" if i % 2 == 0 else "elderly_15min"
             times_service.append(_timed(lambda s=service: at.sidebar.selectbox(key="w.service").set_value(s).run()))
         results[f"{page}: threshold change"] = times_threshold
@@ -52,7 +54,29 @@ def main() -> int:
         med = statistics.median(values)
         print(f"{name:28s} median {med * 1000:7.0f} ms  max {max(values) * 1000:7.0f} ms  "
               f"(cold/median = {cold_s / med:5.1f}x)  {'OK' if med < 1.0 else 'SLOWER THAN 1 s'}")
+    deliverables(at)
     return 0
+
+
+def deliverables(at: AppTest) -> None:
+    """Proposal, accept, exports, report and printed map: first time and again (cached)."""
+    at.sidebar.selectbox(key="w.service").set_value("elderly_15min").run()
+    at.sidebar.slider(key="w.thresholds.elderly_15min").set_value(15).run()
+    at.switch_page("app_pages/siting.py").run()
+    at.selectbox(key="w.siting_model").set_value("mclp").run()
+    at.number_input(key="w.siting_k").set_value(3).run()
+    print(f"{'proposal (mclp, k=3)':28s} {_timed(lambda: at.button(key='siting_run').click().run()):6.2f} s")
+    accept = "accept_" + at.session_state["proposal"]["sites"][0]["id"]
+    print(f"{'accept a site':28s} {_timed(lambda: at.button(key=accept).click().run()):6.2f} s")
+    for page, button in (("coverage", "export_coverage"), ("siting", "export_sites"), ("siting", "export_report"),
+                         ("print", "print_run")):
+        at.switch_page(f"app_pages/{page}.py").run()
+        if page == "print":
+            at.radio(key="w.print_kind").set_value("coverage").run()
+        first = _timed(lambda b=button: at.button(key=b).click().run())
+        again = _timed(lambda b=button: at.button(key=b).click().run())
+        assert not at.exception and not at.error, [e.value for e in [*at.exception, *at.error]]
+        print(f"{page + ': ' + button:28s} first {first:6.2f} s  again (cached) {again:6.2f} s")
 
 
 if __name__ == "__main__":

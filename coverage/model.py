@@ -70,6 +70,7 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "type": ("类型", "Type"),
     "capacity": ("容量", "Capacity"),
     "capacity_unit": ("容量单位", "Capacity unit"),
+    "residents": ("在院人数", "Residents"),
     "status": ("状态", "Status"),
     "kind": ("类别", "Kind"),
     "can_host": ("可设设施类型", "Can host"),

@@ -210,7 +210,7 @@ FACILITY_TYPES: dict[str, FacilityType] = _types(
                  ("村社工室", "社区社工室", "社会工作服务室", "村(社区)社工室", "social work room"),
                  category="child", capacity_unit=None, serves=_ELDERLY + _CHILD),
     FacilityType("childcare_institution", "托育服务机构", "Childcare institution (under 3)",
-                 ("托育", "托育机构", "托育服务中心", "托育中心", "托育园", "托育点", "普惠托育机构", "托儿所",
+                 ("托育", "托育机构", "托育服务中心", "托育中心", "托育园", "托育点", "普惠托育机构",
                   "childcare", "childcare centre", "childcare center", "nursery"),
                  category="child", capacity_unit="places", serves=()),
     # --- social assistance and rehabilitation

@@ -230,7 +230,7 @@ def share_cards(summary: pd.DataFrame, *, lang: str = "zh",
         ``change_share``.
     """
     _check_lang(lang)
-    previous = {} if before is None else dict(zip(before["group"], before["share"]))
+    previous = {} if before is None else dict(zip(before["group"], before["share"], strict=True))
     cards = []
     for row in summary.to_dict("records"):
         target = row.get("target_share")

@@ -401,12 +401,13 @@ def test_own_files_from_upload_to_coverage(exported):
 @pytest.mark.slow
 def test_changing_the_coordinate_system_changes_the_figures(exported):
     """The same workbook re-chosen as BD-09 is re-read and re-analysed, in this session and in a new one."""
+    demo = _share(_page(_app(), "coverage"))
     at = _upload_demo_files(_app(), exported)
     _clean(at)
     at = _page(at, "coverage")
     _clean(at)
     wgs84 = _share(at)
-    assert wgs84 == pytest.approx(83.4)  # the demo's own figure: the exported workbook is WGS-84
+    assert wgs84 == demo  # the demo's own figure: the exported workbook is WGS-84
     # back on Data (the uploader may be empty after the visit): choose BD-09 for the same workbook
     at = _page(at, "data")
     at.selectbox(key="w.crs.demand").set_value("bd09").run()
@@ -541,3 +542,109 @@ def test_own_files_to_exports_agree_with_the_command_line(exported, tmp_path, ca
     # a changed threshold hides the prepared files (they were made for 15 minutes)
     at.sidebar.slider(key="w.thresholds.elderly_15min").set_value(20).run()
     assert not at.get("download_button")
+
+
+@pytest.mark.slow
+def test_advanced_siting_options_reach_the_solver_and_the_scenario():
+    """Per-township target, budget, two groups with weights: each changes the proposal, is shown, and is
+    saved in the scenario file; a new session applying that file gets the same options back."""
+    at = _page(_app(), "siting")
+    at.button(key="siting_run").click().run()
+    _clean(at)
+    plain = at.session_state["proposal"]
+    assert plain["status"] == "optimal" and "unit_rules" not in plain["settings"]
+    # 60% of townships with all their older people within 15 minutes needs more sites than the share alone
+    at.selectbox(key="w.siting_unit_level").set_value("township_code").run()
+    at.button(key="siting_run").click().run()
+    _clean(at)
+    ruled = at.session_state["proposal"]
+    assert ruled["settings"]["unit_rules"] == {"township_code": 0.6}
+    assert len(ruled["sites"]) > len(plain["sites"])
+    assert any("乡镇 ≥ 60%" in _plain(c.value) for c in at.caption)
+    # at most 100 (10k yuan) for up to 10 sites: the chosen sites' costs stay within it
+    at.selectbox(key="w.siting_unit_level").set_value("none").run()
+    at.selectbox(key="w.siting_model").set_value("mclp").run()
+    at.number_input(key="w.siting_k").set_value(10).run()
+    at.toggle(key="w.siting_use_budget").set_value(True).run()
+    at.number_input(key="w.siting_budget").set_value(100.0).run()
+    at.button(key="siting_run").click().run()
+    _clean(at)
+    budgeted = at.session_state["proposal"]
+    assert budgeted["settings"]["budget"] == 100.0
+    assert 0 < len(budgeted["sites"]) < 10
+    assert sum(s["cost_10k_yuan"] for s in budgeted["sites"]) <= 100.0
+    # shared care of older people and left-behind children (about 70 times fewer), a child weighing as much
+    # as 70 older people: other sites than for older people alone
+    at.toggle(key="w.siting_use_budget").set_value(False).run()
+    at.button(key="siting_run").click().run()
+    only = at.session_state["proposal"]
+    assert "budget" not in only["settings"] and len(only["sites"]) == 10
+    at.multiselect(key="w.siting_groups.elderly_15min").set_value(["elderly_60plus", "left_behind_children"]).run()
+    at.number_input(key="w.siting_weights.left_behind_children").set_value(70.0).run()
+    _clean(at)
+    at.button(key="siting_run").click().run()
+    _clean(at)
+    shared = at.session_state["proposal"]
+    assert shared["settings"]["group_weights"] == {"elderly_60plus": 1.0, "left_behind_children": 70.0}
+    assert {s["id"] for s in shared["sites"]} != {s["id"] for s in only["sites"]}
+
+    # the scenario file carries the options: the current scenario's settings equal those solved with
+    file = Scenario(name="方案C", inputs={"source": "demo", "region": "yuxi"},
+                    settings={"service": "elderly_15min", "model": "mclp", "k": 10, "siting": shared["settings"]})
+    at = _page(at, "scenarios")
+    at.file_uploader(key="scenario_upload").upload("方案C.json", file.to_json().encode("utf-8"),
+                                                   "application/json").run()
+    _clean(at)
+    compared = at.dataframe[0].value
+    row = compared.loc[compared["item"] == "设置: siting"].iloc[0]
+    assert row.iloc[1] == row.iloc[2] and '"left_behind_children": 70.0' in row.iloc[1]
+    # a new session applying the file gets the options back
+    other = _page(_app(), "scenarios")
+    other.file_uploader(key="scenario_upload").upload("方案C.json", file.to_json().encode("utf-8"),
+                                                      "application/json").run()
+    other.button(key="scenario_apply").click().run()
+    _clean(other)
+    ss = other.session_state
+    assert ss["siting_model"] == "mclp" and not ss["siting_use_budget"]
+    assert ss["siting_groups"]["elderly_15min"] == ["elderly_60plus", "left_behind_children"]
+    assert ss["siting_weights"]["left_behind_children"] == 70.0
+    other = _page(other, "siting")
+    _clean(other)
+    assert other.number_input(key="w.siting_weights.left_behind_children").value == 70.0
+
+
+@pytest.mark.slow
+def test_printed_coverage_map_and_report_show_the_accepted_sites():
+    """With an accepted site, the printed coverage map is the scenario's map (the site numbered, before and
+    after) and the report of the accepted sites is offered beside it; removing the site hides both."""
+    import io
+
+    import pandas as pd
+
+    at = _page(_app(), "siting")
+    at.selectbox(key="w.siting_model").set_value("mclp").run()
+    at.number_input(key="w.siting_k").set_value(2).run()
+    at.button(key="siting_run").click().run()
+    sites = at.session_state["proposal"]["sites"]
+    for site in sites:
+        at.button(key=f"accept_{site['id']}").click().run()
+    _clean(at)
+    at = _page(at, "print")
+    at.radio(key="w.print_kind").set_value("coverage").run()
+    assert any("已采纳站点 2 处" in c.value for c in at.caption)
+    at.button(key="print_run").click().run()
+    _clean(at)
+    assert at.session_state["print_output"]["pdf"].startswith(b"%PDF")
+    at.button(key="export_report").click().run()
+    _clean(at)
+    book = pd.read_excel(io.BytesIO(_download(at, "report", ".xlsx")), sheet_name=None, engine="openpyxl")
+    listed = "\n".join(str(v) for df in book.values() for v in df.astype(str).to_numpy().ravel())
+    for site in sites:
+        assert site["name"] in listed
+    assert "k 个站点覆盖最多人" in listed  # the model chosen is in the report
+    assert _download(at, "report", ".pdf").startswith(b"%PDF")
+    # removing a site: the printed map and the report are not offered until made again
+    at = _page(at, "siting")
+    at.button(key=f"remove_{sites[0]['id']}").click().run()
+    at = _page(at, "print")
+    assert len(at.image) == 0 and not at.get("download_button")

@@ -239,7 +239,7 @@ def test_control_characters_and_surrogates_in_a_dataframe():
 # --------------------------------------------------------------------------- unreadable files and archives
 
 @pytest.mark.parametrize("name", ["empty.csv", "empty.xlsx", "blank_lines.csv", "truncated.xlsx", "csv_renamed.xlsx",
-                                  "binary_renamed.csv", "not_json.geojson", "corrupt.zip", "truncated.zip"])
+                                  "binary_renamed.csv", "xls_renamed.csv", "not_json.geojson", "corrupt.zip", "truncated.zip"])
 def test_unreadable_files_raise_file_read_error_naming_the_file(name):
     with pytest.raises(FileReadError, match=name.replace(".", r"\.")):
         load_facilities(BAD / name)

@@ -218,7 +218,8 @@ def test_road_layers_without_lines_or_classes() -> None:
     with pytest.raises(NetworkError, match=r"polygons.gpkg: the layer holds no lines \(Polygon 1\)"):
         load_graph(ROADS / "polygons.gpkg")
     with pytest.raises(NetworkError, match=r"unknown_class.geojson: none of the 4 roads has a known road class in "
-                                           r"column '道路等级' \(values \?, 土坎, 大马路, 小马路\). Known classes: 高速公路"):
+                                           r"column '道路等级' \(values \?, 土坎, 大马路, 小马路\). "
+                                           r"Known classes: 高速公路"):
         load_graph(ROADS / "unknown_class.geojson")
     with pytest.raises(NetworkError, match=r"empty_class.geojson: .*\(the column is empty\)"):
         load_graph(ROADS / "empty_class.geojson")

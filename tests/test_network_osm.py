@@ -142,7 +142,8 @@ def test_each_mode_travels_on_its_osmnx_network(mode: str, network_type: str, tm
     want = TravelTimeEngine(ref, mode=mode).od(a, b, cutoff_min=None)
     merged = got.merge(want, on=["from_id", "to_id"], how="outer", suffixes=("", "_ref"))
     assert len(merged) == len(got) == len(want) > 0
-    np.testing.assert_allclose(merged["travel_time_min"], merged["travel_time_min_ref"], atol=1e-5)  # ms: lengths summed in other pieces
+    # within milliseconds: the lengths are summed in other pieces
+    np.testing.assert_allclose(merged["travel_time_min"], merged["travel_time_min_ref"], atol=1e-5)
 
 
 def test_car_does_not_use_footways_or_parking_aisles() -> None:
@@ -190,7 +191,8 @@ def test_files_without_roads(tmp_path: Path, caplog: pytest.LogCaptureFixture) -
     # a clipped extract: a road whose middle node is missing is cut there, not an error
     (tmp_path / "clipped.osm").write_text(
         head + nodes + '<node id="4" lat="24.32" lon="102.51"/><way id="9"><nd ref="1"/><nd ref="2"/><nd ref="7"/>'
-        '<nd ref="3"/><nd ref="4"/><nd ref="8"/><nd ref="1"/><nd ref="3"/><tag k="highway" v="residential"/></way></osm>', encoding="utf-8")
+        '<nd ref="3"/><nd ref="4"/><nd ref="8"/><nd ref="1"/><nd ref="3"/><tag k="highway" v="residential"/></way>'
+        '</osm>', encoding="utf-8")
     with caplog.at_level(logging.WARNING, logger="coverage.network.sources"):
         G = load_graph(tmp_path / "clipped.osm", simplify=False)
     assert "2 node references of road ways are not in the file" in caplog.text

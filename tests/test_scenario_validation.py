@@ -184,10 +184,11 @@ json_scalars = st.one_of(st.none(), st.booleans(), st.integers(min_value=-10**12
                                           "yuxi", "demo", "mclp", "zh"]))
 json_values = st.recursive(
     json_scalars,
-    lambda children: st.one_of(st.lists(children, max_size=4),
-                               st.dictionaries(st.sampled_from(["id", "lon", "lat", "type", "origin", "name",
-                                                                "capacity", "elderly_15min", "x"]) | st.text(max_size=4),
-                                               children, max_size=4)),
+    lambda children: st.one_of(
+        st.lists(children, max_size=4),
+        st.dictionaries(st.sampled_from(["id", "lon", "lat", "type", "origin", "name", "capacity", "elderly_15min",
+                                         "x"]) | st.text(max_size=4),
+                        children, max_size=4)),
     max_leaves=12,
 )
 FIELDS = ["format", "version", "name", "created", "notes", "inputs", "standards", "settings", "accepted_sites"]

@@ -69,7 +69,7 @@ def reference_od(G: nx.MultiDiGraph, eng: TravelTimeEngine, origins: gpd.GeoData
         a, b = seg.at[e, "u"], seg.at[e, "v"]
         t_ab, t_ba = seg.at[e, "travel_time_uv_min"], seg.at[e, "travel_time_vu_min"]
         chain = [(0.0, a)] + [(f, ("s", k, pid)) for k, (pid, f) in
-                              enumerate(zip(group.index, group["fraction"]))] + [(1.0, b)]
+                              enumerate(zip(group.index, group["fraction"], strict=True))] + [(1.0, b)]
         chain.sort(key=lambda p: p[0])
         for (f0, n0), (f1, n1) in itertools.pairwise(chain):
             if f0 == f1:  # the same road point: no travel between them
@@ -80,7 +80,7 @@ def reference_od(G: nx.MultiDiGraph, eng: TravelTimeEngine, origins: gpd.GeoData
                 H.add_edge(n0, n1, w=(f1 - f0) * t_ab)
             if not math.isnan(t_ba):
                 H.add_edge(n1, n0, w=(f1 - f0) * t_ba)
-        for k, (pid, kind, acc) in enumerate(zip(group.index, group["kind"], group["access_time_min"])):
+        for k, (pid, kind, acc) in enumerate(zip(group.index, group["kind"], group["access_time_min"], strict=True)):
             if kind == "o":
                 H.add_edge(("o", pid), ("s", k, pid), w=acc)
             else:
@@ -106,7 +106,7 @@ def check_against_reference(G: nx.MultiDiGraph, eng: TravelTimeEngine, origins: 
     # the chosen destination is one at that time
     chosen = near.dropna(subset=["travel_time_min"])
     picked = ref.set_index(["from_id", "to_id"])["travel_time_min"].reindex(
-        list(zip(chosen.index, chosen["to_id"]))).to_numpy()
+        list(zip(chosen.index, chosen["to_id"], strict=True))).to_numpy()
     np.testing.assert_allclose(picked, chosen["travel_time_min"].to_numpy(), atol=TOL)
     # nearest with cutoff
     near_c = eng.nearest(origins, destinations, cutoff_min=cutoff_min)
@@ -280,7 +280,7 @@ def random_graph(draw: st.DrawFn) -> tuple[nx.MultiDiGraph, np.ndarray, np.ndarr
     n = draw(st.integers(2, 12))
     seed = draw(st.integers(0, 2**31 - 1))
     rng = np.random.default_rng(seed)
-    xy = rng.uniform(0, 0.02, size=(n, 2)) + [101.0, 24.0]
+    xy = rng.uniform(0, 0.02, size=(n, 2)) + np.array([101.0, 24.0])
     G = nx.MultiDiGraph(crs="EPSG:4326")
     for i in range(n):
         G.add_node(i, x=float(xy[i, 0]), y=float(xy[i, 1]))
@@ -293,8 +293,8 @@ def random_graph(draw: st.DrawFn) -> tuple[nx.MultiDiGraph, np.ndarray, np.ndarr
         G.add_edge(u, v, length=length, highway=hw)
         if rng.random() < 0.6:
             G.add_edge(v, u, length=length, highway=hw)
-    origins = rng.uniform(-0.002, 0.022, size=(draw(st.integers(1, 8)), 2)) + [101.0, 24.0]
-    dests = rng.uniform(-0.002, 0.022, size=(draw(st.integers(1, 5)), 2)) + [101.0, 24.0]
+    origins = rng.uniform(-0.002, 0.022, size=(draw(st.integers(1, 8)), 2)) + np.array([101.0, 24.0])
+    dests = rng.uniform(-0.002, 0.022, size=(draw(st.integers(1, 5)), 2)) + np.array([101.0, 24.0])
     mode = draw(st.sampled_from(["walk", "ebike", "car"]))
     return G, origins, dests, mode
 
@@ -318,7 +318,7 @@ def chain_graph(draw: st.DrawFn) -> tuple[nx.MultiDiGraph, np.ndarray, np.ndarra
     seed = draw(st.integers(0, 2**31 - 1))
     rng = np.random.default_rng(seed)
     n_junctions = draw(st.integers(1, 5))
-    xy = [tuple(p) for p in rng.uniform(0, 0.02, size=(n_junctions, 2)) + [101.0, 24.0]]
+    xy = [tuple(p) for p in rng.uniform(0, 0.02, size=(n_junctions, 2)) + np.array([101.0, 24.0])]
     G = nx.MultiDiGraph(crs="EPSG:4326")
     for i, (x, y) in enumerate(xy):
         G.add_node(i, x=float(x), y=float(y))
@@ -341,8 +341,8 @@ def chain_graph(draw: st.DrawFn) -> tuple[nx.MultiDiGraph, np.ndarray, np.ndarra
             G.add_edge(a, b, length=length + 1.0, highway=hw)
             if rng.random() < 0.75:
                 G.add_edge(b, a, length=length + 1.0, highway=hw)
-    origins = rng.uniform(-0.002, 0.022, size=(draw(st.integers(1, 12)), 2)) + [101.0, 24.0]
-    dests = rng.uniform(-0.002, 0.022, size=(draw(st.integers(1, 6)), 2)) + [101.0, 24.0]
+    origins = rng.uniform(-0.002, 0.022, size=(draw(st.integers(1, 12)), 2)) + np.array([101.0, 24.0])
+    dests = rng.uniform(-0.002, 0.022, size=(draw(st.integers(1, 6)), 2)) + np.array([101.0, 24.0])
     mode = draw(st.sampled_from(["walk", "car"]))
     return G, origins, dests, mode
 

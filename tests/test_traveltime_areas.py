@@ -65,8 +65,8 @@ def test_area_agrees_with_engine_times_on_real_streets() -> None:
     # points on the streets: inside the area exactly when their time to the nearest source is within the threshold
     seg = eng.segments()
     rng = np.random.default_rng(0)
-    on_road = shapely.line_interpolate_point(np.tile(seg.geometry.to_numpy(), 8), rng.uniform(0.02, 0.98, (8, len(seg))).ravel(),
-                                             normalized=True)
+    on_road = shapely.line_interpolate_point(np.tile(seg.geometry.to_numpy(), 8),
+                                             rng.uniform(0.02, 0.98, (8, len(seg))).ravel(), normalized=True)
     probe = gpd.GeoDataFrame({"id": np.arange(len(on_road))}, geometry=on_road, crs=eng.metric_crs)
     times = eng.nearest(probe, sources)["travel_time_min"].to_numpy()
     inside = shapely.contains(area, on_road)

@@ -55,8 +55,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def _text(result: Any, lang: str) -> str:
-    """A short human-readable report."""
+def _text(result: Any, lang: str, funeral: Any = None) -> str:
+    """A short human-readable report (``funeral``: the funeral-demand table, if any)."""
     from coverage.metrics.analysis import verdict_label
 
     zh = lang == "zh"
@@ -103,6 +103,15 @@ def _text(result: Any, lang: str) -> str:
                 f"{s['facilities_spare']} facilities with {s['spare_capacity_in_spare_facilities']:,.0f} "
                 f"spare while {s['villages_unmet']} villages have {s['unmet_demand']:,.0f} unmet"
             )
+        if s.get("actual_occupancy_share") is not None:
+            act = f"{100 * s['actual_occupancy_share']:.2f}%"
+            lines.append(
+                f"    实际入住 {s['residents_total']:,.0f} 人（{s['facilities_with_residents']} 处机构填报），"
+                f"实际入住率 {act}；预计 {occ_text}"
+                if zh
+                else f"    actual: {s['residents_total']:,.0f} residents in {s['facilities_with_residents']} "
+                f"facilities reporting, occupancy {act}; expected {occ_text}"
+            )
         if c.by_county is not None and len(c.by_county):
             bc = c.by_county.sort_values("expected_occupancy_share", na_position="last")
             parts = [
@@ -113,6 +122,18 @@ def _text(result: Any, lang: str) -> str:
             lines.append(
                 ("    各县预计入住率：" if zh else "    expected occupancy by county: ") + ", ".join(parts)
             )
+    if funeral is not None and len(funeral):
+        tot = funeral.iloc[-1]
+        short = "、".join(str(n) for n in funeral.loc[funeral["short"].astype(bool), "county_name"] if n != "全部")
+        lines.append(
+            f"  殡葬需求：年死亡约 {tot.deaths_per_year:,.0f} 人；公墓墓穴 {tot.cemetery_plots:,.0f} 个可用 "
+            f"{tot.cemetery_years:.1f} 年，骨灰格位 {tot.ash_places:,.0f} 个可用 {tot.ash_years:.1f} 年"
+            + (f"；不足年限的县：{short}" if short else "")
+            if zh
+            else f"  funeral demand: about {tot.deaths_per_year:,.0f} deaths a year; {tot.cemetery_plots:,.0f} "
+            f"cemetery plots last {tot.cemetery_years:.1f} years, {tot.ash_places:,.0f} ash places "
+            f"{tot.ash_years:.1f} years" + (f"; counties short: {short}" if short else "")
+        )
     lack = int(result.one_old_one_young["lacks_both"].sum())
     lines.append(
         f"  一老一小均缺的村：{lack}" if zh else f"  villages lacking both elderly and child service: {lack}"
@@ -174,5 +195,11 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.reconfigure(encoding="utf-8")  # type: ignore[union-attr]
         print(result.to_json())
     else:
-        print(_text(result, args.lang))
+        funeral = None
+        if std.funeral is not None and "population" in demand.columns:
+            from coverage.metrics import parse_statuses
+            from coverage.metrics.funeral import funeral_demand
+
+            funeral = funeral_demand(demand, facilities, std.funeral, statuses=parse_statuses(args.status))
+        print(_text(result, args.lang, funeral))
     return 0

@@ -195,7 +195,8 @@ def load_demo(key: str = DEFAULT_REGION) -> DemoRegion:
     info = REGIONS[key]
     folder = DATA_DIR / key
     demand = _read_points(folder / "villages.csv", DEMAND_COLUMNS)
-    facilities = _read_points(folder / "facilities.csv", FACILITY_COLUMNS)
+    # residents (在院人数) of the bed-holding institutions, where the region publishes them
+    facilities = _read_points(folder / "facilities.csv", (*FACILITY_COLUMNS[:-1], "residents", "geometry"))
     candidates = _read_points(folder / "candidates.csv", CANDIDATE_COLUMNS)
     boundaries = gpd.read_file(folder / "boundaries.geojson", engine="pyogrio")
     for c in ("code", "parent_code"):

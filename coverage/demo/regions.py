@@ -61,6 +61,9 @@ class RegionSpec:
     targets: dict[str, int]
     #: Which targets are published figures (the rest are plausible values).
     published: tuple[str, ...]
+    #: Second stage (``coverage.demo.build._calibrate``): the achievements the reviews publish, set
+    #: after the first stage drew positions and roads (empty = none).
+    calibration: dict[str, int] = field(default_factory=dict)
     #: Expressway corridors: sequences of county codes joined by a dual carriageway.
     motorways: tuple[tuple[str, ...], ...] = ()
     #: Rough outlines of the big lakes (WGS-84), where no village or facility is put.
@@ -89,6 +92,20 @@ YUXI_TARGETS: dict[str, int] = {
     "ash_placement": 95,  # plausible (target: every township and village)
     "eco_burial": 30,  # plausible
     "minor_protection_station": 58,  # plausible
+}
+
+#: Yuxi's published achievements (DOMAIN: the city's review), set by the build's second stage.
+YUXI_CALIBRATION: dict[str, int] = {
+    "bed_institutions": 54,  # published: 养老机构54家 (homes, township centres with beds, disability care)
+    "beds": 4565,  # published: 运营床位4565张
+    "residents": 1546,  # published: 入住1546名 (33.87%)
+    "township_centre_towns": 46,  # published: 乡镇(街道)覆盖60% -> 46 of 76 townships
+    "minor_protection_station": 76,  # published: 乡镇(街道)未保工作网络覆盖 (every township)
+    "social_work_room": 702,  # published: 社工室702个 (村为室点)
+    "elderly_activity_center": 2344,  # published: 村组老年活动中心等日间照料场所2344个
+    # published: 公益性骨灰安放设施100%覆盖村(社区); the build's proxy for "served within 30 min by car"
+    # (plausible): no village farther than 6 km in a straight line from one
+    "ash_radius_m": 6000,
 }
 
 DALI_TARGETS: dict[str, int] = {
@@ -134,6 +151,7 @@ REGION_SPECS: dict[str, RegionSpec] = {
             CountySpec("530481", (102.91, 24.67), 170_000, 0.35),  # 澄江市
         ),
         targets=YUXI_TARGETS,
+        calibration=YUXI_CALIBRATION,
         published=(
             "left_behind_children",
             "left_behind_elderly",

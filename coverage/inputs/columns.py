@@ -42,7 +42,7 @@ _COORDS = ("lon", "lat", "lonlat")
 #: Canonical columns each kind may carry (besides geometry), coordinates included.
 _KIND_COLUMNS: dict[str, tuple[str, ...]] = {
     "demand": tuple(c for c in DEMAND_COLUMNS if c != "geometry") + _COORDS,
-    "facilities": tuple(c for c in FACILITY_COLUMNS if c != "geometry") + _COORDS,
+    "facilities": tuple(c for c in FACILITY_COLUMNS if c != "geometry") + ("residents",) + _COORDS,
     "candidates": tuple(c for c in CANDIDATE_COLUMNS if c != "geometry") + _COORDS,
     "boundaries": tuple(c for c in BOUNDARY_COLUMNS if c != "geometry"),
 }
@@ -65,6 +65,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "capacity": ("容量", "床位数", "床位", "床位数(张)", "核定床位", "设计床位", "服务名额", "规模", "墓穴数",
                  "格位数", "capacity", "beds"),
     "capacity_unit": ("容量单位", "单位", "capacity unit", "unit"),
+    "residents": ("在院人数", "入住人数", "在院老人", "入住老人数", "在住人数", "实际入住", "residents", "occupants"),
     "status": ("状态", "建设状态", "运营状态", "现状", "status"),
     "kind": ("类别", "候选类型", "类型", "用地类型", "场地类型", "选址类型", "kind", "site kind"),
     "can_host": ("可设设施类型", "可建设施", "可设设施", "可建类型", "适宜设施", "拟建设施", "用途", "can host",

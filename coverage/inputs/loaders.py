@@ -861,7 +861,10 @@ load_demand.__doc__ = """Load demand points (villages / communities with people 
 
     Population columns become non-negative integers; groups absent from the file
     are 0 (an info note says which); an empty cell is 0 (noted per column);
-    a non-numeric, negative or fractional count rejects the row.  Ids are text
+    a non-numeric (``nan``, ``NA``, ``-``, ``inf``, an Excel error), negative,
+    fractional or implausible count (more than :data:`MAX_PEOPLE_PER_POINT`,
+    e.g. an ID number) rejects the row, and so do thousands separators not in
+    groups of three ("12,34").  Ids are text
     ("001" stays "001"); admin codes become 12-digit strings.
 """ + _DOC_COMMON + _DOC_RETURNS + """
     Example
@@ -932,10 +935,20 @@ def load_facilities(path: Any, *, sheet: str | int | None = None, crs: Any = Non
         status = status.where(raw_status.notna(), "existing")
     frame = {"id": ids, "name": names, "type": types, "capacity": capacity, "capacity_unit": units,
              "status": status, **admin}
+    columns_out = FACILITY_COLUMNS
+    if load.header("residents") is not None:  # optional 在院人数: actual occupancy beside the expected one
+        residents = load.numbers("residents", what_en="residents", what_zh="在院人数", units="人|名",
+                                 maximum=MAX_CAPACITY)
+        over = np.nan_to_num(residents, nan=-1.0) > np.nan_to_num(capacity, nan=np.inf)
+        load.flag(over, column="residents", code="residents_over_capacity", severity="warning",
+                  en="more residents than capacity (kept as given)", zh="在院人数多于床位数（按原值保留）",
+                  fix="check the residents and the beds", fix_zh="核对在院人数和床位数")
+        frame["residents"] = residents
+        columns_out = (*FACILITY_COLUMNS[:-1], "residents", FACILITY_COLUMNS[-1])
     column = "lon" if load.header("lon") else None
     load.region_check(lon, lat, region, region_tolerance_km, column)
     load.same_spot(lon, lat, names, column)
-    return load.finish(frame, FACILITY_COLUMNS, lon, lat, None, crs_assumed, strict)
+    return load.finish(frame, columns_out, lon, lat, None, crs_assumed, strict)
 
 
 load_facilities.__doc__ = """Load facilities (care, funeral, child services).

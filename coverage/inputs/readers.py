@@ -2,9 +2,15 @@
 
 Every cell is read as text (so "001" stays "001" and a 12-digit code is not
 rounded); the loaders convert what needs converting and report what cannot be.
-CSV encodings are detected: UTF-8 (with or without BOM), then GB18030 (a
-superset of GBK, which Excel on Chinese Windows writes).  A Shapefile's .dbf
-without a .cpg is decoded the same way.  The header row is found among the
+CSV encodings are detected line by line: UTF-8 (with or without BOM), GB18030 (a
+superset of GBK, which Excel on Chinese Windows writes) and UTF-16; a line in
+the other encoding is decoded in it and reported.  The delimiter (comma, tab,
+semicolon, bar) is guessed from several lines; a quote never closed is
+reported on its row instead of swallowing the rows after it.  A Shapefile's
+.dbf without a .cpg is decoded by a sample of its bytes.  Excel error cells
+and formulas saved without a value are listed (both readers agree), control
+characters are removed and listed, and archives (.zip, .xlsx) that would
+unpack beyond the limits are refused before they are unpacked.  The header row is found among the
 first rows (lists often start with a title such as "XX县村庄名单"), and each
 data row keeps the row number Excel shows.
 
@@ -419,6 +425,12 @@ def _read_csv_bytes(raw: bytes, *, source: str,
                     header_score: Callable[[list[str | None]], int]) -> RawTable:
     if not raw.strip():
         raise FileReadError(f"{source}: the file is empty / 文件为空")
+    if raw.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        raise FileReadError(f"{source}: this is an old Excel .xls (or another Office) file, not text; open it in "
+                            f"Excel and save as .xlsx or 'CSV UTF-8' / 这是旧版 Excel（.xls）文件而不是 CSV，请另存为 .xlsx")
+    if raw.startswith(b"PK\x03\x04"):
+        raise FileReadError(f"{source}: this is a zip archive (an .xlsx renamed?), not text; give it its real "
+                            f"extension (.xlsx or .zip) / 这是压缩包（或改了扩展名的 .xlsx），不是 CSV")
     lines, encoding, odd_lines, had_errors = _decode(raw, source=source)
     sep = _guess_delimiter(lines)
     try:

@@ -45,9 +45,12 @@ import logging
 import os
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from coverage.errors import CoverageError
+
+if TYPE_CHECKING:  # matplotlib >= 3.9; only the type checker needs it
+    from matplotlib.typing import RcKeyType
 
 __all__ = [
     "CJK_FONT_FAMILY",
@@ -283,7 +286,7 @@ def warn_missing_glyphs(texts: str | Iterable[str], *, where: str) -> list[str]:
     return missing
 
 
-def cjk_rc() -> dict[str, Any]:
+def cjk_rc() -> dict[RcKeyType, Any]:
     """matplotlib rcParams that draw and embed text in the shipped Chinese font.
 
     Use with ``matplotlib.pyplot.rc_context`` both while building a figure (the

@@ -96,7 +96,8 @@ def _facility_symbols() -> dict[str, tuple[str, str]]:
         colours = _CATEGORY_COLOURS.get(category, ("#555555",))
         keys = [t.key for t in FACILITY_TYPES.values() if t.category == category]
         for i, key in enumerate(keys):
-            out[key] = (_SHAPES[i % len(_SHAPES)], colours[i % len(colours)])
+            # once every colour is used, the shapes move on by one: no two types share shape and colour
+            out[key] = (_SHAPES[(i + i // len(colours)) % len(_SHAPES)], colours[i % len(colours)])
     return out
 
 

@@ -45,8 +45,8 @@ __all__ = [
     "road_class",
 ]
 
-_SOURCES = {"download_osm_graph", "graph_from_graphml", "graph_from_osm_file", "graph_from_pbf", "graph_from_road_layer",
-            "load_graph", "osm_way_network_types"}
+_SOURCES = {"download_osm_graph", "graph_from_graphml", "graph_from_osm_file", "graph_from_pbf",
+            "graph_from_road_layer", "load_graph", "osm_way_network_types"}
 
 
 def __getattr__(name: str) -> Any:  # osmnx / pyrosm are imported only when a source is used

@@ -8,16 +8,10 @@
 >>> write_pdf_report(report, "maps/选址方案.pdf")                                  # doctest: +SKIP
 """
 
+from coverage.reports.build import plan_proposal, report_for_sites, report_from_proposal
 from coverage.reports.layers import LAYER_NAMES, result_layers, write_layers
 from coverage.reports.pdf import map_for_report, write_pdf_report
-from coverage.reports.proposal import (
-    MODE_LABELS,
-    SHEETS,
-    ProposalReport,
-    plan_proposal,
-    report_for_sites,
-    report_from_proposal,
-)
+from coverage.reports.proposal import MODE_LABELS, SHEETS, ProposalReport
 from coverage.reports.workbook import write_workbook
 
 __all__ = [

@@ -173,7 +173,7 @@ def write_workbook(report: ProposalReport, path: str | Path) -> Path:
         sheet = wb.create_sheet(name)
         _write_table(sheet, df, start_row=1, wrap_columns=wrap)
         _fit_columns(sheet, df, wrap_columns=wrap, wrap_width=48 if name == "拟建站点" else _MAX_WIDTH)
-        sheet.freeze_panes = "C2" if name != "拟建站点" else "C2"
+        sheet.freeze_panes = "C2"
         sheet.row_dimensions[1].height = 30
         sheet.auto_filter.ref = sheet.dimensions if len(df) else None
         sheet.print_title_rows = "1:1"

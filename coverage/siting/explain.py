@@ -7,12 +7,23 @@ brings in; the villages it serves (it is their nearest open site) and how
 their travel time changes (mean and max, without it -> with it); how much
 would be lost without it; and the next-best alternative candidates with how
 much the solution would cover (or cost) with the alternative in its place.
+
+An alternative is a single swap (the site out, the candidate in), recomputed
+from the sites.  For the models that count sites ("target", "lscp") a
+candidate is named only when the swap keeps every constraint (each group's
+target share, the budget, least cost, per-unit rules when given) and covers
+at least as many people; its ``verdict`` says "better" or "equal".  The
+"target" model's solve prefers, among the fewest-site solutions, the one
+covering most people, so "better" means the search stopped short of that.
+For "mclp" and "pmedian" the next-best candidates are listed whatever their
+value, each with its verdict ("better", "equal" or "worse").
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -20,6 +31,11 @@ import pandas as pd
 
 from coverage.siting.problem import SitingProblem
 from coverage.siting.result import SitingResult
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
+
+    from coverage.siting.models.covering import UnitCoverageRule
 
 __all__ = ["explain_sites"]
 
@@ -35,7 +51,8 @@ def _cost_cols(unit: str) -> tuple[str, str, str, str]:
 
 
 def explain_sites(problem: SitingProblem, result: SitingResult, *, threshold: float | None = None,
-                  n_alternatives: int = 3, max_points_listed: int = 50) -> pd.DataFrame:
+                  n_alternatives: int = 3, max_points_listed: int = 50,
+                  unit_rules: Sequence[UnitCoverageRule] = ()) -> pd.DataFrame:
     """One row per proposed site, in order of marginal gain, with the reasons for it.
 
     Parameters
@@ -51,6 +68,9 @@ def explain_sites(problem: SitingProblem, result: SitingResult, *, threshold: fl
         How many next-best alternative candidates to list per site.
     max_points_listed
         At most this many demand ids in ``new_point_ids`` per site.
+    unit_rules
+        The per-unit rules the "target" model was solved with: an alternative
+        must keep them too.
 
     Returns
     -------
@@ -63,8 +83,10 @@ def explain_sites(problem: SitingProblem, result: SitingResult, *, threshold: fl
         (``mean_time_before_min`` ... when the unit is minutes; NaN when some of
         them are unreachable without it, counted in ``n_unreachable_before``), ``loss_without`` (what
         removing the site alone loses),
-        ``alternatives`` (list of ``{"id", "value", "vs_chosen"}``: covered weight or
-        total cost with the alternative in its place) and ``alternatives_text``.
+        ``alternatives`` (list of ``{"id", "value", "vs_chosen", "verdict"}``: covered
+        weight or total cost with the alternative in its place, the difference, and
+        "better" / "equal" / "worse"; see the module docstring for which are named)
+        and ``alternatives_text``.
 
     Raises
     ------
@@ -135,10 +157,20 @@ def explain_sites(problem: SitingProblem, result: SitingResult, *, threshold: fl
             base = total_cov - row["loss_without"]
             alt_val = base + alt_gain
             alt_val[open_final | ~cand] = -np.inf
-            top = np.argsort(-alt_val, kind="stable")[:n_alternatives]
-            alts = [{"id": problem.site_ids[j], "value": float(alt_val[j]), "vs_chosen": float(alt_val[j] - total_cov)}
-                    for j in top if np.isfinite(alt_val[j])]
-            text = "; ".join(f"{a['id']}: covers {a['value']:,.0f} ({a['vs_chosen']:+,.0f})" for a in alts)
+            tol = 1e-9 * max(1.0, abs(total_cov))
+            if result.model in ("target", "lscp"):
+                alts = _swaps_keeping_constraints(problem, result, A, s, cnt, cnt_wo, alt_val, total_cov,
+                                                  unit_rules, n_alternatives)
+            else:
+                top = np.argsort(-alt_val, kind="stable")[:n_alternatives]
+                alts = [{"id": problem.site_ids[j], "value": float(alt_val[j]),
+                         "vs_chosen": float(alt_val[j] - total_cov), "verdict": _verdict(alt_val[j] - total_cov, tol)}
+                        for j in top if np.isfinite(alt_val[j])]
+            text = "; ".join(f"{a['id']}: covers {a['value']:,.0f} ({a['vs_chosen']:+,.0f}, {a['verdict']})"
+                             for a in alts)
+            if not alts and result.model in ("target", "lscp"):
+                text = ("forced in by the planner" if problem.forced_in[s] else
+                        "no single other candidate in its place keeps the target with as many people covered")
         else:
             row["gain"] = float(gain_val[s])
             newly = np.zeros(problem.n_demand, bool)
@@ -158,9 +190,12 @@ def explain_sites(problem: SitingProblem, result: SitingResult, *, threshold: fl
                 vals = (w[pos, None] * np.minimum(dw[:, None], dense[pos])).sum(axis=0)
                 vals[open_final | ~cand] = np.inf
                 top = np.argsort(vals, kind="stable")[:n_alternatives]
-                alts = [{"id": problem.site_ids[j], "value": float(vals[j]), "vs_chosen": float(vals[j] - total)}
+                tol = 1e-9 * max(1.0, abs(total))
+                alts = [{"id": problem.site_ids[j], "value": float(vals[j]), "vs_chosen": float(vals[j] - total),
+                         "verdict": _verdict(total - vals[j], tol)}   # less travel cost is better
                         for j in top if np.isfinite(vals[j])]
-            text = "; ".join(f"{a['id']}: total {a['value']:,.6g} ({a['vs_chosen']:+,.6g})" for a in alts)
+            text = "; ".join(f"{a['id']}: total {a['value']:,.6g} ({a['vs_chosen']:+,.6g}, {a['verdict']})"
+                             for a in alts)
         row["n_served"] = int(served.sum())
         row["weight_served"] = float(w[served].sum())
         b, a_ = d_without[served], d_with[served]
@@ -174,6 +209,83 @@ def explain_sites(problem: SitingProblem, result: SitingResult, *, threshold: fl
         row["alternatives_text"] = text
         rows_out.append(row)
     return pd.DataFrame(rows_out, columns=columns)
+
+
+def _verdict(diff: float, tol: float) -> str:
+    """"better" / "equal" / "worse" for an alternative whose value beats the chosen one's by ``diff``."""
+    return "better" if diff > tol else ("equal" if diff >= -tol else "worse")
+
+
+def _shares_of(problem: SitingProblem, result: SitingResult) -> dict[str, float]:
+    """The target share of each group of a "target" result (empty for other models)."""
+    ts = result.target_share
+    if result.model != "target" or ts is None:
+        return {}
+    if isinstance(ts, Mapping):
+        return {str(g): float(v) for g, v in ts.items()}
+    return dict.fromkeys(map(str, problem.groups.columns), float(ts))
+
+
+def _units_ok(problem: SitingProblem, rules: Sequence[UnitCoverageRule],
+              covered: npt.NDArray[np.bool_]) -> bool:
+    """True when ``covered`` (per demand point) meets every per-unit rule (as the model counts units)."""
+    gv = problem.groups.to_numpy(float)
+    positive = (problem.weight > 0) | (gv > 0).any(axis=1)
+    for rule in rules:
+        codes = rule.units.reindex(problem.demand_ids).astype(str).to_numpy()
+        ucode, uidx = np.unique(codes[positive], return_inverse=True)
+        n_cov = np.bincount(uidx, weights=covered[positive].astype(float), minlength=len(ucode))
+        n_pts = np.bincount(uidx, minlength=len(ucode))
+        ok = (n_cov >= n_pts) if rule.how == "all" else (n_cov > 0)
+        if ok.sum() < np.ceil(rule.min_share * len(ucode) - 1e-9):
+            return False
+    return True
+
+
+def _swaps_keeping_constraints(problem: SitingProblem, result: SitingResult, A: sp.csc_matrix, s: int,
+                               cnt: npt.NDArray[np.float64], cnt_wo: npt.NDArray[np.float64],
+                               alt_val: npt.NDArray[np.float64], total_cov: float,
+                               unit_rules: Sequence[UnitCoverageRule], n_alternatives: int) -> list[dict[str, Any]]:
+    """Candidates that may replace site ``s`` in a counting model ("target", "lscp"), best first.
+
+    A swap is named only when it keeps the model's constraints and covers at
+    least as many people (see the module docstring); every figure is recomputed
+    from the sites.
+    """
+    if problem.forced_in[s]:
+        return []
+    tol = 1e-9 * max(1.0, abs(total_cov))
+    ok = np.isfinite(alt_val) & (alt_val >= total_cov - tol)
+    gv = problem.groups.to_numpy(float)
+    unc = cnt_wo == 0
+    if result.model == "target":
+        names = list(map(str, problem.groups.columns))
+        for g, share in _shares_of(problem, result).items():
+            vals = gv[:, names.index(g)]
+            need = share * vals.sum()
+            after = float(vals[~unc].sum()) + np.asarray(A.T @ (vals * unc)).ravel()
+            ok &= after >= need - 1e-9 * max(1.0, need)
+    else:   # lscp: every point with people that some site reaches stays covered
+        positive = (problem.weight > 0) | (gv > 0).any(axis=1)
+        lost = positive & unc & (cnt > 0)
+        ok &= np.asarray(A.T @ lost.astype(float)).ravel() >= lost.sum() - 0.5
+    chosen_cost = float(problem.cost[s])
+    if result.stats.get("objective") == "cost":
+        ok &= problem.cost <= chosen_cost + 1e-9 * max(1.0, chosen_cost)
+    if result.budget is not None:
+        ok &= result.total_cost - chosen_cost + problem.cost <= result.budget + 1e-9 * max(1.0, result.budget)
+    out: list[dict[str, Any]] = []
+    for j in np.argsort(-np.where(ok, alt_val, -np.inf), kind="stable"):
+        if not ok[j] or len(out) >= n_alternatives:
+            break
+        if unit_rules:
+            covered = (cnt_wo > 0) | (np.asarray(A[:, j].todense()).ravel() > 0)
+            if not _units_ok(problem, unit_rules, covered):
+                continue
+        diff = float(alt_val[j] - total_cov)
+        out.append({"id": problem.site_ids[j], "value": float(alt_val[j]), "vs_chosen": diff,
+                    "verdict": _verdict(diff, tol)})
+    return out
 
 
 def _wmean(values: npt.NDArray[np.float64], weights: npt.NDArray[np.float64]) -> float:

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-__all__ = ["greedy_cover", "greedy_pmedian", "pmedian_cost", "swap_cover", "swap_pmedian"]
+__all__ = ["greedy_cover", "greedy_pmedian", "pmedian_cost", "swap_cover", "swap_keep_need", "swap_pmedian"]
 
 log = logging.getLogger(__name__)
 
@@ -504,3 +504,92 @@ def iterated_swap_pmedian(dist: npt.NDArray[np.float64], weight: npt.NDArray[np.
         if cost < best_cost - 1e-9:
             best, best_cost, stall = cur, cost, 0
     return best
+
+
+def swap_keep_need(
+    matrix: sp.csr_matrix,
+    row_weight: npt.NDArray[np.float64],
+    row_groups: npt.NDArray[np.float64],
+    need: npt.NDArray[np.float64],
+    chosen: Sequence[int],
+    *,
+    fixed: Sequence[int] = (),
+    accept: Callable[[list[int]], bool] | None = None,
+    time_limit_s: float = 5.0,
+) -> list[int]:
+    """Cover more weight by one-for-one swaps that keep every group's need met (partial covering).
+
+    Every pass finds, for each chosen column, the best column to put in its
+    place among the swaps that keep ``row_groups`` coverage at or above
+    ``need`` and that ``accept`` (further constraints: budget, per-unit rules)
+    approves, and applies the best improving one, until none improves.
+
+    Parameters
+    ----------
+    matrix
+        Rows x columns 0/1 coverage matrix.
+    row_weight
+        Weight of each row (what the swaps increase).
+    row_groups
+        Rows x groups values whose covered sums must stay at or above ``need``.
+    need
+        Per group, the value to keep covered.
+    chosen
+        Starting columns; they must meet ``need``.
+    fixed
+        Columns never swapped out (forced in).
+    accept
+        Called with a candidate solution (columns) before a swap is applied.
+    time_limit_s
+        Stop searching after this many seconds.
+
+    Returns
+    -------
+    list of int
+        The improved columns (same count).
+    """
+    start = time.perf_counter()
+    csc = matrix.tocsc()
+    csr = matrix.tocsr()
+    n_rows, n_cols = matrix.shape
+    w = np.asarray(row_weight, float)
+    G = np.asarray(row_groups, float).reshape(n_rows, -1)
+    need = np.asarray(need, float).ravel()
+    sel = np.zeros(n_cols, dtype=bool)
+    sel[list(chosen)] = True
+    keep = np.zeros(n_cols, dtype=bool)
+    keep[list(fixed)] = True
+    cnt = np.asarray(csc[:, sel].sum(axis=1)).ravel()
+    slack_tol = 1e-9 * np.maximum(1.0, np.abs(need))
+    while n_cols and n_rows and time.perf_counter() - start < time_limit_s:
+        cov = cnt > 0
+        gain_in = np.asarray(csc.T @ (w * ~cov)).ravel()
+        ggain_in = np.asarray(csc.T @ (G * ~cov[:, None]))
+        have = G[cov].sum(axis=0)
+        moves: list[tuple[float, int, int]] = []
+        for r in np.flatnonzero(sel & ~keep):
+            rows = csc.indices[csc.indptr[r]:csc.indptr[r + 1]]
+            only = rows[cnt[rows] == 1]
+            back = np.asarray(csr[only].T @ w[only]).ravel() if len(only) else np.zeros(n_cols)
+            gback = np.asarray(csr[only].T @ G[only]) if len(only) else np.zeros((n_cols, G.shape[1]))
+            delta = gain_in + back - w[only].sum()
+            groups_after = have - G[only].sum(axis=0) + ggain_in + gback
+            ok = np.all(groups_after >= need - slack_tol, axis=1) & ~sel & (delta > _EPS * max(1.0, w.sum()))
+            for j in np.flatnonzero(ok):
+                moves.append((float(delta[j]), int(r), int(j)))
+        moves.sort(key=lambda m: -m[0])
+        applied = False
+        for _, out_col, in_col in moves:
+            trial = [int(c) for c in np.flatnonzero(sel) if c != out_col] + [in_col]
+            if accept is not None and not accept(trial):
+                continue
+            sel[out_col], sel[in_col] = False, True
+            cnt -= np.asarray(csc[:, out_col].todense()).ravel().astype(cnt.dtype)
+            cnt += np.asarray(csc[:, in_col].todense()).ravel().astype(cnt.dtype)
+            applied = True
+            break
+        if not applied:
+            break
+    out = [c for c in chosen if sel[c]]
+    out += [int(c) for c in np.flatnonzero(sel) if c not in set(out)]
+    return out

@@ -254,7 +254,8 @@ def propose_sites(
     result = solve(problem, model=model, threshold=threshold_min, p=p, target_share=target_share, budget=budget,
                    objective=objective, unit_rules=rules, capacitated=capacitated, time_limit_s=time_limit_s,
                    method=method, progress=progress)
-    explanation = explain_sites(problem, result, threshold=threshold_min, n_alternatives=n_alternatives)
+    explanation = explain_sites(problem, result, threshold=threshold_min, n_alternatives=n_alternatives,
+                                unit_rules=rules)
     sites = cands.set_index("id", drop=False).loc[explanation["site_id"].tolist()].reset_index(drop=True)
     expl = explanation.drop(columns=["site_id"]).reset_index(drop=True)
     sites = pd.concat([expl[["rank"]], sites, expl.drop(columns=["rank"])], axis=1)

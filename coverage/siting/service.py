@@ -166,6 +166,10 @@ def propose_for_service(
     model_groups = _model_groups(model, groups, demand)
     if group_weights:
         model_groups = tuple(g for g in groups if g in demand.columns and g in group_weights) or model_groups
+    elif model == "target" and len(model_groups) > 1:
+        # each group is held to its share; the people counted (gains, alternatives, the tie-break among
+        # the fewest-site answers) are the first, main group's, as the nested groups would count twice
+        group_weights = {g: 1.0 if k == 0 else 0.0 for k, g in enumerate(model_groups)}
 
     eligible = candidates
     if candidate_kinds is not None:

@@ -45,15 +45,17 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import scipy.sparse as sp
 
 from coverage.errors import InfeasibleError, InputError, SolverError
 from coverage.progress import Progress, silent
+from coverage.siting import heuristics as heur
 from coverage.siting.checks import check_arguments, infeasible_message
-from coverage.siting.milp import AllocationPairs, Milp, SolverRun, is_feasible, run_highs
+from coverage.siting.milp import AllocationPairs, Milp, SolverRun, StartOf, is_feasible, run_highs
 from coverage.siting.models.capacity import capacitated_cover_model, capacitated_pmedian_model
 from coverage.siting.models.covering import UnitCoverageRule, cover_heuristic, cover_model
 from coverage.siting.models.pmedian import pmedian_heuristic, pmedian_model
-from coverage.siting.problem import SitingProblem
+from coverage.siting.problem import CoverReduction, SitingProblem
 from coverage.siting.result import MODELS, STATUSES, SitingResult, build_result
 
 __all__ = ["MODELS", "STATUSES", "SitingResult", "UnitCoverageRule", "solve"]
@@ -76,6 +78,9 @@ class _Built:
     heur_obj: float | None = None
     lag_bound: float | None = None
     pairs: AllocationPairs | None = None
+    #: covering models: the reduction (columns = candidates kept) and the start-vector builder
+    reduction: CoverReduction | None = None
+    start_of: StartOf | None = None
 
 
 def solve(
@@ -212,6 +217,12 @@ def solve(
         run, used = _solve_exact(problem, built, model, threshold=threshold, p=p, budget=budget, shares=shares,
                                  remaining_s=remaining, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap,
                                  threads=threads, highs_options=highs_options, progress=progress)
+    built.stats["objective"] = objective
+    if model == "target" and not capacitated and built.reduction is not None and run.x is not None:
+        remaining = max(time_limit_s - (time.perf_counter() - t_start), 0.0)
+        say(0.95, "among the fewest-site solutions, the one covering most people")
+        run.x = _most_covered(problem, built, run.x, shares=shares or {}, remaining_s=remaining, threads=threads,
+                              highs_options=highs_options)
     selected = sorted(built.sites_of(run.x))  # type: ignore[arg-type]
     say(1.0, f"{model}: {run.status}")
     allocation = None
@@ -221,6 +232,60 @@ def solve(
                         target_share=target_share, build_time=build_time, solve_time=run.time_s, t_start=t_start,
                         method=used, stats=built.stats, maximize=milp.maximize, use_cost=use_cost,
                         allocation=allocation, shares=shares)
+
+
+def _most_covered(problem: SitingProblem, built: _Built, x: npt.NDArray[np.float64], *, shares: Mapping[str, float],
+                  remaining_s: float, threads: int | None,
+                  highs_options: Mapping[str, Any] | None) -> npt.NDArray[np.float64]:
+    """Second objective of the "target" model: most covered weight without more sites (or cost) than ``x``.
+
+    Solves the same model with its objective capped at ``x``'s and the covered
+    weight maximised (HiGHS, from ``x``, within ``remaining_s``), then swaps
+    sites one for one while a swap keeps every constraint and covers more, so
+    no single swap can beat the answer (what the explanations list).  Returns
+    the better solution vector; ``x`` itself when nothing covers more.
+    """
+    milp, R, start_of = built.milp, built.reduction, built.start_of
+    if R is None or start_of is None:
+        return x
+    k, nr = len(R.cols), R.matrix.shape[0]
+    cap = float(milp.cost @ x)
+    cap_hi = cap + (1e-6 if np.allclose(milp.cost[:k], np.round(milp.cost[:k])) else 1e-9 * max(1.0, abs(cap)))
+    obj2 = np.zeros(len(milp.cost))
+    obj2[k:k + nr] = R.row_weight
+    capped = Milp(cost=obj2, lower=milp.lower, upper=milp.upper, integer=milp.integer,
+                  A=sp.vstack([milp.A, sp.csc_matrix(milp.cost[None, :])], format="csc"),
+                  row_lower=np.append(milp.row_lower, -_INF), row_upper=np.append(milp.row_upper, cap_hi),
+                  maximize=True)
+    best, best_cov = x, float(obj2 @ x)
+    t0 = time.perf_counter()
+    if remaining_s > 0.05:
+        run2 = run_highs(capped, time_limit_s=remaining_s, start=x, threads=threads, label="target (most covered)",
+                         options=highs_options)
+        if run2.x is not None and is_feasible(capped, run2.x):
+            y = np.round(run2.x[:k])
+            cand = start_of([int(j) for j in np.flatnonzero(y > 0.5)])
+            if is_feasible(capped, cand) and float(obj2 @ cand) > best_cov + 1e-9 * max(1.0, best_cov):
+                best, best_cov = cand, float(obj2 @ cand)
+        built.stats["second_objective_status"] = run2.status
+    else:
+        built.stats["second_objective_status"] = "not run (no time left)"
+    sel = [int(j) for j in np.flatnonzero(best[:k] > 0.5)]
+    forced = [int(j) for j in np.flatnonzero(milp.lower[:k] > 0.5)]
+    # each group's need beyond what the existing sites cover (as the model has it); the other rows
+    # of the capped model (count, budget, p, unit rules) are checked by ``accept``
+    gvals = problem.groups.to_numpy(float)
+    need = np.full(R.row_groups.shape[1], -_INF)
+    for g, share in shares.items():
+        gi = list(problem.groups.columns).index(g)
+        need[gi] = share * gvals[:, gi].sum() - gvals[R.covered_fixed, gi].sum()
+    swapped = heur.swap_keep_need(R.matrix, R.row_weight, R.row_groups, need, sel, fixed=forced,
+                                  accept=lambda cols: is_feasible(capped, start_of(cols)),
+                                  time_limit_s=max(2.0, remaining_s - (time.perf_counter() - t0)))
+    cand = start_of(swapped)
+    if is_feasible(capped, cand) and float(obj2 @ cand) > best_cov + 1e-9 * max(1.0, best_cov):
+        best = cand
+    return best
 
 
 def _build_pmedian(problem: SitingProblem, p: int, *, heuristic: bool, time_limit_s: float,
@@ -267,7 +332,7 @@ def _build_cover(problem: SitingProblem, model: str, threshold: float, *, p: int
     def sites_of(x: npt.NDArray[np.float64]) -> list[int]:
         return [int(R.cols[c]) for c in decode(x)]
 
-    built = _Built(milp=milp, sites_of=sites_of, stats=stats)
+    built = _Built(milp=milp, sites_of=sites_of, stats=stats, reduction=R, start_of=start_of)
     if heuristic:
         heur_sel = cover_heuristic(problem, R, model, p=p, budget=budget, shares=shares, use_cost=use_cost,
                                    time_limit_s=min(5.0, time_limit_s / 4))

@@ -148,7 +148,10 @@ def _paths(lines: npt.NDArray[Any]) -> npt.NDArray[Any]:
     mate[order[np.flatnonzero(pair) + 1]] = order[pair]
     mate_l = mate.tolist()
     seen = bytearray(n)
-    starts_l, stops_l, steps_l, path_l = [], [], [], []
+    starts_l: list[int] = []
+    stops_l: list[int] = []
+    steps_l: list[int] = []
+    path_l: list[int] = []
     first_l, last_l = first.tolist(), last.tolist()
     n_paths = 0
     for k in range(n):
@@ -166,9 +169,13 @@ def _paths(lines: npt.NDArray[Any]) -> npt.NDArray[Any]:
         while True:
             seen[cur] = 1
             if entry == 0:
-                starts_l.append(first_l[cur]), stops_l.append(last_l[cur] + 1), steps_l.append(1)
+                starts_l.append(first_l[cur])
+                stops_l.append(last_l[cur] + 1)
+                steps_l.append(1)
             else:
-                starts_l.append(last_l[cur]), stops_l.append(first_l[cur] - 1), steps_l.append(-1)
+                starts_l.append(last_l[cur])
+                stops_l.append(first_l[cur] - 1)
+                steps_l.append(-1)
             path_l.append(n_paths)
             m = mate_l[cur + (1 - entry) * n]
             if m < 0 or seen[m % n]:

@@ -34,6 +34,8 @@ logger = logging.getLogger(__name__)
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
+#: Per-edge values: an object array (as the compilers build them) or a plain sequence.
+Values = npt.NDArray[Any] | Sequence[object]
 
 
 @dataclass(frozen=True, eq=False)
@@ -230,9 +232,9 @@ def compile_frames(nodes: pd.DataFrame, edges: pd.DataFrame, mode: TravelMode, *
 
 
 def compile_arrays(mode: TravelMode, node_ids: npt.NDArray[Any], x: FloatArray, y: FloatArray, crs: pyproj.CRS,
-                   u: IntArray, v: IntArray, length_m: FloatArray, *, highway: Sequence[object],
-                   maxspeed: Sequence[object], geometry: Sequence[object] | None,
-                   networks: Sequence[object] | None = None, metric_crs: Any = None) -> CompiledNetwork:
+                   u: IntArray, v: IntArray, length_m: FloatArray, *, highway: Values,
+                   maxspeed: Values, geometry: Values | None,
+                   networks: Values | None = None, metric_crs: Any = None) -> CompiledNetwork:
     """Compile directed edges given as arrays (``u``, ``v``: node positions; ``length_m``: NaN = measure the
     geometry).  Lengths must already have passed :func:`check_lengths`.
 
@@ -343,7 +345,7 @@ def compile_arrays(mode: TravelMode, node_ids: npt.NDArray[Any], x: FloatArray, 
 
 
 # ---------------------------------------------------------------------------------------------- helpers
-def check_lengths(length_m: FloatArray, given: npt.NDArray[np.bool_], u_ids: Sequence[Any], v_ids: Sequence[Any],
+def check_lengths(length_m: FloatArray, given: npt.NDArray[np.bool_], u_ids: Values, v_ids: Values,
                   source: object) -> None:
     """Raise :class:`NetworkError` naming the first edges whose given ``length`` is negative, infinite or not a
     number (a negative weight makes shortest paths meaningless; an absent length is measured on the geometry)."""
@@ -381,15 +383,15 @@ def csr_min(rows: IntArray, cols: IntArray, wts: FloatArray, n: int) -> sp.csr_m
 
 
 def _edge_geoms_m(node_xy_m: FloatArray, which: IntArray, u: IntArray, v: IntArray,
-                  geometry: Sequence[object] | None, has_geom: npt.NDArray[np.bool_],
+                  geometry: Values | None, has_geom: npt.NDArray[np.bool_],
                   to_m: pyproj.Transformer) -> npt.NDArray[Any]:
     """Metric LineStrings of the edges ``which`` (their own geometry, else node to node)."""
     out = shapely.linestrings(
         np.stack([node_xy_m[u[which]], node_xy_m[v[which]]], axis=1)
     ) if len(which) else np.empty(0, dtype=object)
     with_geom = np.flatnonzero(has_geom[which])
-    if len(with_geom):
-        raw = [geometry[i] for i in which[with_geom]]  # type: ignore[index]
+    if len(with_geom) and geometry is not None:  # has_geom is all False without geometries
+        raw = [geometry[i] for i in which[with_geom].tolist()]
         geoms = np.array([shapely.from_wkt(g) if isinstance(g, str) else g for g in raw], dtype=object)
         coords, part = shapely.get_coordinates(geoms, return_index=True)
         xs, ys = to_m.transform(coords[:, 0], coords[:, 1])
@@ -397,7 +399,7 @@ def _edge_geoms_m(node_xy_m: FloatArray, which: IntArray, u: IntArray, v: IntArr
     return out
 
 
-def _factorize(values: Sequence[object]) -> IntArray:
+def _factorize(values: Values) -> IntArray:
     """Integer codes of equal values (lists, as osmnx keeps merged tags, compared by their text)."""
     arr = np.empty(len(values), dtype=object)
     arr[:] = list(values) if not isinstance(values, np.ndarray) else values
@@ -432,7 +434,7 @@ def _object_array(values: list[Any]) -> npt.NDArray[np.object_]:
     return arr
 
 
-def _floats(values: Sequence[object]) -> FloatArray:
+def _floats(values: Values) -> FloatArray:
     """Numbers (numeric text too) as floats; NaN for None and anything that is not a number."""
     try:
         return np.asarray(values, dtype=float)

@@ -163,7 +163,8 @@ def _unit_rows(rule: UnitCoverageRule, problem: SitingProblem, R: CoverReduction
 
 def cover_model(problem: SitingProblem, model: str, threshold: float, *, p: int | None, budget: float | None,
                 shares: dict[str, float] | None, use_cost: bool, unit_rules: Sequence[UnitCoverageRule],
-                reduce: bool) -> tuple[Milp, Decode, StartOf, dict[str, Any], CoverReduction]:
+                reduce: bool, reduction: CoverReduction | None = None
+                ) -> tuple[Milp, Decode, StartOf, dict[str, Any], CoverReduction]:
     """Build an LSCP, target or MCLP model (see the module docstring).
 
     Parameters
@@ -184,6 +185,9 @@ def cover_model(problem: SitingProblem, model: str, threshold: float, *, p: int 
         Per-unit constraints ("target").
     reduce
         Drop dominated candidates (not with unit rules).
+    reduction
+        A reduction to build the model on instead of the problem's own (for
+        example one restricted to some candidates: :func:`coverage.siting.scale.restrict`).
 
     Returns
     -------
@@ -199,7 +203,8 @@ def cover_model(problem: SitingProblem, model: str, threshold: float, *, p: int 
     InfeasibleError
         A unit rule that even opening every candidate cannot meet.
     """
-    R = reduce_cover(problem, threshold, drop_dominated=reduce and not unit_rules)
+    R = reduction if reduction is not None else reduce_cover(problem, threshold,
+                                                             drop_dominated=reduce and not unit_rules)
     M = R.matrix.tocsc()
     nr, k = M.shape
     ccost = problem.cost[R.cols] if use_cost else np.ones(k)

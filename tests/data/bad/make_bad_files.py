@@ -258,6 +258,8 @@ def main() -> None:
     add("csv_renamed.xlsx", "demand", 2, "unreadable", "a CSV file renamed .xlsx")
     (HERE / "binary_renamed.csv").write_bytes(bytes(range(256)) * 8)
     add("binary_renamed.csv", "demand", 2, "unreadable", "binary data named .csv (header cannot be decoded)")
+    (HERE / "xls_renamed.csv").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
+    add("xls_renamed.csv", "facilities", 2, "unreadable", "an old binary .xls named .csv")
     (HERE / "not_json.geojson").write_text('{"type": "FeatureCollection", "features": [', encoding="utf-8")
     add("not_json.geojson", "facilities", 2, "unreadable", "GeoJSON cut short")
     (HERE / "corrupt.zip").write_bytes(b"PK\x03\x04" + b"\x00" * 200)
