@@ -34,7 +34,8 @@ PAGES = (("app_pages/data.py", "data", "page_data"),
          ("app_pages/coverage.py", "coverage", "page_coverage"),
          ("app_pages/siting.py", "siting", "page_siting"),
          ("app_pages/scenarios.py", "scenarios", "page_scenarios"),
-         ("app_pages/print.py", "print", "page_print"))
+         ("app_pages/print.py", "print", "page_print"),
+         ("app_pages/standards.py", "standards", "page_standards"))
 
 
 def language_toggle() -> None:

@@ -32,6 +32,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "subtitle": ("“一老一小”服务设施覆盖分析与选址", "Coverage and siting of services for older people and children"),
     "page_data": ("数据", "Data"), "page_map": ("地图", "Map"), "page_coverage": ("覆盖", "Coverage"),
     "page_siting": ("选址", "Siting"), "page_scenarios": ("方案", "Scenarios"), "page_print": ("打印", "Print"),
+    "page_standards": ("标准", "Standards"),
     "english": ("English", "English"), "navigation": ("页面", "Pages"),
     "service": ("考核服务", "Service"), "threshold": ("通行时间阈值（分钟）", "Travel-time threshold (min)"),
     "source": ("数据来源", "Data source"), "demo": ("示例地区", "Demo region"), "files": ("我的文件", "My files"),
@@ -193,6 +194,7 @@ def esc(text: object) -> str:
 #: Everything the planner chose lives under these keys (and nowhere else).
 STATE_DEFAULTS: dict[str, Any] = {
     "lang": "zh",
+    "standards": None,       # the planner's own standards (Standards page); None = the default file
     # data
     "source": "demo",
     "region": "yuxi",
@@ -363,14 +365,33 @@ def travel_engine(graph_key: tuple, mode: str, _graph: Any) -> Any:
 
 
 @st.cache_resource(show_spinner=False)
-def standards() -> Any:
+def default_standards() -> Any:
     """The default standards (coverage/data/standards.yaml)."""
-    from coverage.metrics import default_standards
+    from coverage.metrics import default_standards as load_default
 
-    return default_standards()
+    return load_default()
 
 
-STANDARDS_KEY = "default"  # the standards every cached result below was computed with
+def standards() -> Any:
+    """The standards in force: the planner's own (Standards page, owned key ``standards``), else the default."""
+    own = st.session_state.get("standards")
+    return own if own is not None else default_standards()
+
+
+def standards_key() -> str:
+    """Cache key of the standards in force: a content hash, so edited standards never reuse old results."""
+    return str(standards().digest())
+
+
+def __getattr__(name: str) -> Any:
+    """``STANDARDS_KEY``: the content hash of the standards in force at the time of the import.
+
+    Pages import it on every run (``from app_pages.common import STANDARDS_KEY``), so it follows
+    edits on the Standards page; code in this module calls :func:`standards_key`.
+    """
+    if name == "STANDARDS_KEY":
+        return standards_key()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -512,7 +533,7 @@ def coverage_now(inputs: Inputs, *, sites: list[dict] | None = None) -> Any:
     """Coverage of the selected service at the chosen threshold, with the accepted sites (or ``sites``)."""
     svc = current_service()
     sites = st.session_state["accepted_sites"] if sites is None else sites
-    return service_coverage(inputs.key, sites_key(sites), STANDARDS_KEY, svc.key, float(svc.threshold_min),
+    return service_coverage(inputs.key, sites_key(sites), standards_key(), svc.key, float(svc.threshold_min),
                             inputs.demand, facilities_with_accepted(inputs, sites), inputs.boundaries,
                             inputs.engines())
 
@@ -735,7 +756,7 @@ def report_of_accepted(inputs: Inputs, svc: Any) -> tuple[tuple, Callable[[], An
     group = next((g for g in svc.groups if g in inputs.demand.columns), svc.groups[0])
     settings = siting_settings(svc, inputs.demand)
     line = TEXT["settings_line"][0].format(s=settings_text(settings, "zh"))
-    key = (inputs.key, sites_key(sites), STANDARDS_KEY, svc.key, float(svc.threshold_min), group,
+    key = (inputs.key, sites_key(sites), standards_key(), svc.key, float(svc.threshold_min), group,
            region_name_zh(inputs), line, inputs.simulated)
 
     def build() -> Any:

@@ -147,6 +147,7 @@ def controls(inputs: Any, svc: Any) -> None:
     last = st.session_state["proposal"]
     if last and last.get("request") == request:  # the same request: the proposal shown is its answer
         bar.empty()
+        st.session_state["rejected"] = []
         return
     try:
         with boundary():

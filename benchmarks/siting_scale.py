@@ -128,15 +128,10 @@ def main(argv: list[str] | None = None) -> int:
         print(_line(f"{label} greedy", g[model], None, None, "heuristic", g[f"{model}_s"], fmt))
         runs = [("ours", {})]
         if args.baseline:
-            runs.append(("plain MILP", {"warm_start": False, "method": "exact", "decompose": False,
-                                        "polish": False}))
+            runs.append(("plain MILP", {"warm_start": False, "method": "exact"}))
         for name, extra in runs:
             t = time.perf_counter()
-            try:
-                r = solve(prob, model=model, threshold=args.radius_m, time_limit_s=args.time_limit_s, **kw, **extra)
-            except TypeError:   # an older solve() without the scale options
-                extra = {k: v for k, v in extra.items() if k in ("warm_start", "method")}
-                r = solve(prob, model=model, threshold=args.radius_m, time_limit_s=args.time_limit_s, **kw, **extra)
+            r = solve(prob, model=model, threshold=args.radius_m, time_limit_s=args.time_limit_s, **kw, **extra)
             secs = time.perf_counter() - t
             again = recomputed(prob, r, args.radius_m)
             ok = abs(again - r.objective) <= 1e-6 * max(1.0, abs(again))

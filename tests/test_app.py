@@ -626,6 +626,9 @@ def test_printed_coverage_map_and_report_show_the_accepted_sites():
     at.number_input(key="w.siting_k").set_value(2).run()
     at.button(key="siting_run").click().run()
     sites = at.session_state["proposal"]["sites"]
+    at.button(key="siting_run").click().run()  # the same request again: the same proposal, no error
+    _clean(at)
+    assert at.session_state["proposal"]["sites"] == sites
     for site in sites:
         at.button(key=f"accept_{site['id']}").click().run()
     _clean(at)

@@ -193,8 +193,9 @@ def test_committee_buildings_are_a_short_walk_from_their_village(yuxi, yuxi_grap
     assert own["travel_time_min"].max() < 8
 
 
-def test_yuxi_95_percent_of_older_people_within_15_min_walk_is_proved_optimal(yuxi, yuxi_graph):
-    """Issue 6 on the demo: fewest new sites so 95% of older people walk to a counted service in 15 min."""
+def test_yuxi_98_percent_of_older_people_within_15_min_walk_is_proved_optimal(yuxi, yuxi_graph):
+    """Fewest new sites so 98% of older people walk to a counted service in 15 min (the day-care venues
+    bring today's share to 94.9%)."""
     from coverage.metrics import default_standards
     from coverage.siting import propose_sites
     from coverage.traveltime import TravelTimeEngine
@@ -209,14 +210,14 @@ def test_yuxi_95_percent_of_older_people_within_15_min_walk_is_proved_optimal(yu
     share_now = yuxi.demand.loc[yuxi.demand["id"].isin(od_e["from_id"]), "elderly_60plus"].sum() / (
         yuxi.demand["elderly_60plus"].sum()
     )
-    assert 0.7 < share_now < 0.95  # a real gap today (83.4%)
+    assert 0.9 < share_now < 0.95  # 94.9% today, with the 2,344 day-care venues
     reach = set(od_e["from_id"]) | set(od_c["from_id"])
-    assert reach == set(yuxi.demand["id"])  # every village can be served: 95% is feasible
+    assert reach == set(yuxi.demand["id"])  # every village can be served: 98% is feasible
     prop = propose_sites(yuxi.demand, od_e, od_c, yuxi.candidates, groups="elderly_60plus",
-                         threshold_min=15, model="target", target_share=0.95, time_limit_s=30)
+                         threshold_min=15, model="target", target_share=0.98, time_limit_s=30)
     r = prop.result
     assert r.status == "optimal"
-    assert 0.95 <= r.covered_share < 0.96
+    assert 0.98 <= r.covered_share < 0.99
     assert 20 <= r.objective <= 150  # tens of sites, not one per village
     assert set(r.selected) <= set(yuxi.candidates["id"])
 
@@ -271,7 +272,8 @@ def test_tables_are_canonical_and_marked_simulated(yuxi, dali):
         assert region.is_simulated and region.note_zh == NOTE_ZH
         for table, cols in (
             (region.demand, DEMAND_COLUMNS),
-            (region.facilities, FACILITY_COLUMNS),
+            # the residents (在院人数) of the bed-holding institutions: an optional column
+            (region.facilities, (*FACILITY_COLUMNS[:-1], "residents", "geometry")),
             (region.candidates, CANDIDATE_COLUMNS),
             (region.boundaries, BOUNDARY_COLUMNS),
         ):

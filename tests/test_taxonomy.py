@@ -13,14 +13,16 @@ from coverage.taxonomy import (
 
 def test_every_type_has_a_category_and_chinese_label():
     for t in FACILITY_TYPES.values():
-        assert t.category in {"care", "funeral", "child"}
+        assert t.category in {"care", "funeral", "child", "social"}
         assert t.zh and t.en
 
 
 @pytest.mark.parametrize(
     "text, key",
     [("幸福院", "happy_courtyard"), ("日间照料中心", "community_daycare"), ("殡仪馆", "funeral_home"),
-     ("Childrens Home", "childrens_home"), ("社工室", "social_work_station")],
+     ("Childrens Home", "childrens_home"), ("社工室", "social_work_room"), ("乡镇社工站", "social_work_station"),
+     ("托育机构", "childcare_institution"), ("老年活动中心", "elderly_activity_center"),
+     ("日间照料场所", "elderly_activity_center"), ("精康", "mental_health_rehab"), ("救助管理站", "relief_station")],
 )
 def test_facility_type_aliases(text, key):
     assert facility_type(text).key == key
@@ -29,6 +31,53 @@ def test_facility_type_aliases(text, key):
 def test_unknown_type_suggests_the_closest():
     with pytest.raises(UnknownCategoryError, match="did you mean '儿童之家'"):
         facility_type("儿童之屋")
+
+
+def test_a_childcare_name_is_never_corrected_to_an_elderly_type():
+    """托育 is a child service: an unknown childcare name gets no elderly-care suggestion."""
+    with pytest.raises(UnknownCategoryError) as err:
+        facility_type("托育服务所")
+    assert "居家养老" not in str(err.value).split("Known:")[0]
+    assert "did you mean '托育服务机构'" in str(err.value)  # its own category's type is fine
+    # a name like nothing known gets no suggestion at all (no misleading guess)
+    with pytest.raises(UnknownCategoryError) as err:
+        facility_type("花园")
+    assert "did you mean" not in str(err.value)
+    # a childcare name close to an elderly-care one (婴幼儿照护服务中心 ~ 居家养老服务中心): never suggested
+    import difflib
+
+    assert difflib.SequenceMatcher(None, "婴幼儿照护服务中心", "居家养老服务中心").ratio() > 0.4
+    with pytest.raises(UnknownCategoryError) as err:
+        facility_type("婴幼儿照护服务中心")
+    assert "养老" not in str(err.value).split("Known:")[0]
+
+
+def test_social_work_station_and_room_are_two_types():
+    assert facility_type("社工站").key == "social_work_station"
+    assert facility_type("社工室").key == "social_work_room"
+    assert FACILITY_TYPES["social_work_room"].category == FACILITY_TYPES["social_work_station"].category
+
+
+def test_user_facility_types_register_and_unregister():
+    from coverage.errors import InputError
+    from coverage.taxonomy import FacilityType, register_facility_types, unregister_facility_types
+
+    t = FacilityType("youth_centre", "青少年活动中心", "Youth centre", ("少年宫",), category="child",
+                     capacity_unit="places")
+    try:
+        assert register_facility_types([t]) == ["youth_centre"]
+        assert facility_type("少年宫").key == "youth_centre"
+        assert "youth_centre" in facility_types_in("child")
+        with pytest.raises(InputError, match="built-in type"):
+            register_facility_types([FacilityType("funeral_home", "殡仪馆2", "x", category="funeral")])
+        with pytest.raises(InputError, match="already names 'childrens_home'"):
+            register_facility_types([FacilityType("kids", "儿童之家", "Kids", category="child")])
+        with pytest.raises(InputError, match="unknown category 'school'"):
+            register_facility_types([FacilityType("school", "学校", "School", category="school")])
+    finally:
+        unregister_facility_types(["youth_centre"])
+    with pytest.raises(UnknownCategoryError):
+        facility_type("少年宫")
 
 
 def test_groups_and_categories():

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import networkx as nx
+import numpy as np
 import pandas as pd
 
 from coverage.demo.regions import REGION_SPECS
@@ -197,6 +198,8 @@ def load_demo(key: str = DEFAULT_REGION) -> DemoRegion:
     demand = _read_points(folder / "villages.csv", DEMAND_COLUMNS)
     # residents (在院人数) of the bed-holding institutions, where the region publishes them
     facilities = _read_points(folder / "facilities.csv", (*FACILITY_COLUMNS[:-1], "residents", "geometry"))
+    if "residents" not in facilities.columns:  # a region without published residents: unknown, not 0
+        facilities.insert(len(FACILITY_COLUMNS) - 1, "residents", np.nan)
     candidates = _read_points(folder / "candidates.csv", CANDIDATE_COLUMNS)
     boundaries = gpd.read_file(folder / "boundaries.geojson", engine="pyogrio")
     for c in ("code", "parent_code"):

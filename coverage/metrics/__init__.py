@@ -27,10 +27,18 @@ from coverage.metrics.analysis import (
     verdict_label,
     weighted_quantile,
 )
-from coverage.metrics.capacity import CapacityResult, allocate_nearest, capacity_analysis, two_step_fca
+from coverage.metrics.capacity import (
+    CapacityResult,
+    actual_occupancy,
+    allocate_nearest,
+    capacity_analysis,
+    two_step_fca,
+)
+from coverage.metrics.funeral import funeral_demand
 from coverage.metrics.standards import (
     DEFAULT_STANDARDS_PATH,
     VILLAGES,
+    FuneralDemand,
     Service,
     Standards,
     UnitRule,
@@ -39,6 +47,10 @@ from coverage.metrics.standards import (
     load_standards,
     save_standards,
     standards_from_dict,
+    standards_from_tables,
+    standards_from_yaml,
+    standards_tables,
+    standards_to_yaml,
 )
 
 __all__ = [
@@ -48,15 +60,18 @@ __all__ = [
     "VILLAGES",
     "CapacityResult",
     "CoverageResult",
+    "FuneralDemand",
     "Service",
     "ServiceTravel",
     "Standards",
     "UnitRule",
+    "actual_occupancy",
     "allocate_nearest",
     "analyze",
     "capacity_analysis",
     "counted_facilities",
     "default_standards",
+    "funeral_demand",
     "group_label",
     "load_standards",
     "nearest_facility",
@@ -65,6 +80,10 @@ __all__ = [
     "save_standards",
     "service_travel",
     "standards_from_dict",
+    "standards_from_tables",
+    "standards_from_yaml",
+    "standards_tables",
+    "standards_to_yaml",
     "travel_tables",
     "two_step_fca",
     "verdict",

@@ -273,7 +273,8 @@ def _swaps_keeping_constraints(problem: SitingProblem, result: SitingResult, A: 
     if result.stats.get("objective") == "cost":
         ok &= problem.cost <= chosen_cost + 1e-9 * max(1.0, chosen_cost)
     if result.budget is not None:
-        ok &= result.total_cost - chosen_cost + problem.cost <= result.budget + 1e-9 * max(1.0, result.budget)
+        spent = float(result.total_cost or 0.0) - chosen_cost
+        ok &= spent + problem.cost <= result.budget + 1e-9 * max(1.0, result.budget)
     out: list[dict[str, Any]] = []
     for j in np.argsort(-np.where(ok, alt_val, -np.inf), kind="stable"):
         if not ok[j] or len(out) >= n_alternatives:

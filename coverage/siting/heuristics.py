@@ -553,8 +553,8 @@ def swap_keep_need(
     csr = matrix.tocsr()
     n_rows, n_cols = matrix.shape
     w = np.asarray(row_weight, float)
-    G = np.asarray(row_groups, float).reshape(n_rows, -1)
     need = np.asarray(need, float).ravel()
+    G = np.asarray(row_groups, float).reshape(n_rows, len(need))
     sel = np.zeros(n_cols, dtype=bool)
     sel[list(chosen)] = True
     keep = np.zeros(n_cols, dtype=bool)

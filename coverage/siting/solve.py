@@ -51,12 +51,13 @@ from coverage.errors import InfeasibleError, InputError, SolverError
 from coverage.progress import Progress, silent
 from coverage.siting import heuristics as heur
 from coverage.siting.checks import check_arguments, infeasible_message
-from coverage.siting.milp import AllocationPairs, Milp, SolverRun, StartOf, is_feasible, run_highs
+from coverage.siting.milp import AllocationPairs, Decode, Milp, SolverRun, StartOf, is_feasible, run_highs
 from coverage.siting.models.capacity import capacitated_cover_model, capacitated_pmedian_model
 from coverage.siting.models.covering import UnitCoverageRule, cover_heuristic, cover_model
 from coverage.siting.models.pmedian import pmedian_heuristic, pmedian_model
 from coverage.siting.problem import CoverReduction, SitingProblem
 from coverage.siting.result import MODELS, STATUSES, SitingResult, build_result
+from coverage.siting.scale import LARGE_NONZEROS, kernel_search
 
 __all__ = ["MODELS", "STATUSES", "SitingResult", "UnitCoverageRule", "solve"]
 
@@ -81,6 +82,8 @@ class _Built:
     #: covering models: the reduction (columns = candidates kept) and the start-vector builder
     reduction: CoverReduction | None = None
     start_of: StartOf | None = None
+    #: covering models: builds the same model on a restricted reduction (kernel search)
+    rebuild: Callable[[CoverReduction], tuple[Milp, Decode, StartOf]] | None = None
 
 
 def solve(
@@ -100,6 +103,7 @@ def solve(
     reduce: bool = True,
     warm_start: bool = True,
     max_nonzeros: int = 40_000_000,
+    large_nonzeros: int = LARGE_NONZEROS,
     threads: int | None = None,
     highs_options: Mapping[str, Any] | None = None,
     progress: Progress | None = None,
@@ -144,6 +148,11 @@ def solve(
         Start HiGHS from the greedy + swap solution.
     max_nonzeros
         Largest model (constraint non-zeros) "auto" hands to the exact solver.
+    large_nonzeros
+        "mclp" and "target" models larger than this (constraint non-zeros) that
+        HiGHS cannot prove within a minute are solved by kernel search with a
+        Lagrangian bound under "auto" (:mod:`coverage.siting.scale`): a good
+        answer in seconds, its bound and gap; "optimal" only when proved.
     threads
         HiGHS threads (default: HiGHS decides).
     highs_options
@@ -205,7 +214,13 @@ def solve(
                                               and built.heur_sel is not None)
     proved_by_bound = (built.lag_bound is not None and built.heur_obj is not None
                        and built.lag_bound >= built.heur_obj - 1e-6 * max(1.0, abs(built.heur_obj)))
-    if proved_by_bound:
+    large = (method == "auto" and model in ("mclp", "target") and not capacitated and milp.nnz > large_nonzeros
+             and built.heur_sel is not None and built.rebuild is not None)
+    if large:
+        run = _kernel(problem, built, model, p=p, budget=budget, shares=shares, use_cost=use_cost,
+                      remaining_s=remaining, threads=threads, say=say)
+        used = "kernel search + Lagrangian bound"
+    elif proved_by_bound:
         run = SolverRun(status="optimal", x=built.start_x, objective=built.heur_obj, bound=built.heur_obj, time_s=0.0)
         used = "heuristic+lagrangian"
     elif use_heuristic:
@@ -232,6 +247,28 @@ def solve(
                         target_share=target_share, build_time=build_time, solve_time=run.time_s, t_start=t_start,
                         method=used, stats=built.stats, maximize=milp.maximize, use_cost=use_cost,
                         allocation=allocation, shares=shares)
+
+
+def _kernel(problem: SitingProblem, built: _Built, model: str, *, p: int | None, budget: float | None,
+            shares: dict[str, float] | None, use_cost: bool, remaining_s: float, threads: int | None,
+            say: Progress) -> SolverRun:
+    """A large covering model by kernel search from the heuristic's answer, with the Lagrangian bound."""
+    R, start_of, rebuild = built.reduction, built.start_of, built.rebuild
+    if R is None or start_of is None or rebuild is None or built.heur_sel is None:
+        raise SolverError(f"the {model} model has no start for the kernel search; use method='exact'")
+    gvals = problem.groups.to_numpy(float)
+    need = np.zeros(R.row_groups.shape[1])
+    for g, share in (shares or {}).items():
+        gi = list(problem.groups.columns).index(g)
+        need[gi] = max(share * gvals[:, gi].sum() - gvals[R.covered_fixed, gi].sum(), 0.0)
+    t0 = time.perf_counter()
+    found = kernel_search(problem, R, model, built.milp, start_of, rebuild, built.heur_sel, p=p, budget=budget,
+                          need=need, shares=shares, use_cost=use_cost, time_limit_s=remaining_s, threads=threads,
+                          say=say)
+    built.stats.update(found.stats)
+    status = "optimal" if found.proved else "time_limit"
+    return SolverRun(status=status, x=start_of(found.cols), objective=found.objective, bound=found.bound,
+                     time_s=time.perf_counter() - t0)
 
 
 def _most_covered(problem: SitingProblem, built: _Built, x: npt.NDArray[np.float64], *, shares: Mapping[str, float],
@@ -332,7 +369,12 @@ def _build_cover(problem: SitingProblem, model: str, threshold: float, *, p: int
     def sites_of(x: npt.NDArray[np.float64]) -> list[int]:
         return [int(R.cols[c]) for c in decode(x)]
 
-    built = _Built(milp=milp, sites_of=sites_of, stats=stats, reduction=R, start_of=start_of)
+    def rebuild(Rk: CoverReduction) -> tuple[Milp, Decode, StartOf]:
+        sub, dec, sub_start, _, _ = cover_model(problem, model, threshold, p=p, budget=budget, shares=shares,
+                                                use_cost=use_cost, unit_rules=unit_rules, reduce=reduce, reduction=Rk)
+        return sub, dec, sub_start
+
+    built = _Built(milp=milp, sites_of=sites_of, stats=stats, reduction=R, start_of=start_of, rebuild=rebuild)
     if heuristic:
         heur_sel = cover_heuristic(problem, R, model, p=p, budget=budget, shares=shares, use_cost=use_cost,
                                    time_limit_s=min(5.0, time_limit_s / 4))

@@ -20,8 +20,10 @@ output is deterministic.
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import json
+import re
 import struct
 import sys
 import zipfile
@@ -58,7 +60,22 @@ def _xlsx(path: Path, header: list[str], rows: list[list[object]], *, errors: di
     for ref, code in (errors or {}).items():
         ws[ref].value = code
         ws[ref].data_type = "e"
+    wb.properties.created = wb.properties.modified = datetime.datetime(2026, 1, 1)
     wb.save(path)
+    _fixed_zip(path)
+
+
+def _fixed_zip(path: Path) -> None:
+    """Rewrite a zip (or .xlsx) with fixed member times, so that re-running the script gives the same bytes."""
+    with zipfile.ZipFile(path) as zf:
+        members = [(info.filename, zf.read(info)) for info in zf.infolist()]
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, data in members:
+            if name == "docProps/core.xml":  # openpyxl stamps the time of saving
+                data = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", rb"\g<1>2026-01-01T00:00:00Z", data)
+            info = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, data)
 
 
 def _geojson(path: Path, features: list[tuple[dict[str, object], dict[str, object] | None]]) -> None:
@@ -71,8 +88,8 @@ def _declared_bomb_zip() -> bytes:
     """A 1 KB zip whose headers announce a 4 GB .dbf (as a zip bomb's do); it must be refused unread."""
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr("bomb.shp", b"\x00" * 100)
-        zf.writestr("bomb.dbf", b" " * 1000)
+        for name, data in (("bomb.shp", b"\x00" * 100), ("bomb.dbf", b" " * 1000)):
+            zf.writestr(zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0)), data, zipfile.ZIP_DEFLATED)
     raw = bytearray(buf.getvalue())
     # Rewrite the uncompressed size of bomb.dbf in its local and central headers to 4,000,000,000 bytes.
     for signature, offset in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):
@@ -274,11 +291,13 @@ def main() -> None:
     with zipfile.ZipFile(HERE / "shapefile_gbk_no_cpg.zip", "w", zipfile.ZIP_DEFLATED) as zf:
         for ext in (".shp", ".shx", ".dbf", ".prj"):
             zf.write(shp_dir / f"sites{ext}", f"sites{ext}")
+    _fixed_zip(HERE / "shapefile_gbk_no_cpg.zip")
     add("shapefile_gbk_no_cpg.zip", "facilities", 0, "encoding",
         "zipped Shapefile, GBK .dbf without .cpg: encoding guessed from a sample")
     with zipfile.ZipFile(HERE / "shapefile_no_prj.zip", "w", zipfile.ZIP_DEFLATED) as zf:
         for ext in (".shp", ".shx", ".dbf"):
             zf.write(shp_dir / f"sites{ext}", f"sites{ext}")
+    _fixed_zip(HERE / "shapefile_no_prj.zip")
     add("shapefile_no_prj.zip", "facilities", 2, "no_crs", "zipped Shapefile without .prj and no --crs")
     add("shapefile_no_prj.zip", "facilities", 0, "no_crs", "the same with --crs gcj02", crs="gcj02")
     full = (HERE / "shapefile_gbk_no_cpg.zip").read_bytes()
