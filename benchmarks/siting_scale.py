@@ -138,6 +138,9 @@ def main(argv: list[str] | None = None) -> int:
             bad += not ok
             print(_line(f"{label} {name}", r.objective, r.bound, r.gap, r.status, secs, fmt)
                   + f"  [{r.method}; recomputed {'equal' if ok else f'DIFFERS: {again:,.0f}'}]", flush=True)
+            for step in r.stats.get("kernel_rounds", []):
+                print(f"{'':>26} kernel {step['kernel']:>5} candidates, {step['rows']:>6} rows: {step['status']},"
+                      f" best {step['objective']:,.0f} ({step['seconds']:.1f} s)")
     return 1 if bad else 0
 
 

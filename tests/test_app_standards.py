@@ -30,7 +30,7 @@ def test_standards_page_shows_every_rule_and_applies_without_change():
     assert at.header[0].value == "考核标准"
     std = default_standards()
     assert any(std.digest() in c.value for c in at.caption)  # the fingerprint of the default file
-    frames = at.get("arrow_data_frame")
+    frames = at.dataframe
     shown = [set(f.value["key"]) for f in frames if "key" in f.value.columns]
     assert {s.key for s in std.services} in shown and {r.key for r in std.unit_rules} in shown
     at.button(key="w.standards_apply").click().run()
@@ -39,15 +39,21 @@ def test_standards_page_shows_every_rule_and_applies_without_change():
 
 
 def test_analysis_follows_the_edited_standards():
-    """A threshold changed on the Standards page changes the coverage figure; going back restores it."""
+    """Standards edited on the page change the coverage figure (cache keyed by their content); back again."""
+    from dataclasses import replace
+
     at = _page(AppTest.from_file(APP, default_timeout=180).run(), "coverage")
     _clean(at)
     default_share = _share(at)
-    at.session_state["standards"] = default_standards().with_threshold("elderly_15min", 5)
+    std = default_standards()
+    svc = std.service("elderly_15min")
+    narrower = replace(svc, facility_types=tuple(t for t in svc.facility_types if t != "elderly_activity_center"))
+    at.session_state["standards"] = replace(std, services=tuple(narrower if s.key == svc.key else s
+                                                                for s in std.services))
     at = _page(at, "coverage")
     _clean(at)
     strict = _share(at)
-    assert strict < default_share  # 5 minutes instead of 15: fewer older people covered
+    assert strict < default_share - 5  # without the 2,344 day-care venues: fewer older people covered
     at.session_state["standards"] = None
     at = _page(at, "coverage")
     assert _share(at) == default_share

@@ -105,7 +105,8 @@ def _load(kind: str, data: object) -> None:
     except CoverageError as exc:
         event(f"{kind}: {type(exc).__name__}")
         return
-    event(f"{kind}: loaded {'some' if len(res.data) else 'none'}, rejected {'some' if res.report.n_rejected else 'none'}")
+    loaded, rejected = len(res.data) > 0, res.report.n_rejected > 0
+    event(f"{kind}: loaded {'some' if loaded else 'none'}, rejected {'some' if rejected else 'none'}")
     _check(res, kind)
 
 
@@ -244,12 +245,12 @@ def geometries(draw):
     if shape == "multipoint":
         return shapely.MultiPoint(pts)
     if shape == "line":
-        return shapely.LineString(pts + [pts[0]]) if len(pts) == 1 else shapely.LineString(pts)
+        return shapely.LineString([*pts, pts[0]]) if len(pts) == 1 else shapely.LineString(pts)
     if shape == "polygon":
         ring = (pts * 3)[:max(3, len(pts))]
-        return shapely.Polygon(ring + [ring[0]])  # often degenerate or self-intersecting, on purpose
+        return shapely.Polygon([*ring, ring[0]])  # often degenerate or self-intersecting, on purpose
     if shape == "collection":
-        return shapely.GeometryCollection([shapely.Point(pts[0]), shapely.LineString(pts + [pts[0]])])
+        return shapely.GeometryCollection([shapely.Point(pts[0]), shapely.LineString([*pts, pts[0]])])
     if shape == "empty":
         return shapely.Polygon()
     return None

@@ -24,10 +24,8 @@ import pytest
 import shapely
 
 from coverage.cli import main as cli_main
-from coverage.errors import CoverageError, FileReadError
-from coverage.inputs import load_boundaries, load_candidates, load_demand, load_facilities
-from coverage.inputs import readers
-from coverage.inputs.readers import read_table
+from coverage.errors import FileReadError
+from coverage.inputs import load_boundaries, load_candidates, load_demand, load_facilities, readers
 
 BAD = Path(__file__).resolve().parent / "data" / "bad"
 ROOT = Path(__file__).resolve().parents[1]
@@ -239,7 +237,8 @@ def test_control_characters_and_surrogates_in_a_dataframe():
 # --------------------------------------------------------------------------- unreadable files and archives
 
 @pytest.mark.parametrize("name", ["empty.csv", "empty.xlsx", "blank_lines.csv", "truncated.xlsx", "csv_renamed.xlsx",
-                                  "binary_renamed.csv", "xls_renamed.csv", "not_json.geojson", "corrupt.zip", "truncated.zip"])
+                                  "binary_renamed.csv", "xls_renamed.csv", "not_json.geojson", "corrupt.zip",
+                                  "truncated.zip"])
 def test_unreadable_files_raise_file_read_error_naming_the_file(name):
     with pytest.raises(FileReadError, match=name.replace(".", r"\.")):
         load_facilities(BAD / name)
@@ -317,6 +316,7 @@ def test_dbf_encoding_is_guessed_from_a_sample_only():
     assert dbf.tell() <= 33 + readers.DBF_SAMPLE_BYTES
 
 
+@pytest.mark.slow
 def test_peak_memory_of_a_1gb_zip_bomb_stays_small(tmp_path):
     """The case reported: a zipped Shapefile of about 1 MB whose .dbf unpacks to a gigabyte."""
     parts = _sites_shapefile(tmp_path)

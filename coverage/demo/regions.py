@@ -56,8 +56,8 @@ class RegionSpec:
     utm_epsg: int
     seed: int
     counties: tuple[CountySpec, ...]
-    #: Exact totals the demo reproduces: population groups (persons) and
-    #: facility counts by type; ``elderly_institution_beds`` is the bed total.
+    #: Totals of the first stage: population groups (persons) and facility counts by type;
+    #: ``elderly_institution_beds`` is the bed total (the calibration stage may change them).
     targets: dict[str, int]
     #: Which targets are published figures (the rest are plausible values).
     published: tuple[str, ...]
@@ -70,13 +70,17 @@ class RegionSpec:
     lakes: dict[str, tuple[tuple[float, float], ...]] = field(default_factory=dict)
 
 
+#: First stage of the build (positions and the road network are drawn with these counts); the
+#: calibration stage (:data:`YUXI_CALIBRATION`) then sets the published achievements, so the final
+#: counts of elderly institutions, disability-care institutions, township centres and minor-protection
+#: stations differ from the values here (see ``data/demo/yuxi/summary.json``).
 YUXI_TARGETS: dict[str, int] = {
     # population groups (persons)
     "left_behind_children": 6335,  # published
     "left_behind_elderly": 1878,  # published
     # facilities (counts)
-    "elderly_institution": 54,  # published
-    "elderly_institution_beds": 4565,  # published
+    "elderly_institution": 54,  # first stage (the published 54 include township centres: calibration)
+    "elderly_institution_beds": 4565,  # first stage (calibration shares the 4,565 beds over the 54)
     "community_daycare+rural_mutual_aid": 265,  # published (the two together)
     "community_daycare": 150,  # plausible split of the 265
     "funeral_home": 9,  # published
@@ -85,13 +89,13 @@ YUXI_TARGETS: dict[str, int] = {
     "child_welfare_home": 1,  # published
     "childrens_home": 692,  # published
     "social_work_station": 75,  # published
-    "county_disability_care": 7,  # plausible: 7 of 9 counties (target 100%)
-    "township_elderly_center": 20,  # plausible: 20 of 76 townships (target 60%)
+    "county_disability_care": 7,  # first stage; calibration: every county (published 100%)
+    "township_elderly_center": 20,  # first stage; calibration: 46 of 76 townships (published 60%)
     "happy_courtyard": 330,  # plausible
     "elderly_canteen": 120,  # plausible
-    "ash_placement": 95,  # plausible (target: every township and village)
+    "ash_placement": 95,  # plausible; calibration adds some so every village is served
     "eco_burial": 30,  # plausible
-    "minor_protection_station": 58,  # plausible
+    "minor_protection_station": 58,  # first stage; calibration: every township (published)
 }
 
 #: Yuxi's published achievements (DOMAIN: the city's review), set by the build's second stage.

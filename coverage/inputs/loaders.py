@@ -317,7 +317,8 @@ class _Load:
                 en = (f"cell {ref} holds a formula whose value was never calculated and saved (the file was written "
                       f"by a program, not saved by Excel)")
                 zh = f"单元格 {ref} 为公式，但没有保存计算结果（文件由程序生成，未经 Excel 保存）"
-                fix, fix_zh = "open the file in Excel and save it, or paste the values", "在 Excel 中打开并保存，或粘贴为数值"
+                fix = "open the file in Excel and save it, or paste the values"
+                fix_zh = "在 Excel 中打开并保存，或粘贴为数值"
             else:
                 shown = what
                 en = f"cell {ref} holds the Excel error {what} (a formula failed), not a value"
@@ -490,7 +491,8 @@ class _Load:
         self.flag(huge, column=canonical, code="implausible_number", severity=severity,
                   en=f"{what_en} {{value}} is implausibly large (more than {maximum:,.0f}): a code or an ID number "
                      f"in the wrong column?" + left,
-                  zh=f"{what_zh} {{value}} 大得不合理（超过 {maximum:,.0f}）：是否把代码或身份证号填入了该列？" + left_zh,
+                  zh=f"{what_zh} {{value}} 大得不合理（超过 {maximum:,.0f}）："
+                     f"是否把代码或身份证号填入了该列？" + left_zh,
                   fix=f"enter the {what_en} of this one site", fix_zh=f"填写该点位的{what_zh}")
         bad = bad & ~misgrouped
         self.flag(bad, column=canonical, code="non_numeric", severity=severity,
@@ -827,7 +829,8 @@ def load_demand(path: Any, *, sheet: str | int | None = None, crs: Any = None,
         load.flag(huge, column=key, code="implausible_population",
                   en=f"{what_en}: {{value}} people at one point is implausible (more than "
                      f"{MAX_PEOPLE_PER_POINT:,}): an ID number, a code or a total in the wrong column?",
-                  zh=f"{what_zh}：一个点位 {{value}} 人不合理（超过 {MAX_PEOPLE_PER_POINT:,}）：是否填入了身份证号、代码或合计？",
+                  zh=f"{what_zh}：一个点位 {{value}} 人不合理（超过 {MAX_PEOPLE_PER_POINT:,}）："
+                     f"是否填入了身份证号、代码或合计？",
                   fix="enter the number of persons living at this point", fix_zh="填写该点位的实际人数")
         fractional = ~bad & ~empty & ~negative & ~huge & (np.abs(finite - np.round(finite)) > 1e-9)
         load.flag(fractional, column=key, code="non_integer_population", en=f"{what_en}: not a whole number",

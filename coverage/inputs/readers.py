@@ -47,7 +47,7 @@ import pandas as pd
 from coverage.errors import FileReadError
 from coverage.taxonomy import normalize_label
 
-__all__ = ["RawTable", "read_table", "TABLE_SUFFIXES", "LAYER_SUFFIXES", "cell_text"]
+__all__ = ["LAYER_SUFFIXES", "TABLE_SUFFIXES", "RawTable", "cell_text", "read_table"]
 
 logger = logging.getLogger(__name__)
 
@@ -427,7 +427,8 @@ def _read_csv_bytes(raw: bytes, *, source: str,
         raise FileReadError(f"{source}: the file is empty / 文件为空")
     if raw.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         raise FileReadError(f"{source}: this is an old Excel .xls (or another Office) file, not text; open it in "
-                            f"Excel and save as .xlsx or 'CSV UTF-8' / 这是旧版 Excel（.xls）文件而不是 CSV，请另存为 .xlsx")
+                            f"Excel and save as .xlsx or 'CSV UTF-8' / "
+                            f"这是旧版 Excel（.xls）文件而不是 CSV，请另存为 .xlsx")
     if raw.startswith(b"PK\x03\x04"):
         raise FileReadError(f"{source}: this is a zip archive (an .xlsx renamed?), not text; give it its real "
                             f"extension (.xlsx or .zip) / 这是压缩包（或改了扩展名的 .xlsx），不是 CSV")
@@ -471,7 +472,8 @@ def _read_csv_bytes(raw: bytes, *, source: str,
                     position=pos, header=header, value=value, severity="warning", code="mixed_encoding",
                     message=f"line {line + 1} is in {other[enc]} while the file is {base}: decoded as "
                             f"{other[enc]}; check the text",
-                    message_zh=f"第 {line + 1} 行为 {other[enc]} 编码，而文件为 {base}：已按 {other[enc]} 解码，请核对文字",
+                    message_zh=f"第 {line + 1} 行为 {other[enc]} 编码，而文件为 {base}："
+                               f"已按 {other[enc]} 解码，请核对文字",
                     fix="save the whole file again as 'CSV UTF-8' in Excel",
                     fix_zh="在 Excel 中把整个文件另存为“CSV UTF-8”"))
     if had_errors:
@@ -660,8 +662,8 @@ def _read_xlsx(data: Any, *, source: str, sheet: str | int | None,
             _check_archive(zf, source=source)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
         raise FileReadError(f"{source}: not a readable .xlsx workbook (damaged or not an .xlsx: {exc}); open it "
-                            f"in Excel and save as .xlsx / 无法读取该 Excel 文件（已损坏或不是 .xlsx），请在 Excel 中另存为 "
-                            f".xlsx") from exc
+                            f"in Excel and save as .xlsx / "
+                            f"无法读取该 Excel 文件（已损坏或不是 .xlsx），请在 Excel 中另存为 .xlsx") from exc
     if hasattr(data, "seek"):
         data.seek(0)
     if python_calamine is not None:
@@ -706,7 +708,8 @@ def _read_xlsx_calamine(data: Any, *, source: str, sheet: str | int | None,
     except Exception as exc:
         raise FileReadError(f"{source}: sheet '{title}' cannot be read ({type(exc).__name__}: {exc})") from exc
     grid = [[cell_text(v) for v in row] for row in values]
-    return _grid_table(grid, _xlsx_bad_cells(data, title, source=source), source=source, title=title, header_score=header_score)
+    bad = _xlsx_bad_cells(data, title, source=source)
+    return _grid_table(grid, bad, source=source, title=title, header_score=header_score)
 
 
 def _read_xlsx_openpyxl(data: Any, *, source: str, sheet: str | int | None,
@@ -739,7 +742,8 @@ def _read_xlsx_openpyxl(data: Any, *, source: str, sheet: str | int | None,
         title = ws.title
     finally:
         book.close()
-    return _grid_table(grid, _xlsx_bad_cells(data, title, source=source), source=source, title=title, header_score=header_score)
+    bad = _xlsx_bad_cells(data, title, source=source)
+    return _grid_table(grid, bad, source=source, title=title, header_score=header_score)
 
 
 def _dbf_encoding(dbf: Any) -> str:
@@ -781,7 +785,8 @@ def _unzip(path: Path, folder: Path, *, source: str) -> Path | None:
                         written += len(chunk)
                         if written > MAX_UNZIPPED_BYTES:
                             raise FileReadError(f"{source}: the archive unpacks to more than "
-                                                f"{MAX_UNZIPPED_BYTES / 2**20:,.0f} MB; refused / 压缩包解压后超过上限，已拒绝")
+                                                f"{MAX_UNZIPPED_BYTES / 2**20:,.0f} MB; refused / "
+                                                f"压缩包解压后超过上限，已拒绝")
                         dst.write(chunk)
     except FileReadError:
         raise

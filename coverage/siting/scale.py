@@ -313,7 +313,8 @@ def kernel_search(problem: SitingProblem, R: CoverReduction, model: str, milp: M
         bound = best_val
     elif model == "mclp":
         q = _cardinality(problem, R, p, budget)
-        b, _ = lagrangian_mclp(M, R.row_weight, q, incumbent=cover_of(best_val), forced=forced, lam=None,
+        b, _ = lagrangian_mclp(M, R.row_weight, q, incumbent=cover_of(best_val), forced=forced,
+                               lam=lam if q == q_rank and w_rank is R.row_weight else None,
                                time_limit_s=max(left() - 0.5, 0.5), patience=50)
         bound = min(b + offset, float(R.row_weight.sum()) + offset)
     elif not use_cost and shares:

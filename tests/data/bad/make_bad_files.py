@@ -121,12 +121,14 @@ def main() -> None:
         "every Excel error code (#N/A, #DIV/0!, #REF!, #VALUE!, #NAME?, #NULL!, #NUM!) in a population column: "
         "7 rows rejected naming the cell, 1 row loaded")
     _xlsx(HERE / "excel_uncached_formula.xlsx", DEMAND_HEADER,
-          [["V01", "研和村", 102.55, 24.36, "=100+200", 12], ["V02", "=CONCAT(\"春\",\"和村\")", 102.56, 24.37, 200, 5]])
+          [["V01", "研和村", 102.55, 24.36, "=100+200", 12],
+           ["V02", "=CONCAT(\"春\",\"和村\")", 102.56, 24.37, 200, 5]])
     add("excel_uncached_formula.xlsx", "demand", 1, "excel_formula",
         "formulas saved without values (written by a script): in a population column the row is rejected, in the "
         "name column the cell is left empty with a warning")
     _xlsx(HERE / "excel_error_optional.xlsx", ["编号", "名称", "类型", "床位数", "经度", "纬度", "备注"],
-          [["F1", "敬老院", "养老机构", 0, 102.55, 24.36, "ok"], ["F2", "幸福小院", "幸福小院", 20, 102.56, 24.37, "x"]],
+          [["F1", "敬老院", "养老机构", 0, 102.55, 24.36, "ok"],
+           ["F2", "幸福小院", "幸福小院", 20, 102.56, 24.37, "x"]],
           errors={"D2": "#REF!", "G3": "#N/A"})
     add("excel_error_optional.xlsx", "facilities", 0, "excel_error",
         "Excel errors only in optional columns: capacity left empty with a warning, an unused column noted")
@@ -139,7 +141,8 @@ def main() -> None:
     add("excel_id_scientific.xlsx", "demand", 1, "id_scientific",
         "ids Excel turned into 5.30402E+11: a warning on each, and the second is a duplicate (rejected)")
     _xlsx(HERE / "excel_can_host_error.xlsx", ["编号", "名称", "类别", "可设设施类型", "经度", "纬度"],
-          [["C1", "闲置校舍", "闲置校舍", "幸福小院", 102.55, 24.36], ["C2", "村委会", "村委会用房", None, 102.56, 24.37]],
+          [["C1", "闲置校舍", "闲置校舍", "幸福小院", 102.55, 24.36],
+           ["C2", "村委会", "村委会用房", None, 102.56, 24.37]],
           errors={"D3": "#N/A"})
     add("excel_can_host_error.xlsx", "candidates", 1, "excel_error",
         "#N/A in can_host (empty would mean 'any type'): row rejected")
@@ -198,8 +201,9 @@ def main() -> None:
 
     # ---- CSV structure and encodings.
     lines = _csv_text(DEMAND_HEADER, GOOD).splitlines(keepends=True)
-    unclosed = "".join(lines[:2]) + 'V03,"洛河村,102.57,24.38,100,3\r\n' + "".join(
-        f"V{i:02d},村{i},{102.57 + i / 100:.2f},24.39,{i},1\r\n" for i in range(4, 8)) + 'V08,"北城社区",102.70,24.40,5,1\r\n'
+    middle = "".join(f"V{i:02d},村{i},{102.57 + i / 100:.2f},24.39,{i},1\r\n" for i in range(4, 8))
+    unclosed = ("".join(lines[:2]) + 'V03,"洛河村,102.57,24.38,100,3\r\n' + middle
+                + 'V08,"北城社区",102.70,24.40,5,1\r\n')
     (HERE / "csv_unclosed_quote.csv").write_text(unclosed, encoding="utf-8")
     add("csv_unclosed_quote.csv", "demand", 1, "unclosed_quote",
         "a quote opened on line 3 and never closed: row 3 rejected naming the line, rows 4-8 still load")
@@ -212,12 +216,12 @@ def main() -> None:
     add("csv_multiline_cell.csv", "demand", 0, "unclosed_quote",
         "control: a properly quoted cell with a line break (Alt+Enter in Excel) loads as one cell")
     mixed = _csv_text(DEMAND_HEADER, GOOD).encode("utf-8") + "V03,洛河村,102.57,24.38,100,3\r\n".encode("gbk")
-    mixed += "V04,高仓村,102.58,24.39,50,2\r\n".encode("utf-8")
+    mixed += "V04,高仓村,102.58,24.39,50,2\r\n".encode()
     (HERE / "csv_utf8_with_gbk_row.csv").write_bytes(mixed)
     add("csv_utf8_with_gbk_row.csv", "demand", 0, "mixed_encoding",
         "UTF-8 file with one row pasted from a GBK file: that row decoded as GBK with a warning, no mojibake")
-    gbk = _csv_text(DEMAND_HEADER, GOOD + [["V03", "洛河村", "102.57", "24.38", "100", "3"]]).encode("gbk")
-    gbk += "V04,高仓村,102.58,24.39,50,2\r\n".encode("utf-8")
+    gbk = _csv_text(DEMAND_HEADER, [*GOOD, ["V03", "洛河村", "102.57", "24.38", "100", "3"]]).encode("gbk")
+    gbk += "V04,高仓村,102.58,24.39,50,2\r\n".encode()
     (HERE / "csv_gbk_with_utf8_row.csv").write_bytes(gbk)
     add("csv_gbk_with_utf8_row.csv", "demand", 0, "mixed_encoding",
         "GBK file with one UTF-8 row: that row decoded as UTF-8 with a warning")
@@ -246,8 +250,8 @@ def main() -> None:
     (HERE / "csv_no_coordinates.csv").write_text(_csv_text(["编号", "村名", "60岁以上老年人"], [["V1", "研和村", "3"]]),
                                                  encoding="utf-8")
     add("csv_no_coordinates.csv", "demand", 1, "missing_column", "no coordinate columns: required column missing")
-    (HERE / "facilities_no_type.csv").write_text(_csv_text(["编号", "名称", "经度", "纬度"], [["F1", "甲", "102.5", "24.3"]]),
-                                                 encoding="utf-8")
+    no_type = _csv_text(["编号", "名称", "经度", "纬度"], [["F1", "甲", "102.5", "24.3"]])
+    (HERE / "facilities_no_type.csv").write_text(no_type, encoding="utf-8")
     add("facilities_no_type.csv", "facilities", 1, "missing_column", "a facility list without a type column")
 
     # ---- Control characters.
