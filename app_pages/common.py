@@ -481,7 +481,7 @@ def current_inputs() -> Inputs:
     """The data the pages work on: the demo region or the user's files."""
     if st.session_state["source"] == "demo":
         region = demo_region(st.session_state["region"])
-        key = ("demo", region.key)
+        key: tuple = ("demo", region.key)
         return Inputs(key, key, region.demand, region.facilities, region.candidates, region.boundaries,
                       region.graph, region.note_zh if lang() == "zh" else region.note_en,
                       region.name_zh if lang() == "zh" else region.name_en, simulated=True)

@@ -96,9 +96,10 @@ def apply_siting(siting: Any) -> None:
     elif "model" in siting:
         ss["siting_unit_level"] = "none"
     budget = siting.get("budget")
-    ss["siting_use_budget"] = isinstance(budget, (int, float)) and budget >= 0
-    if ss["siting_use_budget"]:
-        ss["siting_budget"] = float(budget)
+    if isinstance(budget, (int, float)) and budget >= 0:
+        ss["siting_use_budget"], ss["siting_budget"] = True, float(budget)
+    else:
+        ss["siting_use_budget"] = False
     ss["siting_least_cost"] = siting.get("objective") == "cost"
     ss["siting_capacitated"] = siting.get("capacitated") is True
 

@@ -85,7 +85,8 @@ def bench_pmed(numbers: list[int], time_limit_s: float) -> pd.DataFrame:
         rows.append({"instance": name, "n": n, "p": p, "published": pub, "objective": obj, "bound": r.bound,
                      "status": r.status, "gap": r.gap, "time_s": total, "method": r.method,
                      "reached": abs(obj - pub) < 1e-6, "within_1pct": obj <= pub * 1.01 + 1e-9})
-        print(f"{name:>7} {n:>4} {p:>4} {pub:>9.0f} {obj:>9.0f} {r.bound if r.bound is not None else float('nan'):>10.1f}"
+        bound = r.bound if r.bound is not None else float("nan")
+        print(f"{name:>7} {n:>4} {p:>4} {pub:>9.0f} {obj:>9.0f} {bound:>10.1f}"
               f" {r.status:>10} {r.gap if r.gap is not None else float('nan'):>7.2%} {total:>7.1f} {r.method:>22}",
               flush=True)
     df = pd.DataFrame(rows)
@@ -99,7 +100,8 @@ def bench_pmed(numbers: list[int], time_limit_s: float) -> pd.DataFrame:
 
 def bench_sf() -> None:
     folder = SHARED / "spopt-sf"
-    cost = pd.read_csv(folder / "SF_cost_matrix_205x16.csv", dtype={"DestinationName": str}).set_index("DestinationName")
+    cost = pd.read_csv(folder / "SF_cost_matrix_205x16.csv",
+                       dtype={"DestinationName": str}).set_index("DestinationName")
     w = pd.read_csv(folder / "SF_weights_sorted.csv")["POP2000"].to_numpy(float)
     print("\n== spopt San Francisco (205 tracts x 16 stores) ==")
     t0 = time.perf_counter()
@@ -128,7 +130,8 @@ def bench_sf() -> None:
     print(f"{'model':>16} {'ours':>18} {'status':>8} {'time_s':>7} {'spopt+CBC':>18} {'time_s':>7}")
     for key, r in ours.items():
         their = theirs.get(key, (float("nan"), float("nan")))
-        print(f"{key:>16} {r.objective:>18.6f} {r.status:>8} {r.time_s + t_prob:>7.3f} {their[0]:>18.6f} {their[1]:>7.3f}")
+        print(f"{key:>16} {r.objective:>18.6f} {r.status:>8} {r.time_s + t_prob:>7.3f} {their[0]:>18.6f}"
+              f" {their[1]:>7.3f}")
     print(f"MCLP uncovered tracts: {int((~ours['mclp r=5000 p=4'].assignment['covered']).sum())} (published 21); "
           f"p-median mean {ours['pmedian p=4'].mean_cost!r} (published 2982.1268579890657)")
 

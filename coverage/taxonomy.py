@@ -321,23 +321,24 @@ def guess_category(text: object) -> str | None:
     return found.pop() if len(found) == 1 else None
 
 
-def _suggest(terms: Mapping[str, Term], value: object) -> Term | None:
-    """The known term most similar to ``value``, if similar enough (and, for facility types, of its category)."""
+def _suggest(terms: Mapping[str, Term], value: object) -> tuple[Term, str] | None:
+    """The known term most similar to ``value`` and the name to show (its key when the key matched best,
+    else its Chinese label), if similar enough (and, for facility types, of the same category)."""
     norm = normalize_label(value)
     if not norm:
         return None
     category = guess_category(value) if terms is FACILITY_TYPES else None
-    best: tuple[float, str] | None = None
+    best: tuple[float, str, str] | None = None
     for term in terms.values():
         if category is not None and getattr(term, "category", category) != category:
             continue
         for name in (term.key, term.zh, term.en, *term.aliases):
             ratio = difflib.SequenceMatcher(None, norm, normalize_label(name)).ratio()
             if best is None or ratio > best[0]:
-                best = (ratio, term.key)
+                best = (ratio, term.key, term.key if name == term.key else term.zh)
     if best is None or best[0] < SUGGEST_MIN_SIMILARITY:
         return None
-    return terms[best[1]]
+    return terms[best[1]], best[2]
 
 
 def _lookup(terms: Mapping[str, Term], value: object, what: str) -> Term:
@@ -348,7 +349,7 @@ def _lookup(terms: Mapping[str, Term], value: object, what: str) -> Term:
     if key is not None:
         return terms[key]
     near = _suggest(terms, value)
-    hint = f"; did you mean '{near.zh}' ({near.key})?" if near is not None else ""
+    hint = f"; did you mean '{near[1]}' ({near[0].key})?" if near is not None else ""
     known = "、".join(t.zh for t in terms.values())
     extra = ""
     if terms is FACILITY_TYPES:

@@ -5,7 +5,10 @@ blocks every request that leaves this machine, waits for the Leaflet map to
 render inside the streamlit-folium iframe, switches the service, runs a siting
 proposal, places a site by hand under a name written as markdown (shown as text, no
 remote image requested), prints a map, saves a screenshot of every page to
-tests/artifacts/ and checks that Chinese text is rendered with a CJK font.
+tests/artifacts/ and checks that Chinese text is rendered with a CJK font.  A second test chooses
+大理 on the Data page, visits every page (the region stays 大理) and prints the time of each flow a
+planner waits for (first map, threshold change, service change, proposal, accepting a site, export
+download, print; also written to tests/artifacts/browser_times.txt), without asserting them.
 """
 
 from __future__ import annotations
@@ -127,7 +130,8 @@ def test_app_in_chromium_offline(app_url):
             widths = page.evaluate("""() => {
                 const c = document.createElement('canvas').getContext('2d');
                 c.font = '20px sans-serif';
-                return [c.measureText('民政服务设施').width, c.measureText('\\u0378\\u0378\\u0378\\u0378\\u0378\\u0378').width];
+                const boxes = '\\u0378\\u0378\\u0378\\u0378\\u0378\\u0378';
+                return [c.measureText('民政服务设施').width, c.measureText(boxes).width];
             }""")
             assert widths[0] > 0 and abs(widths[0] - widths[1]) > 1, f"CJK text renders as boxes: {widths}"
 
@@ -351,6 +355,10 @@ def test_dali_on_every_page_with_flow_times(app_url):
             page.get_by_text("1159 个村（社区）").first.wait_for(timeout=MAP_TIMEOUT_MS)
             _region_is(page, dali)
             assert not errors, errors
+        except Exception:
+            page.screenshot(path=str(ARTIFACTS / "browser_dali_failure.png"), full_page=True)
+            print(f"failed after the flows {list(times)}; screenshot: browser_dali_failure.png", flush=True)
+            raise
         finally:
             browser.close()
             (ARTIFACTS / "browser_times.txt").write_text(

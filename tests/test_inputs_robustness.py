@@ -12,6 +12,7 @@ import io
 import struct
 import subprocess
 import sys
+import tempfile
 import tracemalloc
 import zipfile
 from pathlib import Path
@@ -25,7 +26,11 @@ import shapely
 
 from coverage.cli import main as cli_main
 from coverage.errors import FileReadError
-from coverage.inputs import load_boundaries, load_candidates, load_demand, load_facilities, readers
+from coverage.inputs import load_boundaries, load_candidates, load_demand, load_facilities
+from coverage.inputs.readers import DBF_SAMPLE_BYTES
+from coverage.inputs.readers.excel import read_xlsx_calamine, read_xlsx_openpyxl
+from coverage.inputs.readers.gis import dbf_encoding
+from coverage.inputs.readers.table import count_filled_cells
 
 BAD = Path(__file__).resolve().parent / "data" / "bad"
 ROOT = Path(__file__).resolve().parents[1]
@@ -86,9 +91,9 @@ def test_excel_error_cells_reject_the_row_naming_the_cell():
 def test_calamine_and_openpyxl_read_error_cells_and_formulas_alike():
     for name in ("excel_error_cells.xlsx", "excel_uncached_formula.xlsx", "excel_error_optional.xlsx"):
         path = BAD / name
-        score = readers._header_score_default
-        cal = readers._read_xlsx_calamine(path, source=name, sheet=None, header_score=score)
-        opx = readers._read_xlsx_openpyxl(path, source=name, sheet=None, header_score=score)
+        score = count_filled_cells
+        cal = read_xlsx_calamine(path, source=name, sheet=None, header_score=score)
+        opx = read_xlsx_openpyxl(path, source=name, sheet=None, header_score=score)
         pd.testing.assert_frame_equal(cal.frame, opx.frame)
         assert cal.bad_cells == opx.bad_cells and cal.bad_cells
 
@@ -285,7 +290,7 @@ def test_zip_bomb_is_refused_before_it_is_inflated(tmp_path):
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert peak < 20 << 20
-    assert not list(Path(readers.tempfile.gettempdir()).glob("coverage-zip-*/sites.dbf"))
+    assert not list(Path(tempfile.gettempdir()).glob("coverage-zip-*/sites.dbf"))
 
 
 def test_zip_whose_header_understates_the_size_stops_at_the_stated_size(tmp_path):
@@ -312,8 +317,8 @@ def test_zip_whose_header_understates_the_size_stops_at_the_stated_size(tmp_path
 def test_dbf_encoding_is_guessed_from_a_sample_only():
     body = "甲站".encode("gbk") + b" " * (10 << 20)
     dbf = io.BytesIO(b"\x03" + b"\x00" * 7 + (33).to_bytes(2, "little") + b"\x00" * 22 + b"\r" + body)
-    assert readers._dbf_encoding(dbf) == "gb18030"
-    assert dbf.tell() <= 33 + readers.DBF_SAMPLE_BYTES
+    assert dbf_encoding(dbf) == "gb18030"
+    assert dbf.tell() <= 33 + DBF_SAMPLE_BYTES
 
 
 @pytest.mark.slow

@@ -219,7 +219,8 @@ def test_undecodable_text_is_reported(tmp_path):
 
 
 def test_admin_codes_from_excel_scientific_notation(tmp_path):
-    text = "编号,村名,村级代码,乡镇代码,经度,纬度\nA,甲,5.30402E+11,530402001,102.5,24.3\nB,乙,530402001201,x1,102.6,24.4\n"
+    text = ("编号,村名,村级代码,乡镇代码,经度,纬度\nA,甲,5.30402E+11,530402001,102.5,24.3\n"
+            "B,乙,530402001201,x1,102.6,24.4\n")
     (tmp_path / "d.csv").write_text(text, encoding="utf-8")
     res = load_demand(tmp_path / "d.csv")
     assert res.data["village_code"].tolist() == ["530402000000", "530402001201"]
@@ -283,7 +284,7 @@ def test_header_aliases_with_units_and_crs_hint():
 def test_duplicate_columns_are_reported(tmp_path):
     (tmp_path / "d.csv").write_text("编号,序号,村名,经度,纬度\nA,1,甲,102.5,24.3\n", encoding="utf-8")
     res = load_demand(tmp_path / "d.csv")
-    p = [p for p in res.report.problems if p.code == "duplicate_column"][0]
+    p = next(p for p in res.report.problems if p.code == "duplicate_column")
     assert p.column == "序号" and "'编号' is used" in p.message
 
 

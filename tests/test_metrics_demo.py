@@ -157,6 +157,37 @@ def test_cli_json_and_workbook_with_own_standards(tmp_path, capsys):
     assert sheets["汇总"]["覆盖人数"].tolist() == [g["covered"]]
 
 
+def test_yuxi_published_achievements_are_met(yuxi, capsys):
+    """What Yuxi's review reports as achieved shows as met (达标) in the analysis of the demo."""
+    region, result = yuxi
+    rules = result.unit_rules.set_index("rule")
+    for key, passed, total in (("county_disability_care", 9, 9), ("township_elderly_center", 46, 76),
+                               ("community_daycare", 294, 294), ("township_ash_placement", 76, 76),
+                               ("township_minor_protection", 76, 76)):
+        r = rules.loc[key]
+        assert (r["units_passed"], r["units_total"], r["status"]) == (passed, total, "met"), key
+    ash = result.summary.set_index(["service", "group"]).loc[("ash_placement_villages", "villages")]
+    assert (ash["covered_people"], ash["total_people"], ash["status"]) == (718, 718, "met")
+    # 社工站 / 社工室: counted, no target
+    assert (rules.loc["township_social_work_station", "units_passed"], rules.loc["village_social_work_room",
+            "units_passed"]) == (75, 702)
+    assert rules.loc["village_social_work_room", "status"] == "no_target"
+    cap = result.capacity["elderly_beds_30min"]
+    s = cap.summary
+    assert (s["facilities"], s["capacity_total"], s["residents_total"]) == (54, 4565, 1546)
+    assert round(100 * s["actual_occupancy_share"], 2) == 33.87
+    assert s["expected_occupancy_share"] > s["actual_occupancy_share"]  # beds in the wrong places
+    # the command line shows them
+    assert main(["analyze", "--region", "yuxi"]) == 0
+    out = capsys.readouterr().out
+    for line in ("每个县(市、区)有县级失能照护机构: 9/9 达标", "乡镇区域养老服务中心覆盖60%的乡镇: 46/76 达标",
+                 "城市社区日间照料全覆盖: 294/294 达标", "公益性骨灰安放设施乡镇全覆盖: 76/76 达标",
+                 "乡镇(街道)未成年人保护工作站全覆盖: 76/76 达标", "实际入住 1,546 人", "实际入住率 33.87%",
+                 "床位 4,565", "殡葬需求：年死亡约 17,550 人"):
+        assert line in out, line
+    assert "公益性骨灰安放设施服务每个村(社区)（驾车30分钟） · 村(社区)数: 718 / 718 = 100.0%" in out
+
+
 def test_text_report_in_chinese(yuxi):
     _region, result = yuxi
     text = _text(result, "zh")

@@ -99,7 +99,8 @@ def test_minor_protection_station_in_every_township():
     res = analyze(v, fac, standards=_rules("township_minor_protection"))
     r = _rule_row(res, "township_minor_protection")
     assert (r.units_passed, r.units_total, r.passed) == (1, 2, False)
-    fac = _facilities([("M1", "minor_protection_station", "530402001002"), ("M2", "minor_protection_station", "530402002003")])
+    fac = _facilities([("M1", "minor_protection_station", "530402001002"),
+                       ("M2", "minor_protection_station", "530402002003")])
     res = analyze(v, fac, standards=_rules("township_minor_protection"))
     assert _rule_row(res, "township_minor_protection").passed == True  # noqa: E712
 
@@ -141,7 +142,8 @@ def test_community_day_care_counts_centres_and_day_care_venues_in_communities_on
 
 def test_township_centre_rule_counts_a_county_disability_care_institution_in_the_township():
     v = _villages(3, town=["530402001", "530402002", "530402003"])
-    fac = _facilities([("T1", "township_elderly_center", "530402001001"), ("C1", "county_disability_care", "530402002002")])
+    fac = _facilities([("T1", "township_elderly_center", "530402001001"),
+                       ("C1", "county_disability_care", "530402002002")])
     res = analyze(v, fac, standards=_rules("township_elderly_center", "county_disability_care"))
     r = _rule_row(res, "township_elderly_center")
     assert (r.units_passed, r.units_total) == (2, 3) and r.passed == True  # noqa: E712 - 67% >= 60%

@@ -90,7 +90,7 @@ def test_least_cost_objective_and_budget():
 
 
 def test_existing_facilities_stay_open_and_are_not_counted():
-    od = od_table(PAIRS + [("e", "X", 1.0)])
+    od = od_table([*PAIRS, ("e", "X", 1.0)])
     prob = build_problem(od, pd.Series(WEIGHTS), fixed=["X"])
     r = solve(prob, model="mclp", threshold=10, p=1)
     # e is already covered by X, so s4 only adds d (15): s2 (31) wins
@@ -155,7 +155,8 @@ def test_unit_rules_every_village_and_share_of_townships():
     assert r.objective == 3   # every village: s1, s2, s4
     towns = pd.Series({"a": "T1", "b": "T1", "c": "T2", "d": "T3", "e": "T3"})
     # 2 of 3 townships (66%) fully covered: s4 (T3) + s1 (T1) or s2 (T2)
-    r = solve(prob, model="target", threshold=10, target_share=0.0, unit_rules=[UnitCoverageRule("township", towns, 0.6)])
+    r = solve(prob, model="target", threshold=10, target_share=0.0,
+              unit_rules=[UnitCoverageRule("township", towns, 0.6)])
     assert r.objective == 2 and "s4" in r.selected
     r = solve(prob, model="target", threshold=10, target_share=0.0,
               unit_rules=[UnitCoverageRule("township", towns, 1.0, how="any")])

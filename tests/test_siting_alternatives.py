@@ -38,7 +38,7 @@ def swaps(problem, result, threshold, shares):
         for j in pool:
             if j in chosen:
                 continue
-            w, by_group = covered_by(problem, rest + [j], threshold)
+            w, by_group = covered_by(problem, [*rest, j], threshold)
             if all(by_group[g] >= need[g] - 1e-9 * max(1.0, need[g]) for g in need):
                 out[(s, j)] = w
     return out
@@ -108,27 +108,25 @@ def test_mclp_alternatives_carry_an_honest_verdict():
 
 
 @pytest.fixture(scope="module")
-def yuxi_plan():
+def yuxi_walk():
     region = load_demo("yuxi")
     svc = default_standards().service("elderly_15min")
-    walk = TravelTimeEngine(region.graph(), mode=svc.mode)
-    # the app's defaults for this service: the "target" model at the service's own share, every candidate kind
+    return region, svc, TravelTimeEngine(region.graph(), mode=svc.mode)
+
+
+@pytest.mark.parametrize("share", [None, 0.95])
+def test_yuxi_no_proposed_site_lists_an_alternative_that_beats_it(yuxi_walk, share):
+    # None: the app's defaults for this service (the "target" model at the service's own share)
+    region, svc, walk = yuxi_walk
+    share = share or svc.target_share
     plan = propose_for_service(region.demand, region.facilities, region.candidates, engine=walk,
                                facility_types=svc.facility_types, groups=svc.groups,
-                               threshold_min=svc.threshold_min, model="target", target_share=svc.target_share)
-    return plan, svc
-
-
-def test_yuxi_no_proposed_site_lists_an_alternative_that_beats_it(yuxi_plan):
-    plan, svc = yuxi_plan
+                               threshold_min=svc.threshold_min, model="target", target_share=share)
     prop = plan.proposal
     r = prop.result
-    assert r.status == "optimal" and r.objective == len(r.selected)
-    shares = dict.fromkeys(plan.groups, svc.target_share)
+    assert r.status == "optimal" and r.objective == len(r.selected) > 0
     for g in plan.groups:   # every group at its target
-        assert r.by_group.set_index("group").loc[g, "covered_share"] >= svc.target_share - 1e-9
+        assert r.by_group.set_index("group").loc[g, "covered_share"] >= share - 1e-9
     # the people counted are the main group's (the groups are nested), not their sum
     assert r.covered_weight <= prop.problem.groups[plan.groups[0]].sum()
-    check_alternatives(prop.problem, r, prop.explanation, svc.threshold_min, shares)
-    ids = [a["id"] for alts in prop.explanation["alternatives"] for a in alts]
-    assert len(ids) == len(set(ids)) or len(ids) < len(r.selected)   # not one site listed for every site
+    check_alternatives(prop.problem, r, prop.explanation, svc.threshold_min, dict.fromkeys(plan.groups, share))

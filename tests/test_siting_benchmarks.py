@@ -52,7 +52,8 @@ def test_repeated_edge_keeps_the_last_cost(tmp_path):
 @pytest.fixture(scope="module")
 def sf(shared_benchmarks):
     folder = shared_benchmarks / "spopt-sf"
-    cost = pd.read_csv(folder / "SF_cost_matrix_205x16.csv", dtype={"DestinationName": str}).set_index("DestinationName")
+    cost = pd.read_csv(folder / "SF_cost_matrix_205x16.csv",
+                       dtype={"DestinationName": str}).set_index("DestinationName")
     weights = pd.read_csv(folder / "SF_weights_sorted.csv")["POP2000"].to_numpy(float)
     od = matrix_to_od(cost.to_numpy(), from_ids=cost.index.to_numpy(), to_ids=cost.columns.to_numpy(),
                       cost_column="distance_m")
@@ -77,3 +78,31 @@ def test_sf_set_covering_r5000_needs_8_sites(sf):
     r = solve(sf, model="lscp", threshold=5000)
     assert r.status == "optimal" and r.objective == 8 and len(r.selected) == 8
     assert r.covered_weight == pytest.approx(r.total_weight)
+
+
+def recomputed_objective(prob, r):
+    """The objective from the selected sites alone: sites, covered weight or weighted travel cost."""
+    if r.model in ("lscp", "target"):
+        return float(len(r.selected))
+    open_mask = prob.fixed.copy()
+    open_mask[prob.site_index(r.selected)] = True
+    d = prob.nearest_cost(open_mask)
+    if r.model == "mclp":
+        return float(prob.weight[~np.isnan(d) & (d <= r.threshold)].sum())
+    return float((prob.weight * d).sum())
+
+
+@pytest.mark.parametrize(("model", "kw"), [("mclp", {"threshold": 5000, "p": 4}), ("pmedian", {"p": 4}),
+                                           ("lscp", {"threshold": 5000}),
+                                           ("target", {"threshold": 5000, "target_share": 0.9}),
+                                           ("mclp", {"threshold": 3000, "p": 6, "large_nonzeros": 10})])
+def test_sf_reported_objective_is_the_one_the_sites_give(sf, model, kw):
+    r = solve(sf, model=model, **kw)
+    assert r.objective == pytest.approx(recomputed_objective(sf, r), rel=1e-12)
+    assert r.status == "optimal" or (r.gap is not None and r.gap > 0)
+
+
+def test_pmed_reported_objective_is_the_one_the_sites_give(shared_benchmarks):
+    prob, p = pmed_problem(shared_benchmarks, "pmed2")
+    r = solve(prob, model="pmedian", p=p, time_limit_s=60)
+    assert r.objective == pytest.approx(recomputed_objective(prob, r), rel=1e-12)

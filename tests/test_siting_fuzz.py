@@ -36,7 +36,7 @@ bad_weights = st.sampled_from([math.nan, math.inf, -math.inf, -5.0, None, "NA", 
 
 
 def od_rows_of(costs: st.SearchStrategy) -> st.SearchStrategy:
-    return st.lists(st.tuples(st.sampled_from(DEMAND_IDS + ["zz"]), st.sampled_from(SITE_IDS), costs),
+    return st.lists(st.tuples(st.sampled_from([*DEMAND_IDS, "zz"]), st.sampled_from(SITE_IDS), costs),
                     min_size=0, max_size=20)
 
 

@@ -599,7 +599,7 @@ def _calibrate(
                          "seq": next_seq})
         next_seq += 1
 
-    def near(xy: _FloatArray, lo: float, hi: float, host: int) -> _FloatArray:
+    def near(xy: _FloatArray, lo: float, hi: float, host: int | np.integer) -> _FloatArray:
         return _offset(np.asarray(xy, dtype=float), lo, hi, rng, pl.land[v.iloc[host].county_code])
 
     def seat_xy(tc: str) -> _FloatArray:
@@ -672,7 +672,7 @@ def _calibrate(
             continue
         if tc in sws.index:
             r = sws.loc[tc]
-            add("minor_protection_station", int(r.host), near([r.x, r.y], 10, 40, int(r.host)))
+            add("minor_protection_station", int(r.host), near(np.array([r.x, r.y], dtype=float), 10, 40, int(r.host)))
         else:
             add("minor_protection_station", host_of_town[tc], near(seat_xy(tc), 50, 300, host_of_town[tc]))
         have.add(tc)
@@ -699,7 +699,7 @@ def _calibrate(
     per_village[first] = 1
     w = eld * np.where(comm, 0.6, 1.4)
     per_village += rng.multinomial(c["elderly_activity_center"] - len(first), w / w.sum())
-    for h in np.flatnonzero(per_village):
+    for h in np.flatnonzero(per_village).tolist():
         hv = v.iloc[h]
         for k in range(per_village[h]):
             if comm[h] and k == 0:  # the community's own, by the residents' committee

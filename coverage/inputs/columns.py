@@ -42,7 +42,7 @@ _COORDS = ("lon", "lat", "lonlat")
 #: Canonical columns each kind may carry (besides geometry), coordinates included.
 _KIND_COLUMNS: dict[str, tuple[str, ...]] = {
     "demand": tuple(c for c in DEMAND_COLUMNS if c != "geometry") + _COORDS,
-    "facilities": tuple(c for c in FACILITY_COLUMNS if c != "geometry") + ("residents",) + _COORDS,
+    "facilities": (*(c for c in FACILITY_COLUMNS if c != "geometry"), "residents", *_COORDS),
     "candidates": tuple(c for c in CANDIDATE_COLUMNS if c != "geometry") + _COORDS,
     "boundaries": tuple(c for c in BOUNDARY_COLUMNS if c != "geometry"),
 }
@@ -173,16 +173,16 @@ def match_columns(headers: Iterable[object], *, kind: str,
     """
     if kind not in KINDS:
         raise ValueError(f"unknown kind '{kind}'; use one of {', '.join(KINDS)}")
-    headers = [str(h) for h in headers]
+    names = [str(h) for h in headers]
     allowed = _KIND_COLUMNS[kind]
     columns: dict[str, str] = {}
     duplicates: dict[str, list[str]] = {}
     used: set[str] = set()
     for user_header, canonical in (mapping or {}).items():
-        if user_header not in headers:
+        if user_header not in names:
             raise MissingColumnError(
                 f"{source}: the column mapping names '{user_header}', which is not a header of the file "
-                f"(headers: {', '.join(headers)}) / 列映射中的表头“{user_header}”在文件中不存在")
+                f"(headers: {', '.join(names)}) / 列映射中的表头“{user_header}”在文件中不存在")
         if canonical not in allowed:
             raise MissingColumnError(
                 f"{source}: the column mapping sends '{user_header}' to '{canonical}', which is not a column of "
@@ -192,7 +192,7 @@ def match_columns(headers: Iterable[object], *, kind: str,
     index = _alias_index(kind)
     # Best match per header: exact normalised header first, then without a unit suffix.
     candidates: list[tuple[int, int, str, str]] = []  # (rank, position, canonical, header)
-    for position, header in enumerate(headers):
+    for position, header in enumerate(names):
         if header in used:
             continue
         full, stripped = _folded(header)
@@ -200,7 +200,7 @@ def match_columns(headers: Iterable[object], *, kind: str,
         for rank, canonical in hits:
             candidates.append((rank, position, canonical, header))
     taken: set[str] = set(used)
-    for rank, position, canonical, header in sorted(candidates):
+    for _rank, _position, canonical, header in sorted(candidates):
         if header in taken:
             continue
         if canonical in columns:
@@ -214,13 +214,13 @@ def match_columns(headers: Iterable[object], *, kind: str,
         duplicates[canonical] = [h for h in extra if h not in taken]
         if not duplicates[canonical]:
             del duplicates[canonical]
-    unmatched = [h for h in headers if h not in taken]
+    unmatched = [h for h in names if h not in taken]
     hint = None
     for coord in ("lon", "lat", "lonlat"):
         if coord in columns:
             folded = normalize_label(columns[coord])
             for system, words in _HINTS.items():
-                if any(folded.startswith(w) or w in folded and not w.isascii() for w in words):
+                if any(folded.startswith(w) or (w in folded and not w.isascii()) for w in words):
                     hint = system
     return ColumnMatch(columns=columns, unmatched=unmatched, duplicates=duplicates, crs_hint=hint)
 

@@ -347,7 +347,7 @@ def parse_crs(value: object) -> CoordinateSystem:
     if kind == "cgcs2000":
         return CoordinateSystem("epsg", pyproj.CRS.from_epsg(4490), "CGCS2000 (EPSG:4490)", auto_zone=True)
     try:
-        crs = pyproj.CRS.from_user_input(int(value) if isinstance(value, int) or str(value).isdigit() else value)
+        crs = pyproj.CRS.from_user_input(int(str(value)) if str(value).isdigit() else value)
     except (pyproj.exceptions.CRSError, TypeError, ValueError) as exc:
         raise CRSError(
             f"unknown coordinate system '{value}'. Use wgs84, gcj02 (Amap/Tencent), bd09 (Baidu), "
@@ -421,12 +421,12 @@ def points_to_wgs84(x: Any, y: Any, system: CoordinateSystem) -> tuple[FloatArra
     if system.auto_zone and np.nanmax(np.abs(x_a), initial=0.0) > 360.0:
         finite = x_a[np.isfinite(x_a)]
         zones = {gauss_krueger_zone_epsg(float(v)) for v in np.unique(finite // 1_000_000 * 1_000_000 + 500_000)}
-        if None in zones or len(zones) != 1:
+        epsg = zones.pop() if len(zones) == 1 else None
+        if epsg is None:
             raise CRSError(
                 "CGCS2000 projected coordinates without a single zone number in the easting: pass the exact "
                 "EPSG code, e.g. --crs EPSG:4543 (3-degree zone, central meridian 102E) / CGCS2000 投影坐标"
                 "无法从横坐标判断带号：请给出 EPSG 代码，如 EPSG:4543（中央经线 102°）")
-        epsg = zones.pop()
         crs = pyproj.CRS.from_epsg(epsg)
         label = f"CGCS2000 3-degree Gauss-Krueger (EPSG:{epsg})"
     transformer = pyproj.Transformer.from_crs(crs, _WGS84, always_xy=True)

@@ -27,7 +27,7 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["Problem", "ValidationReport", "SEVERITIES"]
+__all__ = ["SEVERITIES", "Problem", "ValidationReport"]
 
 #: Severities, most serious first.
 SEVERITIES: tuple[str, ...] = ("error", "warning", "info")

@@ -12,7 +12,8 @@ Modules, in the order a solve runs: :mod:`~coverage.siting.problem` (arrays and
 reduction), :mod:`~coverage.siting.checks` (arguments),
 :mod:`~coverage.siting.models` (covering, p-median, capacity-aware models),
 :mod:`~coverage.siting.heuristics` (greedy, swap, Lagrangian),
-:mod:`~coverage.siting.milp` (HiGHS), :mod:`~coverage.siting.result`
+:mod:`~coverage.siting.milp` (HiGHS), :mod:`~coverage.siting.scale` (kernel search and
+Lagrangian bound for models too large to prove), :mod:`~coverage.siting.result`
 (:class:`SitingResult`), :mod:`~coverage.siting.solve` (the entry point), then
 :mod:`~coverage.siting.explain`, :mod:`~coverage.siting.propose` and
 :mod:`~coverage.siting.service` on top.

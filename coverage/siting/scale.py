@@ -274,6 +274,7 @@ def kernel_search(problem: SitingProblem, R: CoverReduction, model: str, milp: M
 
     rounds: list[dict[str, Any]] = []
     proved = False
+    full_bound: float | None = None   # HiGHS's bound when a kernel was the whole model
     reserve = 0.2 * time_limit_s   # kept for the bound at the end
     for size in _KERNEL_SIZES:
         if left() - reserve < 1.0:
@@ -303,8 +304,10 @@ def kernel_search(problem: SitingProblem, R: CoverReduction, model: str, milp: M
         if say is not None:
             say(min(0.1 + 0.8 * (time.perf_counter() - t0) / time_limit_s, 0.9),
                 f"{model}: kernel of {int(keep.sum())} candidates, best {best_val:,.6g}")
-        if keep.all() and run.status == "optimal":
-            proved = True   # the kernel is the whole model
+        if keep.all():   # the kernel is the whole model: HiGHS's bound is the model's
+            full_bound = run.bound
+            if run.status == "optimal":
+                proved = True
             break
 
     # --- the bound, with the time kept for it
@@ -319,6 +322,10 @@ def kernel_search(problem: SitingProblem, R: CoverReduction, model: str, milp: M
         bound = min(b + offset, float(R.row_weight.sum()) + offset)
     elif not use_cost and shares:
         bound = _count_bound(R, M, need, len(best), forced, deadline=t0 + time_limit_s - 0.3)
+    if full_bound is not None and not proved:
+        bound = full_bound if bound is None else (min(bound, full_bound) if maximize else max(bound, full_bound))
+        if not maximize and not use_cost:
+            bound = float(math.ceil(bound - 1e-6))
     if bound is not None and not proved:
         proved = (bound <= best_val + 1e-6 * max(1.0, abs(best_val))) if maximize else (bound >= best_val - 1e-6)
     stats["kernel_rounds"] = rounds

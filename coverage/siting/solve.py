@@ -8,7 +8,10 @@ Models (``model=``):
 ``"target"``
     Partial set covering: fewest new sites (or least cost) so that a target
     share of each group's people is within the threshold; optional per-unit
-    rules (every village, 60% of townships, ...).
+    rules (every village, 60% of townships, ...).  Among the answers with the
+    fewest sites (or least cost) it returns one covering the most weight: a
+    second solve with the count capped, then one-for-one swaps, so that no
+    single swap keeps the target with as many sites and covers more.
 ``"mclp"``
     Maximal covering: most weight within the threshold with ``p`` new sites
     and/or within a budget.
@@ -31,7 +34,8 @@ The stages live where their names say: argument checks in
 :mod:`coverage.siting.checks`, the models in :mod:`coverage.siting.models`, the
 HiGHS interface in :mod:`coverage.siting.milp`, the result in
 :mod:`coverage.siting.result`; the greedy, swap and Lagrangian heuristics that
-warm-start and bound the solver in :mod:`coverage.siting.heuristics`.
+warm-start and bound the solver in :mod:`coverage.siting.heuristics`; the kernel search
+with a Lagrangian bound for models too large to prove in :mod:`coverage.siting.scale`.
 """
 
 from __future__ import annotations

@@ -111,7 +111,7 @@ def main() -> None:
 
     # 4. Township polygons, GBK .dbf: with a .cpg, and without (LDID byte zeroed, as many tools write).
     polys = []
-    for j, (code, name) in enumerate(TOWNSHIPS):
+    for j in range(len(TOWNSHIPS)):
         x0 = CENTRE_LON - 0.15 + 0.1 * j
         polys.append(shapely.box(x0, CENTRE_LAT - 0.1, x0 + 0.1, CENTRE_LAT + 0.1))
     towns = gpd.GeoDataFrame({"名称": [n for _, n in TOWNSHIPS], "代码": [c for c, _ in TOWNSHIPS]},
@@ -149,7 +149,7 @@ def main() -> None:
     gx, gy = wgs84_to_gcj02(xy[:, 0], xy[:, 1])
     amap = {"type": "FeatureCollection", "features": [{
         "type": "Feature", "properties": {"adcode": "530402001", "name": "玉兴街道", "level": "street"},
-        "geometry": {"type": "Polygon", "coordinates": [[[float(a), float(b)] for a, b in zip(gx, gy)]]}}]}
+        "geometry": {"type": "Polygon", "coordinates": [[[float(a), float(b)] for a, b in zip(gx, gy, strict=True)]]}}]}
     (HERE / "amap_township.geojson").write_text(json.dumps(amap, ensure_ascii=False), encoding="utf-8")
 
     # 8. facilities_nocrs.shp: a layer without .prj.

@@ -172,20 +172,22 @@ def line(*xy: tuple[float, float]) -> shapely.LineString:
 
 
 def layer_files() -> None:
-    roads = gpd.GeoDataFrame({"道路等级": ["国道", "县道", "乡道", "村道"], "名称": ["滇中路", "玉江路", "小街", "田间路"]},
+    roads = gpd.GeoDataFrame({"道路等级": ["国道", "县道", "乡道", "村道"],
+                              "名称": ["滇中路", "玉江路", "小街", "田间路"]},
                              geometry=[line((0, 0), (2, 0)), line((1, -1), (1, 1)), line((2, 0), (2, 2)),
                                        line((0, 0), (0, 2))], crs="EPSG:4490")
     gbk = HERE / "gbk_no_cpg.shp"
     roads.to_file(gbk, engine="pyogrio", encoding="gbk")
     gbk.with_suffix(".cpg").unlink()
-    record("gbk_no_cpg.shp", "ok", "GBK Shapefile without .cpg: Chinese column 道路等级 and classes 国道/县道/乡道/村道")
+    record("gbk_no_cpg.shp", "ok",
+           "GBK Shapefile without .cpg: Chinese column 道路等级 and classes 国道/县道/乡道/村道")
     nop = HERE / "no_prj.shp"
     roads.rename(columns={"道路等级": "class", "名称": "name"}).to_file(nop, engine="pyogrio", encoding="utf-8")
     nop.with_suffix(".prj").unlink()
     record("no_prj.shp", "CRSError", "Shapefile without its .prj")
 
-    points = gpd.GeoDataFrame({"道路等级": ["国道", "县道"]}, geometry=gpd.points_from_xy([LON, LON + STEP], [LAT, LAT]),
-                              crs="EPSG:4326")
+    points = gpd.GeoDataFrame({"道路等级": ["国道", "县道"]},
+                              geometry=gpd.points_from_xy([LON, LON + STEP], [LAT, LAT]), crs="EPSG:4326")
     points.to_file(HERE / "points.geojson", driver="GeoJSON")
     record("points.geojson", "NetworkError", "a road layer of points")
     polygons = gpd.GeoDataFrame({"道路等级": ["县道"]}, geometry=[shapely.box(LON, LAT, LON + STEP, LAT + STEP)],
