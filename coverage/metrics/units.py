@@ -123,7 +123,11 @@ def place_facilities(
 
 
 def capacity_by_county(cap: CapacityResult, counted: pd.DataFrame, adm: pd.DataFrame) -> pd.DataFrame:
-    """Beds and demand per county: where beds stand empty and where demand goes unmet."""
+    """Beds and demand per county: where beds stand empty and where demand goes unmet.
+
+    With a ``residents`` column (在院人数) also ``residents`` and ``actual_occupancy_share``
+    (residents / beds of the facilities that report them; NaN without figures).
+    """
     fac = cap.facilities
     fcounty = pd.Series(admin_keys(counted)["county_code"].to_numpy(), index=counted["id"].to_numpy())
     f = pd.DataFrame(
@@ -147,6 +151,19 @@ def capacity_by_county(cap: CapacityResult, counted: pd.DataFrame, adm: pd.DataF
     out = f_sum.join(v_sum, how="outer").fillna(0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         out["expected_occupancy_share"] = (out["served_demand"] / out["capacity"]).where(out["capacity"] > 0)
+    # actual occupancy per county from the facility list's residents (在院人数), where given
+    res = pd.to_numeric(fac["residents"], errors="coerce") if "residents" in fac.columns else None
+    if res is not None and res.notna().any():
+        known = res.notna().to_numpy() & (fac["capacity"].to_numpy(dtype=float) > 0)
+        r = pd.DataFrame({"county_code": f["county_code"], "residents": np.where(known, res.to_numpy(float), 0.0),
+                          "cap_r": np.where(known, fac["capacity"].to_numpy(dtype=float), 0.0)})
+        r_sum = r.groupby("county_code", dropna=False, sort=False).sum().reindex(out.index).fillna(0.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out["residents"] = r_sum["residents"]
+            out["actual_occupancy_share"] = (r_sum["residents"] / r_sum["cap_r"]).where(r_sum["cap_r"] > 0)
+    else:
+        out["residents"] = np.nan
+        out["actual_occupancy_share"] = np.nan
     fadm = admin_keys(counted)
     names = {c: n for c, n in zip(fadm["county_code"], fadm["county_name"], strict=True) if pd.notna(n)}
     names.update({c: n for c, n in zip(adm["county_code"], adm["county_name"], strict=True) if pd.notna(n)})
@@ -163,6 +180,8 @@ def capacity_by_county(cap: CapacityResult, counted: pd.DataFrame, adm: pd.DataF
             "spare_capacity",
             "shortfall",
             "expected_occupancy_share",
+            "residents",
+            "actual_occupancy_share",
             "demand",
             "unmet_demand",
         ]
