@@ -159,7 +159,7 @@ def test_cli_json_and_workbook_with_own_standards(tmp_path, capsys):
 
 def test_yuxi_published_achievements_are_met(yuxi, capsys):
     """What Yuxi's review reports as achieved shows as met (达标) in the analysis of the demo."""
-    region, result = yuxi
+    _region, result = yuxi
     rules = result.unit_rules.set_index("rule")
     for key, passed, total in (("county_disability_care", 9, 9), ("township_elderly_center", 46, 76),
                                ("community_daycare", 294, 294), ("township_ash_placement", 76, 76),
@@ -177,6 +177,8 @@ def test_yuxi_published_achievements_are_met(yuxi, capsys):
     assert (s["facilities"], s["capacity_total"], s["residents_total"]) == (54, 4565, 1546)
     assert round(100 * s["actual_occupancy_share"], 2) == 33.87
     assert s["expected_occupancy_share"] > s["actual_occupancy_share"]  # beds in the wrong places
+    by_county = cap.by_county
+    assert by_county["residents"].sum() == 1546 and by_county["actual_occupancy_share"].between(0, 1).all()
     # the command line shows them
     assert main(["analyze", "--region", "yuxi"]) == 0
     out = capsys.readouterr().out

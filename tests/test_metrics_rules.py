@@ -281,3 +281,37 @@ def test_funeral_demand_by_county_from_population_and_an_editable_rate():
         standards_from_dict({"funeral_demand": {"death_rate_per_1000": "7‰"}, "unit_rules": [
             {"key": "r", "level": "village", "facility_types": ["儿童之家"]}]}, source="s.yaml")
     assert default_standards().funeral.death_rate_per_1000 > 0
+
+
+# ------------------------------------------------------------------ the tables the Standards page edits
+
+
+def test_tables_round_trip_and_edits_become_standards():
+    from coverage.metrics import standards_from_tables, standards_tables
+
+    std = default_standards()
+    services, rules = standards_tables(std)
+    assert standards_from_tables(services, rules, base=std).digest() == std.digest()
+    services.loc[services["key"] == "elderly_15min", "threshold_min"] = 10.0
+    rules.loc[len(rules)] = ["town_canteen", "乡镇助餐点", "Canteen per township", "township", "幸福食堂、助餐点",
+                             2.0, None, None, None]
+    new = standards_from_tables(services, rules, base=std, source="标准页")
+    assert new.service("elderly_15min").threshold_min == 10
+    added = new.unit_rule("town_canteen")
+    assert (added.facility_types, added.min_count, added.target_share) == (("elderly_canteen",), 2, None)
+    assert new.funeral == std.funeral and new.digest() != std.digest()
+    rules.loc[len(rules) - 1, "target_share"] = 60  # percent typed instead of a share
+    with pytest.raises(InputError, match=r"标准页: unit_rules\[\d+\] 'town_canteen': target_share .*write 0.6 for 60%"):
+        standards_from_tables(services, rules, base=std, source="标准页")
+
+
+def test_an_uploaded_standards_file_that_cannot_be_read_says_why():
+    from coverage.errors import FileReadError
+    from coverage.metrics import standards_from_yaml, standards_to_yaml
+
+    std = default_standards()
+    assert standards_from_yaml(standards_to_yaml(std).encode("utf-8"), source="x.yaml").digest() == std.digest()
+    with pytest.raises(FileReadError, match="我的.yaml: not UTF-8"):
+        standards_from_yaml("services: []".encode("utf-16"), source="我的.yaml")
+    with pytest.raises(FileReadError, match="我的.yaml: not valid YAML"):
+        standards_from_yaml("services: [a, b", source="我的.yaml")
