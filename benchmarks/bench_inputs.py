@@ -19,8 +19,8 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from coverage.inputs import load_demand  # noqa: E402
-from coverage.inputs.crs import wgs84_to_gcj02  # noqa: E402
+from coverage.inputs import load_demand
+from coverage.inputs.crs import wgs84_to_gcj02
 
 
 def make(n: int, folder: Path) -> tuple[Path, Path]:

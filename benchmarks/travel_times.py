@@ -253,7 +253,7 @@ def province(n_side: int = 1000, n_villages: int = 15_000, n_facilities: int = 2
     eng.nearest(villages, facilities.iloc[:1])
     row("province: snap 15,000 villages (first query)", time.perf_counter() - t)
     times = []
-    for ft, group in facilities.groupby("type"):
+    for _ft, group in facilities.groupby("type"):
         t = time.perf_counter()
         res = eng.nearest(villages, group)
         times.append(time.perf_counter() - t)

@@ -9,8 +9,8 @@ an elderly institution (10 beds) at C.  Every point sits on a node, so access le
 from __future__ import annotations
 
 import geopandas as gpd
-import pandas as pd
 import networkx as nx
+import pandas as pd
 import pytest
 from shapely.geometry import Point
 

@@ -392,7 +392,7 @@ def test_proposal_map_shows_before_after_and_sites(region, tmp_path):
         region_name="玉溪市",
         paper="A4",
         orientation="portrait",
-        site_gain={sid: 100 for sid in proposed["id"]},
+        site_gain=dict.fromkeys(proposed["id"], 100),
     )
     path = save_map(fig, tmp_path / "proposal.pdf")
     text = pdftotext(path)

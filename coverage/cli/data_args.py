@@ -72,6 +72,10 @@ def open_data(args: argparse.Namespace) -> Any:
     """The :class:`~coverage.dataset.Dataset` that ``--region`` / ``--data`` name."""
     from coverage.dataset import open_dataset
 
+    if getattr(args, "standards", None):  # facility types the standards file defines: known before loading
+        from coverage.metrics import load_standards
+
+        load_standards(args.standards)
     if getattr(args, "data", None):
         return open_dataset(args.data, crs=args.crs, columns=column_mapping(args.map))
     if getattr(args, "crs", None) or getattr(args, "map", None):
