@@ -294,7 +294,10 @@ def _index(terms: Mapping[str, Term]) -> dict[str, str]:
     return out
 
 
-_INDEXES: dict[int, dict[str, str]] = {}
+#: Lookup index per vocabulary: ``id(terms) -> (terms, its keys when indexed, index)``.  The mapping itself
+#: is kept, so its id cannot be reused by another object, and the keys are compared on every lookup, so a
+#: vocabulary that gained or lost a term is indexed again.
+_INDEXES: dict[int, tuple[Mapping[str, Term], tuple[str, ...], dict[str, str]]] = {}
 
 #: Similarity (difflib ratio, 0..1) an unknown name must reach with a known name before that
 #: name is suggested; below it no suggestion is made (a wrong suggestion misleads more than none).
@@ -342,9 +345,12 @@ def _suggest(terms: Mapping[str, Term], value: object) -> tuple[Term, str] | Non
 
 
 def _lookup(terms: Mapping[str, Term], value: object, what: str) -> Term:
-    index = _INDEXES.get(id(terms))
-    if index is None:  # built once per vocabulary, not on every lookup
-        index = _INDEXES.setdefault(id(terms), _index(terms))
+    entry = _INDEXES.get(id(terms))
+    keys = tuple(terms)
+    if entry is None or entry[0] is not terms or entry[1] != keys:  # built once per vocabulary state
+        entry = (terms, keys, _index(terms))
+        _INDEXES[id(terms)] = entry
+    index = entry[2]
     key = index.get(normalize_label(value))
     if key is not None:
         return terms[key]

@@ -121,6 +121,9 @@ class Scenario:
         InputError
             Not a scenario, a newer version, or a malformed field (the message says which).
         """
+        if _nesting_depth(data) > MAX_NESTING:
+            raise InputError(f"{source}: the scenario is nested more than {MAX_NESTING} levels deep, too deeply "
+                             "to be a file of this tool; save scenarios from the app's 方案 Scenarios page")
         try:
             return cls._from_dict(data, source=source)
         except RecursionError:
@@ -210,6 +213,29 @@ def load_scenario(source: str | Path | bytes | Any) -> Scenario:
         raise FileReadError(f"{name}: the JSON is nested too deeply to be a scenario file; choose a .json file"
                             " saved by this tool") from None
     return Scenario.from_dict(data, source=name)
+
+
+#: Deepest nesting of lists/objects a scenario file may have (the tool writes 4 levels; free settings a few more).
+MAX_NESTING = 100
+
+
+def _nesting_depth(value: Any) -> int:
+    """How deeply lists and dicts nest in ``value``, counted without recursion (so any depth is safe)."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, Mapping):
+            children: Any = item.values()
+        elif isinstance(item, (list, tuple)):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, depth)
+        if deepest > MAX_NESTING:
+            return deepest
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 def file_digest(data: bytes) -> str:
