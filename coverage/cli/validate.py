@@ -43,7 +43,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--region-tolerance-km", type=nonnegative_float, default=5.0,
                         help="distance outside the region still accepted [km] (default 5)")
     parser.add_argument("--standards", default=None, metavar="FILE",
-                        help="standards YAML whose facility_types section names types of your own / 含自定义设施类型的标准文件")
+                        help="standards YAML whose facility_types section names types of your own "
+                             "/ 含自定义设施类型的标准文件")
     parser.add_argument("--json", action="store_true", help="print the report as JSON / 输出 JSON")
     parser.add_argument("--strict", action="store_true", help="fail on any rejected row / 严格模式")
     parser.add_argument("--lang", choices=("zh", "en", "both"), default="both", help="language of the text report")
