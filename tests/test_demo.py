@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import networkx as nx
 import numpy as np
@@ -15,7 +14,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
 
-from coverage.demo import NOTE_ZH, REGIONS, load_demo
+from coverage.demo import DATA_DIR, NOTE_ZH, REGIONS, load_demo
 from coverage.demo.roads import graph_from_arrays, load_road_arrays, meander
 from coverage.errors import InputError, NetworkError
 from coverage.model import (
@@ -27,7 +26,7 @@ from coverage.model import (
 )
 from coverage.taxonomy import CANDIDATE_KINDS, FACILITY_TYPES
 
-SOURCES = Path(__file__).resolve().parents[1] / "data" / "demo" / "sources"
+SOURCES = DATA_DIR / "sources"
 GEOD = Geod(ellps="WGS84")
 
 
@@ -224,7 +223,7 @@ def test_yuxi_98_percent_of_older_people_within_15_min_walk_is_proved_optimal(yu
 
 def test_village_committees_are_placed_on_the_roads_deterministically():
     """The build step on a small made-up road: within 30-200 m along the road, old rows moved, new ones added."""
-    from coverage.demo.build import _village_committees
+    from coverage.demo.build.candidates import place_village_committees
     from coverage.demo.regions import REGION_SPECS
     from coverage.demo.roads import RoadBuilder
 
@@ -239,9 +238,9 @@ def test_village_committees_are_placed_on_the_roads_deterministically():
                          {"kind": "village_committee", "name": "聂耳社区居委会用房", "host": 1, "x": 9.0,
                           "y": 9.0, "can_host": "happy_courtyard", "cost_10k_yuan": 33.0, "capacity": 20.0}])
     before = cand.copy()
-    out = _village_committees(REGION_SPECS["yuxi"], v, b, cand)
+    out = place_village_committees(REGION_SPECS["yuxi"], v, b, cand)
     pd.testing.assert_frame_equal(cand, before)  # input not modified
-    again = _village_committees(REGION_SPECS["yuxi"], v, b, cand)
+    again = place_village_committees(REGION_SPECS["yuxi"], v, b, cand)
     pd.testing.assert_frame_equal(out, again)  # deterministic
     assert out["kind"].tolist() == ["idle_school", "village_committee", "village_committee", "village_committee"]
     assert out.iloc[0].equals(cand.iloc[0])  # other kinds untouched
@@ -290,7 +289,7 @@ def test_every_village_lies_inside_its_county_and_township(key):
     region = load_demo(key)
     b = region.boundaries.set_index("code")
     d = region.demand
-    for level, col in (("county", "county_code"), ("township", "township_code")):
+    for col in ("county_code", "township_code"):
         polys = b.loc[d[col], "geometry"].to_numpy()
         inside = shapely.contains_xy(polys, d.geometry.x.to_numpy(), d.geometry.y.to_numpy())
         assert inside.all(), d.loc[~inside, ["id", "name", col]].head()
@@ -363,7 +362,7 @@ def test_network_is_connected_and_drivable_part_strongly(yuxi_graph):
     drive = [(u, v) for u, v, h in G.edges(data="highway") if h != "track"]
     u, v = np.array(drive).T
     n = G.number_of_nodes()
-    n_comp, labels = connected_components(
+    _, labels = connected_components(
         coo_matrix((np.ones(len(u)), (u, v)), shape=(n, n)), connection="strong"
     )
     used = np.unique(np.r_[u, v])
@@ -409,7 +408,7 @@ def test_roads_wind_more_in_mountain_counties(yuxi):
     s_idx, t_idx = np.repeat(src, len(dst)), np.tile(dst, len(src))
     _, _, straight = GEOD.inv(x[s_idx], y[s_idx], x[t_idx], y[t_idx])
     keep = straight > 3000
-    rows = list(zip(d["county_code"].to_numpy()[s_idx][keep], dist.ravel()[keep] / straight[keep]))
+    rows = list(zip(d["county_code"].to_numpy()[s_idx][keep], dist.ravel()[keep] / straight[keep], strict=True))
     ratio = pd.DataFrame(rows, columns=["county", "ratio"])
     assert np.isfinite(ratio["ratio"]).all()
     assert 1.2 <= ratio["ratio"].median() <= 1.6
@@ -446,7 +445,7 @@ def test_load_demo_is_cached_and_accepts_names():
     assert load_demo("yuxi") is load_demo("yuxi")
     assert load_demo("玉溪市").key == "yuxi"
     assert load_demo("532900").key == "dali"
-    assert list(REGIONS)[0] == "yuxi"
+    assert next(iter(REGIONS)) == "yuxi"
     assert REGIONS["dali"].name_zh == "大理白族自治州"
 
 
@@ -458,7 +457,7 @@ def test_unknown_region_raises():
 def test_summary_matches_the_files():
     """summary.json, written by the build, agrees with what load_demo returns."""
     for key in REGIONS:
-        summary = json.loads((SOURCES.parent / key / "summary.json").read_text(encoding="utf-8"))
+        summary = json.loads((DATA_DIR / key / "summary.json").read_text(encoding="utf-8"))
         region = load_demo(key)
         assert summary["villages"] == len(region.demand)
         assert summary["total_left_behind_children"] == region.demand["left_behind_children"].sum()
@@ -473,11 +472,11 @@ def test_build_regenerates_the_villages_from_the_sources():
     """The build is deterministic: its first stage reproduces villages.csv exactly from data/demo/sources."""
     from pyproj import Transformer
 
-    from coverage.demo.build import _settlements
+    from coverage.demo.build.settlements import draw_settlements
     from coverage.demo.regions import REGION_SPECS
 
-    st = _settlements("yuxi")
-    committed = pd.read_csv(SOURCES.parent / "yuxi" / "villages.csv", dtype={"id": str})
+    st = draw_settlements("yuxi")
+    committed = pd.read_csv(DATA_DIR / "yuxi" / "villages.csv", dtype={"id": str})
     v = st.villages.reset_index(drop=True)
     assert v["village_code"].tolist() == committed["id"].tolist()
     for col in ("population", "elderly_60plus", "left_behind_children", "left_behind_elderly"):
@@ -486,6 +485,19 @@ def test_build_regenerates_the_villages_from_the_sources():
     lon, lat = to_ll.transform(v["x"].to_numpy(), v["y"].to_numpy())
     np.testing.assert_allclose(lon, committed["lon"], atol=1e-6)
     np.testing.assert_allclose(lat, committed["lat"], atol=1e-6)
+
+
+@pytest.mark.slow
+def test_build_reproduces_the_committed_files_byte_for_byte(tmp_path):
+    """Both build stages together: a fresh build of Yuxi writes exactly the files in data/demo/yuxi."""
+    from coverage.demo.build import build_region
+
+    summary = build_region("yuxi", out_dir=tmp_path)
+    written = sorted(p.name for p in tmp_path.iterdir())
+    assert written == sorted(p.name for p in (DATA_DIR / "yuxi").iterdir())
+    for name in written:
+        assert (tmp_path / name).read_bytes() == (DATA_DIR / "yuxi" / name).read_bytes(), name
+    assert summary["villages"] == 718
 
 
 @pytest.mark.parametrize("key", ["yuxi", "dali"])

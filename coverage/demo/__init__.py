@@ -39,6 +39,7 @@ from coverage.model import (
 )
 
 __all__ = [
+    "DATA_DIR",
     "DEFAULT_REGION",
     "NOTE_EN",
     "NOTE_ZH",
@@ -51,7 +52,10 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-#: Folder of the generated demo files (one sub-folder per region).
+#: Folder of the demo files: one sub-folder per region (written by :mod:`coverage.demo.build`) and
+#: ``sources/`` (the extracted real sources the build reads).  The one place this path is defined:
+#: the product's layout keeps the demo data in ``data/demo`` beside the ``coverage`` package, and the
+#: project runs from its folder (it is not installed into site-packages).
 DATA_DIR = Path(__file__).resolve().parents[2] / "data" / "demo"
 
 #: The mark every demo table, map and export carries.
@@ -158,7 +162,7 @@ def _mark(df: pd.DataFrame) -> pd.DataFrame:
 def _read_points(path: Path, columns: tuple[str, ...]) -> gpd.GeoDataFrame:
     if not path.is_file():
         raise CoverageError(f"{path} is missing: regenerate the demo with `python -m coverage.demo.build`")
-    df = pd.read_csv(path, dtype={c: str for c in _CODE_COLUMNS}, encoding="utf-8")
+    df = pd.read_csv(path, dtype=dict.fromkeys(_CODE_COLUMNS, str), encoding="utf-8")
     for c in POPULATION_COLUMNS:
         if c in df:
             df[c] = df[c].astype("int64")

@@ -129,7 +129,7 @@ def roads_layer(G_arrays: dict[str, np.ndarray]) -> gpd.GeoDataFrame:
     stops = np.r_[starts[1:], len(e)]
     rows = []
     geoms = []
-    for a, z in zip(starts.tolist(), stops.tolist()):
+    for a, z in zip(starts.tolist(), stops.tolist(), strict=True):
         chunk = e[a:z]
         nodes = np.r_[chunk[0, 0], chunk[:, 1]]
         geoms.append(shapely.LineString(lonlat[nodes]))

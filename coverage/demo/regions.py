@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["CountySpec", "RegionSpec", "REGION_SPECS"]
+__all__ = ["REGION_SPECS", "CountySpec", "RegionSpec"]
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ class RegionSpec:
     targets: dict[str, int]
     #: Which targets are published figures (the rest are plausible values).
     published: tuple[str, ...]
-    #: Second stage (``coverage.demo.build._calibrate``): the achievements the reviews publish, set
+    #: Second stage (:func:`coverage.demo.build.calibration.calibrate`): the achievements the reviews publish, set
     #: after the first stage drew positions and roads (empty = none).
     calibration: dict[str, int] = field(default_factory=dict)
     #: Expressway corridors: sequences of county codes joined by a dual carriageway.

@@ -15,6 +15,7 @@ junction wherever they cross, so the exported road layer read back by
 
 from __future__ import annotations
 
+import itertools
 import logging
 from pathlib import Path
 
@@ -119,7 +120,7 @@ def meander(
     c = curve(0.5 * (lo + hi))
     seg = np.hypot(*np.diff(c, axis=0).T)
     s = np.concatenate([[0.0], np.cumsum(seg)])
-    n_out = max(int(round(s[-1] / spacing_m)), 1)
+    n_out = max(round(s[-1] / spacing_m), 1)
     s_out = np.linspace(0.0, s[-1], n_out + 1)
     out = np.column_stack([np.interp(s_out, s, c[:, 0]), np.interp(s_out, s, c[:, 1])])
     out[0], out[-1] = start_xy, end_xy
@@ -184,7 +185,7 @@ class RoadBuilder:
                 ids.append(self.add_node(xy, highway))
         way = self._n_ways
         self._n_ways += 1
-        for u, v in zip(ids[:-1], ids[1:]):
+        for u, v in itertools.pairwise(ids):
             if u != v:
                 self.edges.append((u, v, cls, oneway, way))
                 self._cls[u] = min(self._cls[u], cls)
@@ -208,8 +209,8 @@ class RoadBuilder:
 
     def nearest(self, xy: npt.ArrayLike, *, classes: tuple[str, ...]) -> tuple[int, float]:
         """Index of and distance (m) to the nearest node whose best road class is in ``classes``."""
-        pts = self.xy
-        d = np.hypot(pts[:, 0] - xy[0], pts[:, 1] - xy[1])
+        pts, p = self.xy, np.asarray(xy, dtype=float)
+        d = np.hypot(pts[:, 0] - p[0], pts[:, 1] - p[1])
         allowed = np.isin(self.node_class, [HIGHWAY_CLASSES.index(c) for c in classes])
         d = np.where(allowed, d, np.inf)
         i = int(np.argmin(d))
@@ -389,7 +390,7 @@ def split_crossings(
         new_xy: list[npt.NDArray[np.float64]] = []
         splits: dict[int, list[tuple[float, int]]] = {}
         n0 = len(xy)
-        for (i, j), ti, sj in zip(pairs.tolist(), t.tolist(), s.tolist()):
+        for (i, j), ti, sj in zip(pairs.tolist(), t.tolist(), s.tolist(), strict=True):
             node = -1
             for k, f in ((i, ti), (j, sj)):
                 if f * e_len[k] <= snap_m:
@@ -505,7 +506,7 @@ def graph_from_arrays(arrays: dict[str, npt.NDArray], *, name: str = "demo") -> 
     # succ[u][v] and pred[v][u] share one {key: data} dict); add_edges_from is several times slower.
     succ, pred = G._succ, G._pred
     length_m = arrays["length_m"].astype(float).round(2).tolist()
-    for (u, v, _, oneway, way), len_m, hw, ms in zip(edges.tolist(), length_m, highway, maxspeed):
+    for (u, v, _, oneway, way), len_m, hw, ms in zip(edges.tolist(), length_m, highway, maxspeed, strict=True):
         attr = {"osmid": way, "highway": hw, "oneway": bool(oneway), "reversed": False, "length": len_m}
         if ms is not None:
             attr["maxspeed"] = ms
