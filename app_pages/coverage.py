@@ -9,20 +9,19 @@ from typing import Any
 import streamlit as st
 
 from app_pages.common import (
-    STANDARDS_KEY,
     all_coverage,
     bound,
     boundary,
     coverage_now,
-    export_section,
     facilities_with_accepted,
     lang,
-    layer_files,
     open_page,
     sites_key,
+    standards_key,
     table,
     tr,
 )
+from app_pages.exports import export_section, layer_files
 
 #: the coverage export's files
 EXPORT_FORMATS = (".xlsx", ".gpkg", ".geojson")
@@ -52,7 +51,7 @@ def exports(inputs: Any, svc: Any, result: Any) -> None:
     st.caption(tr("exports_help"))
     accepted = st.session_state["accepted_sites"]
     source = f"{inputs.name} · {svc.label(lang())} · {svc.threshold_min:g} min"
-    key = (inputs.key, sites_key(), STANDARDS_KEY, svc.key, float(svc.threshold_min), lang(), source,
+    key = (inputs.key, sites_key(), standards_key(), svc.key, float(svc.threshold_min), lang(), source,
            inputs.simulated)
     export_section("coverage", key, tr("prepare_exports"),
                    lambda: coverage_export(key, result, inputs.boundaries,
@@ -104,7 +103,7 @@ def render() -> None:
     if bound(st.toggle, tr("all_services"), "coverage_all"):
         with boundary():
             thresholds = tuple(sorted(st.session_state["thresholds"].items()))
-            full = all_coverage(inputs.key, sites_key(), STANDARDS_KEY, thresholds, inputs.demand,
+            full = all_coverage(inputs.key, sites_key(), standards_key(), thresholds, inputs.demand,
                                 facilities_with_accepted(inputs), inputs.boundaries, inputs.engines())
             st.dataframe(overview_table(full, lang=lang()), hide_index=True)
             if len(full.unit_rules):

@@ -7,7 +7,6 @@ from typing import Any
 import streamlit as st
 
 from app_pages.common import (
-    STANDARDS_KEY,
     bound,
     boundary,
     coverage_now,
@@ -17,6 +16,7 @@ from app_pages.common import (
     render_map,
     service_areas,
     sites_key,
+    standards_key,
     tr,
 )
 
@@ -83,7 +83,7 @@ def render() -> None:
             if show_areas:
                 with st.spinner(tr("computing_areas")):
                     engine = inputs.engines()(svc.mode)
-                    areas = service_areas(inputs.key, sites_key(), STANDARDS_KEY, svc.key,
+                    areas = service_areas(inputs.key, sites_key(), standards_key(), svc.key,
                                           float(svc.threshold_min), facilities_with_accepted(inputs), engine)
                 if areas is None:
                     st.info(tr("no_counted"))

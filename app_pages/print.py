@@ -16,18 +16,17 @@ from typing import Any
 import streamlit as st
 
 from app_pages.common import (
-    STANDARDS_KEY,
     bound,
     boundary,
     coverage_now,
     lang,
     open_page,
-    report_of_accepted,
-    report_section,
     sites_key,
     standards,
+    standards_key,
     tr,
 )
+from app_pages.exports import report_of_accepted, report_section
 
 #: the preview and PNG download: an A4 landscape page is 1754 px wide, shown at or below its own size (sharp)
 PREVIEW_DPI = 150
@@ -83,7 +82,7 @@ def render() -> None:
         orientation = bound(st.selectbox, tr("orientation"), "print_orientation", ["landscape", "portrait"],
                             format_func=tr)
     found = report_of_accepted(inputs, svc) if kind == "coverage" else None
-    key = (inputs.key, sites_key(), STANDARDS_KEY, kind, svc.key, float(svc.threshold_min), title, paper,
+    key = (inputs.key, sites_key(), standards_key(), kind, svc.key, float(svc.threshold_min), title, paper,
            orientation, lang(), found[0] if found else None, inputs.simulated)
     if found:
         n = sum(1 for s in st.session_state["accepted_sites"] if s.get("type") in svc.facility_types)

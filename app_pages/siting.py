@@ -11,29 +11,27 @@ from typing import Any
 import streamlit as st
 
 from app_pages.common import (
-    STANDARDS_KEY,
     UNIT_LEVELS,
     accept_site,
     bound,
     boundary,
     coverage_now,
     esc,
-    export_section,
     facilities_with_accepted,
     lang,
-    layer_files,
     open_page,
     reject_site,
     remove_site,
     render_map,
-    report_section,
     settings_key,
     settings_text,
     sites_key,
     siting_settings,
     standards,
+    standards_key,
     tr,
 )
+from app_pages.exports import export_section, layer_files, report_section
 
 SITING_MODELS = ("target", "mclp", "lscp", "pmedian")
 
@@ -143,7 +141,7 @@ def controls(inputs: Any, svc: Any) -> None:
     def progress(fraction: float, message: str) -> None:
         bar.progress(min(max(float(fraction), 0.0), 1.0), text=str(message)[:120])
 
-    request = (inputs.key, sites_key(), STANDARDS_KEY, settings_key(settings))
+    request = (inputs.key, sites_key(), standards_key(), settings_key(settings))
     last = st.session_state["proposal"]
     if last and last.get("request") == request:  # the same request: the proposal shown is its answer
         bar.empty()

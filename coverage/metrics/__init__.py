@@ -45,8 +45,10 @@ from coverage.metrics.standards import (
     default_standards,
     group_label,
     load_standards,
-    save_standards,
     standards_from_dict,
+)
+from coverage.metrics.standards_tables import (
+    save_standards,
     standards_from_tables,
     standards_from_yaml,
     standards_tables,
