@@ -122,8 +122,8 @@ class Scenario:
             Not a scenario, a newer version, or a malformed field (the message says which).
         """
         if _nesting_depth(data) > MAX_NESTING:
-            raise InputError(f"{source}: the scenario is nested more than {MAX_NESTING} levels deep, too deeply "
-                             "to be a file of this tool; save scenarios from the app's 方案 Scenarios page")
+            raise InputError(f"{source}: the scenario is nested too deeply (more than {MAX_NESTING} levels) to be a "
+                             "file of this tool; save scenarios from the app's 方案 Scenarios page")
         try:
             return cls._from_dict(data, source=source)
         except RecursionError:
