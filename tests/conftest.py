@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import types
 from pathlib import Path
 
 import pytest
@@ -38,3 +39,46 @@ def shared_benchmarks_dir() -> Path:
             pytest.fail(msg)
         pytest.skip(msg)
     return SHARED_BENCHMARKS
+
+
+def _code_names(code: types.CodeType) -> set[str]:
+    """Global names a function's code (and the functions and lambdas inside it) refers to."""
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names |= _code_names(const)
+    return names
+
+
+def _uses_shared(item: pytest.Item) -> bool:
+    """Whether a test (or one of its fixtures) reads a module-level path inside ../shared/benchmarks."""
+    functions = [getattr(item, "function", None)]
+    info = getattr(item, "_fixtureinfo", None)
+    for defs in (info.name2fixturedefs.values() if info is not None else ()):
+        functions += [d.func for d in defs]
+    def inside(value: object) -> bool:
+        return isinstance(value, Path) and (value == SHARED_BENCHMARKS or SHARED_BENCHMARKS in value.parents)
+
+    callspec = getattr(item, "callspec", None)
+    if callspec is not None and any(inside(v) for v in callspec.params.values()):
+        return True
+    module = getattr(item, "module", None)
+    for func in functions:
+        code = getattr(func, "__code__", None)
+        if code is None:
+            continue
+        for name in _code_names(code):
+            if inside(getattr(module, name, None) if module is not None else None):
+                return True
+    return False
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Without ../shared/benchmarks, skip (outside CI) the tests that read its files, saying why."""
+    if SHARED_BENCHMARKS.is_dir() or os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+        return
+    skip = pytest.mark.skip(reason=f"{SHARED_BENCHMARKS} is missing: this test reads the published benchmark "
+                                   "instances (OSM extracts, OR-Library, spopt SF) beside the repository")
+    for item in items:
+        if _uses_shared(item):
+            item.add_marker(skip)

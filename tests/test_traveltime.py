@@ -128,11 +128,8 @@ def check_against_reference(G: nx.MultiDiGraph, eng: TravelTimeEngine, origins: 
 
 
 @pytest.fixture(scope="module")
-def oakland() -> nx.MultiDiGraph:
-    from pathlib import Path
-
-    path = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "osm" / "West-Oakland.osm.bz2"
-    return ox.graph_from_xml(path)
+def oakland(shared_benchmarks) -> nx.MultiDiGraph:
+    return ox.graph_from_xml(shared_benchmarks / "osm" / "West-Oakland.osm.bz2")
 
 
 def line_graph(lengths_m: list[float], *, highway: str = "residential", oneway: bool = False) -> nx.MultiDiGraph:
