@@ -150,15 +150,9 @@ def main() -> None:
 
 
 def _types_table() -> None:
-    import pandas as pd
+    from coverage.views import facility_types_table
 
-    from coverage.taxonomy import CAPACITY_UNITS, CATEGORIES, FACILITY_TYPES
-
-    i = lang()
-    rows = [{"key": t.key, "name": t.label(i), "category": CATEGORIES[t.category].label(i),
-             "unit": CAPACITY_UNITS[t.capacity_unit].label(i) if t.capacity_unit else "—",
-             "aliases": "、".join(t.aliases)} for t in FACILITY_TYPES.values()]
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    st.dataframe(facility_types_table(lang=lang()), hide_index=True, width="stretch")
 
 
 main()

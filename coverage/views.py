@@ -30,6 +30,7 @@ __all__ = [
     "VOCABULARY_COLUMNS",
     "band_chart_table",
     "column_labels",
+    "facility_types_table",
     "overview_table",
     "share_cards",
     "translate_table",
@@ -247,3 +248,23 @@ def share_cards(summary: pd.DataFrame, *, lang: str = "zh",
                              if row["group"] in previous else None),
         })
     return cards
+
+
+def facility_types_table(*, lang: str = "zh") -> pd.DataFrame:
+    """Every facility type known now (built-in and added by a standards file): key, name, category, unit, aliases.
+
+    Raises
+    ------
+    ValueError
+        For a language other than ``zh``/``en``.
+    """
+    from coverage.taxonomy import CAPACITY_UNITS, CATEGORIES, FACILITY_TYPES
+
+    _check_lang(lang)
+    headers = {"key": ("键", "Key"), "name": ("名称", "Name"), "category": ("类别", "Category"),
+               "unit": ("容量单位", "Capacity unit"), "aliases": ("别名", "Aliases")}
+    i = 0 if lang == "zh" else 1
+    rows = [{"key": t.key, "name": t.label(lang), "category": CATEGORIES[t.category].label(lang),
+             "unit": CAPACITY_UNITS[t.capacity_unit].label(lang) if t.capacity_unit else "—",
+             "aliases": "、".join(t.aliases)} for t in FACILITY_TYPES.values()]
+    return pd.DataFrame(rows, columns=list(headers)).rename(columns={k: v[i] for k, v in headers.items()})

@@ -90,3 +90,21 @@ def test_share_cards_with_target_gap_and_change(result):
     before = result.service_summary("eld").assign(share=0.5)
     [card] = share_cards(result.service_summary("eld"), before=before)
     assert card["change_share"] == pytest.approx(150 / 180 - 0.5)
+
+
+def test_facility_types_table_lists_built_in_and_own_types_in_the_language():
+    from coverage.taxonomy import FacilityType, register_facility_types, unregister_facility_types
+    from coverage.views import facility_types_table
+
+    register_facility_types([FacilityType("elder_tea_house", "老年茶室", "Elders' tea house", ("茶室",),
+                                          category="care", capacity_unit="places")])
+    try:
+        zh = facility_types_table(lang="zh")
+        en = facility_types_table(lang="en")
+    finally:
+        unregister_facility_types(["elder_tea_house"])
+    assert list(zh.columns) == ["键", "名称", "类别", "容量单位", "别名"]
+    row = zh.loc[zh["键"] == "elder_tea_house"].iloc[0]
+    assert row["名称"] == "老年茶室" and row["别名"] == "茶室"
+    assert en.loc[en["Key"] == "elder_tea_house", "Name"].iloc[0] == "Elders' tea house"
+    assert "elder_tea_house" not in set(facility_types_table()["键"])
