@@ -78,6 +78,7 @@ STATE_DEFAULTS: dict[str, Any] = {
     "map_categories": {},    # service key -> facility categories shown
     "map_uncovered": True,
     "map_areas": False,
+    "map_roads": False,      # the road network drawn under the map (off: a lighter page)
     "map_only_counted": True,
     "basemap": "none",
     "tianditu_key": "",
@@ -283,6 +284,24 @@ def service_areas(data_key: tuple, sites_key: tuple, standards_key: str, service
     if not len(counted):
         return None
     return _engine.service_areas(counted, thresholds_min=[threshold_min])
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def road_layer(graph_key: tuple, _graph: Any) -> Any:
+    """The road network as simplified lines by road class, for the web map (built once per road source)."""
+    from coverage.mapping.webmap import road_lines
+
+    return road_lines(_graph)
+
+
+@st.cache_resource(show_spinner=False, max_entries=6)
+def web_map(key: tuple, _build: Callable[[], Any]) -> Any:
+    """A folium map built once per ``key`` (everything drawn on it).
+
+    A rerun that changes nothing on the map hands streamlit-folium the same map, whose script is then
+    unchanged: the browser keeps the map (and the planner's zoom) instead of drawing it again.
+    """
+    return _build()
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
 from typing import Any
 
 import streamlit as st
@@ -14,10 +15,13 @@ from app_pages.common import (
     lang,
     open_page,
     render_map,
+    road_graph,
+    road_layer,
     service_areas,
     sites_key,
     standards_key,
     tr,
+    web_map,
 )
 
 
@@ -65,37 +69,71 @@ def render() -> None:
                      default=service_cats, format_func=lambda c: CATEGORIES[c].label(lang()))
     with c3:
         basemap, tk = map_controls()
-    o1, o2, o3 = st.columns(3)
+    o1, o2, o3, o4 = st.columns(4)
     with o1:
         show_uncovered = bound(st.toggle, tr("show_uncovered"), "map_uncovered")
     with o2:
-        show_areas = bound(st.toggle, tr("show_areas"), "map_areas")
+        show_areas = bound(st.toggle, tr("show_service_areas"), "map_areas")
     with o3:
+        show_roads = bound(st.toggle, tr("show_roads"), "map_roads")
+    with o4:
         only_counted = bound(st.toggle, tr("only_counted"), "map_only_counted")
-    uncovered_ids: Any = None
-    areas = travel = None
-    if show_uncovered or show_areas:
-        with boundary():
-            with st.spinner(tr("computing")):
+    types = [t for c in cats for t in facility_types_in(c) if not only_counted or t in svc.facility_types]
+    graph_key, graph_loader = inputs.graph_key, inputs.graph_loader
+    has_roads = graph_loader is not None and graph_key is not None
+    if show_roads and not has_roads:
+        st.info(tr("need_roads"))
+    threshold_min = float(svc.threshold_min)
+    uncovered_title = f"{tr('uncovered_layer')} · {svc.label(lang())}"
+    draw_roads = show_roads and has_roads
+
+    def build(with_coverage: bool) -> Callable[[], Any]:
+        def make() -> Any:
+            uncovered_ids: Any = None
+            areas = travel = roads = None
+            if with_coverage and (show_uncovered or show_areas):
                 result = coverage_now(inputs)
                 uncovered_ids = uncovered_village_ids(result, svc.key) if show_uncovered else None
                 travel = village_travel_times(result, svc.key)
-            if show_areas:
-                with st.spinner(tr("computing_areas")):
-                    engine = inputs.engines()(svc.mode)
-                    areas = service_areas(inputs.key, sites_key(), standards_key(), svc.key,
-                                          float(svc.threshold_min), facilities_with_accepted(inputs), engine)
-                if areas is None:
-                    st.info(tr("no_counted"))
-    types = [t for c in cats for t in facility_types_in(c) if not only_counted or t in svc.facility_types]
-    sites = sites_frame(st.session_state["accepted_sites"])
-    m = coverage_map(inputs.demand, inputs.facilities, boundaries=inputs.boundaries, groups=groups,
-                     facility_types=types, service_areas=areas, uncovered_ids=uncovered_ids,
-                     uncovered_title=f"{tr('uncovered_layer')} · {svc.label(lang())}",
-                     sites=sites if len(sites) else None, travel_time_min=travel, lang=lang(),
-                     basemap=basemap, tianditu_key=tk, note=inputs.note)
+            if with_coverage and show_areas:
+                engine = inputs.engines()(svc.mode)
+                areas = service_areas(inputs.key, sites_key(), standards_key(), svc.key, threshold_min,
+                                      facilities_with_accepted(inputs), engine)
+            if draw_roads and graph_key is not None and graph_loader is not None:
+                roads = road_layer(graph_key, road_graph(graph_key, graph_loader))
+            sites = sites_frame(st.session_state["accepted_sites"])
+            return coverage_map(inputs.demand, inputs.facilities, boundaries=inputs.boundaries, groups=groups,
+                                facility_types=types, service_areas=areas, uncovered_ids=uncovered_ids,
+                                uncovered_title=uncovered_title, sites=sites if len(sites) else None,
+                                travel_time_min=travel, lang=lang(), basemap=basemap, tianditu_key=tk,
+                                note=inputs.note, roads=roads)
+        return make
+
+    def key(with_coverage: bool) -> tuple:
+        """Everything the map shows: the same key on a rerun gives the same map (nothing redrawn)."""
+        coverage_part = (standards_key(), svc.key, threshold_min, show_uncovered, show_areas,
+                         uncovered_title) if with_coverage else ()
+        return (inputs.key, with_coverage, coverage_part, tuple(groups), tuple(types), draw_roads, basemap, tk,
+                lang(), inputs.note, sites_key())
+
+    m = None
+    with boundary(), st.spinner(tr("computing_service_areas") if show_areas else tr("drawing_map")):
+        m = web_map(key(True), build(True))
+    if m is None:  # the boundary said what went wrong; the map without coverage layers
+        with boundary():
+            m = web_map(key(False), build(False))
+    if m is None:
+        return
+    if show_areas and not _counts_any(inputs, svc.facility_types):
+        st.info(tr("no_counted"))
     render_map(m, key="map_main")
     st.caption(f"{svc.label(lang())} · {svc.threshold_min:g} {tr('minutes')}")
+
+
+def _counts_any(inputs: Any, facility_types: Collection[str]) -> bool:
+    """Whether any facility (or accepted site) is of a type the service counts."""
+    facilities = facilities_with_accepted(inputs)
+    return facilities is not None and bool(facilities["type"].isin(list(facility_types)).any())
 
 
 render()

@@ -108,7 +108,7 @@ def render() -> None:
     if st.button(tr("workbook"), key="print_workbook"):
         with boundary(), st.spinner(tr("computing")):
             path = Path(tempfile.mkdtemp(prefix="coverage-xlsx-")) / "coverage.xlsx"
-            coverage_now(inputs).to_excel(path, lang=lang())
+            coverage_now(inputs).to_excel(path, lang=lang(), simulated=inputs.simulated, source=inputs.name)
             st.download_button(tr("download"), path.read_bytes(), file_name="覆盖分析.xlsx",
                                mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                                key="print_workbook_download")

@@ -136,4 +136,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "settings_line": ("方案设置：{s}", "Settings: {s}"),
     "print_report": ("方案报告（已采纳站点）", "Scenario report (accepted sites)"),
     "print_sites_drawn": ("图中编号标出已采纳站点 {n} 处。", "The {n} accepted sites are drawn numbered."),
+    "show_roads": ("显示路网", "Show roads"),
+    "show_service_areas": ("显示服务范围", "Show service areas"),
+    "computing_service_areas": ("正在计算服务范围…", "Computing service areas…"),
+    "drawing_map": ("正在绘制地图…", "Drawing the map…"),
 }

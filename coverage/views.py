@@ -23,8 +23,9 @@ import pandas as pd
 
 from coverage.metrics import group_label
 from coverage.metrics.analysis import METRIC_LABELS
+from coverage.metrics.labels import term
 from coverage.model import COLUMN_LABELS
-from coverage.taxonomy import POPULATION_GROUPS, label
+from coverage.taxonomy import POPULATION_GROUPS
 
 __all__ = [
     "VOCABULARY_COLUMNS",
@@ -41,7 +42,11 @@ __all__ = [
 ]
 
 #: Columns whose values are vocabulary keys shown by their label.
-VOCABULARY_COLUMNS = ("group", "type", "kind", "status", "level", "facility_type", "capacity_unit")
+VOCABULARY_COLUMNS = ("group", "type", "kind", "status", "level", "facility_type", "capacity_unit", "mode",
+                      "verdict")
+
+#: Yes / no for true-false columns (a table for people never shows True/False).
+YES_NO: dict[str, tuple[str, str]] = {"zh": ("是", "否"), "en": ("yes", "no")}
 
 #: Columns of the per-unit tables, in the order shown.
 UNIT_COLUMNS = ("name", "group", "covered_people", "total_people", "share", "target_share", "passed",
@@ -96,8 +101,10 @@ def column_labels(columns: Iterable[str], *, lang: str = "zh") -> dict[str, str]
 def translate_table(df: pd.DataFrame, *, lang: str = "zh") -> pd.DataFrame:
     """A copy of ``df`` for people: headers and vocabulary keys in ``lang``, geometry dropped.
 
-    Columns of the other language (``*_en`` when ``lang="zh"``) and label columns whose
-    key column is present (``group_zh`` beside ``group``) are dropped.
+    Columns of the other language (``*_en`` when ``lang="zh"``) are dropped; a key column
+    with a label column in this language (``rule`` beside ``rule_zh``) shows the label under
+    the key's header; vocabulary keys (groups, travel modes, statuses...) become labels and
+    true/false becomes 是/否 (yes/no).
 
     Parameters
     ----------
@@ -117,14 +124,25 @@ def translate_table(df: pd.DataFrame, *, lang: str = "zh") -> pd.DataFrame:
         For a language other than ``zh``/``en``.
     """
     _check_lang(lang)
-    other = "_en" if lang == "zh" else "_zh"
-    drop = [c for c in df.columns if c == "geometry" or str(c).endswith(other)
-            or (str(c).endswith(("_zh", "_en")) and str(c)[:-3] in df.columns)]
+    own, other = ("_zh", "_en") if lang == "zh" else ("_en", "_zh")
+    names = [str(c) for c in df.columns]
+    # a key column with a label column in this language (rule + rule_zh): the label is shown under the key's header
+    labelled = {c for c in names if f"{c}{own}" in names and c not in VOCABULARY_COLUMNS}
+    drop = [c for c in df.columns if c == "geometry" or str(c).endswith(other) or str(c) in labelled
+            or (str(c).endswith(("_zh", "_en")) and str(c)[:-3] in names and str(c)[:-3] not in labelled)]
     out = pd.DataFrame(df.drop(columns=drop)).copy()
+    out = out.rename(columns={f"{c}{own}": c for c in labelled})
     for col in VOCABULARY_COLUMNS:
         if col in out.columns:
-            name = group_label if col == "group" else label
-            out[col] = [name(v, lang) if isinstance(v, str) else v for v in out[col]]
+            out[col] = [(group_label(v, lang) if col == "group" else term(v, lang)) if isinstance(v, str) else v
+                        for v in out[col]]
+    yes, no = YES_NO[lang]
+    for col in out.columns:
+        values = out[col]
+        if values.dtype == bool or (values.dtype == object and len(values) and values.map(
+                lambda v: isinstance(v, bool) or v is None or (isinstance(v, float) and pd.isna(v))).all()
+                and values.map(lambda v: isinstance(v, bool)).any()):
+            out[col] = values.map(lambda v: yes if v is True else (no if v is False else "—"))
     return out.rename(columns=column_labels(out.columns, lang=lang))
 
 

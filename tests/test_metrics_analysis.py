@@ -213,7 +213,7 @@ def test_excel_written_and_read_back(result, tmp_path):
     back = pd.read_excel(path, sheet_name=None, engine="openpyxl")
     assert {"汇总", "分区统计", "未覆盖村", "单元指标", "一老一小"} <= set(back)
     s = back["汇总"]
-    assert s.loc[0, "覆盖人数"] == 150 and s.loc[0, "是否达标"] == False  # noqa: E712
+    assert s.loc[0, "覆盖人数"] == 150 and s.loc[0, "是否达标"] == "否"
 
 
 def test_threshold_change_reuses_travel_tables(result):

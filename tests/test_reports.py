@@ -157,7 +157,7 @@ def test_report_rejects_bad_inputs():
 def test_workbook_rereads_with_sheets_headers_and_totals(tmp_path):
     path = write_workbook(tiny_report(), tmp_path / "out" / "方案.xlsx")
     wb = load_workbook(path)
-    assert wb.sheetnames == list(SHEETS)
+    assert wb.sheetnames == [*SHEETS, "说明"]
     ws = wb["汇总"]
     assert ws["A1"].value == "玉溪市15分钟养老服务圈选址方案"
     assert "示例数据（模拟）" in ws["A2"].value
@@ -340,7 +340,7 @@ def test_cli_report_on_the_demo(tmp_path, capsys):
     pdf = tmp_path / "yuxi_children_20min_选址方案.pdf"
     assert str(xlsx) in out and str(pdf) in out
     wb = load_workbook(xlsx)
-    assert wb.sheetnames == list(SHEETS)
+    assert wb.sheetnames == [*SHEETS, "说明"]
     towns = sheet_frame(wb["乡镇覆盖"])
     total = towns.iloc[-1]
     assert total["留守儿童（人）"] == 6335  # the demo's published figure

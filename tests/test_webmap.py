@@ -189,7 +189,79 @@ def test_service_areas_layer(demand):
                              crs=WGS84)
     html = to_html(coverage_map(demand, None, service_areas=areas, lang="zh"))
     assert "≤ 15 分钟" in html and "服务范围" in html
-    assert '"fillOpacity":0.18' in html
+    # a fill and a firm outline that still show at prefecture zoom
+    assert '"fillOpacity":0.3' in html and '"color":"#006d2c"' in html
+
+
+def _geojson_coords(html: str, marker: str) -> list[tuple[str, str]]:
+    """Coordinate pairs, as written, of the GeoJSON layer whose text holds ``marker``."""
+    start = html.index(marker)
+    block = html[html.rindex("L.geoJSON(", 0, start):html.index("});", start)]
+    return re.findall(r"\[(-?[0-9.]+),\s*(-?[0-9.]+)\]", block)
+
+
+def test_service_areas_are_simplified_in_metres_for_display(demand):
+    """A finely drawn area reaches the browser with a few vertices, each within 20 m of the true edge."""
+    centre = gpd.GeoSeries([shapely.Point(102.55, 24.35)], crs=WGS84).to_crs("EPSG:32648").iloc[0]
+    disc = centre.buffer(1500, quad_segs=256)
+    area = gpd.GeoDataFrame({"threshold_min": [15.0]}, geometry=[disc], crs="EPSG:32648").to_crs(WGS84)
+    html = to_html(coverage_map(demand, None, service_areas=area))
+    drawn = _geojson_coords(html, "≤ 15 分钟")
+    assert 10 < len(drawn) < 300, len(drawn)  # 1,025 vertices in the source
+    assert all(len(x.split(".")[1]) <= 5 and len(y.split(".")[1]) <= 5 for x, y in drawn)  # about 1 m
+    pts = gpd.GeoSeries(gpd.points_from_xy([float(x) for x, _ in drawn], [float(y) for _, y in drawn]),
+                        crs=WGS84).to_crs("EPSG:32648")
+    assert pts.distance(disc.boundary).max() <= 20.0 + 1.5
+
+
+def road_graph(crs: str | None = WGS84):
+    """Five roads, one of each display class, one residential street in two pieces; both directions."""
+    import networkx as nx
+
+    G = nx.MultiDiGraph(crs=crs) if crs else nx.MultiDiGraph()
+    xy = {1: (102.50, 24.30), 2: (102.60, 24.30), 3: (102.60, 24.40), 4: (102.50, 24.40), 5: (102.55, 24.40),
+          6: (102.55, 24.45)}
+    for n, (x, y) in xy.items():
+        G.add_node(n, x=x, y=y)
+    for u, v, hw in ((1, 2, "trunk"), (2, 3, "secondary"), (3, 5, "tertiary"), (5, 4, "residential"),
+                     (4, 6, ["track", "path"]), (1, 4, "motorway_link")):
+        G.add_edge(u, v, highway=hw, length=1000.0)
+        G.add_edge(v, u, highway=hw, length=1000.0)
+    return G
+
+
+def test_road_lines_by_class_each_road_once():
+    roads = webmap.road_lines(road_graph())
+    assert roads.crs.to_epsg() == 4326
+    assert roads["road_class"].tolist() == ["major", "county", "township", "minor"]
+    # each road once although the graph holds both directions
+    assert roads.set_index("road_class")["n_edges"].to_dict() == {"major": 2, "county": 1, "township": 1,
+                                                                  "minor": 2}
+    minor = roads.set_index("road_class").geometry["minor"]
+    assert shapely.get_num_geometries(minor) == 1  # 5-4 and 4-6 joined into one line
+    assert minor.length == pytest.approx(0.05 + 0.05 * np.hypot(1, 1), rel=1e-4)
+
+
+def test_road_lines_errors():
+    with pytest.raises(InputError, match="no coordinate system"):
+        webmap.road_lines(road_graph(crs=None))
+    with pytest.raises(InputError, match="road_class"):
+        coverage_map(None, None, roads=gpd.GeoDataFrame(geometry=[shapely.LineString([(102.5, 24.3), (102.6, 24.3)])],
+                                                        crs=WGS84))
+
+
+def test_roads_layer_zh_en_minor_roads_only_zoomed_in(demand):
+    roads = webmap.road_lines(road_graph())
+    zh = to_html(coverage_map(demand, None, roads=roads, lang="zh"))
+    en = to_html(coverage_map(demand, None, roads=roads, lang="en"))
+    assert remote_asset_urls(coverage_map(demand, None, roads=roads)) == []
+    for text in ("道路", "高速公路、国道、省道", "县道", "乡道", "村道及其他道路"):
+        assert text in zh
+    for text in ("Roads", "County roads", "Village and other roads"):
+        assert text in en
+    assert "道路" not in to_html(coverage_map(demand, None, lang="zh"))  # off unless asked
+    # the village roads are added from zoom 12 on, the township roads from zoom 10
+    assert re.search(r"zmin = 12\.0, zmax = null", zh) and re.search(r"zmin = 10\.0, zmax = null", zh)
 
 
 def test_titles_and_notes_from_the_user_are_escaped(demand, facilities):

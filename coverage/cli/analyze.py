@@ -189,7 +189,7 @@ def run(args: argparse.Namespace) -> int:
     t3 = time.perf_counter()
     logger.info("load %.1f s, engines %.1f s, analysis %.1f s", t1 - t0, t2 - t1, t3 - t2)
     if args.xlsx:
-        path = result.to_excel(args.xlsx, lang=args.lang)
+        path = result.to_excel(args.xlsx, lang=args.lang, simulated=dataset.is_simulated, source=name)
         print(f"wrote {path}", file=sys.stderr)
     if args.json:
         sys.stdout.reconfigure(encoding="utf-8")  # type: ignore[union-attr]

@@ -12,7 +12,8 @@ standalone HTML file (:func:`to_html`).
 Layers: older people and left-behind children by village (graduated symbols),
 facilities by type (one symbol per type, a zh/en legend), boundaries with
 labels, service areas, uncovered villages highlighted, proposed / accepted
-sites.  Every text that comes from a user's file is HTML-escaped.
+sites, and optionally the road network by road class (:func:`road_lines`).
+Every text that comes from a user's file is HTML-escaped.
 
 This module is the public face of :mod:`coverage.mapping.web`, where each part
 lives in its own module.
@@ -38,6 +39,7 @@ from coverage.mapping.web.layers import (
     add_uncovered,
 )
 from coverage.mapping.web.legend import add_legend
+from coverage.mapping.web.roads import ROAD_STYLES, add_roads, road_lines
 from coverage.mapping.web.symbols import DEMAND_STYLES, FACILITY_SYMBOLS, graduated_breaks, symbol_svg
 from coverage.mapping.web.symbols import _radius_px as _radius_px  # radius classes, checked by the tests
 
@@ -45,12 +47,14 @@ __all__ = [
     "BASEMAPS",
     "DEMAND_STYLES",
     "FACILITY_SYMBOLS",
+    "ROAD_STYLES",
     "Basemap",
     "OfflineAssetError",
     "add_boundaries",
     "add_demand",
     "add_facilities",
     "add_legend",
+    "add_roads",
     "add_service_areas",
     "add_sites",
     "add_township_totals",
@@ -61,6 +65,7 @@ __all__ = [
     "new_map",
     "offline_assets",
     "remote_asset_urls",
+    "road_lines",
     "symbol_svg",
     "to_html",
 ]

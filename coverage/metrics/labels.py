@@ -16,7 +16,7 @@ import pandas as pd
 from coverage.model import COLUMN_LABELS
 from coverage.taxonomy import POPULATION_GROUPS
 
-__all__ = ["METRIC_LABELS", "VERDICTS", "header", "verdict", "verdict_label"]
+__all__ = ["METRIC_LABELS", "SOLVER_STATUSES", "VERDICTS", "header", "term", "verdict", "verdict_label"]
 
 #: Chinese and English headers of the result columns (for workbooks and the app).
 METRIC_LABELS: dict[str, tuple[str, str]] = {
@@ -95,6 +95,48 @@ VERDICTS: dict[str, tuple[str, str]] = {
     "no_data": ("无数据", "no data"),
     "no_target": ("无目标", "no target"),
 }
+
+
+#: Solver statuses (coverage.siting) and verdicts of alternatives: key -> (Chinese, English).
+SOLVER_STATUSES: dict[str, tuple[str, str]] = {
+    "optimal": ("最优解", "optimal"),
+    "feasible": ("可行解（未证明最优）", "feasible (not proven optimal)"),
+    "time_limit": ("达到求解时限（未证明最优）", "time limit reached (not proven optimal)"),
+    "infeasible": ("无可行解", "infeasible"),
+    "unchanged": ("无变化", "unchanged"),
+    "better": ("更优", "better"),
+    "equal": ("相同", "equal"),
+    "worse": ("较差", "worse"),
+    "proposed": ("拟建", "proposed"),
+    "accepted": ("已采纳", "accepted"),
+    "manual": ("手动添加", "placed by hand"),
+}
+
+
+def term(key: object, lang: str = "zh") -> object:
+    """The label of a vocabulary key in ``lang``: travel modes, verdicts, solver statuses, groups, types...
+
+    Keys of :data:`VERDICTS` and :data:`SOLVER_STATUSES` first, then the taxonomy
+    (:func:`coverage.taxonomy.label`, which covers travel modes, groups, facility types,
+    kinds, levels); anything else (a place name, a number) is returned unchanged.
+
+    Example
+    -------
+    >>> term("walk", "zh"), term("optimal", "en")
+    ('步行', 'optimal')
+    """
+    from coverage.taxonomy import TRAVEL_MODES, label
+
+    if not isinstance(key, str):
+        return key
+    i = 0 if lang == "zh" else 1
+    if key in VERDICTS:
+        return VERDICTS[key][i]
+    if key in SOLVER_STATUSES:
+        return SOLVER_STATUSES[key][i]
+    if key in TRAVEL_MODES:
+        return TRAVEL_MODES[key].label(lang)
+    return label(key, lang)
 
 
 def verdict(passed: bool | None, *, has_data: bool, has_target: bool = True) -> str:

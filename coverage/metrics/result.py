@@ -256,8 +256,13 @@ class CoverageResult:
                 out[f"capacity_counties_{k}"] = c.by_county
         return out
 
-    def to_excel(self, path: str | Path, *, lang: str = "zh") -> Path:
-        """Write the result tables to a workbook, one sheet each, headers in ``lang``.
+    def to_excel(self, path: str | Path, *, lang: str = "zh", simulated: bool = False, source: str = "") -> Path:
+        """Write the result tables to a workbook, one sheet each, styled as a bureau's table.
+
+        Headers and vocabulary in ``lang`` (each header once: labels, not keys; 是/否 for
+        true/false), shares as percentages, minutes with one decimal, counts with thousands
+        separators, header row frozen, columns sized; a first sheet 说明 (About) gives the
+        data source, the standards, the date and, for demo data, the 示例数据（模拟） mark.
 
         Parameters
         ----------
@@ -265,39 +270,47 @@ class CoverageResult:
             Output ``.xlsx``.
         lang
             "zh" or "en" headers and sheet names.
+        simulated
+            The data are the simulated demo data: the 说明 sheet says so.
+        source
+            Data source line for the 说明 sheet (default: the region name).
 
         Returns
         -------
         Path
         """
-        from coverage.output import safe_frame, text_cells
+        from openpyxl import Workbook
+
+        from coverage.reports.excel import MINUTES_COLUMNS, PERCENT_COLUMNS, about_sheet, table_sheet
+        from coverage.views import translate_table
 
         path = Path(path)
-        names_zh = {
-            "summary": "汇总",
-            "bands": "时间分布",
-            "by_unit": "分区统计",
-            "uncovered": "未覆盖村",
-            "unit_rules": "单元指标",
-            "unit_rule_units": "单元明细",
-            "one_old_one_young": "一老一小",
-            "villages": "村明细",
-        }
-        with pd.ExcelWriter(path, engine="openpyxl") as xw:
-            for name, table in self.tables().items():
-                sheet = names_zh.get(name, name) if lang == "zh" else name
-                if name.startswith("capacity_"):
-                    kind, key = name[len("capacity_") :].split("_", 1)
-                    zh_kind = {"facilities": "容量-设施-", "villages": "容量-村-", "counties": "容量-县-"}[
-                        kind
-                    ]
-                    sheet = zh_kind + key if lang == "zh" else name
-                t = pd.DataFrame(table.drop(columns="geometry", errors="ignore"))
-                if "status" in t.columns and not name.startswith("capacity_"):
-                    t["status"] = t["status"].map(lambda k: verdict_label(k, lang) if isinstance(k, str) else k)
-                t.columns = [header(str(c), lang) for c in t.columns]
-                safe_frame(t).to_excel(xw, sheet_name=sheet[:31], index=False)
-                text_cells(xw.sheets[sheet[:31]])  # names such as "=1+1" stay text, never formulas
+        i = 0 if lang == "zh" else 1
+        names = {"summary": ("汇总",), "bands": ("时间分布",), "by_unit": ("分区统计",), "uncovered": ("未覆盖村",),
+                 "unit_rules": ("单元指标",), "unit_rule_units": ("单元明细",), "one_old_one_young": ("一老一小",),
+                 "villages": ("村明细",)}  # English sheets keep the table names
+        kinds = {"facilities": ("容量-设施-",), "villages": ("容量-村-",), "counties": ("容量-县-",)}
+        wb = Workbook()
+        wb.remove(wb.active)
+        standards = self.standards.name_zh if lang == "zh" else self.standards.name_en
+        about_sheet(wb, source=source or self.prefecture_name or "—", simulated=simulated, lang=lang,
+                    rows=[(("标准", "Standards")[i], f"{standards}（{self.standards.source}）"
+                           if self.standards.source else standards)])
+        for name, table in self.tables().items():
+            if name.startswith("capacity_"):
+                kind, key = name[len("capacity_") :].split("_", 1)
+                sheet = kinds[kind][0] + key if lang == "zh" else name
+            else:
+                sheet = names.get(name, (name, name))[0] if lang == "zh" else name
+            t = pd.DataFrame(table.drop(columns="geometry", errors="ignore"))
+            if "status" in t.columns and not name.startswith("capacity_"):
+                t["status"] = t["status"].map(lambda k: verdict_label(k, lang) if isinstance(k, str) else k)
+            shown = translate_table(t, lang=lang)
+            formats = {header(c, lang): "0.0%" for c in PERCENT_COLUMNS}
+            formats |= {header(c, lang): "0.0" for c in MINUTES_COLUMNS}
+            table_sheet(wb, sheet, shown, formats=formats, freeze="A2", lang=lang)
+        wb.properties.creator = "coverage-planner"
+        wb.save(path)
         return path
 
 

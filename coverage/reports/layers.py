@@ -150,11 +150,6 @@ def _plain(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-#: Number formats of the workbook, by canonical column.
-_PERCENT_COLUMNS = frozenset({"share", "target_share"})
-_MINUTES_COLUMNS = frozenset({"travel_time_min", "threshold_min", "mean_time_before_min", "mean_time_after_min"})
-
-
 def _yes_no(values: pd.Series, lang: str) -> pd.Series:
     yes, no = ("是", "否") if lang == "zh" else ("yes", "no")
     return values.map(lambda v: yes if v is True or v == True else (no if v is False or v == False else v))  # noqa: E712
@@ -207,7 +202,7 @@ def write_layers(layers: Mapping[str, pd.DataFrame], path: str | Path, *, lang: 
     OSError
         The file cannot be written.
     """
-    from coverage.output import output_path, safe_frame, text_cells
+    from coverage.output import output_path, safe_frame
 
     out = output_path(path, suffixes=(".xlsx", ".gpkg", ".geojson"),
                       problem="exports are written as .xlsx, .gpkg or .geojson")
@@ -217,38 +212,28 @@ def write_layers(layers: Mapping[str, pd.DataFrame], path: str | Path, *, lang: 
     mark = ("示例数据（模拟）", "Demo data (simulated)")[i] if simulated else ""
     suffix = out.suffix.lower()
     if suffix == ".xlsx":
-        from openpyxl.utils import get_column_letter
+        from openpyxl import Workbook
 
-        with pd.ExcelWriter(out, engine="openpyxl") as xw:
-            listed = "、".join(LAYER_NAMES[k][i] for k in layers if k in LAYER_NAMES)
-            about = pd.DataFrame({
-                ("项目", "Item")[i]: [("数据来源", "Data source")[i], ("图层", "Layers")[i], ("说明", "Note")[i]],
-                ("内容", "Content")[i]: [source or "—", listed, mark or "—"],
-            })
-            safe_frame(about).to_excel(xw, sheet_name=("说明", "About")[i], index=False)
-            text_cells(xw.sheets[("说明", "About")[i]])
-            from coverage.views import column_labels
+        from coverage.reports.excel import MINUTES_COLUMNS, PERCENT_COLUMNS, about_sheet, table_sheet
+        from coverage.views import column_labels
 
-            for key, table in layers.items():
-                sheet = LAYER_NAMES.get(key, (key, key))[i][:31]
-                labels = column_labels([c for c in table.columns if c != "geometry"], lang=lang)
-                formats = {labels[c]: "0.0%" for c in table.columns if c in _PERCENT_COLUMNS}
-                formats |= {labels[c]: "0.0" for c in table.columns if c in _MINUTES_COLUMNS}
-                shown = pd.DataFrame(_headed(table, lang))
-                if "geometry" in shown.columns:
-                    shown = shown.drop(columns=["geometry"])
-                if isinstance(table, gpd.GeoDataFrame) and table.geom_type.eq("Point").all() and len(table):
-                    shown.insert(len(shown.columns), ("经度", "Longitude")[i], table.geometry.x.round(6).to_numpy())
-                    shown.insert(len(shown.columns), ("纬度", "Latitude")[i], table.geometry.y.round(6).to_numpy())
-                safe_frame(shown).to_excel(xw, sheet_name=sheet, index=False, freeze_panes=(1, 0))
-                ws = xw.sheets[sheet]
-                text_cells(ws)
-                for j, col in enumerate(shown.columns, start=1):
-                    if col in formats:
-                        for (cell,) in ws.iter_rows(min_row=2, min_col=j, max_col=j):
-                            cell.number_format = formats[col]
-                    width = max([len(str(col)) * 2] + [len(str(v)) for v in shown[col].head(200)])
-                    ws.column_dimensions[get_column_letter(j)].width = min(max(width + 2, 8), 40)
+        wb = Workbook()
+        wb.remove(wb.active)
+        listed = "、".join(LAYER_NAMES[k][i] for k in layers if k in LAYER_NAMES)
+        about_sheet(wb, source=source, simulated=simulated, lang=lang, rows=[(("图层", "Layers")[i], listed)])
+        for key, table in layers.items():
+            labels = column_labels([c for c in table.columns if c != "geometry"], lang=lang)
+            formats = {labels[c]: "0.0%" for c in table.columns if c in PERCENT_COLUMNS}
+            formats |= {labels[c]: "0.0" for c in table.columns if c in MINUTES_COLUMNS}
+            shown = pd.DataFrame(_headed(table, lang))
+            if "geometry" in shown.columns:
+                shown = shown.drop(columns=["geometry"])
+            if isinstance(table, gpd.GeoDataFrame) and table.geom_type.eq("Point").all() and len(table):
+                shown.insert(len(shown.columns), ("经度", "Longitude")[i], table.geometry.x.round(6).to_numpy())
+                shown.insert(len(shown.columns), ("纬度", "Latitude")[i], table.geometry.y.round(6).to_numpy())
+            table_sheet(wb, LAYER_NAMES.get(key, (key, key))[i], safe_frame(shown), formats=formats, lang=lang)
+        wb.properties.creator = "coverage-planner"
+        wb.save(out)
         return out
     written = 0
     if suffix == ".gpkg" and out.exists():

@@ -21,6 +21,7 @@ from coverage.mapping.web.layers import (
     add_uncovered,
 )
 from coverage.mapping.web.legend import add_legend
+from coverage.mapping.web.roads import add_roads
 
 #: Up to this many villages are drawn at every zoom (no township totals).
 _MAX_VILLAGES_ALWAYS = 300
@@ -33,7 +34,7 @@ def coverage_map(demand: gpd.GeoDataFrame | None = None, facilities: gpd.GeoData
                  sites: gpd.GeoDataFrame | None = None, travel_time_min: pd.Series | None = None,
                  lang: str = "zh", basemap: str | None = None, tianditu_key: str | None = None,
                  note: str | None = None, title: str | None = None,
-                 village_min_zoom: float | None = None) -> folium.Map:
+                 village_min_zoom: float | None = None, roads: gpd.GeoDataFrame | None = None) -> folium.Map:
     """The app's map: boundaries, villages by group, facilities by type, coverage layers, a legend.
 
     Parameters
@@ -63,6 +64,9 @@ def coverage_map(demand: gpd.GeoDataFrame | None = None, facilities: gpd.GeoData
         circle (the sum of its villages) and township names are hidden.  Default:
         1.5 levels closer than the initial view (at most 11), or villages at every
         zoom when there are no more than 300 of them.
+    roads
+        Road lines by display class (:func:`coverage.mapping.web.roads.road_lines`), drawn under
+        everything else; None (default): no roads.
 
     Returns
     -------
@@ -90,6 +94,9 @@ def coverage_map(demand: gpd.GeoDataFrame | None = None, facilities: gpd.GeoData
         except ImportError as exc:  # pragma: no cover - part of the library
             raise InputError("cannot shift overlays to GCJ-02 for the Amap base map: coverage.inputs.crs "
                              "is missing; choose another base map") from exc
+    road_classes: list[str] = []
+    if roads is not None:
+        road_classes = add_roads(m, roads, lang=lang)
     if service_areas is not None:
         add_service_areas(m, service_areas, lang=lang)
     if boundaries is not None:
@@ -118,6 +125,7 @@ def coverage_map(demand: gpd.GeoDataFrame | None = None, facilities: gpd.GeoData
     add_legend(m, lang=lang, demand=demand_breaks, demand_scales=scales, facility_types=drawn,
                uncovered=n_uncovered > 0,
                service_areas=service_areas is not None and len(service_areas) > 0,
-               sites=sites is not None and len(sites) > 0, title=title, note=note, townships=township_breaks)
+               sites=sites is not None and len(sites) > 0, title=title, note=note, townships=township_breaks,
+               roads=road_classes)
     folium.LayerControl(collapsed=True).add_to(m)
     return m

@@ -146,28 +146,51 @@ class _PointLayer(_DataElement):
 
 
 class _ShapeLayer(_DataElement):
-    """Polygons / lines from GeoJSON with one fixed style, optionally a tooltip property ``tip``."""
+    """Polygons / lines from GeoJSON with one fixed style, optionally a tooltip property ``tip``.
+
+    The layer is on the map only at zooms ``min_zoom`` <= z < ``max_zoom`` (always when both are None).
+    """
 
     _template = _jinja(
         """
         {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = L.geoJSON({{ this.data }}, {
-            style: function () { return {{ this.style|js_json }}; },
-            interactive: {{ this.interactive|js_json }},
-            onEachFeature: function (feature, layer) {
-                if (feature.properties && feature.properties.tip) { layer.bindTooltip(feature.properties.tip); }
+        var {{ this.get_name() }} = (function () {
+            var layer = L.geoJSON({{ this.data }}, {
+                style: function () { return {{ this.style|js_json }}; },
+                interactive: {{ this.interactive|js_json }},
+                onEachFeature: function (feature, layer) {
+                    if (feature.properties && feature.properties.tip) { layer.bindTooltip(feature.properties.tip); }
+                }
+            });
+            var parent = {{ this._parent.get_name() }};
+            var zmin = {{ this.min_zoom|js_json }}, zmax = {{ this.max_zoom|js_json }};
+            {% if this.map_name and (this.min_zoom is not none or this.max_zoom is not none) %}
+            var map = {{ this.map_name }};
+            function sync() {
+                var z = map.getZoom(), on = (zmin === null || z >= zmin) && (zmax === null || z < zmax);
+                if (on && !parent.hasLayer(layer)) { parent.addLayer(layer); }
+                if (!on && parent.hasLayer(layer)) { parent.removeLayer(layer); }
             }
-        }).addTo({{ this._parent.get_name() }});
+            map.on("zoomend", sync);
+            sync();
+            {% else %}
+            layer.addTo(parent);
+            {% endif %}
+            return layer;
+        })();
         {% endmacro %}
         """
     )
 
-    def __init__(self, geojson_text: str, *, style: Mapping[str, Any], interactive: bool = False) -> None:
+    def __init__(self, geojson_text: str, *, style: Mapping[str, Any], interactive: bool = False,
+                 min_zoom: float | None = None, max_zoom: float | None = None) -> None:
         super().__init__()
         self._name = "ShapeLayer"
         self.data = geojson_text.replace("<", "\\u003c").replace(">", "\\u003e")
         self.style = dict(style)
         self.interactive = interactive
+        self.min_zoom = min_zoom
+        self.max_zoom = max_zoom
 
 
 class _Scale(_DataElement):

@@ -147,8 +147,11 @@ def add_township_totals(m: folium.Map, demand: gpd.GeoDataFrame, *, group: str =
         tws = bnd[bnd["level"] == "township"]
         blon, blat = _xy(tws)
         where = dict(zip(tws["code"].astype(str), zip(blon, blat, strict=True), strict=True))
-        for code in per.index.intersection(list(where)):
-            per.loc[code, ["lon", "lat"]] = where[code]
+        found = per.index.isin(list(where))
+        if found.any():
+            at = np.array([where[c] for c in per.index[found]], dtype=float)
+            per.loc[found, "lon"] = at[:, 0]
+            per.loc[found, "lat"] = at[:, 1]
     values = per["v"].to_numpy(dtype=float)
     breaks = graduated_breaks(values)
     if not breaks:
@@ -290,18 +293,44 @@ def _boundary_layers(m: folium.Map, boundaries: gpd.GeoDataFrame, levels: Sequen
 
 
 def add_service_areas(m: folium.Map, areas: gpd.GeoDataFrame, *, lang: str = "zh", colour: str = "#31a354",
-                      show: bool = True, simplify_deg: float = 0.0002) -> None:
-    """Service areas (polygons, optional ``threshold_min``) as translucent fills."""
+                      outline: str = "#006d2c", show: bool = True, simplify_m: float = 20.0) -> None:
+    """Service areas (polygons, optional ``threshold_min``) as translucent fills with a firm outline.
+
+    The polygons are simplified for display in metres (a local UTM zone) before they are turned into
+    degrees with 1e-5 degree (about 1 m) coordinates: a prefecture's walking areas have some 10^5
+    vertices, which the browser does not need.  The outline keeps areas of a few hundred metres visible
+    at prefecture zoom (8-9), where their fill is only a few pixels.
+
+    Parameters
+    ----------
+    areas
+        Polygons (from ``TravelTimeEngine.service_areas``), any CRS.
+    colour, outline
+        Fill and outline colours.
+    simplify_m
+        Display simplification tolerance [m] (0: none); the areas' edges move by at most this much.
+    """
     gdf = _prepare(m, areas, "service areas")
     if gdf is None or gdf.empty:
         return
     fg = folium.FeatureGroup(name=_t("service_areas", lang), show=show).add_to(m)
     tips = ([f"≤ {_fmt(v)} {_t('minutes', lang)}" for v in gdf["threshold_min"].tolist()]
             if "threshold_min" in gdf.columns else [""] * len(gdf))
-    geoms = shapely.simplify(np.asarray(gdf.geometry.values), simplify_deg)
+    geoms = _cached(areas, ("areas", float(simplify_m), _is_gcj(m)), lambda: _display_polygons(gdf, simplify_m))
     text = gpd.GeoDataFrame({"tip": tips}, geometry=geoms, crs=WGS84).to_json(drop_id=True, ensure_ascii=False)
-    fg.add_child(_ShapeLayer(text, style={"color": colour, "weight": 1, "fillColor": colour,
-                                          "fillOpacity": 0.18, "opacity": 0.6}, interactive=False))
+    fg.add_child(_ShapeLayer(text, style={"color": outline, "weight": 1.2, "fillColor": colour,
+                                          "fillOpacity": 0.3, "opacity": 0.85}, interactive=False))
+
+
+def _display_polygons(gdf: gpd.GeoDataFrame, simplify_m: float) -> np.ndarray:
+    """Polygons simplified by ``simplify_m`` metres, back in WGS-84 with coordinates rounded to 1e-5 degree."""
+    geoms = gdf.geometry
+    if simplify_m > 0:
+        metric = geoms.estimate_utm_crs()
+        # no topology checks: 10x faster on a prefecture of areas; Leaflet draws any ring it gets
+        simple = shapely.simplify(geoms.to_crs(metric).values, float(simplify_m), preserve_topology=False)
+        geoms = gpd.GeoSeries(simple, crs=metric).to_crs(WGS84)
+    return np.asarray(shapely.set_precision(geoms.values, 1e-5, mode="pointwise"))
 
 
 def add_uncovered(m: folium.Map, demand: gpd.GeoDataFrame, uncovered_ids: Collection[object], *,

@@ -9,6 +9,7 @@ import folium
 from coverage.mapping import style
 from coverage.mapping.web.base import _is_gcj
 from coverage.mapping.web.elements import _Legend
+from coverage.mapping.web.roads import ROAD_STYLES
 from coverage.mapping.web.symbols import (
     _RADII_PX,
     _SITE_COLOURS,
@@ -44,7 +45,7 @@ def add_legend(m: folium.Map, *, lang: str = "zh", demand: Mapping[str, list[flo
                demand_scales: Mapping[str, float] | None = None,
                facility_types: Sequence[str] = (), uncovered: bool = False, service_areas: bool = False,
                sites: bool = False, title: str | None = None, note: str | None = None,
-               townships: Mapping[str, list[float]] | None = None) -> str:
+               townships: Mapping[str, list[float]] | None = None, roads: Sequence[str] = ()) -> str:
     """A zh/en legend (bottom right, folds away) for the layers drawn; returns its HTML.
 
     Parameters
@@ -57,6 +58,8 @@ def add_legend(m: folium.Map, *, lang: str = "zh", demand: Mapping[str, list[flo
         Facility-type keys drawn (as returned by :func:`add_facilities`).
     note
         A line of small print (e.g. "示例数据（模拟）"); escaped.
+    roads
+        Road display classes drawn (keys of :data:`coverage.mapping.web.roads.ROAD_STYLES`).
     """
     parts = [f"<details open><summary>{_esc(title or _t('legend', lang))}</summary>"]
     scales = demand_scales or {}
@@ -85,12 +88,21 @@ def add_legend(m: folium.Map, *, lang: str = "zh", demand: Mapping[str, list[flo
             for key in keys:
                 shape, colour = FACILITY_SYMBOLS.get(key, ("circle", "#777777"))
                 parts.append(_legend_row(symbol_svg(shape, colour, size_px=14), _esc(label(key, lang))))
+    if roads:
+        parts.append(f'<div class="sec">{_t("roads", lang)}</div>')
+        for key in roads:
+            rs = ROAD_STYLES[key]
+            parts.append(_legend_row(f'<span style="display:inline-block;width:18px;height:0;vertical-align:middle;'
+                                     f'border-top:{max(rs.weight_px, 1.0):g}px solid {rs.colour}"></span>',
+                                     _esc(rs.label(lang))))
+        if any(ROAD_STYLES[k].min_zoom is not None for k in roads):
+            parts.append(f'<div class="note">{_t("roads_zoom_note", lang)}</div>')
     extra = []
     if uncovered:
         extra.append(_legend_row(_circle_svg(7, "#d7191c", ring=True), _t("uncovered", lang)))
     if service_areas:
         extra.append(_legend_row('<span style="display:inline-block;width:18px;height:12px;background:#31a354;'
-                                 'opacity:0.35;border:1px solid #31a354"></span>', _t("service_areas", lang)))
+                                 'opacity:0.45;border:1px solid #006d2c"></span>', _t("service_areas", lang)))
     if sites:
         for status, colour in _SITE_COLOURS.items():
             extra.append(_legend_row(symbol_svg("star", colour, size_px=16, stroke="#333333"), _t(status, lang)))

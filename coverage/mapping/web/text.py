@@ -36,6 +36,8 @@ _TEXT = {
     "per_village": ("每村", "per village"),
     "zoom_note": ("缩小时显示乡镇合计，放大后显示各村", "Township totals when zoomed out, villages when zoomed in"),
     "number": ("编号", "No."),
+    "roads": ("道路", "Roads"),
+    "roads_zoom_note": ("乡道、村道放大后显示", "Township and village roads show when zoomed in"),
 }
 
 
