@@ -346,6 +346,31 @@ def test_map_page_in_english_with_chosen_layers():
     assert at.multiselect(key="w.map_groups").value == ["left_behind_children"]
 
 
+def _map_script(at: AppTest) -> str:
+    """The Leaflet script the Map page hands to streamlit-folium."""
+    import json
+
+    (component,) = at.get("component_instance")
+    return str(json.loads(component.proto.json_args)["script"])
+
+
+def test_map_page_roads_and_service_areas_on_demand():
+    at = _page(_app(), "map")
+    plain = _map_script(at)
+    assert "道路" not in plain and "服务范围" not in plain  # both off by default
+    at.toggle(key="w.map_roads").set_value(True).run()
+    at.toggle(key="w.map_areas").set_value(True).run()
+    _clean(at)
+    script = _map_script(at)
+    assert "道路" in script and "县道" in script and "≤ 15 分钟" in script
+    # an unrelated rerun hands over the very same map (the browser does not draw it again)
+    at.run()
+    assert _map_script(at) == script
+    # the choice is the planner's: kept across pages
+    at = _page(_page(at, "coverage"), "map")
+    assert at.session_state["map_roads"] and at.toggle(key="w.map_roads").value
+
+
 @pytest.mark.slow
 def test_print_page_makes_a_pdf():
     at = _page(_app(), "print")

@@ -55,7 +55,7 @@ def test_export_xlsx_geojson_and_a_scenario_site_counts(yuxi_folder: Path, tmp_p
     result_before = tmp_path / "before.xlsx"
     assert main(["export", "--data", str(yuxi_folder), "--out", str(result_before)]) == 0
     # one accepted site placed on the most-populated uncovered village
-    wb = openpyxl.load_workbook(result_before, read_only=True)
+    wb = openpyxl.load_workbook(result_before)
     uncovered = list(wb["未覆盖村（社区）"].iter_rows(values_only=True))
     header, first = uncovered[0], uncovered[1]
     lon, lat = first[header.index("经度")], first[header.index("纬度")]
@@ -73,7 +73,7 @@ def test_export_xlsx_geojson_and_a_scenario_site_counts(yuxi_folder: Path, tmp_p
     names = [c.value for c in ws[2]]
     assert "=HYPERLINK(\"x\")" in names  # written as text, not a live formula
     assert all(c.data_type != "f" for c in ws[2])
-    after = list(openpyxl.load_workbook(out_xlsx, read_only=True)["未覆盖村（社区）"].iter_rows(values_only=True))
+    after = list(openpyxl.load_workbook(out_xlsx)["未覆盖村（社区）"].iter_rows(values_only=True))
     assert len(after) < len(uncovered)  # the site covers the village it stands in
     assert first[header.index("编号")] not in [r[header.index("编号")] for r in after[1:]]
 

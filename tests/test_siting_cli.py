@@ -82,3 +82,19 @@ def test_assignment_csv_is_written(files, capsys, tmp_path):
     a = pd.read_csv(out, encoding="utf-8-sig").set_index("from_id")
     assert a.loc["e", "to_id"] == "s4" and a.loc["e", "cost"] == 2 and bool(a.loc["a", "covered"]) is False
     assert "mclp: optimal" in capsys.readouterr().out
+
+
+def test_od_output_and_a_village_list_weighted_by_a_chinese_group_name(tmp_path, capsys):
+    # the table `od` writes (travel_time_min, ids quoted for Excel) and a village list as `--demand`
+    od = tmp_path / "od.csv"
+    pd.DataFrame({"from_id": ["a", "b", "'=c"], "to_id": ["s1", "s1", "s2"],
+                  "travel_time_min": [5.0, 8.0, 3.0]}).to_csv(od, index=False)
+    villages = tmp_path / "村庄.csv"
+    pd.DataFrame({"编号": ["a", "b", "=c"], "名称": ["甲村", "乙村", "丙村"], "经度": [102.50, 102.51, 102.52],
+                  "纬度": [24.30, 24.31, 24.32], "60岁以上老年人": [10, 20, 31]}).to_csv(villages, index=False)
+    code, d = run_json(capsys, "--od", od, "--demand", villages, "--weight", "60岁以上老年人", "--model", "mclp",
+                       "--p", 1, "--threshold", 10)
+    assert code == 0 and d["selected"] == ["s2"] and d["covered_weight"] == 31  # '=c read back as =c
+    assert main(["optimize", "--od", str(od), "--demand", str(villages), "--weight", "老人", "--model", "mclp",
+                 "--p", "1", "--threshold", "10"]) == 2
+    assert "did you mean '60岁以上老年人'" in capsys.readouterr().err

@@ -100,14 +100,15 @@ def _demand(path: str, weight: str | None) -> Any:
                                      "add it, or give a village list with --weight GROUP (e.g. elderly_60plus)")
         return demand
     from coverage.inputs import load_demand
-    from coverage.taxonomy import POPULATION_GROUPS
+    from coverage.taxonomy import POPULATION_GROUPS, population_group
 
     if weight is None:
         raise MissingColumnError(f"{path}: a village list needs --weight GROUP, e.g. --weight elderly_60plus "
                                  f"(groups: {', '.join(POPULATION_GROUPS)})")
-    if weight not in POPULATION_GROUPS:
-        raise UnknownCategoryError(f"--weight {weight!r} is not a population group; use one of "
-                                   f"{', '.join(POPULATION_GROUPS)}")
+    try:
+        weight = population_group(weight).key  # keys, Chinese names and aliases (60岁以上老人 ...)
+    except UnknownCategoryError as exc:
+        raise UnknownCategoryError(f"--weight: {exc} (keys: {', '.join(POPULATION_GROUPS)})") from None
     loaded = load_demand(path)
     if len(loaded.rejected):
         print(f"warning: {path}: {len(loaded.rejected)} row(s) rejected and not used; `python -m coverage "
