@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Collection
 from typing import Any
 
@@ -126,7 +127,8 @@ def render() -> None:
         return
     if show_areas and not _counts_any(inputs, svc.facility_types):
         st.info(tr("no_counted"))
-    render_map(m, key="map_main")
+    # streamlit-folium renames the map's elements as it renders: it gets a copy, the cached map stays as built
+    render_map(copy.deepcopy(m), key="map_main")
     st.caption(f"{svc.label(lang())} · {svc.threshold_min:g} {tr('minutes')}")
 
 

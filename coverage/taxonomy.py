@@ -56,6 +56,7 @@ __all__ = [
     "register_facility_types",
     "travel_mode",
     "unregister_facility_types",
+    "vocabulary_key",
 ]
 
 
@@ -455,6 +456,23 @@ def unregister_facility_types(keys: Iterable[str]) -> None:
         if key not in BUILTIN_FACILITY_TYPES:
             FACILITY_TYPES.pop(key, None)
     _INDEXES.pop(id(FACILITY_TYPES), None)
+
+
+def vocabulary_key() -> str:
+    """A short hash of the facility types known now (built-in and registered), for cache keys.
+
+    A table loaded before a standards file added its own types may have rejected rows of those types;
+    keying loaded data by this value makes it load again once the vocabulary changes.
+
+    >>> len(vocabulary_key())
+    16
+    """
+    import hashlib
+
+    parts = sorted(
+        f"{t.key}|{t.zh}|{t.en}|{t.category}|{t.capacity_unit}|{'/'.join(t.aliases)}" for t in FACILITY_TYPES.values()
+    )
+    return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()[:16]
 
 
 def population_group(value: object) -> PopulationGroup:
