@@ -24,6 +24,7 @@ from app_pages.common import (
     tr,
     widget_key,
 )
+from app_pages.text import has_cjk
 
 st.set_page_config(page_title="民政服务设施覆盖规划 · Coverage planner", page_icon="🗺️", layout="wide",
                    initial_sidebar_state="expanded")
@@ -63,8 +64,8 @@ def sidebar() -> None:
         svc = current_service()
         bound(st.slider, tr("threshold"), ("thresholds", svc.key), default=svc.threshold_min, cast=int,
               min_value=5, max_value=120, step=5)
-        if svc.note:
-            st.caption(esc(svc.note))
+        if svc.note:  # a note written in Chinese only is pointed to, not shown, in English
+            st.caption(esc(svc.note) if lang() == "zh" or not has_cjk(svc.note) else tr("note_in_chinese"))
     n = len(st.session_state["accepted_sites"])
     if n:
         sb.caption(f"{tr('accepted')}: {n}")

@@ -143,7 +143,9 @@ def upload_files() -> None:
                 st.caption(esc(f"{entry['name']}: {loaded}"))
                 if len(entry["report"]):
                     st.markdown(f"**{tr('report')}**")
-                    st.dataframe(entry["report"], hide_index=True, height=200)
+                    from coverage.views import report_table
+
+                    st.dataframe(report_table(entry["report"], lang=lang()), hide_index=True, height=200)
                 else:
                     st.caption(tr("no_problems"))
     with st.expander(tr("roads"), expanded=True):

@@ -88,7 +88,7 @@ def render() -> None:
     uncovered_title = f"{tr('uncovered_layer')} · {svc.label(lang())}"
     draw_roads = show_roads and has_roads
 
-    def build(with_coverage: bool) -> Callable[[], Any]:
+    def build(with_coverage: bool, with_roads: bool) -> Callable[[], Any]:
         def make() -> Any:
             uncovered_ids: Any = None
             areas = travel = roads = None
@@ -100,7 +100,7 @@ def render() -> None:
                 engine = inputs.engines()(svc.mode)
                 areas = service_areas(inputs.key, sites_key(), standards_key(), svc.key, threshold_min,
                                       facilities_with_accepted(inputs), engine)
-            if draw_roads and graph_key is not None and graph_loader is not None:
+            if with_roads and graph_key is not None and graph_loader is not None:
                 roads = road_layer(graph_key, road_graph(graph_key, graph_loader))
             sites = sites_frame(st.session_state["accepted_sites"])
             return coverage_map(inputs.demand, inputs.facilities, boundaries=inputs.boundaries, groups=groups,
@@ -110,19 +110,19 @@ def render() -> None:
                                 note=inputs.note, roads=roads)
         return make
 
-    def key(with_coverage: bool) -> tuple:
+    def key(with_coverage: bool, with_roads: bool) -> tuple:
         """Everything the map shows: the same key on a rerun gives the same map (nothing redrawn)."""
         coverage_part = (standards_key(), svc.key, threshold_min, show_uncovered, show_areas,
-                         uncovered_title) if with_coverage else ()
-        return (inputs.key, with_coverage, coverage_part, tuple(groups), tuple(types), draw_roads, basemap, tk,
-                lang(), inputs.note, sites_key())
+                         uncovered_title) if with_coverage and (show_uncovered or show_areas) else ()
+        return (inputs.key, coverage_part, tuple(groups), tuple(types), with_roads, basemap, tk, lang(),
+                inputs.note, sites_key())
 
     m = None
     with boundary(), st.spinner(tr("computing_service_areas") if show_areas else tr("drawing_map")):
-        m = web_map(key(True), build(True))
-    if m is None:  # the boundary said what went wrong; the map without coverage layers
+        m = web_map(key(True, draw_roads), build(True, draw_roads))
+    if m is None:  # the boundary said what went wrong; the map without coverage layers and roads
         with boundary():
-            m = web_map(key(False), build(False))
+            m = web_map(key(False, False), build(False, False))
     if m is None:
         return
     if show_areas and not _counts_any(inputs, svc.facility_types):

@@ -126,14 +126,14 @@ def render() -> None:
     st.subheader(tr("compare"))
     # the two sides are labelled by role as well as name: equal names stay two columns
     names = {"a": tr("scenario_current", n=sc.name or "A"), "b": tr("scenario_loaded", n=other.name or "B")}
-    st.dataframe(compare_scenarios(sc, other, lang=lang()).rename(columns=names), hide_index=True)
+    table(compare_scenarios(sc, other, lang=lang()).rename(columns=names))
     inputs = current_inputs()
     if inputs.demand is None:
         return
     with boundary():
         a = coverage_now(inputs).summary
         b = coverage_now(inputs, sites=list(other.accepted_sites)).summary
-        table(compare_coverage(a, b))
+        table(compare_coverage(a, b, keys=(f"service_{lang()}", "group")))
 
 
 render()

@@ -32,6 +32,7 @@ from app_pages.common import (
     tr,
 )
 from app_pages.exports import export_section, layer_files, report_section
+from coverage.metrics.labels import term
 
 SITING_MODELS = ("target", "mclp", "lscp", "pmedian")
 
@@ -163,7 +164,7 @@ def pending_sites(inputs: Any, svc: Any) -> list[dict]:
     proposal = st.session_state["proposal"]
     if not proposal or proposal.get("key") != proposal_key(inputs, svc):
         return []
-    st.caption(tr("status", s=proposal["status"], t=proposal.get("time_s") or 0.0,
+    st.caption(tr("status", s=term(proposal["status"], lang()), t=proposal.get("time_s") or 0.0,
                   g="—" if proposal.get("gap") is None else f"{proposal['gap']:.2%}"))
     if proposal.get("settings"):
         st.caption(esc(tr("settings_line", s=settings_text(proposal["settings"]))))

@@ -6,6 +6,17 @@ language the planner chose and fills ``{placeholders}``.
 
 from __future__ import annotations
 
+import re
+
+#: Chinese characters and full-width punctuation (CJK ideographs, CJK symbols, full-width forms).
+CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
+
+
+def has_cjk(text: object) -> bool:
+    """Whether ``text`` holds a Chinese character or full-width punctuation."""
+    return bool(CJK.search(str(text)))
+
+
 TEXT: dict[str, tuple[str, str]] = {
     "title": ("民政服务设施覆盖规划", "Civil-affairs service coverage planner"),
     "subtitle": ("“一老一小”服务设施覆盖分析与选址", "Coverage and siting of services for older people and children"),
@@ -136,6 +147,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "settings_line": ("方案设置：{s}", "Settings: {s}"),
     "print_report": ("方案报告（已采纳站点）", "Scenario report (accepted sites)"),
     "print_sites_drawn": ("图中编号标出已采纳站点 {n} 处。", "The {n} accepted sites are drawn numbered."),
+    "note_in_chinese": ("目标依据见“标准”页。", "The source of this target is given in Chinese on the Standards page."),
     "show_roads": ("显示路网", "Show roads"),
     "show_service_areas": ("显示服务范围", "Show service areas"),
     "computing_service_areas": ("正在计算服务范围…", "Computing service areas…"),

@@ -10,10 +10,13 @@ Prints the cold first run (graph, engine, analysis: the baseline) and the median
 of the warm reruns, with their ratio; then the deliverables: a proposal, accepting a
 site, the coverage exports (Excel + GeoPackage + GeoJSON), the report of the accepted
 sites (Excel + PDF) and the printed scenario map, each first (cold) and again (cached).
+The Map page's layers: service areas and roads switched on, threshold and service changes with
+the areas shown, and the size of the map's script sent to the browser.
 """
 
 from __future__ import annotations
 
+import json
 import statistics
 import sys
 import time
@@ -39,7 +42,9 @@ def main() -> int:
     print(f"cold: first coverage page (graph + engine + analysis): {cold_s:.2f} s")
     results: dict[str, list[float]] = {}
     for page in ("coverage", "map"):
-        at.switch_page(f"app_pages/{page}.py").run()
+        first_s = _timed(lambda p=page: at.switch_page(f"app_pages/{p}.py").run())
+        if page == "map":
+            print(f"first map page (Yuxi): {first_s:.2f} s  script {_map_mb(at):.2f} MB")
         times_threshold, times_service = [], []
         for i in range(REPEATS):
             minutes = 15 + 5 * ((i % 3) + 1)  # 20, 25, 30: new values, then cached ones
@@ -54,8 +59,39 @@ def main() -> int:
         med = statistics.median(values)
         print(f"{name:28s} median {med * 1000:7.0f} ms  max {max(values) * 1000:7.0f} ms  "
               f"(cold/median = {cold_s / med:5.1f}x)  {'OK' if med < 1.0 else 'SLOWER THAN 1 s'}")
+    map_layers(at)
     deliverables(at)
     return 0
+
+
+def _map_mb(at: AppTest) -> float:
+    """Size of the Leaflet script the Map page sends to the browser [MB]."""
+    (component,) = at.get("component_instance")
+    return len(json.loads(component.proto.json_args)["script"]) / 1e6
+
+
+def map_layers(at: AppTest) -> None:
+    """The Map page with service areas and roads: each layer switched on, then threshold / service changes."""
+    at.sidebar.selectbox(key="w.service").set_value("elderly_15min").run()
+    at.sidebar.slider(key="w.thresholds.elderly_15min").set_value(15).run()
+    at.switch_page("app_pages/map.py").run()
+    print(f"{'map: same choices, rerun':28s} {_timed(lambda: at.run()) * 1000:7.0f} ms  script {_map_mb(at):5.2f} MB")
+    print(f"{'map: service areas on':28s} {_timed(lambda: at.toggle(key='w.map_areas').set_value(True).run()):6.2f} s"
+          f"  script {_map_mb(at):5.2f} MB")
+    if any(t.key == "w.map_roads" for t in at.toggle):
+        print(f"{'map: roads on':28s} {_timed(lambda: at.toggle(key='w.map_roads').set_value(True).run()):6.2f} s"
+              f"  script {_map_mb(at):5.2f} MB")
+    times = [_timed(lambda m=m: at.sidebar.slider(key="w.thresholds.elderly_15min").set_value(m).run())
+             for m in (20, 25, 20, 15)]
+    print(f"{'map+areas: threshold change':28s} new {times[0]:5.2f} s, {times[1]:5.2f} s; "
+          f"seen before {times[2]:5.2f} s, {times[3]:5.2f} s")
+    times = [_timed(lambda s=s: at.sidebar.selectbox(key="w.service").set_value(s).run())
+             for s in ("children_20min", "elderly_15min")]
+    print(f"{'map+areas: service change':28s} new {times[0]:5.2f} s  back {times[1]:5.2f} s")
+    assert not at.exception, [e.value for e in at.exception]
+    at.toggle(key="w.map_areas").set_value(False).run()
+    if any(t.key == "w.map_roads" for t in at.toggle):
+        at.toggle(key="w.map_roads").set_value(False).run()
 
 
 def deliverables(at: AppTest) -> None:

@@ -33,6 +33,7 @@ __all__ = [
     "column_labels",
     "facility_types_table",
     "overview_table",
+    "report_table",
     "share_cards",
     "translate_table",
     "uncovered_table",
@@ -43,10 +44,29 @@ __all__ = [
 
 #: Columns whose values are vocabulary keys shown by their label.
 VOCABULARY_COLUMNS = ("group", "type", "kind", "status", "level", "facility_type", "capacity_unit", "mode",
-                      "verdict")
+                      "verdict", "severity")
 
 #: Yes / no for true-false columns (a table for people never shows True/False).
 YES_NO: dict[str, tuple[str, str]] = {"zh": ("是", "否"), "en": ("yes", "no")}
+
+#: Headers of the validation report and comparison tables (beside the metric and data-model headers).
+EXTRA_LABELS: dict[str, tuple[str, str]] = {
+    "file": ("文件", "File"),
+    "row": ("行（Excel 行号）", "Row (as Excel shows it)"),
+    "column": ("列", "Column"),
+    "value": ("值", "Value"),
+    "severity": ("级别", "Severity"),
+    "message": ("问题", "Problem"),
+    "fix": ("处理建议", "How to fix"),
+    "rejected": ("该行未采用", "Row left out"),
+    "item": ("项目", "Item"),
+    "same": ("相同", "Same"),
+    "share_change": ("覆盖率变化", "Change in share"),
+}
+
+#: Columns of the validation report shown to people, in order.
+REPORT_COLUMNS = ("severity", "file", "row", "column", "value", "message", "message_zh", "fix", "fix_zh",
+                  "rejected")
 
 #: Columns of the per-unit tables, in the order shown.
 UNIT_COLUMNS = ("name", "group", "covered_people", "total_people", "share", "target_share", "passed",
@@ -89,6 +109,11 @@ def column_labels(columns: Iterable[str], *, lang: str = "zh") -> dict[str, str]
         c = str(c)
         if c in METRIC_LABELS or c in COLUMN_LABELS:
             name = (METRIC_LABELS.get(c) or COLUMN_LABELS[c])[i]
+        elif c in EXTRA_LABELS:
+            name = EXTRA_LABELS[c][i]
+        elif c[-2:] in ("_a", "_b") and (c[:-2] in METRIC_LABELS or c[:-2] in COLUMN_LABELS):
+            side = {"_a": ("（当前）", " (current)"), "_b": ("（载入）", " (loaded)")}[c[-2:]][i]
+            name = (METRIC_LABELS.get(c[:-2]) or COLUMN_LABELS[c[:-2]])[i] + side
         elif c.startswith("uncovered_") and c[10:] in POPULATION_GROUPS:
             g = POPULATION_GROUPS[c[10:]]
             name = f"未覆盖{g.zh}" if lang == "zh" else f"Uncovered {g.en.lower()}"
@@ -144,6 +169,21 @@ def translate_table(df: pd.DataFrame, *, lang: str = "zh") -> pd.DataFrame:
                 and values.map(lambda v: isinstance(v, bool)).any()):
             out[col] = values.map(lambda v: yes if v is True else (no if v is False else "—"))
     return out.rename(columns=column_labels(out.columns, lang=lang))
+
+
+def report_table(report: pd.DataFrame, *, lang: str = "zh") -> pd.DataFrame:
+    """A validation report (``ValidationReport.to_frame()``) for people: severity, place, problem, fix in ``lang``.
+
+    The internal problem code is left out; messages and fixes are those of ``lang``
+    (``message_zh`` / ``fix_zh`` in Chinese); every row is kept.
+
+    Raises
+    ------
+    ValueError
+        For a language other than ``zh``/``en``.
+    """
+    _check_lang(lang)
+    return translate_table(report[[c for c in REPORT_COLUMNS if c in report.columns]], lang=lang)
 
 
 def uncovered_village_ids(result: Any, service: str) -> list[Any]:

@@ -621,8 +621,8 @@ def test_advanced_siting_options_reach_the_solver_and_the_scenario():
                                                    "application/json").run()
     _clean(at)
     compared = at.dataframe[0].value
-    row = compared.loc[compared["item"] == "设置: siting"].iloc[0]
-    assert row.iloc[1] == row.iloc[2] and '"left_behind_children": 70.0' in row.iloc[1]
+    row = compared.loc[compared["项目"] == "设置: 选址设置"].iloc[0]
+    assert row.iloc[1] == row.iloc[2] and "人群权重：（60岁以上老年人：1；留守儿童：70）" in row.iloc[1]
     # a new session applying the file gets the options back
     other = _page(_app(), "scenarios")
     other.file_uploader(key="scenario_upload").upload("方案C.json", file.to_json().encode("utf-8"),

@@ -7,8 +7,9 @@ proposal, places a site by hand under a name written as markdown (shown as text,
 remote image requested), prints a map, saves a screenshot of every page to
 tests/artifacts/ and checks that Chinese text is rendered with a CJK font.  A second test chooses
 大理 on the Data page, visits every page (the region stays 大理) and prints the time of each flow a
-planner waits for (first map, threshold change, service change, proposal, accepting a site, export
-download, print; also written to tests/artifacts/browser_times.txt), without asserting them.
+planner waits for (first map, threshold change, service change, service areas and roads switched on,
+a threshold change with them shown, proposal, accepting a site, export download, print; also written to
+tests/artifacts/browser_times.txt), without asserting them.
 """
 
 from __future__ import annotations
@@ -218,8 +219,8 @@ def test_app_in_chromium_offline(app_url):
 
 
 #: the flows timed on Dali (printed, and written to tests/artifacts/browser_times.txt); not asserted
-FLOWS = ("first map", "threshold change redraw", "service change", "proposal", "accept a site", "export download",
-         "print")
+FLOWS = ("first map", "threshold change redraw", "service change", "service areas on", "roads on",
+         "threshold change, areas and roads shown", "proposal", "accept a site", "export download", "print")
 
 
 def _timed(times: dict[str, float], flow: str, start: float) -> None:
@@ -290,6 +291,27 @@ def test_dali_on_every_page_with_flow_times(app_url):
             _timed(times, "service change", start)
             _choose(page, "考核服务", "15分钟养老服务圈")
             page.get_by_text("15分钟养老服务圈 · 20 分钟").first.wait_for(timeout=MAP_TIMEOUT_MS)
+
+            # the service areas, then the roads, switched on (drawn once computed)
+            start = time.monotonic()
+            page.get_by_text("显示服务范围", exact=True).click()
+            _wait_for_map(page).locator('.leaflet-container svg path[stroke="#006d2c"]').first.wait_for(
+                timeout=MAP_TIMEOUT_MS)
+            _timed(times, "service areas on", start)
+            start = time.monotonic()
+            page.get_by_text("显示路网", exact=True).click()
+            _wait_for_map(page).locator('.leaflet-container svg path[stroke="#d9822b"]').first.wait_for(
+                timeout=MAP_TIMEOUT_MS)
+            _timed(times, "roads on", start)
+            page.wait_for_timeout(1500)
+            page.screenshot(path=str(ARTIFACTS / "browser_dali_map_layers.png"))
+            start = time.monotonic()
+            slider.focus()
+            slider.press("ArrowLeft")
+            page.get_by_text("15分钟养老服务圈 · 15 分钟").first.wait_for(timeout=MAP_TIMEOUT_MS)
+            _wait_for_map(page).locator('.leaflet-container svg path[stroke="#006d2c"]').first.wait_for(
+                timeout=MAP_TIMEOUT_MS)
+            _timed(times, "threshold change, areas and roads shown", start)
 
             # coverage page
             _go(page, "覆盖")

@@ -122,8 +122,8 @@ def test_compare_scenarios_lists_differences():
         new_site(102.7, 24.5, facility_type="childrens_home", site_id="s3"))
     table = compare_scenarios(a, b)
     diff = table.loc[~table["same"], "item"].tolist()
-    assert "站点 s2" in diff and "站点 s3" in diff and "设置: thresholds" in diff
-    assert table.loc[table["item"] == "设置: service", "same"].item()
+    assert "站点 s2" in diff and "站点 s3" in diff and "设置: 通行时间阈值（分钟）" in diff
+    assert table.loc[table["item"] == "设置: 考核服务", "same"].item()
     row = table.loc[table["item"] == "站点 s3"].iloc[0]
     assert row["a"] == "" and "儿童之家" in row["b"]
 

@@ -162,7 +162,7 @@ def test_two_scenarios_with_the_same_name_compare_side_by_side():
     assert la != lb and la.startswith("方案A") and lb.startswith("方案A")
     table = compare_scenarios(a, b).rename(columns={"a": la, "b": lb})
     assert list(table.columns) == ["item", la, lb, "same"]
-    assert table.loc[table["item"] == "设置: thresholds", "same"].item() is False
+    assert table.loc[table["item"] == "设置: 通行时间阈值（分钟）", "same"].item() is False
     assert scenario_labels(Scenario(), Scenario()) == ("A", "B")
     summary = compare_coverage(*[__import__("pandas").DataFrame(
         {"service": ["s"], "group": ["g"], "threshold_min": [15.0], "covered_people": [8], "share": [0.8],

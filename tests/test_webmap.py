@@ -138,7 +138,7 @@ def test_amap_basemap_shifts_overlays_to_gcj02(demand):
     amap = to_html(coverage_map(demand, None, basemap="amap"))
     lon, lat = wgs84_to_gcj02(np.array([102.58]), np.array([24.38]))
     assert "[102.58,24.38]" in plain
-    assert f"[{round(float(lon[0]), 6)},{round(float(lat[0]), 6)}]" in amap
+    assert f"[{round(float(lon[0]), 5)},{round(float(lat[0]), 5)}]" in amap
     assert "autonavi.com" in amap and "GCJ-02" in amap
     # a click on the shifted map comes back to WGS-84
     back = click_to_wgs84(float(lat[0]), float(lon[0]), basemap="amap")

@@ -84,6 +84,8 @@ METRIC_LABELS: dict[str, tuple[str, str]] = {
     "code": ("区划代码", "Code"),
     "name": ("名称", "Name"),
     "expected_occupancy_share": ("预计入住率", "Expected occupancy"),
+    "occupancy_share": ("入住率", "Occupancy"),
+    "actual_occupancy_share": ("实际入住率", "Actual occupancy"),
 }
 
 
@@ -110,6 +112,10 @@ SOLVER_STATUSES: dict[str, tuple[str, str]] = {
     "proposed": ("拟建", "proposed"),
     "accepted": ("已采纳", "accepted"),
     "manual": ("手动添加", "placed by hand"),
+    "prefecture": ("市（州）", "Prefecture"),
+    "error": ("错误", "error"),
+    "warning": ("警告", "warning"),
+    "info": ("提示", "info"),
 }
 
 

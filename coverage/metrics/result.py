@@ -292,9 +292,11 @@ class CoverageResult:
         kinds = {"facilities": ("容量-设施-",), "villages": ("容量-村-",), "counties": ("容量-县-",)}
         wb = Workbook()
         wb.remove(wb.active)
+        services = {s.key: s.label(lang) for s in self.standards.services}
+        rules = {r.key: (r.zh if lang == "zh" else r.en) for r in self.standards.unit_rules}
         standards = self.standards.name_zh if lang == "zh" else self.standards.name_en
         about_sheet(wb, source=source or self.prefecture_name or "—", simulated=simulated, lang=lang,
-                    rows=[(("标准", "Standards")[i], f"{standards}（{self.standards.source}）"
+                    rows=[(("标准", "Standards")[i], f"{standards}（{Path(self.standards.source).name}）"
                            if self.standards.source else standards)])
         for name, table in self.tables().items():
             if name.startswith("capacity_"):
@@ -303,6 +305,9 @@ class CoverageResult:
             else:
                 sheet = names.get(name, (name, name))[0] if lang == "zh" else name
             t = pd.DataFrame(table.drop(columns="geometry", errors="ignore"))
+            for col, names_of in (("service", services), ("rule", rules)):  # keys without a label column
+                if col in t.columns and f"{col}_{lang}" not in t.columns:
+                    t[col] = t[col].map(lambda k, n=names_of: n.get(k, k) if isinstance(k, str) else k)
             if "status" in t.columns and not name.startswith("capacity_"):
                 t["status"] = t["status"].map(lambda k: verdict_label(k, lang) if isinstance(k, str) else k)
             shown = translate_table(t, lang=lang)

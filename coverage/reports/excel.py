@@ -31,7 +31,8 @@ HEADER_FILL = "DCE6F1"
 MAX_WIDTH = 60
 
 #: Number formats by canonical column (values 0..1 shown as percent).
-PERCENT_COLUMNS = frozenset({"share", "target_share", "utilisation_share", "expected_occupancy_share"})
+PERCENT_COLUMNS = frozenset({"share", "target_share", "utilisation_share", "expected_occupancy_share",
+                             "occupancy_share", "actual_occupancy_share"})
 MINUTES_COLUMNS = frozenset({"travel_time_min", "threshold_min", "median_travel_time_min", "p90_travel_time_min",
                              "mean_time_before_min", "mean_time_after_min"})
 

@@ -107,7 +107,8 @@ def sites_from_proposal(sites: pd.DataFrame, *, facility_type: str, lang: str = 
                          else f"saves {gain:,.0f} person-minutes of travel")
         elif gain is not None and pd.notna(gain) and n_points is not None and pd.notna(n_points):
             parts.append(f"新增覆盖 {gain:,.0f} 人（{int(n_points)} 个村）" if lang == "zh"
-                         else f"newly covers {gain:,.0f} people ({int(n_points)} villages)")
+                         else f"newly covers {gain:,.0f} people ({int(n_points)} "
+                              f"village{'' if int(n_points) == 1 else 's'})")
         alternatives = _alternatives_text(rec.get("alternatives"), names, lang)
         if alternatives:
             parts.append(alternatives)

@@ -126,8 +126,9 @@ def _xy(gdf: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _feature(lon: float, lat: float, props: dict[str, Any]) -> dict[str, Any]:
-    return {"type": "Feature", "geometry": {"type": "Point", "coordinates": [round(float(lon), 6),
-                                                                           round(float(lat), 6)]},
+    # 1e-5 degree (about 1 m) is finer than any symbol's position on screen
+    return {"type": "Feature", "geometry": {"type": "Point", "coordinates": [round(float(lon), 5),
+                                                                           round(float(lat), 5)]},
             "properties": props}
 
 

@@ -68,6 +68,9 @@ class _PointLayer(_DataElement):
     (values of the layer's ``fields``) make the popup, ``tip`` the tooltip.  The
     layer is on the map only at zooms ``min_zoom`` <= z < ``max_zoom``.  Every
     text is HTML-escaped in Python before it gets here.
+
+    Properties every feature shares go once into ``defaults``; with ``tip_value``
+    a feature without ``tip`` gets "``n`` · ``v[tip_value]``" (smaller pages).
     """
 
     _template = _jinja(
@@ -77,6 +80,7 @@ class _PointLayer(_DataElement):
             var symbols = {{ this.symbols|js_json }};
             var fields = {{ this.fields|js_json }};
             var size = {{ this.size_px|js_json }};
+            var defaults = {{ this.defaults|js_json }}, tipValue = {{ this.tip_value|js_json }};
             function popup(p) {
                 var rows = "";
                 for (var i = 0; i < fields.length; i++) {
@@ -89,6 +93,8 @@ class _PointLayer(_DataElement):
             var layer = L.geoJSON({{ this.data|js_json }}, {
                 pointToLayer: function (feature, latlng) {
                     var p = feature.properties;
+                    for (var d in defaults) { if (p[d] === undefined) { p[d] = defaults[d]; } }
+                    if (p.tip === undefined && tipValue !== null && p.v) { p.tip = p.n + " · " + p.v[tipValue]; }
                     var layer;
                     if (p.label !== undefined) {
                         return L.marker(latlng, {interactive: false, keyboard: false, pane: "covLabels",
@@ -134,7 +140,8 @@ class _PointLayer(_DataElement):
 
     def __init__(self, features: list[dict[str, Any]], *, fields: Sequence[str] = (),
                  symbols: Mapping[str, str] | None = None, size_px: int = 16, min_zoom: float | None = None,
-                 max_zoom: float | None = None) -> None:
+                 max_zoom: float | None = None, defaults: Mapping[str, Any] | None = None,
+                 tip_value: int | None = None) -> None:
         super().__init__()
         self._name = "PointLayer"
         self.data = {"type": "FeatureCollection", "features": features}
@@ -143,6 +150,8 @@ class _PointLayer(_DataElement):
         self.size_px = size_px
         self.min_zoom = min_zoom
         self.max_zoom = max_zoom
+        self.defaults = dict(defaults or {})
+        self.tip_value = tip_value
 
 
 class _ShapeLayer(_DataElement):

@@ -212,14 +212,14 @@ def add_facilities(m: folium.Map, facilities: gpd.GeoDataFrame, *, lang: str = "
     by_cat: dict[str, list[dict[str, Any]]] = {c: [] for c in [*CATEGORIES, ""]}
     for i, key in enumerate(type_keys):
         cat = FACILITY_TYPES[key].category if key in FACILITY_TYPES else ""
-        by_cat[cat].append(_feature(lon[i], lat[i], {"sym": key, "n": names[i], "v": [c[i] for c in columns],
-                                                    "tip": f"{names[i]} · {type_text[i]}", "z": 100,
-                                                    "cls": "cov-fac"}))
+        # the tooltip "name · type" is made in the browser from the first popup value (the type)
+        by_cat[cat].append(_feature(lon[i], lat[i], {"sym": key, "n": names[i], "v": [c[i] for c in columns]}))
     for cat, feats in by_cat.items():
         if feats:
             name = CATEGORIES[cat].label(lang) if cat else _t("facilities", lang)
             fg = folium.FeatureGroup(name=name, show=show).add_to(m)
-            fg.add_child(_PointLayer(feats, fields=fields, symbols=symbols, size_px=size_px))
+            fg.add_child(_PointLayer(feats, fields=fields, symbols=symbols, size_px=size_px,
+                                     defaults={"z": 100, "cls": "cov-fac"}, tip_value=0))
     return present
 
 
