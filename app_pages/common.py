@@ -340,8 +340,71 @@ class Inputs:
 
 
 def layer_key(entry: dict) -> tuple:
-    """What a loaded layer was made from: content hash, layer/sheet, coordinate system."""
-    return (entry["sha256"], entry.get("layer"), entry["crs"])
+    """What a loaded layer was made from: content hash, layer/sheet, coordinate system, facility-type vocabulary."""
+    return (entry["sha256"], entry.get("layer"), entry["crs"], entry.get("vocab"))
+
+
+#: Loader of each kind of table (coverage.inputs).
+LOADERS = {"demand": "load_demand", "facilities": "load_facilities", "candidates": "load_candidates",
+           "boundaries": "load_boundaries"}
+
+#: Uploads read from a saved file (GIS layers) rather than from memory.
+LAYER_SUFFIXES = (".geojson", ".gpkg", ".zip")
+
+
+def upload_source(name: str, digest: str, raw: bytes) -> Any:
+    """What a loader reads for an uploaded file: a saved copy for GIS layers, else a named buffer."""
+    import io
+
+    if Path(name).suffix.lower() in LAYER_SUFFIXES:
+        return saved_upload(digest, name, raw)
+    source = io.BytesIO(raw)
+    source.name = name  # the loaders name the file in their report
+    return source
+
+
+def simulated_file(source: Any) -> bool:
+    """Whether an uploaded GeoPackage is the demo's export (coverage.dataset.is_simulated_file): results
+    made from it then carry the simulated mark, as the command line's ``--data`` does."""
+    from coverage.dataset import is_simulated_file
+
+    if not isinstance(source, (str, Path)) or Path(source).suffix.lower() != ".gpkg":
+        return False
+    try:
+        return is_simulated_file(source)
+    except CoverageError:  # unreadable: the loader has reported it
+        return False
+
+
+def read_layer(kind: str, name: str, raw: bytes, digest: str, crs: str, part: str | None,
+               source: Any = None) -> dict:
+    """Load one uploaded table with the loaders; the session entry (data, report, key parts, bytes)."""
+    import coverage.inputs as inputs_api
+    from coverage.taxonomy import vocabulary_key
+
+    if source is None:
+        source = upload_source(name, digest, raw)
+    vocab = vocabulary_key()  # own facility types from the standards change what loads
+    result = getattr(inputs_api, LOADERS[kind])(source, crs=crs, sheet=part)
+    return {"name": name, "sha256": digest, "crs": crs, "layer": part, "raw": raw, "data": result.data,
+            "report": result.report.to_frame(), "crs_assumed": result.crs_assumed, "vocab": vocab,
+            "simulated": simulated_file(source)}
+
+
+def refresh_layers() -> None:
+    """Load again the tables loaded under another facility-type vocabulary (the standards added types)."""
+    from coverage.taxonomy import vocabulary_key
+
+    layers = st.session_state["user_layers"]
+    stale = {k: v for k, v in layers.items() if v.get("vocab") != vocabulary_key() and v.get("raw") is not None}
+    if not stale:
+        return
+    fresh = dict(layers)
+    for kind, entry in stale.items():
+        with boundary():  # a file that no longer loads keeps its previous table
+            fresh[kind] = read_layer(kind, entry["name"], entry["raw"], entry["sha256"], entry["crs"],
+                                     entry.get("layer"))
+    st.session_state["user_layers"] = fresh
 
 
 def roads_loader(roads: dict) -> Callable[[], Any]:
@@ -360,6 +423,7 @@ def current_inputs() -> Inputs:
         return Inputs(key, key, region.demand, region.facilities, region.candidates, region.boundaries,
                       region.graph, region.note_zh if lang() == "zh" else region.note_en,
                       region.name_zh if lang() == "zh" else region.name_en, simulated=True)
+    refresh_layers()
     layers = st.session_state["user_layers"]
     roads = st.session_state["user_roads"]
     graph_key = ("roads", roads["sha256"], roads.get("layer")) if roads else None

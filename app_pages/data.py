@@ -22,18 +22,20 @@ from app_pages.common import (
     esc,
     lang,
     layer_key,
+    read_layer,
     road_graph,
     roads_loader,
     saved_upload,
+    simulated_file,
     table,
     tr,
+    upload_source,
 )
 
 KINDS = ("demand", "facilities", "candidates", "boundaries")
 KIND_TEXT = {"demand": "villages", "facilities": "facilities", "candidates": "candidates",
              "boundaries": "boundaries"}
 CRS_CHOICES = {"wgs84": "WGS-84 / CGCS2000", "gcj02": "GCJ-02（高德/腾讯）", "bd09": "BD-09（百度）"}
-LAYER_SUFFIXES = (".geojson", ".gpkg", ".zip")
 
 
 @st.cache_resource(show_spinner=False)
@@ -68,15 +70,11 @@ def part_choice(kind: str, name: str, digest: str, raw: bytes) -> tuple[Any, str
     """The source to read (a named buffer, or a saved file for GIS layers) and its sheet/layer (chosen)."""
     suffix = Path(name).suffix.lower()
     names: list[str] = []
-    if suffix in LAYER_SUFFIXES:
-        source: Any = saved_upload(digest, name, raw)
-        if suffix == ".gpkg":
-            names = part_names(source, suffix)
-    else:
-        source = io.BytesIO(raw)
-        source.name = name  # the loaders name the file in their report
-        if suffix in (".xlsx", ".xlsm"):
-            names = part_names(io.BytesIO(raw), suffix)
+    source = upload_source(name, digest, raw)
+    if suffix == ".gpkg":
+        names = part_names(source, suffix)
+    elif suffix in (".xlsx", ".xlsm"):
+        names = part_names(io.BytesIO(raw), suffix)
     if len(names) <= 1:
         return source, (names[0] if names and suffix == ".gpkg" else None)
     preferred = "roads" if kind == "roads" else kind
@@ -85,27 +83,11 @@ def part_choice(kind: str, name: str, digest: str, raw: bytes) -> tuple[Any, str
     return source, part
 
 
-def simulated_file(source: Any) -> bool:
-    """Whether an uploaded GeoPackage is the demo's export (coverage.dataset.is_simulated_file): results
-    made from it then carry the simulated mark, as the command line's ``--data`` does."""
-    from coverage.dataset import is_simulated_file
-    from coverage.errors import CoverageError
-
-    if not isinstance(source, (str, Path)) or Path(source).suffix.lower() != ".gpkg":
-        return False
-    try:
-        return is_simulated_file(source)
-    except CoverageError:  # unreadable: the loader has reported it
-        return False
-
-
 def load_layer(kind: str, up: Any, crs: str) -> None:
     """Load (or re-load) one kind from the uploader or the bytes kept from the last load."""
-    import coverage.inputs as inputs_api
     from coverage.scenario import file_digest
+    from coverage.taxonomy import vocabulary_key
 
-    loaders = {"demand": inputs_api.load_demand, "facilities": inputs_api.load_facilities,
-               "candidates": inputs_api.load_candidates, "boundaries": inputs_api.load_boundaries}
     entry = st.session_state["user_layers"].get(kind)
     if up is not None:
         name, raw = up.name, up.getvalue()
@@ -115,13 +97,10 @@ def load_layer(kind: str, up: Any, crs: str) -> None:
         return
     digest = file_digest(raw)
     source, part = part_choice(kind, name, digest, raw)
-    if entry and layer_key(entry) == (digest, part, crs):
+    if entry and layer_key(entry) == (digest, part, crs, vocabulary_key()):
         return
-    result = loaders[kind](source, crs=crs, sheet=part)
-    st.session_state["user_layers"] = {**st.session_state["user_layers"], kind: {
-        "name": name, "sha256": digest, "crs": crs, "layer": part, "raw": raw, "data": result.data,
-        "report": result.report.to_frame(), "crs_assumed": result.crs_assumed,
-        "simulated": simulated_file(source)}}
+    st.session_state["user_layers"] = {**st.session_state["user_layers"],
+                                       kind: read_layer(kind, name, raw, digest, crs, part, source)}
 
 
 def upload_files() -> None:

@@ -676,3 +676,25 @@ def test_printed_coverage_map_and_report_show_the_accepted_sites():
     at.button(key=f"remove_{sites[0]['id']}").click().run()
     at = _page(at, "print")
     assert len(at.image) == 0 and not at.get("download_button")
+
+
+def test_a_table_loaded_before_own_types_loads_again_when_the_standards_add_them(tmp_path):
+    """Rows of a type the standards add later are not left rejected: the loaded table follows the vocabulary."""
+    from coverage.taxonomy import FacilityType, register_facility_types, unregister_facility_types
+
+    csv = ("编号,名称,设施类型,经度,纬度\n"
+           "F1,玉兴日间照料中心,居家养老服务中心,102.54,24.35\n"
+           "F2,北门老年茶室,老年茶室,102.55,24.36\n").encode("utf-8")
+    at = _app()
+    at.radio(key="w.source").set_value("files").run()
+    at.file_uploader(key="upload_facilities").upload("设施.csv", csv, "text/csv")
+    at.run()
+    assert len(at.session_state["user_layers"]["facilities"]["data"]) == 1  # 老年茶室 unknown: rejected, reported
+    register_facility_types([FacilityType("elder_tea_house", "老年茶室", "Elders' tea house", category="care",
+                                          capacity_unit="places")])
+    try:
+        at = _page(at, "coverage")  # any page: the table is read again under the new vocabulary
+        facilities = at.session_state["user_layers"]["facilities"]["data"]
+        assert sorted(facilities["type"]) == ["community_daycare", "elder_tea_house"]
+    finally:
+        unregister_facility_types(["elder_tea_house"])

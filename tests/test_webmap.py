@@ -190,7 +190,7 @@ def test_service_areas_layer(demand):
     html = to_html(coverage_map(demand, None, service_areas=areas, lang="zh"))
     assert "≤ 15 分钟" in html and "服务范围" in html
     # a fill and a firm outline that still show at prefecture zoom
-    assert '"fillOpacity":0.3' in html and '"color":"#006d2c"' in html
+    assert '"fillOpacity":0.35' in html and '"color":"#006d2c","weight":2' in html
 
 
 def _geojson_coords(html: str, marker: str) -> list[tuple[str, str]]:

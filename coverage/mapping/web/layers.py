@@ -318,8 +318,10 @@ def add_service_areas(m: folium.Map, areas: gpd.GeoDataFrame, *, lang: str = "zh
             if "threshold_min" in gdf.columns else [""] * len(gdf))
     geoms = _cached(areas, ("areas", float(simplify_m), _is_gcj(m)), lambda: _display_polygons(gdf, simplify_m))
     text = gpd.GeoDataFrame({"tip": tips}, geometry=geoms, crs=WGS84).to_json(drop_id=True, ensure_ascii=False)
-    fg.add_child(_ShapeLayer(text, style={"color": outline, "weight": 1.2, "fillColor": colour,
-                                          "fillOpacity": 0.3, "opacity": 0.85}, interactive=False))
+    # a 2 px outline: an area of a few hundred metres is still a visible patch at zoom 8
+    fg.add_child(_ShapeLayer(text, style={"color": outline, "weight": 2, "fillColor": colour,
+                                          "fillOpacity": 0.35, "opacity": 0.9, "lineJoin": "round"},
+                             interactive=False))
 
 
 def _display_polygons(gdf: gpd.GeoDataFrame, simplify_m: float) -> np.ndarray:

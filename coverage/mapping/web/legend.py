@@ -102,7 +102,7 @@ def add_legend(m: folium.Map, *, lang: str = "zh", demand: Mapping[str, list[flo
         extra.append(_legend_row(_circle_svg(7, "#d7191c", ring=True), _t("uncovered", lang)))
     if service_areas:
         extra.append(_legend_row('<span style="display:inline-block;width:18px;height:12px;background:#31a354;'
-                                 'opacity:0.45;border:1px solid #006d2c"></span>', _t("service_areas", lang)))
+                                 'opacity:0.5;border:2px solid #006d2c"></span>', _t("service_areas", lang)))
     if sites:
         for status, colour in _SITE_COLOURS.items():
             extra.append(_legend_row(symbol_svg("star", colour, size_px=16, stroke="#333333"), _t(status, lang)))
