@@ -684,7 +684,7 @@ def test_a_table_loaded_before_own_types_loads_again_when_the_standards_add_them
 
     csv = ("编号,名称,设施类型,经度,纬度\n"
            "F1,玉兴日间照料中心,居家养老服务中心,102.54,24.35\n"
-           "F2,北门老年茶室,老年茶室,102.55,24.36\n").encode("utf-8")
+           "F2,北门老年茶室,老年茶室,102.55,24.36\n").encode()
     at = _app()
     at.radio(key="w.source").set_value("files").run()
     at.file_uploader(key="upload_facilities").upload("设施.csv", csv, "text/csv")
