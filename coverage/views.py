@@ -255,6 +255,8 @@ def uncovered_table(result: Any, service: str, *, lang: str = "zh", limit: int |
     part = unc.loc[unc["service"] == service].drop(columns=["service"])
     if limit is not None:
         part = part.head(limit)
+    if "travel_time_min" in part.columns:  # minutes to one decimal, as the workbooks show them
+        part = part.assign(travel_time_min=part["travel_time_min"].round(1))
     return translate_table(part, lang=lang)
 
 
