@@ -40,7 +40,7 @@ def test_walkthrough_notebook_executes_and_prints(tmp_path, monkeypatch):
                               capture_output=True, text=True).stdout
         assert "玉溪市15分钟养老服务圈选址方案图" in text and "示例数据（模拟）" in text
     wb = load_workbook(tmp_path / "yuxi_elderly_15min_proposal.xlsx")
-    assert wb.sheetnames == ["汇总", "乡镇覆盖", "拟建站点", "未覆盖村(社区)"]
+    assert wb.sheetnames == ["汇总", "乡镇覆盖", "拟建站点", "未覆盖村(社区)", "说明"]
     assert wb["拟建站点"].max_row == 1 + 8  # header and the 8 proposed sites
     # the notebook shows its results: the summary table and the map previews are in the outputs
     kinds = {
