@@ -321,4 +321,9 @@ def test_report_on_yuxi_cemeteries_ends_with_a_documented_code(tmp_path, log_dir
     assert done.returncode == 0, _brief(done)
     written = sorted(p.suffix for p in (tmp_path / "out").iterdir())
     assert written == [".pdf", ".xlsx"], written
-    assert "new sites" in done.stdout
+    assert "0 new sites" in done.stdout
+    import openpyxl
+
+    summary = openpyxl.load_workbook(next((tmp_path / "out").glob("*.xlsx")))["汇总"]
+    notes = [row[1] for row in summary.iter_rows(values_only=True) if row[0] == "求解说明"]
+    assert notes and "无需新增站点" in notes[0]  # the workbook says why there is no site, in Chinese

@@ -131,8 +131,13 @@ def report_from_proposal(
     )
     result = getattr(proposal, "result", None)
     status = str(getattr(result, "status", "") or "")
-    message = str(getattr(result, "message", "") or "")
-    note = "；".join(x for x in (_STATUS_ZH.get(status, status), message) if x)
+    # the report is in Chinese: the status in words and, when not proved optimal, the gap (the solver's own
+    # English message stays in the log and in SitingResult.message)
+    gap = getattr(result, "gap", None)
+    gap_text = (f"与上界差距 {100 * float(gap):.2f}%" if status in ("time_limit", "feasible") and gap is not None
+                and gap == gap else "")
+    none_text = "无需新增站点：现有设施已达到目标，或新增站点不能再增加覆盖" if not selected else ""
+    note = "；".join(x for x in (_STATUS_ZH.get(status, status), gap_text, none_text) if x)
     return ProposalReport(
         demand=demand,
         facilities=facilities,
