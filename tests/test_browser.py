@@ -98,10 +98,25 @@ def _go(page, title: str) -> None:
     page.get_by_role("heading", name=title).first.wait_for(timeout=MAP_TIMEOUT_MS)
 
 
+def _pick(page, box, option: str, *, attempts: int = 4) -> None:
+    """Open a selectbox and click ``option``; again if a rerun redrew the box while it was opening."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for attempt in range(attempts):
+        box.click()
+        try:
+            page.get_by_role("option", name=option, exact=True).click(timeout=8_000)
+            return
+        except PlaywrightTimeout:
+            if attempt == attempts - 1:
+                raise
+            page.keyboard.press("Escape")
+            page.wait_for_timeout(1_000)
+
+
 def _choose(page, label: str, option: str) -> None:
     """Pick an option of a Streamlit selectbox by its label."""
-    page.get_by_label(label).first.click()
-    page.get_by_role("option", name=option, exact=True).click()
+    _pick(page, page.get_by_label(label).first, option)
 
 
 def test_app_in_chromium_offline(app_url):
@@ -260,8 +275,8 @@ def test_dali_on_every_page_with_flow_times(app_url):
             page.get_by_text("民政服务设施覆盖规划").first.wait_for(timeout=MAP_TIMEOUT_MS)
 
             # the Data page: choose Dali
-            page.locator('[data-testid="stSelectbox"]').filter(has_text="示例地区").first.click()
-            page.get_by_role("option", name=f"{dali} · Dali", exact=True).click()
+            _pick(page, page.locator('[data-testid="stSelectbox"]').filter(has_text="示例地区").first,
+                  f"{dali} · Dali")
             page.get_by_text("1159 个村（社区）").first.wait_for(timeout=MAP_TIMEOUT_MS)
             _region_is(page, dali)
 
