@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from coverage.metrics import group_label
@@ -165,9 +166,9 @@ def translate_table(df: pd.DataFrame, *, lang: str = "zh") -> pd.DataFrame:
     for col in out.columns:
         values = out[col]
         if values.dtype == bool or (values.dtype == object and len(values) and values.map(
-                lambda v: isinstance(v, bool) or v is None or (isinstance(v, float) and pd.isna(v))).all()
-                and values.map(lambda v: isinstance(v, bool)).any()):
-            out[col] = values.map(lambda v: yes if v is True else (no if v is False else "—"))
+                lambda v: isinstance(v, (bool, np.bool_)) or v is None or (isinstance(v, float) and pd.isna(v))).all()
+                and values.map(lambda v: isinstance(v, (bool, np.bool_))).any()):
+            out[col] = values.map(lambda v: "—" if not isinstance(v, (bool, np.bool_)) else (yes if v else no))
     return out.rename(columns=column_labels(out.columns, lang=lang))
 
 

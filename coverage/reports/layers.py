@@ -150,19 +150,11 @@ def _plain(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _yes_no(values: pd.Series, lang: str) -> pd.Series:
-    yes, no = ("是", "否") if lang == "zh" else ("yes", "no")
-    return values.map(lambda v: yes if v is True or v == True else (no if v is False or v == False else v))  # noqa: E712
-
-
 def _headed(table: pd.DataFrame, lang: str) -> pd.DataFrame:
     from coverage.views import translate_table
 
     geom = table.geometry.name if isinstance(table, gpd.GeoDataFrame) else None
     plain = _plain(pd.DataFrame(table.drop(columns=[geom]) if geom else table))
-    for col in plain.columns:
-        if plain[col].dtype == bool or col in ("covered", "passed"):
-            plain[col] = _yes_no(plain[col], lang)
     if "service" in plain.columns and plain["service"].nunique() <= 1:
         plain = plain.drop(columns=["service"])
     shown = translate_table(plain, lang=lang)
