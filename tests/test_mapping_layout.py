@@ -194,3 +194,23 @@ def test_web_map_shows_township_totals_zoomed_out_and_villages_zoomed_in(region)
     assert "\\u003cdetails open\\u003e\\u003csummary\\u003e" in html  # the legend folds away
     for i, site_name in enumerate(sites["name"], start=1):
         assert f'"num":"{i}"' in html and f'"tip":"{i}. {site_name}"' in html
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("paper", ["A4", "A3"])
+def test_the_apps_default_print_of_the_yuxi_demo_has_no_overlaps(paper):
+    """Every facility type of the demo in the legend (32 entries): it must still fit, never spill off the sheet."""
+    from coverage.demo import load_demo
+
+    region = load_demo("yuxi")
+    fig = distribution_map(region.demand, facilities=region.facilities, boundaries=region.boundaries,
+                           region_name="玉溪市", paper=paper, orientation="landscape", simulated=True)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    texts = visible_texts(fig)
+    boxes = [t.get_window_extent(renderer) for t in texts]
+    for text, box in zip(texts, boxes, strict=True):
+        assert fig.bbox.x0 <= box.x0 and box.x1 <= fig.bbox.x1 and box.y0 >= fig.bbox.y0, text.get_text()
+    for i, a in enumerate(boxes):
+        for j in range(i + 1, len(boxes)):
+            assert not a.overlaps(boxes[j]), (texts[i].get_text(), texts[j].get_text())

@@ -234,7 +234,8 @@ def draw_legend(page: Page, sections: Sequence[tuple[str, Sequence[tuple[Any, st
     On a landscape sheet the legend sits at the top of the side panel and may
     take up to ``1 - min_table_share`` of it; the tables get the rest.  On a
     portrait sheet it has the left part of the bottom panel.  A legend that
-    does not fit gets a smaller font (down to 5.5 pt), then more columns.
+    does not fit gets a smaller font (down to 5 pt), then more columns (never wider than
+    its panel), then, on a landscape sheet, more of the panel at the tables' expense.
     Entries without a symbol (``None`` handle) are refused: every entry shows
     what is drawn.
     """
@@ -261,23 +262,40 @@ def draw_legend(page: Page, sections: Sequence[tuple[str, Sequence[tuple[Any, st
                                  panel_px.x1, panel_px.y1)
     else:
         room = page.ax_legend.get_window_extent(renderer)
+    rooms = [room]
+    if page.landscape:  # still too large: the legend may take the whole panel, the tables what is left
+        rooms.append(Bbox.from_extents(panel_px.x0, panel_px.y0 + 0.08 * panel_px.height, panel_px.x1,
+                                       panel_px.y1))
     legend: Legend | None = None
-    for ncol in (1, 2, 3):
-        for size in (7.0, 6.5, 6.0, 5.5):
-            if legend is not None:
-                legend.remove()
-            legend = _make_legend(page, handles, labels, headings, size_pt=size, ncol=ncol)
-            box = legend.get_window_extent(renderer)
-            if box.height <= room.height and box.width <= room.width:
+    best: tuple[float, int, float] | None = None  # (height overflow, ncol, size) of the best that fits the width
+    fitted = False
+    for space in rooms:
+        for ncol in (1, 2, 3):
+            for size in (7.0, 6.5, 6.0, 5.5, 5.0):
+                if legend is not None:
+                    legend.remove()
+                legend = _make_legend(page, handles, labels, headings, size_pt=size, ncol=ncol)
+                box = legend.get_window_extent(renderer)
+                if box.width <= space.width:
+                    overflow = box.height - space.height
+                    if overflow <= 0:
+                        fitted = True
+                        break
+                    if best is None or overflow < best[0]:
+                        best = (overflow, ncol, size)
+            if fitted:
                 break
-        else:
-            continue
-        break
+        if fitted:
+            break
+    if not fitted and best is not None:  # never wider than the panel (it would leave the sheet)
+        if legend is not None:
+            legend.remove()
+        legend = _make_legend(page, handles, labels, headings, size_pt=best[2], ncol=best[1])
+        logger.warning("the legend (%d entries) is taller than its box even at 5 pt; it overlaps the tables",
+                       len(labels))
     if legend is None:  # pragma: no cover - the loop always makes one
         return None
     box = legend.get_window_extent(renderer)
-    if box.height > room.height or box.width > room.width:
-        logger.warning("the legend (%d entries) is larger than its box even at 5.5 pt in 3 columns", len(labels))
     if page.landscape:  # the tables take the panel below the legend
         gap_px = page.pt(4) * fig.dpi / 72
         top = (box.y0 - gap_px - panel_px.y0) / panel_px.height
@@ -293,7 +311,7 @@ def _make_legend(page: Page, handles: list[Any], labels: list[str], headings: li
         fancybox=False,
         edgecolor="#999999", fontsize=page.pt(size_pt), title=page.text("legend"),
         title_fontsize=page.pt(size_pt + 2.5), handlelength=2.2, handleheight=1.1, labelspacing=0.5,
-        borderpad=0.7, columnspacing=1.2, alignment="left", mode="expand")
+        borderpad=0.7, columnspacing=1.2, alignment="left")  # natural width: the fit test sees long labels
     legend.get_frame().set_linewidth(0.6 * page.scale)
     legend.set_gid("legend")
     heads = set(headings)
