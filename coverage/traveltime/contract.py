@@ -20,9 +20,9 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components, dijkstra
+from scipy.sparse.csgraph import breadth_first_order, connected_components
 
-from coverage.traveltime.compiled import CompiledNetwork, csr_min
+from coverage.traveltime.compiled import CompiledNetwork, array_build, csr_min
 from coverage.traveltime.snap import Snap, in_offsets, out_offsets, pairs_by_key
 
 __all__ = ["Chains", "chain_time", "contract", "core_offsets", "same_chain_pairs"]
@@ -62,14 +62,20 @@ class Chains:
 
 def contract(net: CompiledNetwork) -> Chains:
     """Contract the pass-through nodes of a compiled network into chains (see the module docstring)."""
+    with array_build():
+        return _contract(net)
+
+
+def _contract(net: CompiledNetwork) -> Chains:
     n = net.n_nodes
     coo = net.csr.tocoo()
-    r = np.concatenate([coo.row, coo.col])
-    c = np.concatenate([coo.col, coo.row])
-    und = sp.csr_matrix((np.ones(len(r), dtype=np.int32), (r, c)), shape=(n, n))  # distinct neighbours
-    und.sum_duplicates()
+    # distinct neighbours: the union of the two directions' patterns (a sorted merge, no sort of all edges)
+    ones = np.ones(net.csr.nnz, dtype=np.int8)
+    und = (sp.csr_matrix((ones, net.csr.indices, net.csr.indptr), shape=(n, n))
+           + sp.csr_matrix((ones, net.csr_rev.indices, net.csr_rev.indptr), shape=(n, n)))
     und.sort_indices()
     indptr, indices = und.indptr.astype(np.int64), und.indices.astype(np.int64)
+    del und, ones
     deg = np.diff(indptr)
     is_core = deg != 2
 
@@ -77,8 +83,12 @@ def contract(net: CompiledNetwork) -> Chains:
         inner = np.flatnonzero(~is_core)
         nb = np.stack([indices[indptr[inner]], indices[indptr[inner] + 1]], axis=1)
         both = ~is_core[nb]  # neighbours that are pass-through too
-        g = sp.csr_matrix((np.ones(int(both.sum())), (np.repeat(inner, 2)[both.ravel()], nb.ravel()[both.ravel()])),
-                          shape=(n, n))
+        counts = np.zeros(n, dtype=np.int64)
+        counts[inner] = both.sum(axis=1)
+        g_ptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(counts, out=g_ptr[1:])
+        g_idx = nb.ravel()[both.ravel()]  # rows in node order already: the CSR arrays directly
+        g = sp.csr_matrix((np.ones(len(g_idx), dtype=np.int8), g_idx, g_ptr), shape=(n, n))
         label = connected_components(g, directed=False)[1].astype(np.int64)
         return inner, nb, both, label
 
@@ -97,22 +107,23 @@ def contract(net: CompiledNetwork) -> Chains:
     chain_of = np.full(n, -1, dtype=np.int64)
     pos_of = np.zeros(n, dtype=np.int64)
     if len(inner):
-        comp, chain_id = np.unique(label[inner], return_inverse=True)
-        chain_id = chain_id.ravel()
-        n_chain = len(comp)
+        used = np.zeros(int(label.max()) + 1, dtype=bool)
+        used[label[inner]] = True
+        n_chain = int(used.sum())
+        chain_id = (np.cumsum(used) - 1)[label[inner]]  # components in label order, numbered 0, 1, ...
         start = np.full(n_chain, n, dtype=np.int64)  # the lowest end node of each chain
         np.minimum.at(start, chain_id[touches], inner[touches])
         # positions: hops from a virtual node n joined to every chain's start node
         rows = np.concatenate([np.repeat(inner, 2)[both.ravel()], np.full(n_chain, n)])
         cols = np.concatenate([nb.ravel()[both.ravel()], start])
-        g = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n + 1, n + 1))
-        hops = dijkstra(g, directed=True, unweighted=True, indices=n)
-        depth = hops[inner].astype(np.int64)
+        g = sp.csr_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(n + 1, n + 1))
+        depth = _chain_depths(g, n, inner, chain_id, n_chain)
         chain_of[inner] = chain_id
         pos_of[inner] = depth
         n_inner = np.bincount(chain_id, minlength=n_chain)
-        along = np.lexsort((depth, chain_id))  # pass-through nodes by chain, then position
-        end = inner[along][np.cumsum(n_inner) - 1]  # the deepest node of each chain
+        deepest = depth == n_inner[chain_id]  # positions run 1 .. n_inner along each chain
+        end = np.empty(n_chain, dtype=np.int64)
+        end[chain_id[deepest]] = inner[deepest]  # the deepest node of each chain
         nb_of = np.full((n, 2), -1, dtype=np.int64)
         nb_of[inner] = nb
         s0, s1 = nb_of[start, 0], nb_of[start, 1]
@@ -163,14 +174,45 @@ def contract(net: CompiledNetwork) -> Chains:
     wts = np.concatenate([coo.data[direct], cum_f[last_at][ok_f], cum_b[last_at][ok_b]])
     keep = rows != cols
     rows, cols, wts = core_pos[rows[keep]], core_pos[cols[keep]], wts[keep]
+    core_csr = csr_min(rows, cols, wts, len(core))
     logger.debug("contracted %d pass-through nodes into %d chains: %d core nodes", int((chain_of >= 0).sum()),
                  n_chain, len(core))
     return Chains(
         core=core, core_pos=core_pos, chain_of=chain_of, pos_of=pos_of,
         first=seq_a[starts], last=seq_a[last_at], n_steps=length - 1, seq_start=starts,
         cum_f=cum_f, cum_b=cum_b, blk_f=blk_f, blk_b=blk_b,
-        csr=csr_min(rows, cols, wts, len(core)), csr_rev=csr_min(cols, rows, wts, len(core)),
+        csr=core_csr, csr_rev=core_csr.transpose().tocsr(),
     )
+
+
+def _chain_depths(g: sp.csr_matrix, root: int, inner: IntArray, chain_id: IntArray, n_chain: int) -> IntArray:
+    """Hops from ``root`` (joined to every chain's first pass-through node) to each pass-through node.
+
+    One breadth-first search (no heap): it reaches every chain one step per level, so a node's depth is its rank
+    among its chain's nodes in the search order (a stable counting sort by chain: no comparison sort).
+    """
+    order = breadth_first_order(g, root, directed=True, return_predecessors=False)[1:]  # without the root
+    pos = np.full(g.shape[0], -1, dtype=np.int64)
+    pos[inner] = np.arange(len(inner))
+    k = pos[order]  # index into inner of each node, in search order
+    cid = chain_id[k]
+    m = len(k)
+    try:
+        from scipy.sparse import _sparsetools
+
+        itype = np.int32 if max(n_chain, m) < 2**31 - 1 else np.int64
+        ptr = np.empty(n_chain + 1, dtype=itype)
+        perm = np.empty(m, dtype=np.int64)
+        _sparsetools.coo_tocsr(n_chain, 1, m, cid.astype(itype), np.zeros(m, dtype=itype),
+                               np.arange(m, dtype=np.int64), ptr, np.empty(m, dtype=itype), perm)
+        starts = np.repeat(ptr[:-1].astype(np.int64), np.diff(ptr))
+    except (ImportError, AttributeError, TypeError, ValueError):  # pragma: no cover - scipy internals moved
+        perm = np.argsort(cid, kind="stable")
+        counts = np.bincount(cid, minlength=n_chain)
+        starts = np.repeat(np.cumsum(counts) - counts, counts)
+    depth = np.empty(len(inner), dtype=np.int64)
+    depth[k[perm]] = np.arange(m) - starts + 1
+    return depth
 
 
 def core_offsets(ch: Chains, node: IntArray, t: FloatArray, *, outward: bool
@@ -243,6 +285,17 @@ def same_chain_pairs(net: CompiledNetwork, ch: Chains, so: Snap, sd: Snap) -> tu
 
 def _lookup(csr: sp.csr_matrix, rows: IntArray, cols: IntArray) -> FloatArray:
     """Weights of the entries (rows, cols) of a CSR matrix with sorted, unique indices; inf where absent."""
+    try:  # scipy's compiled per-row search (what its own item assignment uses)
+        from scipy.sparse import _sparsetools
+
+        itype = csr.indices.dtype
+        offsets = np.empty(len(rows), dtype=itype)
+        _sparsetools.csr_sample_offsets(csr.shape[0], csr.shape[1], csr.indptr.astype(itype, copy=False),
+                                        csr.indices, len(rows), rows.astype(itype), cols.astype(itype), offsets)
+        found = offsets >= 0
+        return np.where(found, csr.data[np.where(found, offsets, 0)] if csr.nnz else 0.0, np.inf)
+    except (ImportError, AttributeError, TypeError, ValueError):  # pragma: no cover - scipy internals moved
+        pass
     n = csr.shape[1]
     row_of = np.repeat(np.arange(csr.shape[0], dtype=np.int64), np.diff(csr.indptr))
     keys = row_of * n + csr.indices

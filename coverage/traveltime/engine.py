@@ -42,15 +42,22 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import pyproj
-import scipy.sparse as sp
 import shapely
 from scipy.sparse.csgraph import dijkstra
 
-from coverage.errors import CRSError, InputError, MissingColumnError
+from coverage.errors import CRSError, InputError, MissingColumnError, NetworkError
 from coverage.network.modes import TravelMode, get_mode
-from coverage.traveltime.compiled import CompiledNetwork, compile_frames, compile_graph
+from coverage.traveltime.compiled import (
+    CompiledNetwork,
+    LazyIds,
+    check_lengths,
+    compile_arrays,
+    compile_frames,
+    compile_graph,
+)
 from coverage.traveltime.contract import Chains, contract, core_offsets, same_chain_pairs
-from coverage.traveltime.overlay import induced_with_sources, with_sources
+from coverage.traveltime.manytomany import METHODS, TableStats, core_table
+from coverage.traveltime.overlay import with_sources
 from coverage.traveltime.snap import Snap, in_offsets, out_offsets, same_segment_pairs, snap_points
 
 __all__ = ["TravelTimeEngine"]
@@ -126,6 +133,56 @@ class TravelTimeEngine:
         return cls.from_network(compile_frames(nodes, edges, get_mode(mode), crs=crs, metric_crs=metric_crs))
 
     @classmethod
+    def from_arrays(cls, x: npt.ArrayLike, y: npt.ArrayLike, u: npt.ArrayLike, v: npt.ArrayLike,
+                    length_m: npt.ArrayLike, mode: str | TravelMode = "walk", *, crs: Any,
+                    node_ids: npt.ArrayLike | None = None, highway: Any = None, maxspeed: Any = None,
+                    geometry: Any = None, metric_crs: Any = None) -> TravelTimeEngine:
+        """Compile from plain arrays (no networkx graph, no DataFrame): the fastest way in for large networks.
+
+        Parameters
+        ----------
+        x, y
+            Node coordinates in ``crs``.
+        u, v
+            Start and end node of each directed edge, as *positions* (0 .. n - 1) in ``x``/``y``; a two-way road
+            is two edges, as in an osmnx graph.
+        length_m
+            Edge lengths in metres (NaN: measured on the geometry or the straight line).
+        mode
+            As for the constructor.
+        crs
+            CRS of ``x``/``y``.
+        node_ids
+            Node ids (default 0 .. n - 1).
+        highway, maxspeed
+            Per-edge OSM road class and posted speed: arrays, lists or a ``pandas.Categorical`` (read by its
+            codes); None: absent (the mode's default speed).
+        geometry
+            Per-edge LineStrings (None entries: straight lines); None: every edge straight.
+        metric_crs
+            As for the constructor.
+
+        Raises
+        ------
+        NetworkError
+            Edges naming absent nodes, bad lengths, or no edge the mode can use.
+        """
+        xa, ya = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+        n = len(xa)
+        ua, va = np.asarray(u, dtype=np.int64), np.asarray(v, dtype=np.int64)
+        bad = (ua < 0) | (ua >= n) | (va < 0) | (va >= n)
+        if bad.any():
+            raise NetworkError(f"{int(bad.sum())} edges refer to node positions outside 0..{n - 1}, e.g. "
+                               f"({ua[bad][0]}, {va[bad][0]})")
+        ids = np.arange(n) if node_ids is None else np.asarray(node_ids)
+        ids_obj = ids.astype(object)
+        length = np.asarray(length_m, dtype=float)
+        check_lengths(length, ~np.isnan(length), LazyIds(ids, ua), LazyIds(ids, va), None)
+        return cls.from_network(compile_arrays(
+            get_mode(mode), ids_obj, xa, ya, pyproj.CRS.from_user_input(crs), ua, va, length, highway=highway,
+            maxspeed=maxspeed, geometry=geometry, metric_crs=metric_crs))
+
+    @classmethod
     def from_network(cls, network: CompiledNetwork) -> TravelTimeEngine:
         """An engine over an already compiled network (e.g. one loaded with
         :func:`coverage.traveltime.load_network`)."""
@@ -190,7 +247,11 @@ class TravelTimeEngine:
 
     def _points_m(self, points: Any, what: str) -> tuple[npt.NDArray[Any], FloatArray, FloatArray]:
         """Ids and metric x/y of a GeoDataFrame of points (NaN for missing geometries)."""
-        crs = getattr(points, "crs", None)
+        try:  # the geometry column once (a GeoDataFrame finds it anew on every access)
+            geo = points.geometry
+            crs = geo.crs
+        except AttributeError:
+            crs = None
         if crs is None:
             raise CRSError(f"{what} has no CRS; set it (e.g. gdf.set_crs('EPSG:4326')) before computing travel times")
         if "id" not in points.columns:
@@ -200,7 +261,7 @@ class TravelTimeEngine:
             dup = id_col[id_col.duplicated()].unique()
             raise InputError(f"{what}: ids must be unique, but {list(dup[:5])} appear more than once")
         ids = id_col.to_numpy()
-        geom = points.geometry.to_numpy()
+        geom = geo.to_numpy()
         missing = shapely.is_missing(geom) | shapely.is_empty(geom)
         if len(geom) and not missing.all():
             types = set(shapely.get_type_id(geom[~missing]).tolist())
@@ -331,24 +392,30 @@ class TravelTimeEngine:
             best_j = np.where(np.isfinite(best), k[np.maximum(source[node_best] - m, 0)], -1)
             # routes that never reach a core node: along the origin's own segment or chain
             si, sj, st = _direct_pairs(self.network, ch, so, sd)
-            order = np.argsort(st, kind="stable")
-            si, sj, st = si[order], sj[order], st[order]
-            first = np.unique(si, return_index=True)[1]
-            si, sj, st = si[first], sj[first], st[first]
-            better = st < best[si]
-            best[si[better]] = st[better]
-            best_j[si[better]] = sj[better]
+            if len(si):  # per origin the fastest direct pair (ties: the first listed), without sorting them all
+                direct = np.full(len(oid), np.inf)
+                np.minimum.at(direct, si, st)
+                at_min = np.flatnonzero(st == direct[si])
+                first = np.full(len(oid), len(si), dtype=np.int64)
+                np.minimum.at(first, si[at_min], at_min)
+                won = np.flatnonzero(direct < best)
+                best[won] = direct[won]
+                best_j[won] = sj[first[won]]
         reached = np.isfinite(best) & (best <= limit)
         to_id = np.full(len(oid), None, dtype=object)
         to_id[reached] = did[best_j[reached]]
-        out = pd.DataFrame({"travel_time_min": np.where(reached, best, np.nan), "to_id": to_id,
-                            "access_distance_m": so.distance_m}, index=pd.Index(oid, name="id"))
-        self._report(out, so, len(did), cutoff_min, max_access_distance_m)
+        times = np.where(reached, best, np.nan)
+        out = pd.DataFrame({"travel_time_min": times, "to_id": to_id, "access_distance_m": so.distance_m},
+                           index=pd.Index(oid, name="id"))
+        self._report(out, so, len(did), cutoff_min, max_access_distance_m, times=times)
         return out
 
     def _report(self, out: pd.DataFrame, so: Snap, n_dest: int, cutoff_min: float | None,
-                max_access_distance_m: float | None) -> None:
-        n_un = int(out["travel_time_min"].isna().sum())
+                max_access_distance_m: float | None, *, times: FloatArray | None = None) -> None:
+        """Log unreachable / far-off points and set ``out.attrs``; ``times``: ``out["travel_time_min"]`` when the
+        caller has it as an array (reading a new frame's column costs more than the rest of a small query)."""
+        t = out["travel_time_min"].to_numpy() if times is None else times
+        n_un = int(np.isnan(t).sum())
         share = n_un / len(out) if len(out) else 0.0
         out.attrs["n_unreachable"] = n_un
         out.attrs["unreachable_share"] = share
@@ -374,7 +441,7 @@ class TravelTimeEngine:
                                int(off.sum()), max_access_distance_m)
 
     def od(self, origins: Any, destinations: Any, *, cutoff_min: float | None,
-           max_access_distance_m: float | None = None, run_from: str = "auto",
+           max_access_distance_m: float | None = None, run_from: str = "auto", method: str = "auto",
            progress: Callable[[float], None] | None = None) -> pd.DataFrame:
         """Sparse origin-destination travel times within a cutoff, in long format.
 
@@ -390,6 +457,10 @@ class TravelTimeEngine:
         run_from
             "origins" (one bounded Dijkstra run per origin on the graph), "destinations" (per destination on
             the reversed graph) or "auto": from the smaller side.  Results are the same.
+        method
+            How the table is searched (:mod:`coverage.traveltime.manytomany`): "local" (blocks of nearby
+            sources, each on the roads within the cutoff of them), "simple" (every source on the whole
+            graph) or "auto" ("local" with a cutoff).  Results are the same.
         progress
             Called with the share done (0..1) after each block of shortest-path runs.
 
@@ -397,8 +468,8 @@ class TravelTimeEngine:
         -------
         pandas.DataFrame
             Columns ``from_id``, ``to_id``, ``travel_time_min``, one row per reachable pair, sorted by
-            ``from_id`` order then time.  ``attrs["unreachable_share"]``: share of origins without any
-            destination within the cutoff.
+            ``from_id`` order, then time, then ``to_id`` order.  ``attrs["unreachable_share"]``: share of
+            origins without any destination within the cutoff.
         """
         oid, ox_, oy_ = self._points_m(origins, "origins")
         did, dx_, dy_ = self._points_m(destinations, "destinations")
@@ -410,11 +481,12 @@ class TravelTimeEngine:
         parts_t: list[FloatArray] = []
         if run_from not in ("auto", "origins", "destinations"):
             raise ValueError(f"run_from must be 'auto', 'origins' or 'destinations', not {run_from!r}")
+        if method not in METHODS:
+            raise ValueError(f"method must be one of {', '.join(METHODS)}, not {method!r}")
         forward = so.ok.sum() <= sd.ok.sum() if run_from == "auto" else run_from == "origins"
         if so.ok.any() and sd.ok.any():
             # searches run on the contracted graph (junctions and dead ends), see chains
             ch = self.chains()
-            m = len(ch.core)
             if forward:  # per origin, on the graph
                 src_snap, tgt_snap, base = so, sd, ch.csr
                 src_off, tgt_off = out_offsets(self.network, so), in_offsets(self.network, sd)
@@ -438,76 +510,25 @@ class TravelTimeEngine:
             tc, tw = np.column_stack(tc_parts), np.column_stack(tw_parts)  # (targets, 4)
             tw = np.where((tc >= 0) & np.isfinite(tw), tw, np.inf)
             tc = np.where(np.isfinite(tw), tc, -1)
-            si, sj, st = _direct_pairs(self.network, ch, so, sd)
+            stats = TableStats(method)
+            ci, cj, ct = core_table(base, sc[src_ok], sw[src_ok], tc, tw, limit_min=limit, method=method,
+                                    node_xy_m=self.network.node_xy_m[ch.core],
+                                    base_rev=ch.csr_rev if forward else ch.csr, progress=progress, stats=stats)
+            ci, cj = src_ok[ci], tgt_ok[cj]
+            si, sj, st = _direct_pairs(self.network, ch, so, sd)  # on one segment or chain: along it
             s_src, s_tgt = (si, sj) if forward else (sj, si)
-            n_src_all = len(src_snap.edge)
-            row_of = np.full(n_src_all, -1, dtype=np.int64)
-            col_of = np.full(len(tgt_snap.edge), -1, dtype=np.int64)
-            col_of[tgt_ok] = np.arange(len(tgt_ok))
-            radius_m = limit / self.network.min_per_m if self.network.min_per_m > 0 else np.inf
-            local = bool(np.isfinite(radius_m))
-            xy = self.network.node_xy_m[ch.core]
-            graph: sp.csr_matrix | None = None
-            if local:  # bounded searches: each block of nearby sources runs on the roads within reach only
-                cell = max(radius_m / 2, 100.0)
-                first_c = sc[src_ok, np.argmax(sc[src_ok] >= 0, axis=1)]
-                gxy = np.floor((xy[first_c] - xy[first_c].min(axis=0)) / cell).astype(np.int64)
-                src_ok = src_ok[np.argsort(_morton(gxy[:, 0], gxy[:, 1]), kind="stable")]
-                block = 32
-                n_local = 0
-            else:
-                block = max(1, int(OD_BLOCK_BYTES // (8 * (m + n_src_all))))
-            for start in range(0, len(src_ok), block):
-                chunk = src_ok[start:start + block]
-                sub = None
-                if local:
-                    ends = sc[chunk][sc[chunk] >= 0]
-                    if len(ends):
-                        lo_xy = xy[ends].min(axis=0) - radius_m
-                        hi_xy = xy[ends].max(axis=0) + radius_m
-                        inside = ((xy[:, 0] >= lo_xy[0]) & (xy[:, 0] <= hi_xy[0]) & (xy[:, 1] >= lo_xy[1])
-                                  & (xy[:, 1] <= hi_xy[1]))
-                        if inside.sum() < 0.6 * m:
-                            sub = np.flatnonzero(inside)
-                if sub is not None:
-                    n_local += 1
-                    pos = np.full(m + 1, -1, dtype=np.int64)  # pos[-1] (no node) stays -1
-                    pos[sub] = np.arange(len(sub))
-                    g = induced_with_sources(base, sub, pos, np.repeat(np.arange(len(chunk)), 4),
-                                             sc[chunk].ravel(), sw[chunk].ravel(), n_virtual=len(chunk))
-                    d = dijkstra(g, directed=True, indices=len(sub) + np.arange(len(chunk)), limit=limit)
-                    d = np.concatenate([d[:, : len(sub)], np.full((len(chunk), 1), np.inf)], axis=1)
-                    cols_t = pos[tc]  # -1: outside the reach -> the inf column
-                else:
-                    if graph is None:
-                        graph = with_sources(base, np.repeat(np.arange(n_src_all), 4), sc.ravel(), sw.ravel(),
-                                             n_virtual=n_src_all)
-                    d = dijkstra(graph, directed=True, indices=m + chunk, limit=limit)
-                    d = np.concatenate([d[:, :m], np.full((len(chunk), 1), np.inf)], axis=1)
-                    cols_t = np.where(tc >= 0, tc, m)
-                t = d[:, cols_t[:, 0]] + tw[:, 0]
-                for q in range(1, 4):
-                    np.minimum(t, d[:, cols_t[:, q]] + tw[:, q], out=t)
-                row_of[chunk] = np.arange(len(chunk))
-                hit = (row_of[s_src] >= 0) & (col_of[s_tgt] >= 0)
-                if hit.any():  # pairs on one segment or chain: direct travel along it
-                    np.minimum.at(t, (row_of[s_src[hit]], col_of[s_tgt[hit]]), st[hit])
-                row_of[chunk] = -1
-                r, c = np.nonzero(np.isfinite(t) & (t <= limit))
-                src_idx = chunk[r]
-                tgt_idx = tgt_ok[c]
-                parts_i.append(src_idx if forward else tgt_idx)
-                parts_j.append(tgt_idx if forward else src_idx)
-                parts_t.append(t[r, c])
-                if progress is not None:
-                    progress(min(1.0, (start + len(chunk)) / len(src_ok)))
-            if local:
-                logger.debug("bounded OD: %d of %d blocks ran on the roads within %.0f m only", n_local,
-                             -(-len(src_ok) // block), radius_m)
+            pi, pj, pt = _merge_direct(ci, cj, ct, s_src, s_tgt, st, limit, len(tgt_snap.edge))
+            parts_i.append(pi if forward else pj)
+            parts_j.append(pj if forward else pi)
+            parts_t.append(pt)
+            if stats.method == "local":
+                logger.debug("bounded OD: %d of %d blocks ran on the roads within reach only (%d nodes pruned; "
+                             "CPU s: %s)", stats.n_local_blocks, stats.n_blocks, stats.n_pruned_nodes,
+                             ", ".join(f"{k} {v:.2f}" for k, v in stats.seconds.items()))
         i = np.concatenate(parts_i) if parts_i else np.empty(0, np.int64)
         j = np.concatenate(parts_j) if parts_j else np.empty(0, np.int64)
         tt = np.concatenate(parts_t) if parts_t else np.empty(0)
-        order = np.lexsort((tt, i))
+        order = np.lexsort((j, tt, i))
         out = pd.DataFrame({"from_id": oid[i[order]], "to_id": did[j[order]], "travel_time_min": tt[order]})
         reached = np.zeros(len(oid), dtype=bool)
         reached[i] = True
@@ -585,22 +606,33 @@ class TravelTimeEngine:
 
 
 
+def _merge_direct(ci: IntArray, cj: IntArray, ct: FloatArray, di: IntArray, dj: IntArray, dt: FloatArray,
+                  limit: float, n_cols: int) -> tuple[IntArray, IntArray, FloatArray]:
+    """The least time of each pair of a core table (unique pairs) and of the direct pairs (few, maybe repeated)
+    within ``limit``; pairs keyed ``row * n_cols + col``."""
+    near = np.isfinite(dt) & (dt <= limit)
+    if not near.any():
+        return ci, cj, ct
+    dkey = di[near] * n_cols + dj[near]
+    order = np.lexsort((dt[near], dkey))
+    dkey, dval = dkey[order], dt[near][order]
+    first = np.ones(len(dkey), dtype=bool)
+    first[1:] = dkey[1:] != dkey[:-1]
+    dkey, dval = dkey[first], dval[first]  # the fastest of repeated direct pairs
+    at = np.searchsorted(dkey, ci * n_cols + cj)
+    at_c = np.minimum(at, len(dkey) - 1)
+    hit = dkey[at_c] == ci * n_cols + cj
+    ct = ct.copy()
+    ct[hit] = np.minimum(ct[hit], dval[at_c[hit]])
+    new = np.ones(len(dkey), dtype=bool)
+    new[at_c[hit]] = False
+    return (np.concatenate([ci, dkey[new] // n_cols]), np.concatenate([cj, dkey[new] % n_cols]),
+            np.concatenate([ct, dval[new]]))
+
+
 def _direct_pairs(net: CompiledNetwork, ch: Chains, so: Snap, sd: Snap) -> tuple[IntArray, IntArray, FloatArray]:
     """Origin/destination pairs joined without passing a core node: on one segment, or along one chain."""
     i1, j1, t1 = same_segment_pairs(net, so, sd)
     i2, j2, t2 = same_chain_pairs(net, ch, so, sd)
     return np.concatenate([i1, i2]), np.concatenate([j1, j2]), np.concatenate([t1, t2])
-
-
-def _morton(gx: IntArray, gy: IntArray) -> IntArray:
-    """Z-order (Morton) code of non-negative grid cells: sorting by it keeps nearby cells together."""
-
-    def spread(v: IntArray) -> IntArray:
-        v = np.clip(v, 0, 0xFFFF).astype(np.uint64)
-        v = (v | (v << np.uint64(8))) & np.uint64(0x00FF00FF)
-        v = (v | (v << np.uint64(4))) & np.uint64(0x0F0F0F0F)
-        v = (v | (v << np.uint64(2))) & np.uint64(0x33333333)
-        return (v | (v << np.uint64(1))) & np.uint64(0x55555555)
-
-    return (spread(gx) | (spread(gy) << np.uint64(1))).astype(np.int64)
 
