@@ -190,6 +190,20 @@ def test_yuxi_published_achievements_are_met(yuxi, capsys):
     assert "公益性骨灰安放设施服务每个村(社区)（驾车30分钟） · 村(社区)数: 718 / 718 = 100.0%" in out
 
 
+def test_dali_happy_courtyard_rule_counts_courtyards_alone(capsys):
+    """Dali's every-village 幸福小院 target is judged on 幸福小院 alone: its 1,663 community services (children's homes,
+    childcare, day-care centres, canteens, township centres) leave it unmet, as the review does not report it met."""
+    region = load_demo("dali")
+    f = region.facilities
+    with_courtyard = f.loc[f["type"] == "happy_courtyard", "village_code"].nunique()
+    with_home = f.loc[f["type"] == "childrens_home", "village_code"].nunique()
+    assert main(["analyze", "--region", "dali"]) == 0
+    out = capsys.readouterr().out
+    assert f"每个村(社区)至少1个幸福小院: {with_courtyard}/1159 未达标" in out
+    assert f"城乡社区儿童之家覆盖90%以上: {with_home}/1159 达标" in out
+    assert with_courtyard == 888 and with_home != with_courtyard
+
+
 def test_text_report_in_chinese(yuxi):
     _region, result = yuxi
     text = _text(result, "zh")

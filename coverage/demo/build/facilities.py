@@ -36,6 +36,7 @@ FACILITY_NAMES = {
     "social_work_station": "{t}社工站",
     "social_work_room": "{v}社工室",
     "elderly_activity_center": "{v}老年活动中心",
+    "childcare_institution": "{v}托育服务中心",
 }
 FACILITY_CAPACITY = {  # (low, high) of a uniform draw, in the type's capacity unit
     "elderly_institution": (25, 300),
@@ -53,6 +54,7 @@ FACILITY_CAPACITY = {  # (low, high) of a uniform draw, in the type's capacity u
     "childrens_home": (20, 40),
     "minor_protection_station": (10, 20),
     "elderly_activity_center": (15, 50),
+    "childcare_institution": (20, 80),  # 托位
 }
 
 
@@ -183,10 +185,6 @@ def place_facilities(
     near_village(
         "elderly_canteen", choose(n_vill, t["elderly_canteen"], eld * np.where(comm, 3, 1), rng), 50, 200
     )
-    care_keys = [k for k, ft in FACILITY_TYPES.items() if ft.category == "care" and k != "happy_courtyard"]
-    if "care_total" in t:
-        n_happy = t["care_total"] - sum(1 for r in rows if r["type"] in care_keys)
-        t["happy_courtyard"] = n_happy
     near_village(
         "happy_courtyard", choose(n_vill, t["happy_courtyard"], np.where(comm, 1.0, 2.0), rng), 30, 150
     )
