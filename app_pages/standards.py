@@ -12,6 +12,7 @@ from typing import Any
 import streamlit as st
 
 from app_pages.common import boundary, default_standards, esc, lang, standards, standards_key
+from coverage.taxonomy import ADMIN_LEVELS, TRAVEL_MODES, use_facility_types
 
 _T: dict[str, tuple[str, str]] = {
     "head": ("考核标准", "Standards"),
@@ -27,8 +28,9 @@ _T: dict[str, tuple[str, str]] = {
                       "Separate list items with 、 or commas; a target is a share 0-1 (0.9 = 90%), empty = "
                       "report only."),
     "rules": ("按行政单元指标（单元内设施数）", "Per-unit targets (facilities inside each unit)"),
-    "rules_help": ("层级：village 村(社区) / township 乡镇 / county 县；目标留空 = 只计数不考核。",
-                   "Level: village / township / county; an empty target = counted, not judged."),
+    "rules_help": ("层级从下拉框选择：村(社区) / 乡(镇、街道) / 县(市、区)；目标留空 = 只计数不考核。",
+                   "Pick the level from the list: village / township / county; an empty target = counted, "
+                   "not judged."),
     "funeral": ("殡葬需求：每千人年死亡人数（假设）", "Funeral demand: deaths per 1,000 residents a year "
                                                    "(assumption)"),
     "apply": ("应用", "Apply"),
@@ -74,11 +76,15 @@ def _config(columns: list[str]) -> dict[str, Any]:
         cfg["capacity"] = st.column_config.CheckboxColumn(_COLUMNS["capacity"][i])
     if "min_count" in columns:
         cfg["min_count"] = st.column_config.NumberColumn(_COLUMNS["min_count"][i], min_value=1, step=1)
-    if "mode" in columns:
-        cfg["mode"] = st.column_config.SelectboxColumn(_COLUMNS["mode"][i], options=["walk", "ebike", "car"])
+    language = lang()
+    if "mode" in columns:  # keys stored, labels shown in the chosen language
+        modes = {k: t.label(language) for k, t in TRAVEL_MODES.items()}
+        cfg["mode"] = st.column_config.SelectboxColumn(_COLUMNS["mode"][i], options=list(modes),
+                                                       format_func=lambda k: modes.get(str(k), str(k)))
     if "level" in columns:
-        cfg["level"] = st.column_config.SelectboxColumn(_COLUMNS["level"][i],
-                                                        options=["village", "township", "county"])
+        levels = {k: t.label(language) for k, t in ADMIN_LEVELS.items()}
+        cfg["level"] = st.column_config.SelectboxColumn(_COLUMNS["level"][i], options=list(levels),
+                                                        format_func=lambda k: levels.get(str(k), str(k)))
     return cfg
 
 
@@ -90,15 +96,27 @@ def _use(new: Any) -> None:
     new_min = {s.key: s.threshold_min for s in new.services}
     ss["thresholds"] = {k: v for k, v in ss["thresholds"].items() if k in new_min and new_min[k] == old_min.get(k)}
     ss["standards"] = new
+    use_facility_types(new.facility_types, source=new.source or "standards")  # this run too, not only the next
+
+
+def _read(text: bytes, name: str) -> Any:
+    """A standards file read under the built-in types only: the session's earlier own types neither clash
+    with the file's nor survive it (other sessions never see either)."""
+    from coverage.metrics import standards_from_yaml
+
+    before = standards()
+    use_facility_types(())
+    try:
+        return standards_from_yaml(text, source=name)
+    finally:
+        use_facility_types(before.facility_types, source=before.source or "standards")
 
 
 def _load_section() -> None:
-    from coverage.metrics import standards_from_yaml
-
     up = st.file_uploader(_t("load"), type=["yaml", "yml"], key="w.standards_file")
     if up is not None and st.button(_t("load_do"), key="w.standards_load"):
         with boundary():
-            _use(standards_from_yaml(up.getvalue(), source=up.name))
+            _use(_read(up.getvalue(), up.name))
             st.success(esc(_t("loaded", name=up.name)))
 
 

@@ -19,11 +19,13 @@ Example
 
 from __future__ import annotations
 
+import contextvars
 import difflib
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from coverage.errors import InputError, UnknownCategoryError
@@ -48,6 +50,7 @@ __all__ = [
     "facility_status",
     "facility_type",
     "facility_types_in",
+    "facility_types_scope",
     "guess_category",
     "label",
     "normalize_label",
@@ -56,6 +59,7 @@ __all__ = [
     "register_facility_types",
     "travel_mode",
     "unregister_facility_types",
+    "use_facility_types",
     "vocabulary_key",
 ]
 
@@ -149,8 +153,8 @@ CATEGORIES: dict[str, Term] = _terms(
 _ELDERLY = ("elderly_60plus", "elderly_80plus", "disabled_elderly", "left_behind_elderly", "dispersed_poor")
 _CHILD = ("left_behind_children", "children_in_difficulty")
 
-#: Facility types.  Keys are the values of a facility table's ``type`` column.
-FACILITY_TYPES: dict[str, FacilityType] = _types(
+#: The built-in facility types (read only through :data:`FACILITY_TYPES`).
+_BUILTIN_TYPES: dict[str, FacilityType] = _types(
     # --- care centres
     FacilityType("elderly_institution", "养老机构", "Elderly-care institution",
                  ("养老院", "敬老院", "福利院(养老)", "社会福利院", "养老服务机构", "elderly institution",
@@ -225,7 +229,58 @@ FACILITY_TYPES: dict[str, FacilityType] = _types(
 )
 
 #: Keys of the built-in facility types (those a standards file may not redefine).
-BUILTIN_FACILITY_TYPES: frozenset[str] = frozenset(FACILITY_TYPES)
+BUILTIN_FACILITY_TYPES: frozenset[str] = frozenset(_BUILTIN_TYPES)
+
+#: Types registered process-wide (:func:`register_facility_types` outside any scope: a command-line run,
+#: a script).  Seen by every thread, so the app never registers here: it works in a scope.
+_GLOBAL_TYPES: dict[str, FacilityType] = {}
+
+#: Types of the current scope (:func:`facility_types_scope`, :func:`use_facility_types`): one script run of
+#: one app session, one analysis.  None = no scope: registrations go to the process-wide table.  A context
+#: variable, so each thread (each Streamlit script run) and each ``with`` block sees its own.
+_SCOPED_TYPES: contextvars.ContextVar[tuple[FacilityType, ...] | None] = contextvars.ContextVar(
+    "coverage_facility_types", default=None
+)
+
+
+def _extra_types() -> dict[str, FacilityType]:
+    """The types added to the built-in ones here and now: process-wide, then this scope's (which win)."""
+    out = dict(_GLOBAL_TYPES)
+    for t in _SCOPED_TYPES.get() or ():
+        out[t.key] = t
+    return out
+
+
+class _FacilityTypeTable(Mapping[str, FacilityType]):
+    """The facility types known here and now: built-in, registered process-wide, and the current scope's.
+
+    A read-only mapping ``key -> FacilityType`` whose contents follow the caller's context, so two app
+    sessions (two threads) with different standards never see each other's types.
+    """
+
+    def __getitem__(self, key: str) -> FacilityType:
+        found = _BUILTIN_TYPES.get(key)
+        if found is not None:
+            return found
+        return _extra_types()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        yield from _BUILTIN_TYPES
+        yield from (k for k in _extra_types() if k not in _BUILTIN_TYPES)
+
+    def __len__(self) -> int:
+        return len(_BUILTIN_TYPES) + sum(1 for k in _extra_types() if k not in _BUILTIN_TYPES)
+
+    def __contains__(self, key: object) -> bool:
+        return key in _BUILTIN_TYPES or key in _extra_types()
+
+    def __repr__(self) -> str:
+        return f"FACILITY_TYPES({', '.join(self)})"
+
+
+#: Facility types.  Keys are the values of a facility table's ``type`` column.  Built-in types plus
+#: those a standards file adds (:func:`register_facility_types`; in the app, per session and run).
+FACILITY_TYPES: Mapping[str, FacilityType] = _FacilityTypeTable()
 
 #: Units of facility capacity.
 CAPACITY_UNITS: dict[str, Term] = _terms(
@@ -345,13 +400,32 @@ def _suggest(terms: Mapping[str, Term], value: object) -> tuple[Term, str] | Non
     return terms[best[1]], best[2]
 
 
+#: Lookup index of the facility types per set of added types (the built-in ones are always there).
+_TYPE_INDEXES: dict[tuple[FacilityType, ...], dict[str, str]] = {}
+
+
+def _type_index() -> dict[str, str]:
+    """The name index of :data:`FACILITY_TYPES` as seen here and now (built once per set of added types)."""
+    signature = tuple(_extra_types().values())
+    index = _TYPE_INDEXES.get(signature)
+    if index is None:
+        if len(_TYPE_INDEXES) > 64:  # many sessions' standards over a long-running server
+            _TYPE_INDEXES.clear()
+        index = _index(FACILITY_TYPES)
+        _TYPE_INDEXES[signature] = index
+    return index
+
+
 def _lookup(terms: Mapping[str, Term], value: object, what: str) -> Term:
-    entry = _INDEXES.get(id(terms))
-    keys = tuple(terms)
-    if entry is None or entry[0] is not terms or entry[1] != keys:  # built once per vocabulary state
-        entry = (terms, keys, _index(terms))
-        _INDEXES[id(terms)] = entry
-    index = entry[2]
+    if terms is FACILITY_TYPES:
+        index = _type_index()
+    else:
+        entry = _INDEXES.get(id(terms))
+        keys = tuple(terms)
+        if entry is None or entry[0] is not terms or entry[1] != keys:  # built once per vocabulary state
+            entry = (terms, keys, _index(terms))
+            _INDEXES[id(terms)] = entry
+        index = entry[2]
     key = index.get(normalize_label(value))
     if key is not None:
         return terms[key]
@@ -382,12 +456,46 @@ def facility_type(value: object) -> FacilityType:
 _KEY = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
+def _check_types(new: list[FacilityType], others: Mapping[str, FacilityType], source: str) -> None:
+    """Raise InputError for a bad key, category or unit, a built-in key, or a name another type uses."""
+    keys = [t.key for t in new]
+    for t in new:
+        where = f"{source}: facility_types '{t.key}'"
+        if not isinstance(t.key, str) or not _KEY.match(t.key):
+            raise InputError(f"{where}: the key must be lower-case letters, digits and _ (e.g. youth_centre)")
+        if t.key in BUILTIN_FACILITY_TYPES:
+            raise InputError(f"{where}: '{t.key}' is a built-in type ({_BUILTIN_TYPES[t.key].zh}); "
+                             f"choose another key or leave the built-in type as it is")
+        if t.category not in CATEGORIES:
+            raise InputError(f"{where}: unknown category '{t.category}'; use one of {', '.join(CATEGORIES)}")
+        if t.capacity_unit is not None and t.capacity_unit not in CAPACITY_UNITS:
+            raise InputError(f"{where}: unknown capacity_unit '{t.capacity_unit}'; use one of "
+                             f"{', '.join(CAPACITY_UNITS)} or leave it empty")
+        if not t.zh or not t.en:
+            raise InputError(f"{where}: give both a Chinese (zh) and an English (en) name")
+    rest = {k: v for k, v in others.items() if k not in keys}
+    taken = _index(rest)
+    mine: dict[str, str] = {}
+    for t in new:
+        for name in (t.key, t.zh, t.en, *t.aliases):
+            norm = normalize_label(name)
+            owner = taken.get(norm) or (mine.get(norm) if mine.get(norm) != t.key else None)
+            if owner is not None:
+                raise InputError(f"{source}: facility_types '{t.key}': the name '{name}' already names "
+                                 f"'{owner}' ({rest[owner].zh if owner in rest else owner}); "
+                                 f"remove it or rename it")
+            mine[norm] = t.key
+
+
 def register_facility_types(types: Iterable[FacilityType], *, source: str = "standards") -> list[str]:
     """Add facility types of the user's own (from a standards file) to :data:`FACILITY_TYPES`.
 
     After this the loaders, standards and maps accept the types like the built-in
-    ones.  A type registered again (same key) replaces the earlier definition; a
-    built-in type cannot be redefined.
+    ones.  Inside a scope (:func:`facility_types_scope`, :func:`use_facility_types`: what
+    the app opens for every script run of a session) the types are added to that scope
+    only; outside any scope (a command-line run, a script) they are added process-wide.
+    A type registered again (same key) replaces the earlier definition; a built-in type
+    cannot be redefined.
 
     Parameters
     ----------
@@ -417,45 +525,76 @@ def register_facility_types(types: Iterable[FacilityType], *, source: str = "sta
     >>> unregister_facility_types(["youth_centre"])
     """
     new = list(types)
-    keys = [t.key for t in new]
-    for t in new:
-        where = f"{source}: facility_types '{t.key}'"
-        if not isinstance(t.key, str) or not _KEY.match(t.key):
-            raise InputError(f"{where}: the key must be lower-case letters, digits and _ (e.g. youth_centre)")
-        if t.key in BUILTIN_FACILITY_TYPES:
-            raise InputError(f"{where}: '{t.key}' is a built-in type ({FACILITY_TYPES[t.key].zh}); "
-                             f"choose another key or leave the built-in type as it is")
-        if t.category not in CATEGORIES:
-            raise InputError(f"{where}: unknown category '{t.category}'; use one of {', '.join(CATEGORIES)}")
-        if t.capacity_unit is not None and t.capacity_unit not in CAPACITY_UNITS:
-            raise InputError(f"{where}: unknown capacity_unit '{t.capacity_unit}'; use one of "
-                             f"{', '.join(CAPACITY_UNITS)} or leave it empty")
-        if not t.zh or not t.en:
-            raise InputError(f"{where}: give both a Chinese (zh) and an English (en) name")
-    others = {k: v for k, v in FACILITY_TYPES.items() if k not in keys}
-    taken = _index(others)
-    mine: dict[str, str] = {}
-    for t in new:
-        for name in (t.key, t.zh, t.en, *t.aliases):
-            norm = normalize_label(name)
-            owner = taken.get(norm) or (mine.get(norm) if mine.get(norm) != t.key else None)
-            if owner is not None:
-                raise InputError(f"{source}: facility_types '{t.key}': the name '{name}' already names "
-                                 f"'{owner}' ({FACILITY_TYPES[owner].zh if owner in FACILITY_TYPES else owner}); "
-                                 f"remove it or rename it")
-            mine[norm] = t.key
-    for t in new:
-        FACILITY_TYPES[t.key] = t
-    _INDEXES.pop(id(FACILITY_TYPES), None)
-    return keys
+    _check_types(new, FACILITY_TYPES, source)
+    scoped = _SCOPED_TYPES.get()
+    if scoped is None:
+        for t in new:
+            _GLOBAL_TYPES[t.key] = t
+    else:
+        keys = {t.key for t in new}
+        _SCOPED_TYPES.set((*(t for t in scoped if t.key not in keys), *new))
+    return [t.key for t in new]
 
 
 def unregister_facility_types(keys: Iterable[str]) -> None:
-    """Remove facility types added by :func:`register_facility_types` (built-in keys are kept)."""
-    for key in keys:
-        if key not in BUILTIN_FACILITY_TYPES:
-            FACILITY_TYPES.pop(key, None)
-    _INDEXES.pop(id(FACILITY_TYPES), None)
+    """Remove facility types added by :func:`register_facility_types` (built-in keys are kept).
+
+    Inside a scope, from that scope only; outside, from the process-wide table.
+    """
+    gone = set(keys) - BUILTIN_FACILITY_TYPES
+    scoped = _SCOPED_TYPES.get()
+    if scoped is None:
+        for key in gone:
+            _GLOBAL_TYPES.pop(key, None)
+    else:
+        _SCOPED_TYPES.set(tuple(t for t in scoped if t.key not in gone))
+
+
+def use_facility_types(types: Iterable[FacilityType], *, source: str = "standards") -> None:
+    """Make ``types`` the added facility types of the current context (a scope until the context ends).
+
+    What the app does at the start of every script run with the types of the session's
+    standards: each Streamlit script run is a thread of its own, so one session's types are
+    never seen by another session, and a table loaded under other types is loaded again
+    (:func:`vocabulary_key` changes).  Types registered process-wide stay visible.
+
+    Raises
+    ------
+    InputError
+        As :func:`register_facility_types`.
+    """
+    new = list(types)
+    _check_types(new, {**_BUILTIN_TYPES, **_GLOBAL_TYPES}, source)
+    _SCOPED_TYPES.set(tuple(new))
+
+
+@contextmanager
+def facility_types_scope(types: Iterable[FacilityType] = (), *, source: str = "standards") -> Iterator[None]:
+    """Within the block, the facility types are the built-in ones, those registered process-wide and ``types``.
+
+    Registrations inside the block (a standards file read there) stay inside it.  Used
+    by :func:`coverage.metrics.analyze` so that an analysis follows the standards passed in,
+    and by the app to read a standards file without touching any other session.
+
+    Example
+    -------
+    >>> t = FacilityType("youth_centre", "青少年活动中心", "Youth centre", category="child")
+    >>> with facility_types_scope([t]):
+    ...     facility_type("青少年活动中心").key
+    'youth_centre'
+    >>> "youth_centre" in FACILITY_TYPES
+    False
+    """
+    new = list(types)
+    current = _SCOPED_TYPES.get() or ()
+    keys = {t.key for t in new}
+    merged = [t for t in current if t.key not in keys] + new
+    _check_types(new, {**_BUILTIN_TYPES, **_GLOBAL_TYPES, **{t.key: t for t in current}}, source)
+    token = _SCOPED_TYPES.set(tuple(merged))
+    try:
+        yield
+    finally:
+        _SCOPED_TYPES.reset(token)
 
 
 def vocabulary_key() -> str:

@@ -80,6 +80,77 @@ def test_user_facility_types_register_and_unregister():
         facility_type("少年宫")
 
 
+TEA = ("elder_tea_house", "老年茶室", "Elders' tea house", ("茶室",))
+YOUTH = ("youth_centre", "青少年活动中心", "Youth centre", ("少年宫",))
+
+
+def _own(spec: tuple, category: str):
+    from coverage.taxonomy import FacilityType
+
+    return FacilityType(*spec, category=category, capacity_unit="places")
+
+
+def _known(name: str) -> str | None:
+    try:
+        return facility_type(name).key
+    except UnknownCategoryError:
+        return None
+
+
+def test_two_sessions_in_two_threads_see_only_their_own_types():
+    """As two Streamlit sessions (each script run a thread): A's 茶室 is unknown to B, B's 少年宫 to A, and
+    neither reaches the rest of the process."""
+    import threading
+
+    from coverage.taxonomy import use_facility_types, vocabulary_key
+
+    both_set = threading.Barrier(2, timeout=30)
+    seen: dict[str, tuple] = {}
+
+    def session(name: str, own) -> None:
+        use_facility_types([own])
+        both_set.wait()  # both sessions have set their types before either looks
+        seen[name] = (_known("茶室"), _known("少年宫"), vocabulary_key(), own.key in FACILITY_TYPES)
+
+    threads = [threading.Thread(target=session, args=("A", _own(TEA, "care"))),
+               threading.Thread(target=session, args=("B", _own(YOUTH, "child")))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert seen["A"][:2] == ("elder_tea_house", None) and seen["A"][3]
+    assert seen["B"][:2] == (None, "youth_centre") and seen["B"][3]
+    assert seen["A"][2] != seen["B"][2]  # their loaded tables are keyed apart
+    assert _known("茶室") is None and _known("少年宫") is None
+    assert "elder_tea_house" not in FACILITY_TYPES and "youth_centre" not in facility_types_in("child")
+
+
+def test_a_standards_file_read_inside_a_scope_registers_its_types_there_only():
+    from coverage.metrics import standards_from_dict
+    from coverage.taxonomy import facility_types_scope
+
+    data = {"facility_types": [{"key": "elder_tea_house", "zh": "老年茶室", "en": "Elders' tea house",
+                                "category": "养老", "aliases": ["茶室"]}],
+            "unit_rules": [{"key": "tea", "level": "village", "facility_types": ["茶室"], "target_share": None}]}
+    with facility_types_scope():
+        std = standards_from_dict(data, source="茶室.yaml")
+        assert _known("茶室") == "elder_tea_house"
+    assert _known("茶室") is None  # gone with the scope: never process-wide
+    assert std.unit_rule("tea").facility_types == ("elder_tea_house",)
+    with facility_types_scope(std.facility_types):  # what analyze() opens for the standards passed in
+        assert FACILITY_TYPES["elder_tea_house"].zh == "老年茶室"
+        assert _known("村老年茶室") is None  # an alias the file does not give
+    assert "elder_tea_house" not in FACILITY_TYPES
+
+
+def test_a_session_type_clashing_with_a_built_in_name_is_refused():
+    from coverage.errors import InputError
+    from coverage.taxonomy import FacilityType, use_facility_types
+
+    with pytest.raises(InputError, match="already names 'childrens_home'"):
+        use_facility_types([FacilityType("kids", "儿童之家", "Kids", category="child")])
+
+
 def test_groups_and_categories():
     assert population_group("60岁以上老年人").key == "elderly_60plus"
     assert "left_behind_children" in POPULATION_GROUPS

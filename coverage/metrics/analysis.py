@@ -61,7 +61,7 @@ from coverage.metrics.standards import (
 )
 from coverage.metrics.units import admin_keys, by_unit, capacity_by_county, uncovered_villages_table
 from coverage.progress import Progress
-from coverage.taxonomy import facility_status
+from coverage.taxonomy import facility_status, facility_types_scope
 
 __all__ = [
     "METRIC_LABELS",
@@ -282,6 +282,31 @@ def analyze(
         A layer without CRS where a spatial fallback is needed.
     """
     standards = standards or default_standards()
+    # the vocabulary follows the standards passed in: their own facility types are known during the
+    # analysis (labels, counts), whatever this thread or process registered
+    with facility_types_scope(standards.facility_types, source=standards.source or "standards"):
+        return _analyze(demand, facilities, standards=standards, engines=engines, boundaries=boundaries,
+                        travel=travel, statuses=statuses, nearest_cutoff_min=nearest_cutoff_min,
+                        spare_below=spare_below, prefecture_name=prefecture_name, with_od=with_od,
+                        progress=progress)
+
+
+def _analyze(
+    demand: pd.DataFrame,
+    facilities: pd.DataFrame,
+    *,
+    standards: Standards,
+    engines: Engines | None,
+    boundaries: gpd.GeoDataFrame | None,
+    travel: Mapping[str, ServiceTravel] | None,
+    statuses: Collection[str] | None,
+    nearest_cutoff_min: float | None,
+    spare_below: float,
+    prefecture_name: str | None,
+    with_od: bool,
+    progress: Progress | None,
+) -> CoverageResult:
+    """:func:`analyze` inside the standards' facility-type scope."""
     statuses = parse_statuses(statuses)
     if "id" not in demand.columns:
         raise MissingColumnError("demand table: no 'id' column; load it with coverage.inputs.load_demand")
@@ -404,6 +429,8 @@ def analyze(
         demand, facilities, adm, standards, boundaries=boundaries, statuses=statuses, notes=notes
     )
     oooy = one_old_one_young(demand, standards, covered_by, adm, names)
+    funeral = _funeral_table(demand, facilities, standards, statuses=statuses, prefecture_name=prefecture_name,
+                             notes=notes)
     people_long = people_long.drop(columns="_row")
     for note in notes:
         logger.info(note)
@@ -423,7 +450,28 @@ def analyze(
         notes=notes,
         demand=demand,
         prefecture_name=prefecture_name,
+        funeral=funeral,
     )
+
+
+def _funeral_table(demand: pd.DataFrame, facilities: pd.DataFrame, standards: Standards, *,
+                   statuses: Collection[str] | None, prefecture_name: str, notes: list[str]) -> pd.DataFrame | None:
+    """Funeral demand by county (:func:`coverage.metrics.funeral.funeral_demand`) when the standards ask for it.
+
+    None when the standards have no ``funeral_demand`` section, or (with a note) when the villages have
+    no resident population to estimate deaths from.  The region row is named after the prefecture.
+    """
+    from coverage.metrics.funeral import funeral_demand
+
+    if standards.funeral is None:
+        return None
+    if "population" not in demand.columns:
+        notes.append("殡葬需求未估算：村庄名单没有常住人口（population）列 / funeral demand not estimated: "
+                     "the villages have no resident population column")
+        return None
+    table = funeral_demand(demand, facilities, standards.funeral, statuses=statuses)
+    table.loc[table["county_code"] == "all", "county_name"] = prefecture_name
+    return table
 
 
 

@@ -86,6 +86,14 @@ METRIC_LABELS: dict[str, tuple[str, str]] = {
     "expected_occupancy_share": ("预计入住率", "Expected occupancy"),
     "occupancy_share": ("入住率", "Occupancy"),
     "actual_occupancy_share": ("实际入住率", "Actual occupancy"),
+    "population": ("常住人口", "Resident population"),
+    "deaths_per_year": ("年死亡人数(估算)", "Deaths per year (estimate)"),
+    "cemetery_plots": ("公墓可用墓穴", "Cemetery plots"),
+    "cemetery_years": ("墓穴可用年限", "Cemetery plots last (years)"),
+    "ash_places": ("骨灰安放格位", "Ash-placement places"),
+    "ash_years": ("格位可用年限", "Ash places last (years)"),
+    "facilities_without_capacity": ("未填容量的设施数", "Facilities without capacity"),
+    "short": ("年限不足", "Short of capacity"),
 }
 
 

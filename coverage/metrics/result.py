@@ -62,6 +62,10 @@ class CoverageResult:
         facility per village and, for capacity services, the OD within threshold).
     notes : things a planner should know about this run (placement fallbacks...).
     demand : the demand table analysed (not copied; never modified).
+    funeral : funeral demand by county (:data:`coverage.metrics.funeral.FUNERAL_COLUMNS`: county_code,
+        county_name, population, deaths_per_year, cemetery_plots, cemetery_years, ash_places,
+        ash_years, facilities_without_capacity, short), the region last (county_code "all");
+        None when the standards have no ``funeral_demand`` or the villages no ``population``.
     """
 
     standards: Standards
@@ -79,6 +83,7 @@ class CoverageResult:
     notes: list[str] = field(default_factory=list)
     demand: pd.DataFrame | None = None
     prefecture_name: str = ""
+    funeral: pd.DataFrame | None = None
 
     # ---------------------------------------------------------------- views
 
@@ -228,7 +233,20 @@ class CoverageResult:
                 "elderly_people_in_them": num(float(lack["elderly_people"].sum())) if len(lack) else 0,
                 "children_in_them": num(float(lack["child_people"].sum())) if len(lack) else 0,
             },
+            "funeral_demand": None if self.funeral is None else self._funeral_dict(num),
             "notes": list(self.notes),
+        }
+
+    def _funeral_dict(self, num: Any) -> dict[str, Any]:
+        """The funeral-demand part of :meth:`to_dict`: the rate, then one entry per county and the region."""
+        fd = self.standards.funeral
+        rows = [{k: num(v) if not isinstance(v, (bool, np.bool_)) else bool(v) for k, v in r.items()}
+                for r in self.funeral.to_dict("records")] if self.funeral is not None else []
+        return {
+            "death_rate_per_1000": num(fd.death_rate_per_1000) if fd is not None else None,
+            "min_years": num(fd.min_years) if fd is not None else None,
+            "counties": rows[:-1],
+            "total": rows[-1] if rows else None,
         }
 
     def to_json(self, **kwargs: Any) -> str:
@@ -249,6 +267,8 @@ class CoverageResult:
             "one_old_one_young": self.one_old_one_young,
             "villages": self.villages,
         }
+        if self.funeral is not None:
+            out["funeral_demand"] = self.funeral
         for k, c in self.capacity.items():
             out[f"capacity_facilities_{k}"] = c.facilities
             out[f"capacity_villages_{k}"] = c.villages
@@ -288,7 +308,7 @@ class CoverageResult:
         i = 0 if lang == "zh" else 1
         names = {"summary": ("汇总",), "bands": ("时间分布",), "by_unit": ("分区统计",), "uncovered": ("未覆盖村",),
                  "unit_rules": ("单元指标",), "unit_rule_units": ("单元明细",), "one_old_one_young": ("一老一小",),
-                 "villages": ("村明细",)}  # English sheets keep the table names
+                 "villages": ("村明细",), "funeral_demand": ("殡葬需求",)}  # English sheets keep the table names
         kinds = {"facilities": ("容量-设施-",), "villages": ("容量-村-",), "counties": ("容量-县-",)}
         wb = Workbook()
         wb.remove(wb.active)
@@ -296,8 +316,8 @@ class CoverageResult:
         rules = {r.key: (r.zh if lang == "zh" else r.en) for r in self.standards.unit_rules}
         standards = self.standards.name_zh if lang == "zh" else self.standards.name_en
         about_sheet(wb, source=source or self.prefecture_name or "—", simulated=simulated, lang=lang,
-                    rows=[(("标准", "Standards")[i], f"{standards}（{Path(self.standards.source).name}）"
-                           if self.standards.source else standards)])
+                    rows=[(("标准", "Standards")[i], (("{}（{}）", "{} ({})")[i].format(
+                        standards, Path(self.standards.source).name) if self.standards.source else standards))])
         for name, table in self.tables().items():
             if name.startswith("capacity_"):
                 kind, key = name[len("capacity_") :].split("_", 1)
@@ -308,11 +328,14 @@ class CoverageResult:
             for col, names_of in (("service", services), ("rule", rules)):  # keys without a label column
                 if col in t.columns and f"{col}_{lang}" not in t.columns:
                     t[col] = t[col].map(lambda k, n=names_of: n.get(k, k) if isinstance(k, str) else k)
+            if name == "funeral_demand":  # the region row: a word, not the key "all"
+                t["county_code"] = t["county_code"].replace("all", ("合计", "Total")[i])
             if "status" in t.columns and not name.startswith("capacity_"):
                 t["status"] = t["status"].map(lambda k: verdict_label(k, lang) if isinstance(k, str) else k)
             shown = translate_table(t, lang=lang)
             formats = {header(c, lang): "0.0%" for c in PERCENT_COLUMNS}
-            formats |= {header(c, lang): "0.0" for c in MINUTES_COLUMNS}
+            formats |= {header(c, lang): "0.0" for c in (*MINUTES_COLUMNS, "cemetery_years", "ash_years")}
+            formats |= {header(c, lang): "#,##0" for c in ("deaths_per_year", "cemetery_plots", "ash_places")}
             table_sheet(wb, sheet, shown, formats=formats, freeze="A2", lang=lang)
         wb.properties.creator = "coverage-planner"
         wb.save(path)

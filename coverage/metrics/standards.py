@@ -201,7 +201,9 @@ class Standards:
     """A set of services and per-unit rules, as loaded from a standards file.
 
     ``facility_types`` are the types the file defines itself (registered in
-    :data:`coverage.taxonomy.FACILITY_TYPES` when the file is read);
+    :data:`coverage.taxonomy.FACILITY_TYPES` when the file is read: process-wide on the
+    command line, within the current scope in the app; :func:`coverage.metrics.analyze`
+    knows them during the analysis whatever was registered);
     ``funeral`` the funeral-demand assumptions (None = no funeral-demand table).
     """
 

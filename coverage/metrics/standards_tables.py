@@ -48,6 +48,7 @@ def standards_tables(standards: Standards) -> tuple[pd.DataFrame, pd.DataFrame]:
 
     Example
     -------
+    >>> from coverage.metrics import default_standards
     >>> services, rules = standards_tables(default_standards())
     >>> str(services.loc[0, "key"]), float(services.loc[0, "threshold_min"]), str(services.loc[0, "mode"])
     ('elderly_15min', 15.0, 'walk')
