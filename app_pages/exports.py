@@ -19,6 +19,7 @@ from app_pages.common import (
     Inputs,
     boundary,
     demo_region,
+    lang,
     settings_text,
     sites_key,
     siting_settings,
@@ -92,18 +93,18 @@ def sites_report(report_key: tuple, _inputs: Any, _engine: Any, _sites: Any) -> 
     """The proposal report of accepted sites (library: coverage.reports.report_for_sites).
 
     ``report_key``: (data key, sites key, standards key, service, threshold, group, region name,
-    settings line, simulated), everything the report says.
+    settings line, simulated, language), everything the report says.
     """
     from coverage.reports import report_for_sites
 
-    _, _, _, service, threshold_min, group, region_name, settings_line, simulated = report_key
+    _, _, _, service, threshold_min, group, region_name, settings_line, simulated, language = report_key
     svc = standards().service(service)
     report = report_for_sites(_inputs.demand, _inputs.facilities, list(_sites), engine=_engine,
                               facility_types=list(svc.facility_types), group=group, threshold_min=threshold_min,
-                              service_label=svc.zh, region_name=region_name, boundaries=_inputs.boundaries,
-                              simulated=simulated)
+                              service_label=svc.label(language), region_name=region_name,
+                              boundaries=_inputs.boundaries, simulated=simulated, lang=language)
     report.mode = svc.mode
-    report.solver_note = "；".join(x for x in (settings_line, report.solver_note) if x)
+    report.solver_note = ("；" if language == "zh" else "; ").join(x for x in (settings_line, report.solver_note) if x)
     return report
 
 
@@ -114,9 +115,10 @@ def report_of_accepted(inputs: Inputs, svc: Any) -> tuple[tuple, Callable[[], An
         return None
     group = next((g for g in svc.groups if g in inputs.demand.columns), svc.groups[0])
     settings = siting_settings(svc, inputs.demand)
-    line = TEXT["settings_line"][0].format(s=settings_text(settings, "zh"))
+    language = lang()
+    line = TEXT["settings_line"][0 if language == "zh" else 1].format(s=settings_text(settings, language))
     key = (inputs.key, sites_key(sites), standards_key(), svc.key, float(svc.threshold_min), group,
-           region_name_zh(inputs), line, inputs.simulated)
+           region_name_zh(inputs), line, inputs.simulated, language)
 
     def build() -> Any:
         return sites_report(key, inputs, inputs.engines()(svc.mode), tuple(sites))
@@ -129,8 +131,9 @@ def report_files(report_key: tuple, _report: Any) -> dict[str, bytes]:
     from coverage.reports import write_pdf_report, write_workbook
 
     folder = Path(tempfile.mkdtemp(prefix="coverage-report-"))
-    xlsx = write_workbook(_report, folder / "选址报告.xlsx")
-    pdf = write_pdf_report(_report, folder / "选址报告.pdf")
+    stem = "选址报告" if _report.lang == "zh" else "siting_report"
+    xlsx = write_workbook(_report, folder / f"{stem}.xlsx")
+    pdf = write_pdf_report(_report, folder / f"{stem}.pdf")
     return {xlsx.name: xlsx.read_bytes(), pdf.name: pdf.read_bytes()}
 
 

@@ -43,9 +43,9 @@ def printed_map(print_key: tuple, _inputs: Any, _result: Any, _report: Any = Non
     from coverage.mapping import printmap
     from coverage.network import MODES
 
-    _, _, _, kind, service, threshold_min, title, paper, orientation, _, _, _ = print_key
+    _, _, _, kind, service, threshold_min, title, paper, orientation, language, _, _ = print_key
     common = {"boundaries": _inputs.boundaries, "region_name": _inputs.name, "title": title or None,
-              "paper": paper, "orientation": orientation, "simulated": _inputs.simulated}
+              "paper": paper, "orientation": orientation, "simulated": _inputs.simulated, "lang": language}
     if kind == "coverage" and _report is not None:
         from coverage.reports import map_for_report
 
@@ -56,9 +56,10 @@ def printed_map(print_key: tuple, _inputs: Any, _result: Any, _report: Any = Non
         svc = standards().service(service)
         covered = _result.village_table(service)["covered"].to_numpy(bool)
         group = next((g for g in svc.groups if g in _inputs.demand.columns), svc.groups[0])
-        mode = MODES[svc.mode].zh if hasattr(MODES.get(svc.mode), "zh") else svc.mode
+        mode = MODES[svc.mode].label(language) if hasattr(MODES.get(svc.mode), "zh") else svc.mode
+        mode = mode if language == "zh" else mode.lower()
         fig = printmap.coverage_map(_inputs.demand, _inputs.facilities, covered=covered, group=group,
-                                    facility_types=svc.facility_types, service_label=svc.zh,
+                                    facility_types=svc.facility_types, service_label=svc.label(language),
                                     threshold_min=threshold_min, mode_label=mode, **common)
     return {"pdf": printmap.map_bytes(fig, fmt="pdf"),
             "png": printmap.map_bytes(fig, fmt="png", dpi=PREVIEW_DPI)}

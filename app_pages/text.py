@@ -31,6 +31,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "candidates": ("候选站点", "Candidate sites"), "boundaries": ("行政区划", "Boundaries"),
     "roads": ("路网", "Roads"),
     "crs": ("坐标系", "Coordinate system"),
+    "crs_wgs84": ("WGS-84 / CGCS2000（GPS、天地图）", "WGS-84 / CGCS2000 (GPS, Tianditu)"),
+    "crs_gcj02": ("GCJ-02（高德/腾讯）", "GCJ-02 (Amap/Tencent)"),
+    "crs_bd09": ("BD-09（百度）", "BD-09 (Baidu)"),
     "loaded": ("已载入 {n} 行（{crs}）", "{n} rows loaded ({crs})"),
     "report": ("校验报告", "Validation report"), "no_problems": ("未发现问题。", "No problems found."),
     "templates": ("下载模板", "Templates"),
@@ -74,6 +77,14 @@ TEXT: dict[str, tuple[str, str]] = {
     "all_services": ("全部服务总览（计算约需数秒）", "All services (takes a few seconds)"),
     "distribution": ("通行时间分布", "Travel-time distribution"),
     "uncovered_list": ("未覆盖村庄（按人数排序）", "Uncovered villages (most people first)"),
+    "funeral_head": ("殡葬需求与墓穴、骨灰格位（按县）",
+                     "Funeral demand against cemetery plots and ash places (by county)"),
+    "funeral_help": ("年死亡人数 = 常住人口 × {rate:g}‰（标准页可改）；可用年限 = 现有墓穴或格位 ÷ 年死亡人数；"
+                     "墓穴与格位合计不足 {years:g} 年的县标为“年限不足”。",
+                     "Deaths a year = resident population × {rate:g} per 1,000 (editable on the Standards page); "
+                     "years = plots or places ÷ deaths a year; a county whose plots and places together last "
+                     "under {years:g} years is marked short."),
+    "funeral_short": ("墓穴与格位不足 {years:g} 年的县：{names}", "Counties short of {years:g} years: {names}"),
     "people": ("人数", "People"), "minutes": ("分钟", "minutes"),
     "model": ("模型", "Model"),
     "target_share": ("覆盖目标", "Target share"),

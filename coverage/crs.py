@@ -14,6 +14,7 @@ Example
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import numpy as np
@@ -22,7 +23,7 @@ import pyproj
 
 from coverage.errors import InputError
 
-__all__ = ["metric_crs_for", "metric_crs_of"]
+__all__ = ["crs_assumed_label", "metric_crs_for", "metric_crs_of"]
 
 
 def metric_crs_for(lon: npt.ArrayLike, lat: npt.ArrayLike) -> pyproj.CRS:
@@ -86,3 +87,53 @@ def metric_crs_of(*layers: Any) -> pyproj.CRS:
         xy = shapely.get_coordinates(shapely.centroid(geom[keep]))
         return metric_crs_for(xy[:, 0], xy[:, 1])
     raise InputError("nothing to measure: every layer is empty")
+
+
+# ------------------------------------------------------------------ what a loader assumed, in words
+
+#: Pieces of a loader's ``crs_assumed`` text (:meth:`coverage.inputs.crs.CoordinateSystem.describe`) in Chinese.
+_CRS_WORDS_ZH: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^WGS-84 \(EPSG:4326\), unchanged"), "WGS-84（EPSG:4326），无需转换"),
+    (re.compile(r"^GCJ-02 \(Amap/Tencent\)"), "GCJ-02（高德/腾讯）"),
+    (re.compile(r"^BD-09 \(Baidu\)"), "BD-09（百度）"),
+    (re.compile(r"^CGCS2000 3-degree Gauss-Krueger \(EPSG:(\d+)\)"), r"CGCS2000 3度带高斯-克吕格投影（EPSG:\1）"),
+    (re.compile(r"^CGCS2000 \(EPSG:4490\)"), "CGCS2000（EPSG:4490）"),
+    (re.compile(r"^[^()]*\((EPSG:\d+)\)"), r"坐标系 \1"),
+    (re.compile(r" -> WGS-84"), " → 已转换为 WGS-84"),
+    (re.compile(r" \(from the header '([^']*)'\)"), r"（按表头“\1”判断）"),
+    (re.compile(r" \(assumed: no crs given\)"), "（未指定坐标系，默认按此处理）"),
+    (re.compile(r" \(from the file\)"), "（按文件自带坐标系）"),
+)
+
+
+def crs_assumed_label(text: str, lang: str = "zh") -> str:
+    """What a loader assumed about coordinates (its ``crs_assumed`` text) in ``lang`` ("zh" or "en").
+
+    The loaders describe the coordinate system in English (``"GCJ-02 (Amap/Tencent) -> WGS-84 (from the
+    header '高德经度')"``); this puts the same facts in Chinese for a Chinese screen or report.  English is
+    returned as written.
+
+    Parameters
+    ----------
+    text
+        ``LoadResult.crs_assumed`` (or ``ValidationReport.crs_assumed``).
+    lang
+        "zh" or "en".
+
+    Returns
+    -------
+    str
+
+    Example
+    -------
+    >>> crs_assumed_label("WGS-84 (EPSG:4326), unchanged (assumed: no crs given)")
+    'WGS-84（EPSG:4326），无需转换（未指定坐标系，默认按此处理）'
+    >>> crs_assumed_label("GCJ-02 (Amap/Tencent) -> WGS-84", "en")
+    'GCJ-02 (Amap/Tencent) -> WGS-84'
+    """
+    if lang == "en" or not text:
+        return str(text)
+    out = str(text)
+    for pattern, words in _CRS_WORDS_ZH:
+        out = pattern.sub(words, out, count=1)
+    return out

@@ -83,3 +83,18 @@ def test_export_refuses_bad_outputs_and_crs_on_a_demo(tmp_path: Path, capsys: py
     assert ".gpkg" in capsys.readouterr().err
     assert main(["export", "--region", "yuxi", "--crs", "gcj02", "--out", str(tmp_path / "x.xlsx")]) == 2
     assert "--data" in capsys.readouterr().err
+
+
+def test_export_carries_funeral_demand_by_county_with_a_worded_total(yuxi_folder: Path, tmp_path: Path) -> None:
+    gpkg, xlsx = tmp_path / "out.gpkg", tmp_path / "out_en.xlsx"
+    assert main(["export", "--data", str(yuxi_folder), "--out", str(gpkg)]) == 0
+    assert "funeral_demand" in dict(pyogrio.list_layers(gpkg))
+    table = pyogrio.read_dataframe(gpkg, layer="funeral_demand", read_geometry=False)
+    counties = gpd.read_file(gpkg, layer="counties")
+    assert len(table) == counties["区划代码"].nunique() + 1  # one row per county, then the region
+    codes = table["县级代码"].tolist()
+    assert codes[-1] == "合计" and "all" not in codes
+    assert table["年死亡人数(估算)"].iloc[-1] == pytest.approx(table["年死亡人数(估算)"].iloc[:-1].sum())
+    assert main(["export", "--data", str(yuxi_folder), "--lang", "en", "--out", str(xlsx)]) == 0
+    rows = list(openpyxl.load_workbook(xlsx)["Funeral demand"].iter_rows(values_only=True))
+    assert rows[-1][0] == "Total" and all("all" not in r for r in rows)

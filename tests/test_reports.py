@@ -379,3 +379,48 @@ def test_workbook_writes_formula_like_names_as_text_and_drops_control_characters
     assert not any(c.data_type == "f" for ws in wb.worksheets for row in ws.iter_rows() for c in row)
     assert cells["@SUM(1+1)村委会"].data_type == "s" and "丙村闲置校舍" in cells
     assert sheet_frame(wb["拟建站点"])["新增覆盖60岁以上老年人（人）"].sum() == 110  # numbers stay numbers
+
+
+# ------------------------------------------------------------------ English
+
+
+def test_tables_and_reasons_in_english():
+    report = tiny_report(lang="en", service_label="15-minute elderly service circle")
+    assert report.title == "玉溪市 15-minute elderly service circle: siting proposal"
+    assert list(report.tables()) == ["Summary", "Townships", "Proposed sites", "Uncovered villages"]
+    townships = report.township_table()
+    total = townships.iloc[-1]
+    assert total["County"] == "Total" and total["Covered with the proposal (persons)"] == 270
+    assert total["Newly covered (persons)"] == 110
+    summary = report.summary_table().set_index("Indicator")
+    assert summary.loc["Older people (60+) within 15 min walking (persons)"].tolist() == [160, 270, 110]
+    sites = report.site_table()
+    assert list(sites["Kind"]) == ["Village committee building", "Idle school building"]
+    assert "brings 80 older people (60+) in 1 village within 15 min walking" in sites.iloc[0]["Reasons"]
+    assert "falls from over 15 min to 3 min" in sites.iloc[0]["Reasons"]
+    assert sites.iloc[0]["Alternatives"] == ""  # only the Chinese alternatives were given: none shown in English
+    uncovered = report.uncovered_table()
+    assert list(uncovered["Village"]) == ["戊村"] and uncovered.iloc[0]["To the nearest existing facility (min)"] == 40
+    info = dict(report.info_table().itertuples(index=False))
+    assert info["Reach"] == "within 15 min walking" and info["Data note"].startswith("Simulated demo data")
+
+
+def test_english_workbook_and_solver_note(tmp_path):
+    wb = load_workbook(write_workbook(tiny_report(lang="en", service_label="15-minute elderly service circle"),
+                                      tmp_path / "proposal.xlsx"))
+    assert wb.sheetnames == ["Summary", "Townships", "Proposed sites", "Uncovered villages", "About"]
+    assert wb["Summary"]["A1"].value == "玉溪市 15-minute elderly service circle: siting proposal"
+    towns = sheet_frame(wb["Townships"])
+    assert towns.iloc[-1]["County"] == "Total" and wb["Townships"]["A4"].font.bold  # the Total row
+    assert wb["Townships"]["F2"].number_format == "0.0"
+    from coverage.reports.build import solver_note
+
+    assert solver_note("optimal", 0.0, 2, "en") == "optimal solution found"
+    note = solver_note("time_limit", 0.0123, 2, "en")
+    assert note == "time limit reached (not proved optimal); gap to the bound 1.23%"
+    assert solver_note("optimal", None, 0, "zh").startswith("已求得最优解；无需新增站点")
+
+
+def test_report_rejects_an_unknown_language():
+    with pytest.raises(InputError, match="unknown language 'fr'"):
+        tiny_report(lang="fr")

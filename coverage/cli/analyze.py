@@ -124,7 +124,8 @@ def _text(result: Any, lang: str, funeral: Any = None) -> str:
             )
     if funeral is not None and len(funeral):
         tot = funeral.iloc[-1]
-        short = "、".join(str(n) for n in funeral.loc[funeral["short"].astype(bool), "county_name"] if n != "全部")
+        counties = funeral.loc[funeral["short"].astype(bool) & (funeral["county_code"] != "all")]
+        short = "、".join(str(n) for n in counties["county_name"])
         lines.append(
             f"  殡葬需求：年死亡约 {tot.deaths_per_year:,.0f} 人；公墓墓穴 {tot.cemetery_plots:,.0f} 个可用 "
             f"{tot.cemetery_years:.1f} 年，骨灰格位 {tot.ash_places:,.0f} 个可用 {tot.ash_years:.1f} 年"
@@ -195,11 +196,5 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.reconfigure(encoding="utf-8")  # type: ignore[union-attr]
         print(result.to_json())
     else:
-        funeral = None
-        if std.funeral is not None and "population" in demand.columns:
-            from coverage.metrics import parse_statuses
-            from coverage.metrics.funeral import funeral_demand
-
-            funeral = funeral_demand(demand, facilities, std.funeral, statuses=parse_statuses(args.status))
-        print(_text(result, args.lang, funeral))
+        print(_text(result, args.lang, result.funeral))  # funeral demand by county: part of the result
     return 0

@@ -99,7 +99,8 @@ def run(args: argparse.Namespace) -> int:
             areas = engine.service_areas(counted, thresholds_min=[svc.threshold_min])
     layers = result_layers(result, args.service, boundaries=dataset.boundaries, accepted_sites=accepted,
                            service_areas=areas)
-    source = (f"{dataset.name} · {svc.zh if args.lang == 'zh' else svc.en} · {svc.threshold_min:g} min"
+    minutes = "分钟" if args.lang == "zh" else "min"
+    source = (f"{dataset.name} · {svc.zh if args.lang == 'zh' else svc.en} · {svc.threshold_min:g} {minutes}"
               + ("".join(f" · {p.name}" for p in dataset.files.values()) if dataset.files else ""))
     for o in outs:
         path = write_layers(layers, o, lang=args.lang, simulated=dataset.is_simulated, source=source)

@@ -72,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
             paper=args.paper,
             orientation=args.orientation,
             simulated=dataset.is_simulated,
+            lang=args.lang,
         )
     else:
         from coverage.cli.report import build_report

@@ -53,6 +53,12 @@ def add_planning_arguments(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="draw the service areas on the coverage map (slower: about a minute on a prefecture)",
     )
+    p.add_argument(
+        "--lang",
+        default="zh",
+        choices=("zh", "en"),
+        help="language of the maps, workbook and PDF: zh (中文, default) or en (English)",
+    )
 
 
 def data_name(args: argparse.Namespace) -> str:
@@ -87,7 +93,8 @@ def build_report(args: argparse.Namespace, dataset: Any | None = None) -> Any:
         "facility_types": service.facility_types,
         "group": group,
         "threshold_min": threshold,
-        "service_label": service.zh,
+        "service_label": service.zh if getattr(args, "lang", "zh") == "zh" else service.en,
+        "lang": getattr(args, "lang", "zh"),
         "region_name": dataset.name,
         "boundaries": dataset.boundaries,
         "simulated": dataset.is_simulated,
@@ -150,7 +157,8 @@ def run(args: argparse.Namespace) -> int:
 
         raise InputError(f"--maps {args.maps!r}: use a comma-separated list of proposal, coverage, distribution")
     report = build_report(args)
-    stem = f"{data_name(args)}_{args.service}_{'方案站点' if args.scenario else '选址方案'}"
+    words = ("方案站点", "选址方案") if args.lang == "zh" else ("scenario_sites", "siting_proposal")
+    stem = f"{data_name(args)}_{args.service}_{words[0] if args.scenario else words[1]}"
     f = report.figures()
     print(
         f"{report.region_name} {report.service_label}: {int(f['sites'])} "

@@ -27,19 +27,35 @@ import pandas as pd
 from coverage.errors import CRSError, InputError, MissingColumnError
 from coverage.reports.proposal import ProposalReport
 
-__all__ = ["plan_proposal", "report_for_sites", "report_from_proposal"]
+__all__ = ["plan_proposal", "report_for_sites", "report_from_proposal", "solver_note"]
 
 logger = logging.getLogger(__name__)
 
 
-_STATUS_ZH = {
-    "optimal": "已求得最优解",
-    "time_limit": "达到求解时间上限（未证明最优）",
-    "feasible": "可行解（未证明最优）",
+_STATUS = {
+    "optimal": ("已求得最优解", "optimal solution found"),
+    "time_limit": ("达到求解时间上限（未证明最优）", "time limit reached (not proved optimal)"),
+    "feasible": ("可行解（未证明最优）", "feasible solution (not proved optimal)"),
+}
+_NOTES = {
+    "gap": ("与上界差距 {gap:.2f}%", "gap to the bound {gap:.2f}%"),
+    "none": ("无需新增站点：现有设施已达到目标，或新增站点不能再增加覆盖",
+             "no new site needed: the existing facilities meet the target, or no new site adds coverage"),
+    "total": ("{name}（总覆盖{value:,.0f}人）", "{name} (covers {value:,.0f} people in all)"),
+    "less": ("{name}（替代本站则少覆盖{n:,.0f}人）", "{name} (in its place: {n:,.0f} fewer people covered)"),
+    "same": ("{name}（替代本站覆盖相同）", "{name} (in its place: the same coverage)"),
+    "more": ("{name}（替代本站覆盖多{n:,.0f}人）", "{name} (in its place: {n:,.0f} more people covered)"),
+    "sep": ("；", "; "),
 }
 
 
-def _alternatives_zh(alternatives: Any, names: dict[str, str]) -> str:
+def _note(key: str, lang: str, **fields: Any) -> str:
+    zh, en = _NOTES[key]
+    return (zh if lang == "zh" else en).format(**fields)
+
+
+def _alternatives_text(alternatives: Any, names: dict[str, str], lang: str = "zh") -> str:
+    """The next-best candidates of a site in words: name and the coverage with it in the site's place."""
     if not isinstance(alternatives, (list, tuple)):
         return ""
     parts = []
@@ -50,16 +66,28 @@ def _alternatives_zh(alternatives: Any, names: dict[str, str]) -> str:
         value, delta = alt.get("value"), alt.get("vs_chosen")
         name = names.get(aid, aid)
         if delta is None or pd.isna(delta):
-            parts.append(
-                name if value is None or pd.isna(value) else f"{name}（总覆盖{float(value):,.0f}人）"
-            )
+            parts.append(name if value is None or pd.isna(value) else _note("total", lang, name=name,
+                                                                              value=float(value)))
         elif float(delta) < 0:
-            parts.append(f"{name}（替代本站则少覆盖{-float(delta):,.0f}人）")
+            parts.append(_note("less", lang, name=name, n=-float(delta)))
+        elif float(delta) == 0:
+            parts.append(_note("same", lang, name=name))
         else:
-            parts.append(
-                f"{name}（替代本站覆盖{'相同' if float(delta) == 0 else f'多{float(delta):,.0f}人'}）"
-            )
-    return "；".join(parts)
+            parts.append(_note("more", lang, name=name, n=float(delta)))
+    return _note("sep", lang).join(parts)
+
+
+def solver_note(status: str, gap: float | None, n_sites: int, lang: str = "zh") -> str:
+    """The solver's status in words for the report; the gap when not proved optimal.
+
+    The solver's own English message stays in the log and in ``SitingResult.message``.
+    """
+    words = _STATUS.get(status)
+    status_text = (words[0] if lang == "zh" else words[1]) if words else status
+    gap_text = (_note("gap", lang, gap=100 * float(gap)) if status in ("time_limit", "feasible")
+                and gap is not None and gap == gap else "")
+    none_text = _note("none", lang) if not n_sites else ""
+    return _note("sep", lang).join(x for x in (status_text, gap_text, none_text) if x)
 
 
 def report_from_proposal(
@@ -99,7 +127,7 @@ def report_from_proposal(
     **options
         Further :class:`ProposalReport` fields (``service_label``, ``mode``,
         ``facility_types``, ``region_name``, ``boundaries``, ``service_areas``,
-        ``travel_time_min``, ``simulated``, ``date``).
+        ``travel_time_min``, ``simulated``, ``date``, ``lang``).
 
     Returns
     -------
@@ -121,9 +149,10 @@ def report_from_proposal(
     table = pd.DataFrame(sites).copy()
     table["new_people"] = table[gain_col] if gain_col in table.columns else np.nan
     table["n_new_villages"] = table["n_new_points"] if "n_new_points" in table.columns else np.nan
-    table["alternatives_zh"] = [
-        _alternatives_zh(a, names) for a in table.get("alternatives", [None] * len(table))
-    ]
+    for lang in ("zh", "en"):
+        table[f"alternatives_{lang}"] = [
+            _alternatives_text(a, names, lang) for a in table.get("alternatives", [None] * len(table))
+        ]
     geo = (
         gpd.GeoDataFrame(table, geometry="geometry", crs=getattr(sites, "crs", None) or demand.crs)
         if "geometry" in table.columns
@@ -131,13 +160,7 @@ def report_from_proposal(
     )
     result = getattr(proposal, "result", None)
     status = str(getattr(result, "status", "") or "")
-    # the report is in Chinese: the status in words and, when not proved optimal, the gap (the solver's own
-    # English message stays in the log and in SitingResult.message)
-    gap = getattr(result, "gap", None)
-    gap_text = (f"与上界差距 {100 * float(gap):.2f}%" if status in ("time_limit", "feasible") and gap is not None
-                and gap == gap else "")
-    none_text = "无需新增站点：现有设施已达到目标，或新增站点不能再增加覆盖" if not selected else ""
-    note = "；".join(x for x in (_STATUS_ZH.get(status, status), gap_text, none_text) if x)
+    note = solver_note(status, getattr(result, "gap", None), len(selected), options.get("lang", "zh"))
     return ProposalReport(
         demand=demand,
         facilities=facilities,
@@ -171,6 +194,7 @@ def plan_proposal(
     simulated: bool = False,
     time_limit_s: float = 60.0,
     forced_in: Sequence[str] = (),
+    lang: str = "zh",
 ) -> ProposalReport:
     """Compute coverage and a siting proposal for one service, ready to report.
 
@@ -206,6 +230,9 @@ def plan_proposal(
         Solver time limit, seconds.
     forced_in
         Candidate ids that must be among the sites (they count in ``p``).
+    lang
+        Language of the report's tables, workbook and PDF: "zh" (default) or "en";
+        ``service_label`` is given in it.
 
     Returns
     -------
@@ -277,6 +304,7 @@ def plan_proposal(
         service_areas=areas,
         travel_time_min=times,
         simulated=simulated,
+        lang=lang,
     )
 
 
@@ -308,7 +336,7 @@ def report_for_sites(
         As :func:`plan_proposal`.
     **options
         Further :func:`plan_proposal` options (``service_label``, ``region_name``,
-        ``boundaries``, ``simulated``, ``with_service_areas``).
+        ``boundaries``, ``simulated``, ``with_service_areas``, ``lang``).
 
     Raises
     ------

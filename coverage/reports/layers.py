@@ -49,6 +49,7 @@ LAYER_NAMES: dict[str, tuple[str, str]] = {
     "proposed_sites": ("拟建站点", "Proposed sites"),
     "accepted_sites": ("已采纳站点", "Accepted sites"),
     "service_areas": ("服务范围", "Service areas"),
+    "funeral_demand": ("殡葬需求", "Funeral demand"),
 }
 
 #: Village-table columns exported (those present), before the per-group people columns.
@@ -134,7 +135,21 @@ def result_layers(result: Any, service: str, *, boundaries: gpd.GeoDataFrame | N
             layers[key] = _points(table.reset_index(drop=True))
     if service_areas is not None and len(service_areas):
         layers["service_areas"] = _points(service_areas.reset_index(drop=True))
+    # Funeral demand is region-wide (not per service) with a region total row: a plain table by county
+    # (non-spatial layer in a GeoPackage, joinable on county_code), not columns on the per-service counties layer.
+    funeral = getattr(result, "funeral", None)
+    if funeral is not None and len(funeral):
+        layers["funeral_demand"] = pd.DataFrame(funeral).reset_index(drop=True)
     return layers
+
+
+def _worded(key: str, table: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The funeral table's region row says 合计 / Total in the county-code column, never the key "all"."""
+    if key != "funeral_demand" or "county_code" not in table.columns:
+        return table
+    out = table.copy()
+    out["county_code"] = out["county_code"].replace("all", "合计" if lang == "zh" else "Total")
+    return out
 
 
 def _plain(table: pd.DataFrame) -> pd.DataFrame:
@@ -211,9 +226,10 @@ def write_layers(layers: Mapping[str, pd.DataFrame], path: str | Path, *, lang: 
 
         wb = Workbook()
         wb.remove(wb.active)
-        listed = "、".join(LAYER_NAMES[k][i] for k in layers if k in LAYER_NAMES)
+        listed = ("、", ", ")[i].join(LAYER_NAMES[k][i] for k in layers if k in LAYER_NAMES)
         about_sheet(wb, source=source, simulated=simulated, lang=lang, rows=[(("图层", "Layers")[i], listed)])
         for key, table in layers.items():
+            table = _worded(key, table, lang)
             labels = column_labels([c for c in table.columns if c != "geometry"], lang=lang)
             formats = {labels[c]: "0.0%" for c in table.columns if c in PERCENT_COLUMNS}
             formats |= {labels[c]: "0.0" for c in table.columns if c in MINUTES_COLUMNS}
@@ -231,6 +247,7 @@ def write_layers(layers: Mapping[str, pd.DataFrame], path: str | Path, *, lang: 
     if suffix == ".gpkg" and out.exists():
         out.unlink()
     for key, table in layers.items():
+        table = _worded(key, table, lang)
         if not isinstance(table, gpd.GeoDataFrame):
             if suffix == ".geojson":
                 logger.info("%s: layer %s has no geometry; not written as GeoJSON (it is in the .xlsx/.gpkg)",

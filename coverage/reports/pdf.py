@@ -16,6 +16,7 @@ Example
 from __future__ import annotations
 
 import logging
+import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -30,17 +31,17 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from coverage.errors import InputError
+from coverage.mapping import style
 from coverage.mapping.fonts import cjk_rc, warn_missing_glyphs
 from coverage.mapping.printmap import (
     MAP_KINDS,
-    SIMULATED_MARK,
     coverage_map,
     distribution_map,
     page_size_mm,
     proposal_map,
 )
 from coverage.output import output_path
-from coverage.reports.proposal import ProposalReport
+from coverage.reports.proposal import REPORT_TEXT, TABLE_KEYS, ProposalReport
 from coverage.taxonomy import POPULATION_GROUPS
 
 __all__ = ["map_for_report", "write_pdf_report"]
@@ -48,6 +49,52 @@ __all__ = ["map_for_report", "write_pdf_report"]
 logger = logging.getLogger(__name__)
 
 _MM_PER_INCH = 25.4
+
+#: The PDF's own words (the tables' are :data:`coverage.reports.proposal.REPORT_TEXT`), ``key: (zh, en)``.
+PDF_TEXT: dict[str, tuple[str, str]] = {
+    "summary_page": ("方案摘要", "Summary"),
+    "summary_text": ("在现有 {n_fac} 处设施基础上新增 {n_sites} 处站点，{reach}内的{group}由 {before:,.0f} 人"
+                     "（{before_pct:.1f}%）增至 {after:,.0f} 人（{after_pct:.1f}%），新增覆盖 {new:,.0f} 人、"
+                     "{new_villages:.0f} 个村(社区)；方案实施后仍有 {left:.0f} 个村(社区)未覆盖。",
+                     "{n_sites} new sites beside the {n_fac} existing facilities bring the {group} within {reach} "
+                     "from {before:,.0f} ({before_pct:.1f}%) to {after:,.0f} ({after_pct:.1f}%): {new:,.0f} "
+                     "people and {new_villages:.0f} {new_word} newly covered; {left:.0f} {left_word} uncovered."),
+    "before_after": ("方案前后对比", "Before and after"),
+    "missing_glyphs": ("注：以下生僻字没有可用字体，在本报告中显示为方框（请安装含这些字的字体，如 SimSun-ExtB 或"
+                       "花园明朝 HanaMinB）：{chars}",
+                       "Note: no installed font has these rare characters, printed as boxes in this report "
+                       "(install a font that has them, e.g. SimSun-ExtB or HanaMinB): {chars}"),
+    "sites_page": ("拟建站点及选址理由", "Proposed sites and their reasons"),
+    "continued": ("{heading}（续）", "{heading} (continued)"),
+    "no_sites": ("（无拟建站点）", "(no proposed site)"),
+    "townships_page": ("各乡(镇、街道)覆盖情况（现状与方案后）", "Coverage by township (today and with the proposal)"),
+    "uncovered_page": ("方案实施后仍未覆盖的村(社区)", "Villages still uncovered with the proposal"),
+    "uncovered_note": ("按{group}人数从多到少排列；“至最近现有设施”为{mode}时间，空白表示超出搜索范围或不可达。",
+                       "Most {group} first; the time to the nearest existing facility is by {mode}; empty: beyond "
+                       "the search range or unreachable."),
+    "cut": ("共 {n} 行，此处列出前 {m} 行；完整名单见 Excel 工作簿。",
+            "{n} rows, the first {m} listed here; the full list is in the Excel workbook."),
+    "site_head": ("{no}. {name}（{what}）", "{no}. {name} ({what})"),
+    "fact_gain": ("新增覆盖{group} {n:,.0f} 人", "{group} newly covered: {n:,.0f}"),
+    "fact_villages": ("新增覆盖村(社区) {n:.0f} 个", "villages newly covered: {n:.0f}"),
+    "fact_cost": ("估算投资 {n:,.1f} 万元", "estimated cost {n:,.1f} (10k yuan)"),
+    "fact_where": ("编号 {id}，经纬度 {lon:.5f}, {lat:.5f}", "ID {id}, lon/lat {lon:.5f}, {lat:.5f}"),
+    "reasons": ("理由：{text}", "Reasons: {text}"),
+    "alternatives": ("备选：{text}", "Alternatives: {text}"),
+    "page_no": ("— {n} —", "— {n} —"),
+}
+
+
+def _text(key: str, lang: str, **fields: Any) -> str:
+    zh, en = PDF_TEXT[key]
+    return (zh if lang == "zh" else en).format(**fields)
+
+
+def _mid_sentence(label: str, lang: str) -> str:
+    """An English label as it reads mid-sentence ("Older people (60+)" -> "older people (60+)"); zh unchanged."""
+    if lang == "en" and label[:1].isupper() and not label[1:2].isupper():
+        return label[:1].lower() + label[1:]
+    return label
 
 
 def map_for_report(
@@ -91,6 +138,7 @@ def map_for_report(
         "simulated": report.simulated,
         "date": report.date,
         "boundaries": report.boundaries,
+        "lang": report.lang,
     }
     if source:
         common["source"] = source
@@ -133,28 +181,49 @@ def map_for_report(
     )
 
 
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
 def _wrap(text: str, width: int) -> str:
-    """Wrap text to ``width`` display columns (CJK characters count two)."""
-    lines, line, used = [], "", 0
-    for ch in str(text):
-        w = 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
-        if used + w > width and line:
-            lines.append(line)
+    """Wrap text to ``width`` display columns (CJK characters count two): between any two Chinese
+    characters, and between words of Latin text (a word longer than a line is cut)."""
+    tokens = re.findall(r"[^\s\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]+|\s+|.", str(text))
+    lines: list[str] = []
+    line, used = "", 0
+    for token in tokens:
+        w = _width(token)
+        if token.isspace():
+            if line:
+                line, used = line + " ", used + 1
+            continue
+        if used + w > width and line.strip():
+            lines.append(line.rstrip())
             line, used = "", 0
-        line += ch
-        used += w
-    if line:
-        lines.append(line)
-    return "\n".join(lines) if lines else ""
+        while w > width:  # a word longer than the line
+            cut, n = "", 0
+            for ch in token:
+                if n + _width(ch) > width:
+                    break
+                cut, n = cut + ch, n + _width(ch)
+            lines.append(cut)
+            token = token[len(cut):]
+            w = _width(token)
+        line, used = line + token, used + w
+    if line.strip():
+        lines.append(line.rstrip())
+    return "\n".join(lines)
 
 
-def _fmt(value: Any, column: str) -> str:
+def _fmt(value: Any, column: str, report: ProposalReport | None = None) -> str:
+    t = report.t if report is not None else (lambda key: REPORT_TEXT[key][0])
     if value is None or (isinstance(value, float) and np.isnan(value)):
-        return "—" if column not in ("乡(镇、街道)",) else ""
+        return "—" if column != t("township") else ""
     if isinstance(value, (float, np.floating)):
-        if "率" in column or "%" in column or "分钟" in column or "万元" in column:
+        one_decimal = {t(k) for k in ("covered_today_pct", "covered_after_pct", "share_pct", "to_nearest", "cost")}
+        if column in one_decimal or "%" in column:
             return f"{value:,.1f}"
-        if column in ("经度", "纬度"):
+        if column in (t("lon"), t("lat")):
             return f"{value:.5f}"
         return f"{value:,.0f}"
     if isinstance(value, (int, np.integer)):
@@ -178,17 +247,19 @@ class _Doc:
         ax.set_axis_off()
         ax.set_xlim(0, 1)
         ax.set_ylim(0, 1)
-        title = f"{self.report.region_name}{self.report.service_label}选址方案"
+        title = self.report.title
         fig.text(0.08, 0.955, title, ha="left", va="center", fontsize=9, color="#555555")
         fig.text(0.92, 0.955, self.report.date, ha="right", va="center", fontsize=9, color="#555555")
         fig.text(0.08, 0.925, heading, ha="left", va="center", fontsize=15, color="#111111")
         if self.report.simulated:
-            fig.text(0.92, 0.925, SIMULATED_MARK, ha="right", va="center", fontsize=10, color="#c00000")
+            fig.text(0.92, 0.925, style.text("simulated", self.report.lang), ha="right", va="center", fontsize=10,
+                     color="#c00000")
         return fig, ax
 
     def finish(self, fig: Figure) -> None:
         self.page_no += 1
-        fig.text(0.5, 0.035, f"— {self.page_no} —", ha="center", va="center", fontsize=8, color="#777777")
+        fig.text(0.5, 0.035, _text("page_no", self.report.lang, n=self.page_no), ha="center", va="center",
+                 fontsize=8, color="#777777")
         self.pdf.savefig(fig)
 
     def table(
@@ -212,7 +283,7 @@ class _Doc:
         xs = xs * scale
 
         def cell_text(value: Any, column: str) -> str:
-            text = _fmt(value, column)
+            text = _fmt(value, column, self.report)
             return _wrap(text, wrap[column]) if column in wrap else text
 
         header = [
@@ -247,7 +318,7 @@ class _Doc:
             n_lines = max(c.count("\n") + 1 for c in cells)
             if y - line * n_lines < limit:
                 break
-            bold_row = str(row[0]) == "合计"
+            bold_row = str(row[0]) == self.report.t("total")
             for x, text in zip(xs, cells, strict=True):
                 ax.text(
                     x + 0.004,
@@ -276,7 +347,7 @@ class _Doc:
             n_lines = 1 + sum(w.count("\n") + 1 for w in wrapped)
             if y - line * (n_lines + 0.8) < 0:
                 self.finish(fig)
-                fig, ax = self.new_page(f"{heading}（续）")
+                fig, ax = self.new_page(_text("continued", self.report.lang, heading=heading))
                 y = 1.0
             ax.text(0, y, head, ha="left", va="top", fontsize=fontsize + 1, color="#000000")
             y -= line * 1.15
@@ -288,7 +359,7 @@ class _Doc:
             y -= line * 0.6
             ax.plot([0, 1], [y + line * 0.3, y + line * 0.3], color="#d0d0d0", linewidth=0.4)
         if not items:
-            ax.text(0, 1.0, "（无拟建站点）", ha="left", va="top", fontsize=fontsize)
+            ax.text(0, 1.0, _text("no_sites", self.report.lang), ha="left", va="top", fontsize=fontsize)
         self.finish(fig)
 
     def paginated(
@@ -306,7 +377,7 @@ class _Doc:
         start = 0
         first = True
         while first or start < len(rows):
-            fig, ax = self.new_page(heading if first else f"{heading}（续）")
+            fig, ax = self.new_page(heading if first else _text("continued", self.report.lang, heading=heading))
             top = 1.0
             if first and note:
                 ax.text(0, top, note, ha="left", va="top", fontsize=8.5, color="#333333")
@@ -319,7 +390,7 @@ class _Doc:
                 ax.text(
                     0,
                     0.0,
-                    f"共 {len(df)} 行，此处列出前 {max_rows} 行；完整名单见 Excel 工作簿。",
+                    _text("cut", self.report.lang, n=len(df), m=max_rows),
                     ha="left",
                     va="bottom",
                     fontsize=8,
@@ -329,39 +400,43 @@ class _Doc:
             first = False
 
 
-def _formatted_summary(summary: pd.DataFrame) -> pd.DataFrame:
+def _formatted_summary(report: ProposalReport, summary: pd.DataFrame) -> pd.DataFrame:
     """The before/after table as text: one decimal for shares, signed changes."""
     out = summary.copy().astype(object)
-    for i, name in enumerate(summary["指标"]):
+    t = report.t
+    change = t("change")
+    for i, name in enumerate(summary[t("indicator")]):
         pct = "%" in str(name)
-        for col in ("现状", "方案实施后", "变化"):
+        for col in (t("today"), t("after"), change):
             v = float(summary.at[i, col])
             text = f"{v:,.1f}" if pct else f"{v:,.0f}"
-            out.at[i, col] = (f"{v:+,.1f}" if pct else f"{v:+,.0f}") if col == "变化" and v else text
+            out.at[i, col] = (f"{v:+,.1f}" if pct else f"{v:+,.0f}") if col == change and v else text
     return out
 
 
 def _site_blocks(report: ProposalReport, sites: pd.DataFrame) -> list[tuple[str, list[str]]]:
-    group = POPULATION_GROUPS[report.group].zh
-    gain_col = f"新增覆盖{group}（人）"
+    t, lang = report.t, report.lang
+    group = report.group_label
+    gain_col, villages_col, cost_col = t("new_group", group=group), t("new_villages"), t("cost")
     items = []
     for _, row in sites.iterrows():
-        where = "".join(str(row[c]) for c in ("县(市、区)", "乡(镇、街道)") if row[c])
-        kind = f"{row['类别']}，" if row["类别"] else ""
-        head = f"{row['序号']}. {row['站点名称']}（{kind}{where}）"
+        places = [str(row[c]) for c in (t("county"), t("township")) if row[c]]
+        where = "".join(places) if lang == "zh" else ", ".join(places)
+        what = ("，" if lang == "zh" else ", ").join(x for x in (str(row[t("kind")]), where) if x)
+        head = _text("site_head", lang, no=row[t("no")], name=row[t("site_name")], what=what)
         facts = []
         if pd.notna(row[gain_col]):
-            facts.append(f"新增覆盖{group} {row[gain_col]:,.0f} 人")
-        if pd.notna(row["新增覆盖村(社区)（个）"]):
-            facts.append(f"新增覆盖村(社区) {row['新增覆盖村(社区)（个）']:.0f} 个")
-        if pd.notna(row["估算投资（万元）"]):
-            facts.append(f"估算投资 {row['估算投资（万元）']:,.1f} 万元")
-        facts.append(f"编号 {row['编号']}，经纬度 {row['经度']:.5f}, {row['纬度']:.5f}")
-        details = ["；".join(facts)]
-        if row["选址理由"]:
-            details.append(f"理由：{row['选址理由']}")
-        if row["备选站点"]:
-            details.append(f"备选：{row['备选站点']}")
+            facts.append(_text("fact_gain", lang, group=group, n=row[gain_col]))
+        if pd.notna(row[villages_col]):
+            facts.append(_text("fact_villages", lang, n=row[villages_col]))
+        if pd.notna(row[cost_col]):
+            facts.append(_text("fact_cost", lang, n=row[cost_col]))
+        facts.append(_text("fact_where", lang, id=row[t("id")], lon=row[t("lon")], lat=row[t("lat")]))
+        details = [t("sep").join(facts)]
+        if row[t("reasons")]:
+            details.append(_text("reasons", lang, text=row[t("reasons")]))
+        if row[t("alternatives")]:
+            details.append(_text("alternatives", lang, text=row[t("alternatives")]))
         items.append((head, details))
     return items
 
@@ -417,60 +492,43 @@ def write_pdf_report(
         if kind not in MAP_KINDS:
             raise InputError(f"unknown map kind '{kind}': use one of {', '.join(MAP_KINDS)}")
     path = output_path(path, suffixes=(".pdf",), problem="the report must be a .pdf file")
-    tables = report.tables()
+    made = report.tables()
+    tables = {key: made[report.sheet_name(key)] for key in TABLE_KEYS}
     f = report.figures()
-    title = f"{report.region_name}{report.service_label}选址方案"
+    t, lang = report.t, report.lang
     with (
         matplotlib.rc_context(cjk_rc()),
-        PdfPages(path, metadata={"Title": title, "Creator": "coverage-planner"}) as pdf,
+        PdfPages(path, metadata={"Title": report.title, "Creator": "coverage-planner"}) as pdf,
     ):
         doc = _Doc(pdf, report, paper)
         # page 1: the summary
-        fig, ax = doc.new_page("方案摘要")
-        ax.text(
-            0,
-            1.0,
-            _wrap(
-                f"在现有 {len(report.facilities)} 处设施基础上新增 {len(report.sites)} 处站点，"
-                f"{report.reach_label}内的{POPULATION_GROUPS[report.group].zh}"
-                f"由 {f['covered_before']:,.0f} 人（{f['share_before_pct']:.1f}%）"
-                f"增至 {f['covered_after']:,.0f} 人（{f['share_after_pct']:.1f}%），"
-                f"新增覆盖 {f['newly_covered']:,.0f} 人、{f['newly_covered_villages']:.0f} 个村(社区)；"
-                f"方案实施后仍有 {f['uncovered_villages_after']:.0f} 个村(社区)未覆盖。",
-                92,
-            ),
-            ha="left",
-            va="top",
-            fontsize=10.5,
-            color="#111111",
-            linespacing=1.6,
-        )
+        fig, ax = doc.new_page(_text("summary_page", lang))
+        summary_text = _text(
+            "summary_text", lang, n_fac=len(report.facilities), n_sites=len(report.sites), reach=report.reach_label,
+            group=_mid_sentence(report.group_label, lang), before=f["covered_before"], before_pct=f["share_before_pct"],
+            after=f["covered_after"], after_pct=f["share_after_pct"], new=f["newly_covered"],
+            new_villages=f["newly_covered_villages"], left=f["uncovered_villages_after"],
+            new_word="village" if round(f["newly_covered_villages"]) == 1 else "villages",
+            left_word="village remains" if round(f["uncovered_villages_after"]) == 1 else "villages remain")
+        ax.text(0, 1.0, _wrap(summary_text, 92), ha="left", va="top", fontsize=10.5, color="#111111",
+                linespacing=1.6)
         y, _ = doc.table(
-            ax, report.info_table(), top=0.86, col_widths=[0.25, 0.75], fontsize=8.5, wrap={"内容": 70}
+            ax, report.info_table(), top=0.86, col_widths=[0.25, 0.75], fontsize=8.5, wrap={t("content"): 70}
         )
-        ax.text(0, y - 0.03, "方案前后对比", ha="left", va="top", fontsize=11.5, color="#111111")
+        ax.text(0, y - 0.03, _text("before_after", lang), ha="left", va="top", fontsize=11.5, color="#111111")
         y, _ = doc.table(
             ax,
-            _formatted_summary(tables["汇总"]),
+            _formatted_summary(report, tables["summary"]),
             top=y - 0.07,
             col_widths=[0.4, 0.2, 0.2, 0.2],
             fontsize=8.5,
+            wrap={t("indicator"): 44},
         )
         missing = warn_missing_glyphs(_report_texts(report, tables), where=str(path))
         if missing:  # say so on the page, as well as in the log: those names print as boxes
-            ax.text(
-                0,
-                y - 0.04,
-                _wrap(
-                    "注：以下生僻字没有可用字体，在本报告中显示为方框（请安装含这些字的字体，如 SimSun-ExtB 或"
-                    f"花园明朝 HanaMinB）：{'、'.join(f'U+{ord(ch):04X}' for ch in missing[:20])}",
-                    92,
-                ),
-                ha="left",
-                va="top",
-                fontsize=8.5,
-                color="#c00000",
-            )
+            chars = t("list_sep").join(f"U+{ord(ch):04X}" for ch in missing[:20])
+            ax.text(0, y - 0.04, _wrap(_text("missing_glyphs", lang, chars=chars), 92), ha="left", va="top",
+                    fontsize=8.5, color="#c00000")
         doc.finish(fig)
         # maps
         for kind in map_kinds:
@@ -483,24 +541,22 @@ def write_pdf_report(
             pdf.savefig(map_fig)
             doc.page_no += 1
         # sites, one block each
-        doc.blocks("拟建站点及选址理由", _site_blocks(report, tables["拟建站点"]))
-        townships = tables["乡镇覆盖"]
+        doc.blocks(_text("sites_page", lang), _site_blocks(report, tables["sites"]))
         doc.paginated(
-            "各乡(镇、街道)覆盖情况（现状与方案后）",
-            townships,
-            col_widths=[0.12, 0.13, 0.07, 0.09, 0.09, 0.09, 0.1, 0.1, 0.09, 0.12],
+            _text("townships_page", lang),
+            tables["townships"],
+            col_widths=[0.12, 0.12, 0.08, 0.09, 0.09, 0.09, 0.1, 0.1, 0.09, 0.12],  # 0.08: "Villages" on one line
             fontsize=6.5,
-            wrap={"县(市、区)": 12, "乡(镇、街道)": 12},
+            wrap={t("county"): 12, t("township"): 12},
         )
-        uncovered = tables["未覆盖村(社区)"].drop(columns=["经度", "纬度"])
+        uncovered = tables["uncovered"].drop(columns=[t("lon"), t("lat")])
         doc.paginated(
-            "方案实施后仍未覆盖的村(社区)",
+            _text("uncovered_page", lang),
             uncovered,
             col_widths=[0.06, 0.16, 0.16, 0.22, 0.14, 0.12, 0.14],
             fontsize=7,
             max_rows=max_uncovered_rows,
-            note=f"按{POPULATION_GROUPS[report.group].zh}人数从多到少排列；"
-            f"“至最近现有设施”为{report.mode_label}时间，空白表示超出搜索范围或不可达。",
+            note=_text("uncovered_note", lang, group=report.group_label, mode=report.mode_label),
         )
     logger.info("wrote %s (%d pages)", path, doc.page_no)
     return path

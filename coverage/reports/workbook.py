@@ -1,4 +1,4 @@
-"""The proposal workbook: Excel with Chinese headers, formatted for printing and filing.
+"""The proposal workbook: Excel with Chinese (or English) headers, formatted for printing and filing.
 
 Sheets: 汇总 (the facts of the run and the before/after figures), 乡镇覆盖 (per
 township coverage before and after, a 合计 row last), 拟建站点 (the proposed
@@ -21,7 +21,7 @@ from pathlib import Path
 
 from coverage.output import output_path, safe_text, text_cells
 from coverage.reports.excel import MAX_WIDTH, about_sheet, display_width, table_sheet, write_table
-from coverage.reports.proposal import ProposalReport
+from coverage.reports.proposal import TABLE_KEYS, ProposalReport
 
 __all__ = ["write_workbook"]
 
@@ -31,7 +31,7 @@ _TITLE_SIZE = 14
 
 
 def write_workbook(report: ProposalReport, path: str | Path) -> Path:
-    """Write the proposal workbook (.xlsx) with Chinese headers.
+    """Write the proposal workbook (.xlsx), headers and words in the report's language (``report.lang``).
 
     Parameters
     ----------
@@ -56,33 +56,33 @@ def write_workbook(report: ProposalReport, path: str | Path) -> Path:
     path = output_path(
         path, suffixes=(".xlsx",), problem="the workbook must be an .xlsx file (Excel 2007 or later)"
     )
-    tables = report.tables()
+    t = report.t
+    made = report.tables()
+    tables = {key: made[report.sheet_name(key)] for key in TABLE_KEYS}
     wb = Workbook()
     ws = wb.active
-    ws.title = "汇总"
-    title = f"{report.region_name}{report.service_label}选址方案"
+    ws.title = report.sheet_name("summary")
+    title = report.title
     ws.cell(row=1, column=1, value=safe_text(title)).font = Font(bold=True, size=_TITLE_SIZE)
     if report.simulated:
-        ws.cell(row=2, column=1, value="示例数据（模拟）：仅供演示，不代表真实情况").font = Font(
-            color="C00000", bold=True
-        )
+        ws.cell(row=2, column=1, value=t("simulated_line")).font = Font(color="C00000", bold=True)
     info = report.info_table()
-    row = write_table(ws, info, start_row=4, wrap_columns=("内容",))
-    summary = tables["汇总"]
-    write_table(ws, summary, start_row=row + 2)
-    ws.column_dimensions["A"].width = max(display_width(v) for v in [*info["项目"], *summary["指标"]]) + 4
+    row = write_table(ws, info, start_row=4, wrap_columns=(t("content"),), lang=report.lang)
+    summary = tables["summary"]
+    write_table(ws, summary, start_row=row + 2, lang=report.lang)
+    ws.column_dimensions["A"].width = max(display_width(v) for v in [*info[t("item")], *summary[t("indicator")]]) + 4
     for letter in ("B", "C", "D"):
         ws.column_dimensions[letter].width = 16
     for r in range(5, 5 + len(info)):
         ws.cell(row=r, column=2).alignment = Alignment(wrap_text=False, vertical="top")
     ws.freeze_panes = "A4"
 
-    for name, wrap in (("乡镇覆盖", ()), ("拟建站点", ("选址理由", "备选站点")), ("未覆盖村(社区)", ())):
-        table_sheet(wb, name, tables[name], wrap_columns=wrap, freeze="C2",
-                    wrap_width=48 if name == "拟建站点" else MAX_WIDTH)
+    for key, wrap in (("townships", ()), ("sites", (t("reasons"), t("alternatives"))), ("uncovered", ())):
+        table_sheet(wb, report.sheet_name(key), tables[key], wrap_columns=wrap, freeze="C2",
+                    wrap_width=48 if key == "sites" else MAX_WIDTH, lang=report.lang)
     about_sheet(wb, source=report.region_name or "—", simulated=report.simulated, title=title,
-                date=report.date, index=len(wb.worksheets),
-                rows=[("服务", report.service_label), ("求解说明", report.solver_note or "—")])
+                date=report.date, index=len(wb.worksheets), lang=report.lang,
+                rows=[(t("service"), report.service_label), (t("solver"), report.solver_note or "—")])
     for sheet in wb.worksheets:  # names from the user's files such as "=1+1" are text, never formulas
         text_cells(sheet)
     wb.properties.creator = "coverage-planner"
