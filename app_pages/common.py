@@ -126,6 +126,23 @@ def init_state() -> None:
     for key, value in STATE_DEFAULTS.items():
         if key not in st.session_state:
             st.session_state[key] = value.copy() if isinstance(value, (dict, list)) else value
+    use_session_types()
+
+
+def use_session_types() -> None:
+    """The facility types of the session's standards, known for this script run only.
+
+    Each script run is a thread of its own (coverage.taxonomy keeps the types per context): a type
+    one planner's standards add is never seen by another session, and a table loaded before the
+    types were added loads again (the vocabulary key of :func:`layer_key` changes).
+    """
+    from coverage.taxonomy import use_facility_types
+
+    std = standards()
+    try:
+        use_facility_types(std.facility_types, source=std.source or "standards")
+    except CoverageError as exc:  # a name taken meanwhile by a type registered process-wide
+        show_error(exc)
 
 
 OwnedKey = str | tuple[str, str]
@@ -490,11 +507,24 @@ def open_page(title: str) -> tuple[Inputs, Any] | None:
 
 
 def render_map(m: Any, *, key: str, height: int = 620, clicks: bool = False) -> dict | None:
-    """Show a folium map (offline assets) with streamlit-folium; returns the click data if asked."""
+    """Show a folium map (offline assets) with streamlit-folium; returns the click data if asked.
+
+    The layers that follow the threshold, the service and the sites (uncovered villages, service
+    areas, travel times, sites, legend) go to streamlit-folium apart from the rest
+    (``feature_group_to_add``, with the layer control): while the rest is unchanged the browser keeps
+    its map (and the planner's zoom) and only swaps these layers, instead of building a new frame and
+    drawing every village and facility again.  ``m`` is changed: give a copy of a cached map.
+    """
+    import folium
     from streamlit_folium import st_folium
 
+    from coverage.mapping.web.coverage_map import split_dynamic
+
+    groups, had_control = split_dynamic(m)
     return st_folium(m, key=key, height=height, use_container_width=True,
-                     returned_objects=["last_clicked"] if clicks else [])
+                     returned_objects=["last_clicked"] if clicks else [],
+                     feature_group_to_add=groups or None,
+                     layer_control=folium.LayerControl(collapsed=True) if had_control else None)
 
 
 def table(df: Any, **kwargs: Any) -> None:

@@ -50,7 +50,7 @@ def exports(inputs: Any, svc: Any, result: Any) -> None:
     st.subheader(tr("exports"))
     st.caption(tr("exports_help"))
     accepted = st.session_state["accepted_sites"]
-    source = f"{inputs.name} · {svc.label(lang())} · {svc.threshold_min:g} min"
+    source = f"{inputs.name} · {svc.label(lang())} · {svc.threshold_min:g} {tr('minutes')}"
     key = (inputs.key, sites_key(), standards_key(), svc.key, float(svc.threshold_min), lang(), source,
            inputs.simulated)
     export_section("coverage", key, tr("prepare_exports"),
@@ -71,6 +71,33 @@ def share_metrics(result: Any, svc: Any) -> None:
                    help=f"{tr('target')}: {f'{target:.0%}' if target is not None else '—'} · {state}")
         if card["gap_people"]:
             col.caption(tr("gap", n=f"{card['gap_people']:,}"))
+
+
+def funeral_table(result: Any) -> None:
+    """Funeral demand by county (deaths a year at the standards' rate; years of cemetery plots and ash
+    places), when the standards ask for it and the villages have a resident population."""
+    from coverage.views import translate_table
+
+    if result.funeral is None or result.standards.funeral is None:
+        return
+    fd = result.standards.funeral
+    st.markdown(f"**{tr('funeral_head')}**")
+    st.caption(tr("funeral_help", rate=fd.death_rate_per_1000, years=fd.min_years))
+    f = result.funeral
+    short = [str(n) for n in f.loc[f["short"].astype(bool) & (f["county_code"] != "all"), "county_name"]]
+    if short:
+        st.warning(tr("funeral_short", years=fd.min_years, names="、".join(short) if lang() == "zh"
+                      else ", ".join(short)))
+    shown = translate_table(f.drop(columns="county_code"), lang=lang())
+    st.dataframe(shown, hide_index=True, key="coverage_funeral",
+                 column_config={c: st.column_config.NumberColumn(format="%.1f") for c in shown.columns
+                                if c in _years_headers()})
+
+
+def _years_headers() -> set[str]:
+    from coverage.metrics.labels import header
+
+    return {header(c, lang()) for c in ("cemetery_years", "ash_years", "deaths_per_year")}
 
 
 def render() -> None:
@@ -100,6 +127,8 @@ def render() -> None:
         st.bar_chart(chart, x_label=tr("minutes"), y_label=tr("covered_share"), stack=False, height=260)
     st.markdown(f"**{tr('uncovered_list')}**")
     st.dataframe(uncovered_table(result, svc.key, lang=lang()), hide_index=True, height=260)
+    with boundary():
+        funeral_table(result)
     if bound(st.toggle, tr("all_services"), "coverage_all"):
         with boundary():
             thresholds = tuple(sorted(st.session_state["thresholds"].items()))

@@ -35,7 +35,8 @@ from app_pages.common import (
 KINDS = ("demand", "facilities", "candidates", "boundaries")
 KIND_TEXT = {"demand": "villages", "facilities": "facilities", "candidates": "candidates",
              "boundaries": "boundaries"}
-CRS_CHOICES = {"wgs84": "WGS-84 / CGCS2000", "gcj02": "GCJ-02（高德/腾讯）", "bd09": "BD-09（百度）"}
+#: coordinate systems a planner's file may be in, and their labels (TEXT keys)
+CRS_CHOICES = {"wgs84": "crs_wgs84", "gcj02": "crs_gcj02", "bd09": "crs_bd09"}
 
 
 @st.cache_resource(show_spinner=False)
@@ -111,14 +112,16 @@ def upload_files() -> None:
             c1, c2 = st.columns([3, 1])
             with c2:
                 crs = bound(st.selectbox, tr("crs"), ("crs", kind), list(CRS_CHOICES), default="wgs84",
-                            format_func=CRS_CHOICES.get)
+                            format_func=lambda k: tr(CRS_CHOICES[k]))
             up = c1.file_uploader(tr(KIND_TEXT[kind]), type=["xlsx", "csv", "geojson", "gpkg", "zip"],
                                   key=f"upload_{kind}")
             with boundary():  # a failed load keeps the previous layer (if any)
                 load_layer(kind, up, crs)
             entry = st.session_state["user_layers"].get(kind)
             if entry:
-                loaded = tr("loaded", n=len(entry["data"]), crs=entry["crs_assumed"])
+                from coverage.crs import crs_assumed_label
+
+                loaded = tr("loaded", n=len(entry["data"]), crs=crs_assumed_label(entry["crs_assumed"], lang()))
                 st.caption(esc(f"{entry['name']}: {loaded}"))
                 if len(entry["report"]):
                     st.markdown(f"**{tr('report')}**")
@@ -181,7 +184,8 @@ def render() -> None:
     source = bound(st.radio, tr("source"), "source", ["demo", "files"], horizontal=True, format_func=tr)
     if source == "demo":
         bound(st.selectbox, tr("region"), "region", list(REGIONS),
-              format_func=lambda k: f"{REGIONS[k].name_zh} · {REGIONS[k].name_en}")
+              format_func=lambda k: (REGIONS[k].name_zh if lang() == "zh"
+                                     else f"{REGIONS[k].name_en} · {REGIONS[k].name_zh}"))
     else:
         upload_files()
     inputs = current_inputs()

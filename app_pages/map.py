@@ -82,8 +82,11 @@ def render() -> None:
     types = [t for c in cats for t in facility_types_in(c) if not only_counted or t in svc.facility_types]
     graph_key, graph_loader = inputs.graph_key, inputs.graph_loader
     has_roads = graph_loader is not None and graph_key is not None
+    # notes that come and go sit in one container: the map after it keeps its place on the page, so the
+    # browser keeps the map and only swaps the layers that changed (a map at a new place is a new frame)
+    notes = st.container()
     if show_roads and not has_roads:
-        st.info(tr("need_roads"))
+        notes.info(tr("need_roads"))
     threshold_min = float(svc.threshold_min)
     uncovered_title = f"{tr('uncovered_layer')} · {svc.label(lang())}"
     draw_roads = show_roads and has_roads
@@ -126,7 +129,7 @@ def render() -> None:
     if m is None:
         return
     if show_areas and not _counts_any(inputs, svc.facility_types):
-        st.info(tr("no_counted"))
+        notes.info(tr("no_counted"))
     # streamlit-folium renames the map's elements as it renders: it gets a copy, the cached map stays as built
     render_map(copy.deepcopy(m), key="map_main")
     st.caption(f"{svc.label(lang())} · {svc.threshold_min:g} {tr('minutes')}")

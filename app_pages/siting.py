@@ -244,9 +244,12 @@ def accepted_list() -> None:
     if not sites:
         return
     st.subheader(tr("accepted"))
+    proposal = st.session_state.get("proposal") or {}  # its explanations exist in both languages
+    explained = {s["id"]: s.get("explanation") for s in proposal.get("sites" if lang() == "zh" else "sites_en", [])}
     for site in sites:
         r1, r2 = st.columns([7, 1])
-        explanation = f" · {esc(site['explanation'])}" if site.get("explanation") else ""
+        text = explained.get(site["id"]) or site.get("explanation")
+        explanation = f" · {esc(text)}" if text else ""
         r1.markdown(f"**{esc(site.get('name', site['id']))}** · {esc(label(site.get('type', ''), lang()))} · "
                     f"{site['lon']:.5f}, {site['lat']:.5f}{explanation}")
         r2.button(tr("remove"), key=f"remove_{site['id']}", on_click=remove_site, args=(site["id"],))
@@ -259,7 +262,8 @@ def render() -> None:
         return
     inputs, svc = opened
     controls(inputs, svc)
-    pending = pending_sites(inputs, svc)
+    with st.container():  # one element however many sites are listed: the map below keeps its place
+        pending = pending_sites(inputs, svc)
     before_after(inputs, svc)
     site_map(inputs, svc, pending)
     accepted_list()
@@ -291,7 +295,7 @@ def exports(inputs: Any, svc: Any, pending: list[dict]) -> None:
     st.caption(tr("sites_exports_help"))
     accepted = st.session_state["accepted_sites"]
     if pending or accepted:
-        source = f"{inputs.name} · {svc.label(lang())} · {svc.threshold_min:g} min"
+        source = f"{inputs.name} · {svc.label(lang())} · {svc.threshold_min:g} {tr('minutes')}"
         key = (inputs.key, svc.key, float(svc.threshold_min), sites_key(pending), sites_key(), lang(), source,
                inputs.simulated)
         export_section("sites", key, tr("prepare_sites"),

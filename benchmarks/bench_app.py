@@ -12,11 +12,21 @@ site, the coverage exports (Excel + GeoPackage + GeoJSON), the report of the acc
 sites (Excel + PDF) and the printed scenario map, each first (cold) and again (cached).
 The Map page's layers: service areas and roads switched on, threshold and service changes with
 the areas shown, and the size of the map's script sent to the browser.
+
+    python benchmarks/bench_app.py --browser [--regions yuxi,dali] [--repeats 3]
+
+drives the real app in headless Chromium (/usr/bin/chromium, Playwright; the harness of
+tests/test_browser.py) and prints, per region, the median / min / max over the repeats of what a
+planner waits for from click to painted map: first map (a fresh server each repeat: cold caches),
+threshold change, service change, service areas on, roads on, a threshold change with both shown,
+a proposal and accepting a site; with the load average, since the machine may be shared.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
 import statistics
 import sys
 import time
@@ -115,5 +125,43 @@ def deliverables(at: AppTest) -> None:
         print(f"{page + ': ' + button:28s} first {first:6.2f} s  again (cached) {again:6.2f} s")
 
 
+def browser(regions: list[str], repeats: int) -> int:
+    """The map flows in Chromium, ``repeats`` times per region (a fresh server each time); medians printed."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    import test_browser as harness  # the browser test's server and flows: the same clicks, the same checks
+
+    if not harness.CHROMIUM.exists():
+        print(f"no Chromium at {harness.CHROMIUM}: install the Debian package `chromium`")
+        return 2
+    medians: dict[str, dict[str, float]] = {}
+    for region in regions:
+        runs: list[dict[str, float]] = []
+        for i in range(repeats):
+            load = os.getloadavg()[0]
+            with harness.streamlit_app(f"streamlit_bench_{region}.log") as url:
+                runs.append(harness.map_flow_times(url, region))
+            print(f"{region} run {i + 1}/{repeats} done (load average before: {load:.2f})", flush=True)
+        medians[region] = {}
+        print(f"\n{region}: map flows in Chromium [s], median of {repeats} (min-max); target < 1 s, first map < 3 s")
+        for flow in harness.MAP_FLOWS:
+            values = [r[flow] for r in runs if flow in r]
+            if values:
+                med = medians[region][flow] = statistics.median(values)
+                target = 3.0 if flow == "first map" else 1.0
+                print(f"  {flow:42s} {med:6.2f}  ({min(values):.2f}-{max(values):.2f})  "
+                      f"{'OK' if med < target else 'SLOWER THAN ' + format(target, 'g') + ' s'}", flush=True)
+    now = os.getloadavg()
+    print(f"load average now {now[0]:.2f} {now[1]:.2f} {now[2]:.2f} on {os.cpu_count()} cores")
+    harness.write_times(medians, ROOT / "tests" / "artifacts" / "browser_times_bench.txt")
+    return 0
+
+
 if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--browser", action="store_true", help="time the map flows in headless Chromium")
+    parser.add_argument("--regions", default="yuxi,dali", help="with --browser: demo regions, comma separated")
+    parser.add_argument("--repeats", type=int, default=3, help="with --browser: runs per region (median)")
+    args = parser.parse_args()
+    if args.browser:
+        raise SystemExit(browser([r.strip() for r in args.regions.split(",") if r.strip()], args.repeats))
     raise SystemExit(main())

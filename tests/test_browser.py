@@ -6,14 +6,18 @@ render inside the streamlit-folium iframe, switches the service, runs a siting
 proposal, places a site by hand under a name written as markdown (shown as text, no
 remote image requested), prints a map, saves a screenshot of every page to
 tests/artifacts/ and checks that Chinese text is rendered with a CJK font.  A second test chooses
-大理 on the Data page, visits every page (the region stays 大理) and prints the time of each flow a
-planner waits for (first map, threshold change, service change, service areas and roads switched on,
-a threshold change with them shown, proposal, accepting a site, export download, print; also written to
-tests/artifacts/browser_times.txt), without asserting them.
+大理 on the Data page, visits every page (the region stays 大理) and prints the time of the export
+download and the print (tests/artifacts/browser_times_pages.txt).  A third, on Yuxi and on Dali each with
+a fresh server, times the map's flows from click to painted map (first map, threshold change, service
+change, service areas and roads switched on, a threshold change with them shown, proposal, accepting a
+site; printed and written to tests/artifacts/browser_times.txt) and checks that each changed the map as
+a planner sees it (uncovered count in the legend, legend entries, an accepted star); the times are not
+asserted (the machine is shared): ``python benchmarks/bench_app.py --browser`` prints their medians.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import socket
@@ -49,12 +53,13 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def app_url() -> Iterator[str]:
+@contextlib.contextmanager
+def streamlit_app(log_name: str = "streamlit.log") -> Iterator[str]:
+    """``streamlit run app.py`` on a free local port (a fresh server: cold caches); yields its URL."""
     port = _free_port()
     env = {**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false", "PYTHONPATH": str(ROOT)}
-    log = (ARTIFACTS / "streamlit.log")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    log = ARTIFACTS / log_name
     with open(log, "wb") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
@@ -72,7 +77,7 @@ def app_url() -> Iterator[str]:
                 except OSError:
                     pass
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"streamlit did not start (see {log})")
+                    raise RuntimeError(f"streamlit did not start (see {log})")
                 time.sleep(0.5)
             yield url
         finally:
@@ -81,6 +86,15 @@ def app_url() -> Iterator[str]:
                 proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 proc.kill()
+
+
+@pytest.fixture(scope="module")
+def app_url() -> Iterator[str]:
+    try:
+        with streamlit_app() as url:
+            yield url
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
 
 
 def _wait_for_map(page, *, timeout_ms: int = MAP_TIMEOUT_MS):
@@ -98,14 +112,14 @@ def _go(page, title: str) -> None:
     page.get_by_role("heading", name=title).first.wait_for(timeout=MAP_TIMEOUT_MS)
 
 
-def _pick(page, box, option: str, *, attempts: int = 4) -> None:
-    """Open a selectbox and click ``option``; again if a rerun redrew the box while it was opening."""
+def _pick(page, box, option: str | re.Pattern, *, attempts: int = 4) -> None:
+    """Open a selectbox and click ``option`` (its text, or a pattern); again if a rerun redrew the box meanwhile."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     for attempt in range(attempts):
         box.click()
         try:
-            page.get_by_role("option", name=option, exact=True).click(timeout=8_000)
+            page.get_by_role("option", name=option, exact=isinstance(option, str) or None).click(timeout=8_000)
             return
         except PlaywrightTimeout:
             if attempt == attempts - 1:
@@ -159,8 +173,10 @@ def test_app_in_chromium_offline(app_url):
             _go(page, "地图")
             frame = _wait_for_map(page)
             assert frame.locator(".cov-legend").inner_text().startswith("图例")
-            n_paths = frame.locator(".leaflet-container svg path").count()
-            assert n_paths > 100  # boundaries, villages, uncovered rings
+            state = map_state(page)
+            # boundaries, villages, facilities and uncovered rings: every one a Leaflet layer (points on a canvas)
+            assert state["layers"] > 1000 and frame.locator(".leaflet-container canvas").count() >= 1
+            assert (_uncovered_count(state) or 0) > 0
             page.wait_for_timeout(1500)
             page.screenshot(path=str(ARTIFACTS / "browser_map.png"), full_page=False)
 
@@ -233,14 +249,18 @@ def test_app_in_chromium_offline(app_url):
     assert not outside, f"the app tried to reach the internet: {outside[:5]}"
 
 
-#: the flows timed on Dali (printed, and written to tests/artifacts/browser_times.txt); not asserted
-FLOWS = ("first map", "threshold change redraw", "service change", "service areas on", "roads on",
-         "threshold change, areas and roads shown", "proposal", "accept a site", "export download", "print")
+#: the page flows timed on Dali (printed, and written to tests/artifacts/browser_times_pages.txt); not asserted
+FLOWS = ("export download", "print")
 
 
 def _timed(times: dict[str, float], flow: str, start: float) -> None:
     times[flow] = time.monotonic() - start
     print(f"{flow}: {times[flow]:.1f} s", flush=True)
+
+
+def _region_option(name: str) -> re.Pattern:
+    """The demo region's option on the Data page: its Chinese name, alone or with the English one."""
+    return re.compile(rf"^{re.escape(name)}( · \w+)?$")
 
 
 def _region_is(page, name: str) -> None:
@@ -276,57 +296,16 @@ def test_dali_on_every_page_with_flow_times(app_url):
 
             # the Data page: choose Dali
             _pick(page, page.locator('[data-testid="stSelectbox"]').filter(has_text="示例地区").first,
-                  f"{dali} · Dali")
+                  _region_option(dali))
             page.get_by_text("1159 个村（社区）").first.wait_for(timeout=MAP_TIMEOUT_MS)
             _region_is(page, dali)
 
-            # the map: first drawing (road graph and engine built for Dali)
-            start = time.monotonic()
+            # the map (its flows are timed by test_map_flow_times_in_chromium)
             _go(page, "地图")
             _wait_for_map(page)
-            _timed(times, "first map", start)
             _region_is(page, dali)
             page.wait_for_timeout(1500)
             page.screenshot(path=str(ARTIFACTS / "browser_dali_map.png"))
-
-            # a threshold change redraws the map (15 -> 20 minutes)
-            start = time.monotonic()
-            slider = page.get_by_role("slider").first
-            slider.focus()
-            slider.press("ArrowRight")
-            page.get_by_text("15分钟养老服务圈 · 20 分钟").first.wait_for(timeout=MAP_TIMEOUT_MS)
-            _wait_for_map(page)
-            _timed(times, "threshold change redraw", start)
-
-            # a service change
-            start = time.monotonic()
-            _choose(page, "考核服务", "留守儿童20分钟儿童之家")
-            page.get_by_text("留守儿童20分钟儿童之家 · 20 分钟").first.wait_for(timeout=MAP_TIMEOUT_MS)
-            _wait_for_map(page)
-            _timed(times, "service change", start)
-            _choose(page, "考核服务", "15分钟养老服务圈")
-            page.get_by_text("15分钟养老服务圈 · 20 分钟").first.wait_for(timeout=MAP_TIMEOUT_MS)
-
-            # the service areas, then the roads, switched on (drawn once computed)
-            start = time.monotonic()
-            page.get_by_text("显示服务范围", exact=True).click()
-            _wait_for_map(page).locator('.leaflet-container svg path[stroke="#006d2c"]').first.wait_for(
-                timeout=MAP_TIMEOUT_MS)
-            _timed(times, "service areas on", start)
-            start = time.monotonic()
-            page.get_by_text("显示路网", exact=True).click()
-            _wait_for_map(page).locator('.leaflet-container svg path[stroke="#d9822b"]').first.wait_for(
-                timeout=MAP_TIMEOUT_MS)
-            _timed(times, "roads on", start)
-            page.wait_for_timeout(1500)
-            page.screenshot(path=str(ARTIFACTS / "browser_dali_map_layers.png"))
-            start = time.monotonic()
-            slider.focus()
-            slider.press("ArrowLeft")
-            page.get_by_text("15分钟养老服务圈 · 15 分钟").first.wait_for(timeout=MAP_TIMEOUT_MS)
-            _wait_for_map(page).locator('.leaflet-container svg path[stroke="#006d2c"]').first.wait_for(
-                timeout=MAP_TIMEOUT_MS)
-            _timed(times, "threshold change, areas and roads shown", start)
 
             # coverage page
             _go(page, "覆盖")
@@ -341,16 +320,12 @@ def test_dali_on_every_page_with_flow_times(app_url):
             k.fill("3")
             k.press("Enter")
             page.wait_for_timeout(1000)
-            start = time.monotonic()
             page.get_by_role("button", name="生成选址方案").click()
             page.get_by_role("button", name="采纳", exact=True).first.wait_for(timeout=MAP_TIMEOUT_MS)
-            _timed(times, "proposal", start)
             assert page.get_by_role("button", name="采纳", exact=True).count() == 3
-            start = time.monotonic()
             page.get_by_role("button", name="采纳", exact=True).first.click()
             page.get_by_role("button", name="移除").first.wait_for(timeout=MAP_TIMEOUT_MS)
             _wait_for_map(page)
-            _timed(times, "accept a site", start)
             page.wait_for_timeout(1500)
             page.screenshot(path=str(ARTIFACTS / "browser_dali_siting.png"), full_page=True)
 
@@ -398,6 +373,210 @@ def test_dali_on_every_page_with_flow_times(app_url):
             raise
         finally:
             browser.close()
-            (ARTIFACTS / "browser_times.txt").write_text(
+            (ARTIFACTS / "browser_times_pages.txt").write_text(
                 "".join(f"{f}: {times[f]:.1f} s\n" for f in FLOWS if f in times), encoding="utf-8")
     assert not outside, f"the app tried to reach the internet: {outside[:5]}"
+
+
+# --- the map's interactions, timed in the browser on Yuxi and Dali -------------------------------------------
+
+#: the map flows timed per region (printed, written to tests/artifacts/browser_times.txt, and by
+#: ``python benchmarks/bench_app.py --browser`` as medians); never asserted: the machine is shared
+MAP_FLOWS = ("first map", "threshold change redraw", "service change redraw", "service areas on", "roads on",
+             "threshold change, areas and roads shown", "proposal", "accept a site")
+REGIONS = {"yuxi": ("玉溪市", "718 个村（社区）"), "dali": ("大理白族自治州", "1159 个村（社区）")}
+
+#: the drawn map as the planner sees it, read in the streamlit-folium frame after two animation frames
+#: (so the browser has painted what the script built): legend text, stars by status, Leaflet layers
+_MAP_STATE_JS = """async () => {
+    const painted = new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+    await Promise.race([painted, new Promise(r => setTimeout(r, 1000))]);  // no frames when hidden
+    const legend = document.querySelector('.cov-legend');
+    if (!window.map || !legend) { return null; }
+    const fresh = !window.__covSeen;
+    window.__covSeen = true;
+    return {legend: legend.textContent, fresh: fresh, layers: Object.keys(window.map._layers).length,
+            accepted: document.querySelectorAll('.cov-site.accepted').length,
+            proposed: document.querySelectorAll('.cov-site.proposed').length};
+}"""
+
+
+def map_state(page, *, timeout_s: float = MAP_TIMEOUT_MS / 1000, changed_from: dict | None = None,
+              until=None) -> dict:
+    """The map's state once drawn (and, with ``changed_from``, once it differs from that state).
+
+    A map counts as changed when the frame holds a new map (streamlit-folium re-created it) or its legend
+    or stars differ; ``until(state)`` adds a condition.  Polls every 40 ms; raises on timeout.
+    """
+    deadline = time.monotonic() + timeout_s
+    last = None
+    state_missing = False
+    while time.monotonic() < deadline:
+        handle = page.query_selector('iframe[title="streamlit_folium.st_folium"]')
+        frame = handle.content_frame() if handle is not None else None
+        if handle is not None and state_missing:  # the planner looks at the map: a frame out of view may wait
+            with contextlib.suppress(Exception):
+                handle.scroll_into_view_if_needed(timeout=1000)
+        state = None
+        if frame is not None:
+            try:
+                state = frame.evaluate(_MAP_STATE_JS)
+            except Exception:  # the frame navigated or was replaced while read: read again
+                state = None
+        state_missing = state is None
+        if state is not None:
+            last = state
+            differs = changed_from is None or state["fresh"] or any(
+                state[k] != changed_from[k] for k in ("legend", "accepted", "proposed"))
+            if differs and (until is None or until(state)):
+                return state
+        time.sleep(0.04)
+    raise AssertionError(f"the map did not change within {timeout_s:.0f} s (last state: {last})")
+
+
+def _uncovered_count(state: dict) -> int | None:
+    """The number of uncovered villages the legend shows (``未覆盖村庄（143）``), None when not shown."""
+    found = re.search(r"未覆盖村庄（([\d,]+)）", state["legend"])
+    return int(found.group(1).replace(",", "")) if found else None
+
+
+def map_flow_times(url: str, region: str, *, screenshots: bool = False, check: bool = True) -> dict[str, float]:
+    """Open the app on ``region`` in Chromium and time each map flow a planner waits for [s].
+
+    Each time runs from the click (or key press) to the browser having painted the changed map;
+    every flow checks that the map really changed as the planner would see it (uncovered count, legend
+    entries, an accepted star).  ``check=False`` only waits for a changed map (for maps drawn before the
+    legend showed the uncovered count, to compare times).
+    """
+    from playwright.sync_api import sync_playwright
+
+    name, villages = REGIONS[region]
+    times: dict[str, float] = {}
+    outside: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1500, "height": 1000}, locale="zh-CN")
+
+            def offline(route):
+                if route.request.url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:", "about:")):
+                    route.continue_()
+                else:
+                    outside.append(route.request.url)
+                    route.abort()
+
+            page.route("**/*", offline)
+            errors: list[str] = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(url, wait_until="domcontentloaded")
+            page.get_by_text("民政服务设施覆盖规划").first.wait_for(timeout=MAP_TIMEOUT_MS)
+            if region != "yuxi":
+                _pick(page, page.locator('[data-testid="stSelectbox"]').filter(has_text="示例地区").first,
+                      _region_option(name))
+            page.get_by_text(villages).first.wait_for(timeout=MAP_TIMEOUT_MS)
+            _region_is(page, name)
+
+            start = time.monotonic()
+            _go(page, "地图")
+            state = map_state(page)
+            _timed(times, "first map", start)
+            first = _uncovered_count(state)
+            assert not check or (first is not None and first > 0), state["legend"]
+            if screenshots:
+                page.screenshot(path=str(ARTIFACTS / f"browser_{region}_map_first.png"))
+
+            # 15 -> 20 minutes: fewer villages left uncovered, on the map's legend
+            slider = page.get_by_role("slider").first
+            start = time.monotonic()
+            slider.focus()
+            slider.press("ArrowRight")
+            state = map_state(page, changed_from=state)
+            _timed(times, "threshold change redraw", start)
+            page.get_by_text("15分钟养老服务圈 · 20 分钟").first.wait_for(timeout=MAP_TIMEOUT_MS)
+            wider = _uncovered_count(state)
+            assert not check or (wider is not None and wider < first), (first, wider)
+
+            # another service: its facilities in the legend, its own uncovered villages
+            start = time.monotonic()
+            _choose(page, "考核服务", "留守儿童20分钟儿童之家")
+            children = map_state(page, changed_from=state)
+            _timed(times, "service change redraw", start)
+            assert not check or ("儿童之家" in children["legend"] and children["legend"] != state["legend"])
+            page.get_by_text("留守儿童20分钟儿童之家 · 20 分钟").first.wait_for(timeout=MAP_TIMEOUT_MS)
+            _choose(page, "考核服务", "15分钟养老服务圈")
+            state = map_state(page, changed_from=children,
+                              until=(lambda s: _uncovered_count(s) == wider) if check else None)
+
+            # the service areas, then the roads: each drawn once computed, with its legend entry
+            start = time.monotonic()
+            page.get_by_text("显示服务范围", exact=True).click()
+            state = map_state(page, changed_from=state, until=lambda s: "服务范围" in s["legend"])
+            _timed(times, "service areas on", start)
+            start = time.monotonic()
+            page.get_by_text("显示路网", exact=True).click()
+            state = map_state(page, changed_from=state, until=lambda s: "道路" in s["legend"])
+            _timed(times, "roads on", start)
+            if screenshots:
+                page.screenshot(path=str(ARTIFACTS / f"browser_{region}_map_layers.png"))
+            start = time.monotonic()
+            slider.focus()
+            slider.press("ArrowLeft")
+            state = map_state(page, changed_from=state,
+                              until=(lambda s: _uncovered_count(s) == first) if check else None)
+            _timed(times, "threshold change, areas and roads shown", start)
+            assert not check or ("服务范围" in state["legend"] and "道路" in state["legend"])
+
+            # a proposal of 3 sites, then one accepted: its star turns into an accepted one
+            _go(page, "选址")
+            _choose(page, "模型", "k 个站点覆盖最多人")
+            k = page.get_by_label("新增站点数 k")
+            k.fill("3")
+            k.press("Enter")
+            page.wait_for_timeout(1000)
+            state = map_state(page)
+            start = time.monotonic()
+            page.get_by_role("button", name="生成选址方案").click()
+            state = map_state(page, changed_from=state, until=(lambda s: s["proposed"] == 3) if check else None)
+            _timed(times, "proposal", start)
+            start = time.monotonic()
+            page.get_by_role("button", name="采纳", exact=True).first.click()
+            state = map_state(page, changed_from=state, until=(lambda s: s["accepted"] == 1) if check else None)
+            _timed(times, "accept a site", start)
+            assert not check or state["proposed"] == 2
+            if screenshots:
+                page.screenshot(path=str(ARTIFACTS / f"browser_{region}_siting.png"), full_page=True)
+            assert not errors, errors
+        finally:
+            browser.close()
+    assert not outside, f"the app tried to reach the internet: {outside[:5]}"
+    return times
+
+
+def write_times(times_by_region: dict[str, dict[str, float]], path: Path = ARTIFACTS / "browser_times.txt") -> str:
+    """The map flow times per region as text (also written to ``path``)."""
+    import platform
+
+    load = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
+    lines = [f"# map flows in Chromium [s], load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} "
+             f"on {os.cpu_count()} cores, {platform.node()}"]
+    for region, times in times_by_region.items():
+        lines += [f"{region} {flow}: {times[flow]:.2f} s" for flow in MAP_FLOWS if flow in times]
+    text = "\n".join(lines) + "\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return text
+
+
+@pytest.mark.parametrize("region", ["yuxi", "dali"])
+def test_map_flow_times_in_chromium(region):
+    """Each map flow changes what the map shows; the times are printed and written, not asserted."""
+    with streamlit_app(f"streamlit_{region}.log") as url:
+        times = map_flow_times(url, region, screenshots=True)
+    path = ARTIFACTS / "browser_times.txt"
+    previous = {}
+    if path.exists() and region != "yuxi":
+        for line in path.read_text(encoding="utf-8").splitlines():
+            match = re.match(r"(\w+) (.+): ([\d.]+) s$", line)
+            if match and match.group(1) != region:
+                previous.setdefault(match.group(1), {})[match.group(2)] = float(match.group(3))
+    print(write_times({**previous, region: times}), flush=True)

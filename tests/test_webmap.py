@@ -276,3 +276,84 @@ def test_titles_and_notes_from_the_user_are_escaped(demand, facilities):
     for shown in ("&lt;img src=x onerror=alert(1)&gt;未覆盖", "&lt;b onclick=alert(2)&gt;图例",
                   "&lt;svg onload=alert(3)&gt;"):
         assert shown in decoded
+
+
+_CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
+
+
+def _legend_text(html: str) -> str:
+    """The legend as the planner reads it (tags dropped)."""
+    import json
+
+    raw = json.loads(re.search(r"div\.innerHTML = (\".*?\");", html).group(1))
+    return re.sub(r"<[^>]+>", " ", raw)
+
+
+def test_legend_units_and_uncovered_count_in_the_language_of_the_map(demand, facilities, boundaries):
+    zh = _legend_text(to_html(coverage_map(demand, facilities, boundaries=boundaries, uncovered_ids=["v1", "v2"],
+                                           lang="zh")))
+    en = _legend_text(to_html(coverage_map(demand, facilities, boundaries=boundaries, uncovered_ids=["v1", "v2"],
+                                           lang="en")))
+    assert "每村（人）" in zh and "未覆盖村庄（2）" in zh
+    assert "per village (persons)" in en and "Uncovered villages (2)" in en
+    # never a unit in the other language or in the other language's brackets
+    assert "persons" not in zh and "（" not in en and "人" not in en
+
+
+def test_popups_and_layer_names_in_the_language_of_the_map(demand, facilities, boundaries):
+    import json
+
+    import pandas as pd
+
+    from coverage.scenario import new_site, sites_frame
+
+    site = new_site(102.56, 24.36, facility_type="happy_courtyard", name="x")
+    travel = pd.Series([5.0, 12.0, np.nan, 3.0], index=demand["id"])
+    for lang in ("zh", "en"):
+        html = to_html(coverage_map(demand, facilities, boundaries=boundaries.assign(
+            level=["prefecture", "county"]), uncovered_ids=["v1"], sites=sites_frame([site]), travel_time_min=travel,
+            lang=lang))
+        fields = [f for block in re.findall(r"var fields = (\[.*?\]);", html) for f in json.loads(block)]
+        fields += re.findall(r'field: "([^"]*)"', html)  # the travel-time row
+        layers = re.findall(r'^\s*"([^"]+)" : feature_group', html, flags=re.M)
+        assert fields and layers
+        for text in fields + [json_unescape(x) for x in layers]:
+            if lang == "en":
+                assert not _CJK.search(text), text
+            else:
+                assert _CJK.search(text) and not re.search(r"[a-z]{3,}", text), text
+
+
+def json_unescape(text: str) -> str:
+    import json
+
+    return str(json.loads(f'"{text}"'))
+
+
+def test_coverage_layers_change_apart_from_the_drawn_map(demand, facilities, boundaries):
+    """Threshold, service or sites change only the coverage layers: the rest is the same script."""
+    import copy
+
+    import pandas as pd
+    from streamlit_folium import _get_map_string
+
+    from coverage.mapping.web.coverage_map import split_dynamic
+    from coverage.scenario import new_site, sites_frame
+
+    def parts(uncovered, minutes, sites):
+        m = coverage_map(demand, facilities, boundaries=boundaries, uncovered_ids=uncovered,
+                         travel_time_min=pd.Series(minutes, index=demand["id"]), sites=sites)
+        full = to_html(copy.deepcopy(m))
+        groups, had_control = split_dynamic(m)
+        m.get_root().render()
+        return _get_map_string(m), groups, had_control, full
+
+    base1, _, control1, full1 = parts(["v1", "v2"], [5.0, 12.0, 30.0, 3.0], None)
+    base2, groups2, control2, full2 = parts(["v4"], [8.0, 9.0, 10.0, 11.0],
+                                            sites_frame([new_site(102.56, 24.36, facility_type="happy_courtyard")]))
+    assert full1 != full2 and base1 == base2 and control1 and control2
+    names = [g.layer_name for g in groups2]
+    assert "未覆盖村庄" in names and "选址方案" in names and "图例" in names
+    # what changed is in the coverage layers only; every village and facility stays in the base
+    assert "12.0 分钟" in full1 and "12.0 分钟" not in base1
+    assert all(n in base1 for n in ("小营村", "玉兴幸福小院", "红塔区"))

@@ -18,6 +18,7 @@ from coverage.mapping.web.layers import (
     add_service_areas,
     add_sites,
     add_township_totals,
+    add_travel_times,
     add_uncovered,
 )
 from coverage.mapping.web.legend import add_legend
@@ -111,8 +112,10 @@ def coverage_map(demand: gpd.GeoDataFrame | None = None, facilities: gpd.GeoData
                         m, demand, group=group, boundaries=boundaries, lang=lang, max_zoom=detail,
                         radius_scale=0.55 if i else 1.0)
                 demand_breaks[group] = add_demand(m, demand, group=group, lang=lang, radius_scale=0.55 if i else 1.0,
-                                                  travel_time_min=travel_time_min if i == 0 else None,
+                                                  travel_lookup=i == 0,
                                                   min_zoom=detail if township_breaks.get(group) else None)
+        # always (None clears it): a map whose travel times change keeps its villages drawn
+        add_travel_times(m, demand, travel_time_min, lang=lang)
     drawn: list[str] = []
     if facilities is not None:
         drawn = add_facilities(m, facilities, lang=lang, types=facility_types)
@@ -123,9 +126,40 @@ def coverage_map(demand: gpd.GeoDataFrame | None = None, facilities: gpd.GeoData
         add_sites(m, sites, lang=lang)
     scales = {g: (0.55 if i else 1.0) for i, g in enumerate(demand_breaks)}
     add_legend(m, lang=lang, demand=demand_breaks, demand_scales=scales, facility_types=drawn,
-               uncovered=n_uncovered > 0,
+               uncovered=n_uncovered,
                service_areas=service_areas is not None and len(service_areas) > 0,
                sites=sites is not None and len(sites) > 0, title=title, note=note, townships=township_breaks,
                roads=road_classes)
     folium.LayerControl(collapsed=True).add_to(m)
     return m
+
+
+def split_dynamic(m: folium.Map) -> tuple[list[folium.FeatureGroup], bool]:
+    """Take the layers that change with the threshold, the service or the sites out of ``m``.
+
+    Uncovered villages, service areas, travel times, sites and the legend (marked by
+    :func:`coverage.mapping.web.layers.dynamic`) are removed from ``m`` and returned, with whether
+    ``m`` had a layer control (removed too: it must list both parts).  What stays in ``m`` (boundaries,
+    villages, facilities, roads) is the same for every threshold, so the app's map component keeps it
+    drawn and only swaps the returned layers (streamlit-folium's ``feature_group_to_add``).
+
+    Parameters
+    ----------
+    m
+        A map from :func:`coverage_map` (changed in place: give it a copy to keep the original).
+
+    Returns
+    -------
+    (groups, had_layer_control)
+        The removed feature groups in drawing order.
+    """
+    groups: list[folium.FeatureGroup] = []
+    had_control = False
+    for name, child in list(m._children.items()):
+        if getattr(child, "_cov_dynamic", False) and isinstance(child, folium.FeatureGroup):
+            groups.append(child)
+            del m._children[name]
+        elif isinstance(child, folium.LayerControl):
+            had_control = True
+            del m._children[name]
+    return groups, had_control

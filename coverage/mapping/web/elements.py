@@ -69,8 +69,16 @@ class _PointLayer(_DataElement):
     layer is on the map only at zooms ``min_zoom`` <= z < ``max_zoom``.  Every
     text is HTML-escaped in Python before it gets here.
 
-    Properties every feature shares go once into ``defaults``; with ``tip_value``
-    a feature without ``tip`` gets "``n`` · ``v[tip_value]``" (smaller pages).
+    Circles are drawn on the map's one canvas (``map.covCanvas`` from :class:`_Setup`), in the order
+    of ``canvas_z`` (villages 0, uncovered rings 1, facility symbols 2); with ``canvas_symbols`` the
+    symbols are drawn there too (thousands of facilities: no DOM element each), shrunk by
+    ``low_scale`` below the map's detail zoom.  Otherwise a symbol is a DOM marker (numbered sites).
+
+    ``features`` is a list of GeoJSON features, or their collection as script text (``_js_json``,
+    built once and reused).  Properties every feature shares go once into ``defaults``; with ``tip_value``
+    a feature without ``tip`` gets "``n`` · ``v[tip_value]``" (smaller pages).  With ``lookup``, the
+    popup of the feature with ``k`` = i also shows row i of the global table ``covLookup[lookup]``
+    (set by :class:`_Lookup`, which can change without redrawing this layer).
     """
 
     _template = _jinja(
@@ -81,6 +89,10 @@ class _PointLayer(_DataElement):
             var fields = {{ this.fields|js_json }};
             var size = {{ this.size_px|js_json }};
             var defaults = {{ this.defaults|js_json }}, tipValue = {{ this.tip_value|js_json }};
+            var lookup = {{ this.lookup|js_json }}, z = {{ this.canvas_z|js_json }};
+            var onCanvas = {{ this.canvas_symbols|js_json }}, lowScale = {{ this.low_scale|js_json }};
+            {% if this.map_name %}var map = {{ this.map_name }};{% else %}var map = null;{% endif %}
+            var canvas = (map && map.covCanvas) || undefined;
             function popup(p) {
                 var rows = "";
                 for (var i = 0; i < fields.length; i++) {
@@ -88,9 +100,13 @@ class _PointLayer(_DataElement):
                         rows += "<tr><th>" + fields[i] + "</th><td>" + p.v[i] + "</td></tr>";
                     }
                 }
+                var extra = lookup !== null && window.covLookup ? window.covLookup[lookup] : null;
+                if (extra && p.k !== undefined && extra.values[p.k] !== undefined && extra.values[p.k] !== null) {
+                    rows += "<tr><th>" + extra.field + "</th><td>" + extra.values[p.k] + "</td></tr>";
+                }
                 return '<div class="cov-pop"><b>' + (p.n || "") + "</b><table>" + rows + "</table></div>";
             }
-            var layer = L.geoJSON({{ this.data|js_json }}, {
+            var layer = L.geoJSON({{ this.data_json }}, {
                 pointToLayer: function (feature, latlng) {
                     var p = feature.properties;
                     for (var d in defaults) { if (p[d] === undefined) { p[d] = defaults[d]; } }
@@ -103,48 +119,56 @@ class _PointLayer(_DataElement):
                     }
                     if (p.sym !== undefined) {
                         var s = p.size || size;
-                        var num = p.num !== undefined ? '<span class="cov-num">' + p.num + "</span>" : "";
-                        layer = L.marker(latlng, {icon: L.divIcon({html: symbols[p.sym] + num,
-                            className: "cov-icon cov-sym " + (p.cls || ""),
-                            iconSize: [s, s], iconAnchor: [s / 2, s / 2], popupAnchor: [0, -s / 2]}),
-                            zIndexOffset: p.z || 0});
+                        if (onCanvas && canvas && L.CovSymbol) {
+                            // a click on a symbol opens its popup only (not the map's click), as a marker's
+                            layer = new L.CovSymbol(latlng, {renderer: canvas, radius: s / 2, svg: symbols[p.sym],
+                                size: s, low: lowScale, covZ: z, bubblingMouseEvents: false});
+                        } else {
+                            var num = p.num !== undefined ? '<span class="cov-num">' + p.num + "</span>" : "";
+                            layer = L.marker(latlng, {icon: L.divIcon({html: symbols[p.sym] + num,
+                                className: "cov-icon cov-sym " + (p.cls || ""),
+                                iconSize: [s, s], iconAnchor: [s / 2, s / 2], popupAnchor: [0, -s / 2]}),
+                                zIndexOffset: p.z || 0});
+                        }
                     } else {
                         layer = L.circleMarker(latlng, {radius: p.r, color: p.stroke || "#ffffff",
                             weight: p.weight || 1, opacity: 0.95, fillColor: p.fill, fillOpacity: p.fo || 0.75,
-                            dashArray: p.dash || null});
+                            dashArray: p.dash || null, renderer: canvas, covZ: z});
                     }
-                    if (p.n !== undefined) { layer.bindPopup(popup(p), {maxWidth: 340}); }
+                    if (p.n !== undefined) { layer.bindPopup(function () { return popup(p); }, {maxWidth: 340}); }
                     if (p.tip) { layer.bindTooltip(p.tip); }
                     return layer;
                 }
             });
             var parent = {{ this._parent.get_name() }};
             var zmin = {{ this.min_zoom|js_json }}, zmax = {{ this.max_zoom|js_json }};
-            {% if this.map_name %}
-            var map = {{ this.map_name }};
-            function sync() {
-                var z = map.getZoom(), on = (zmin === null || z >= zmin) && (zmax === null || z < zmax);
-                if (on && !parent.hasLayer(layer)) { parent.addLayer(layer); }
-                if (!on && parent.hasLayer(layer)) { parent.removeLayer(layer); }
+            if (map) {
+                var sync = function () {
+                    var zoom = map.getZoom(), on = (zmin === null || zoom >= zmin) && (zmax === null || zoom < zmax);
+                    if (on && !parent.hasLayer(layer)) { parent.addLayer(layer); }
+                    if (!on && parent.hasLayer(layer)) { parent.removeLayer(layer); }
+                };
+                map.on("zoomend", sync);
+                sync();
+            } else {
+                layer.addTo(parent);
             }
-            map.on("zoomend", sync);
-            sync();
-            {% else %}
-            layer.addTo(parent);
-            {% endif %}
             return layer;
         })();
         {% endmacro %}
         """
     )
 
-    def __init__(self, features: list[dict[str, Any]], *, fields: Sequence[str] = (),
+    def __init__(self, features: list[dict[str, Any]] | str, *, fields: Sequence[str] = (),
                  symbols: Mapping[str, str] | None = None, size_px: int = 16, min_zoom: float | None = None,
                  max_zoom: float | None = None, defaults: Mapping[str, Any] | None = None,
-                 tip_value: int | None = None) -> None:
+                 tip_value: int | None = None, canvas_symbols: bool = False, canvas_z: int = 0,
+                 low_scale: float = 1.0, lookup: str | None = None) -> None:
         super().__init__()
         self._name = "PointLayer"
-        self.data = {"type": "FeatureCollection", "features": features}
+        # the data as script text once (not again at every render, and cheap to copy with a cached map)
+        self.data_json = features if isinstance(features, str) else _js_json(
+            {"type": "FeatureCollection", "features": features})
         self.fields = list(fields)
         self.symbols = dict(symbols or {})
         self.size_px = size_px
@@ -152,12 +176,46 @@ class _PointLayer(_DataElement):
         self.max_zoom = max_zoom
         self.defaults = dict(defaults or {})
         self.tip_value = tip_value
+        self.canvas_symbols = canvas_symbols
+        self.canvas_z = canvas_z
+        self.low_scale = low_scale
+        self.lookup = lookup
+
+
+class _Lookup(_DataElement):
+    """A table the popups of a :class:`_PointLayer` read when opened (``covLookup[name]``).
+
+    ``values`` is a list by the features' ``k`` (None: no row), ``field`` the row's heading; ``values``
+    None removes the table.  Sent with the layers that change (travel times follow the threshold and
+    the service) while the villages themselves stay drawn.
+    """
+
+    _template = _jinja(
+        """
+        {% macro script(this, kwargs) %}
+        window.covLookup = window.covLookup || {};
+        {% if this.values is none %}delete window.covLookup[{{ this.key|js_json }}];{% else %}
+        window.covLookup[{{ this.key|js_json }}] = {field: {{ this.field|js_json }}, values: {{ this.values_json }}};
+        {% endif %}
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, key: str, field: str, values: list[str | None] | None) -> None:
+        super().__init__()
+        self._name = "Lookup"
+        self.key = key
+        self.field = field
+        self.values = values
+        self.values_json = None if values is None else _js_json(values)
 
 
 class _ShapeLayer(_DataElement):
     """Polygons / lines from GeoJSON with one fixed style, optionally a tooltip property ``tip``.
 
     The layer is on the map only at zooms ``min_zoom`` <= z < ``max_zoom`` (always when both are None).
+    ``pane``: a pane of :class:`_Setup` ("covRoads", "covAreas": under the boundaries and points
+    whenever the layer is added), default Leaflet's overlay pane.
     """
 
     _template = _jinja(
@@ -167,6 +225,7 @@ class _ShapeLayer(_DataElement):
             var layer = L.geoJSON({{ this.data }}, {
                 style: function () { return {{ this.style|js_json }}; },
                 interactive: {{ this.interactive|js_json }},
+                pane: {{ (this.pane or "overlayPane")|js_json }},
                 onEachFeature: function (feature, layer) {
                     if (feature.properties && feature.properties.tip) { layer.bindTooltip(feature.properties.tip); }
                 }
@@ -192,9 +251,10 @@ class _ShapeLayer(_DataElement):
     )
 
     def __init__(self, geojson_text: str, *, style: Mapping[str, Any], interactive: bool = False,
-                 min_zoom: float | None = None, max_zoom: float | None = None) -> None:
+                 min_zoom: float | None = None, max_zoom: float | None = None, pane: str | None = None) -> None:
         super().__init__()
         self._name = "ShapeLayer"
+        self.pane = pane
         self.data = geojson_text.replace("<", "\\u003c").replace(">", "\\u003e")
         self.style = dict(style)
         self.interactive = interactive
@@ -215,7 +275,14 @@ class _Scale(_DataElement):
 
 
 class _Setup(_DataElement):
-    """A pane for labels above every symbol, and the map's zoom as a CSS class (small symbols when zoomed out)."""
+    """Panes and the canvas of the map, and its zoom as a CSS class (small symbols when zoomed out).
+
+    Panes: labels above every symbol; roads and service areas under the overlay pane (so they stay
+    under boundaries and points whenever they are added).  ``map.covCanvas`` is one canvas for every
+    point symbol, drawing in the order of each layer's ``covZ`` option (then in order of addition), and
+    ``L.CovSymbol`` a marker drawn on it from an inline SVG (thousands of facilities without a DOM
+    element each: the map appears and changes in a fraction of the time).
+    """
 
     _template = _jinja(
         """
@@ -224,6 +291,57 @@ class _Setup(_DataElement):
             var pane = map.createPane("covLabels");
             pane.style.zIndex = 640;
             pane.style.pointerEvents = "none";
+            map.createPane("covRoads").style.zIndex = 380;
+            map.createPane("covAreas").style.zIndex = 390;
+            map.covDetailZoom = {{ this.detail_zoom|js_json }};
+            var Ordered = L.Canvas.extend({
+                _initPath: function (layer) {  // appended last, then moved before every higher covZ
+                    L.Canvas.prototype._initPath.call(this, layer);
+                    var z = layer.options.covZ || 0, o = layer._order, at = o.prev;
+                    while (at && (at.layer.options.covZ || 0) > z) { at = at.prev; }
+                    if (at === o.prev) { return; }
+                    this._drawLast = o.prev;
+                    o.prev.next = null;
+                    var next = at ? at.next : this._drawFirst;
+                    o.prev = at;
+                    o.next = next;
+                    next.prev = o;
+                    if (at) { at.next = o; } else { this._drawFirst = o; }
+                }
+            });
+            map.covCanvas = new Ordered({padding: 0.3, tolerance: 2});
+            if (!L.CovSymbol) {
+                var images = {};
+                L.CovSymbol = L.CircleMarker.extend({
+                    _updatePath: function () {
+                        var r = this._renderer;
+                        if (!r._drawing || this._empty()) { return; }
+                        var svg = this.options.svg, im = images[svg];
+                        if (!im) {
+                            im = images[svg] = {img: new Image(), ready: false, waiting: []};
+                            im.img.onload = function () {
+                                im.ready = true;
+                                im.waiting.forEach(function (w) {  // draw again, whole canvas, once loaded
+                                    if (w._map) {
+                                        L.Util.cancelAnimFrame(w._redrawRequest);
+                                        w._redrawBounds = null;
+                                        w._redrawRequest = L.Util.requestAnimFrame(w._redraw, w);
+                                    }
+                                });
+                                im.waiting = [];
+                            };
+                            im.img.src = "data:image/svg+xml;charset=utf-8," + encodeURIComponent(svg);
+                        }
+                        if (!im.ready) {
+                            if (im.waiting.indexOf(r) < 0) { im.waiting.push(r); }
+                            return;
+                        }
+                        var map = this._map, s = this.options.size;
+                        if (map && map.getZoom() < (map.covDetailZoom || 0)) { s = s * (this.options.low || 1); }
+                        r._ctx.drawImage(im.img, this._point.x - s / 2, this._point.y - s / 2, s, s);
+                    }
+                });
+            }
             function sync() {
                 var low = map.getZoom() < {{ this.detail_zoom|js_json }};
                 L.DomUtil[low ? "addClass" : "removeClass"](map.getContainer(), "cov-low");
@@ -242,32 +360,52 @@ class _Setup(_DataElement):
 
 
 class _Legend(_DataElement):
-    """A legend control (bottom right) with prepared, escaped HTML."""
+    """A legend control (bottom right) with prepared, escaped HTML.
+
+    Added as a layer of its parent (the map or a feature group), so it comes and goes with the group:
+    a new legend replaces the old one without redrawing the map.  Folded or unfolded by the planner,
+    the next legend keeps that state.
+    """
 
     _template = _jinja(
         """
         {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = L.control({position: "bottomright"});
-        {{ this.get_name() }}.onAdd = function (map) {
-            var div = L.DomUtil.create("div", "cov-legend");
-            div.innerHTML = {{ this.html|js_json }};
-            L.DomEvent.disableClickPropagation(div);
-            L.DomEvent.disableScrollPropagation(div);
-            function fit() {  // never taller than the map: it scrolls instead of losing its bottom
-                div.style.maxHeight = Math.max(80, map.getSize().y - 60) + "px";
-            }
-            map.on("resize", fit);
-            fit();
-            setTimeout(function () {  // a legend that would cover much of a small map starts folded
-                var details = div.querySelector("details");
-                var size = map.getSize();
-                if (details && (div.scrollHeight > 0.55 * size.y || div.offsetWidth > 0.35 * size.x)) {
-                    details.open = false;
+        var {{ this.get_name() }} = (function () {
+            var control = L.control({position: "bottomright"});
+            control.onAdd = function (map) {
+                var div = L.DomUtil.create("div", "cov-legend");
+                div.innerHTML = {{ this.html|js_json }};
+                L.DomEvent.disableClickPropagation(div);
+                L.DomEvent.disableScrollPropagation(div);
+                function fit() {  // never taller than the map: it scrolls instead of losing its bottom
+                    div.style.maxHeight = Math.max(80, map.getSize().y - 60) + "px";
                 }
-            }, 0);
-            return div;
-        };
-        {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+                map.on("resize", fit);
+                fit();
+                var details = div.querySelector("details");
+                if (details && window.covLegendOpen !== undefined) {
+                    details.open = window.covLegendOpen;
+                } else {
+                    setTimeout(function () {  // a legend that would cover much of a small map starts folded
+                        var size = map.getSize();
+                        if (details && (div.scrollHeight > 0.55 * size.y || div.offsetWidth > 0.35 * size.x)) {
+                            details.open = false;
+                        }
+                    }, 0);
+                }
+                if (details) {
+                    details.addEventListener("toggle", function () { window.covLegendOpen = details.open; });
+                }
+                return div;
+            };
+            var Holder = L.Layer.extend({
+                onAdd: function (map) { control.addTo(map); },
+                onRemove: function (map) { map.removeControl(control); }
+            });
+            var holder = new Holder();
+            {{ this._parent.get_name() }}.addLayer(holder);
+            return holder;
+        })();
         {% endmacro %}
         """
     )
@@ -302,6 +440,7 @@ _CSS = """
 .cov-num { position: absolute; left: 0; right: 0; top: -15px; text-align: center; font: 700 12px sans-serif;
   color: #7a0045; text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 2px #fff; pointer-events: none; }
 .cov-low .cov-fac svg { transform: scale(0.6); }
+.leaflet-container canvas.leaflet-interactive { cursor: pointer; }
 .cov-label.county { z-index: 2; }
 .cov-legend .sec { margin-top: 5px; font-weight: 600; color: #444; }
 .cov-legend .row { display: flex; align-items: center; gap: 6px; }

@@ -14,7 +14,17 @@ import shapely
 from coverage.errors import InputError
 from coverage.mapping import style
 from coverage.mapping.proposalmap import site_numbers
-from coverage.mapping.web.base import _cached, _feature, _is_gcj, _number_column, _prepare, _text_column, _xy
+from coverage.mapping.web.base import (
+    _cached,
+    _feature,
+    _geojson_text,
+    _is_gcj,
+    _number_column,
+    _prepare,
+    _simplify_m,
+    _text_column,
+    _xy,
+)
 from coverage.mapping.web.elements import _PointLayer, _ShapeLayer
 from coverage.mapping.web.symbols import (
     _SITE_COLOURS,
@@ -26,7 +36,6 @@ from coverage.mapping.web.symbols import (
     symbol_svg,
 )
 from coverage.mapping.web.text import _col_label, _esc, _fmt, _t
-from coverage.model import WGS84
 from coverage.taxonomy import CATEGORIES, FACILITY_TYPES, POPULATION_GROUPS, label
 
 _ADMIN_NAMES = ("county_name", "township_name", "village_name")
@@ -35,7 +44,8 @@ _ADMIN_NAMES = ("county_name", "township_name", "village_name")
 def add_demand(m: folium.Map, demand: gpd.GeoDataFrame, *, group: str = "elderly_60plus", lang: str = "zh",
                travel_time_min: pd.Series | None = None, show: bool = True,
                popup_groups: Collection[str] | None = None, radius_scale: float = 1.0,
-               min_zoom: float | None = None, breaks: Sequence[float] | None = None) -> list[float]:
+               min_zoom: float | None = None, breaks: Sequence[float] | None = None,
+               travel_lookup: bool = False) -> list[float]:
     """Villages as graduated circles of one population group; returns the class limits.
 
     Parameters
@@ -46,7 +56,11 @@ def add_demand(m: folium.Map, demand: gpd.GeoDataFrame, *, group: str = "elderly
         Population column to draw (a key of ``taxonomy.POPULATION_GROUPS``).
     travel_time_min
         Optional travel time [min] to the nearest counted facility, indexed by
-        demand id; shown in the popups (NaN: unreachable).
+        demand id; shown in the popups (NaN: unreachable).  It is sent as a table of its own
+        (:func:`add_travel_times`), which a map can change without drawing the villages again.
+    travel_lookup
+        The popups show the travel times of :func:`add_travel_times` even when ``travel_time_min``
+        is None here (added to the map apart, e.g. by :func:`coverage_map`).
     popup_groups
         Population columns listed in the popups (default: every group present).
     radius_scale
@@ -65,42 +79,98 @@ def add_demand(m: folium.Map, demand: gpd.GeoDataFrame, *, group: str = "elderly
     MissingColumnError
         When ``group`` is not a column of ``demand``.
     """
-    from coverage.errors import MissingColumnError
-
     if group not in POPULATION_GROUPS:
         raise InputError(f"unknown population group '{group}'; known: {', '.join(POPULATION_GROUPS)}")
+    if demand is None:
+        return []
+    lookup = TRAVEL_LOOKUP if travel_lookup or travel_time_min is not None else None
+    key = ("demand", group, lang, float(radius_scale), None if popup_groups is None else tuple(popup_groups),
+           None if breaks is None else tuple(breaks), lookup, _is_gcj(m))
+    # the same villages are drawn on every rerun (only the coverage layers change): built once per table
+    drawn = _cached(demand, key, lambda: _demand_points(m, demand, group, lang, radius_scale, popup_groups,
+                                                        breaks, lookup))
+    if drawn is None:
+        return []
+    out_breaks, data_json, fields = drawn
+    fg = folium.FeatureGroup(name=f"{label(group, lang)}", show=show).add_to(m)
+    if travel_time_min is not None:
+        # the travel times follow the threshold and the service: a table the popups read when opened
+        # (a layer of its own that changes, :func:`add_travel_times`), not part of the villages drawn
+        add_travel_times(m, demand, travel_time_min, lang=lang)
+    if not out_breaks:
+        return []
+    fg.add_child(_PointLayer(data_json, fields=fields, min_zoom=min_zoom, lookup=lookup))
+    return out_breaks
+
+
+def _demand_points(m: folium.Map, demand: gpd.GeoDataFrame, group: str, lang: str, radius_scale: float,
+                   popup_groups: Collection[str] | None, breaks: Sequence[float] | None,
+                   lookup: str | None) -> tuple[list[float], str, list[str]] | None:
+    """(class limits, village points as script text, popup fields) of :func:`add_demand`; None: no layer."""
+    from coverage.errors import MissingColumnError
+    from coverage.mapping.web.elements import _js_json
+
     gdf = _prepare(m, demand, "demand")
     if gdf is None:
-        return []
+        return None
     if group not in gdf.columns:
         raise MissingColumnError(f"demand: no column '{group}' ({label(group, 'zh')}); add it to the village list")
     values = pd.to_numeric(gdf[group], errors="coerce").to_numpy(dtype=float)
     breaks = list(breaks) if breaks is not None else graduated_breaks(values)
-    fg = folium.FeatureGroup(name=f"{label(group, lang)}", show=show).add_to(m)
     if not breaks:
-        return []
+        return [], "", []
     radii = _radius_px(np.nan_to_num(values), breaks) * radius_scale
     lon, lat = _xy(gdf)
     groups = [g for g in (popup_groups or POPULATION_GROUPS) if g in gdf.columns]
     admin = [c for c in _ADMIN_NAMES if c in gdf.columns]
     fields = [_col_label(c, lang) for c in admin] + [_esc(label(g, lang)) for g in groups]
     columns = [_text_column(gdf, c) for c in admin] + [_number_column(gdf, g) for g in groups]
-    if travel_time_min is not None:
-        fields.append(_t("travel_time", lang))
-        tt = pd.Series(travel_time_min).reindex(gdf["id"].tolist()).to_numpy(dtype=float)
-        columns.append([f"{v:.1f} {_t('minutes', lang)}" if np.isfinite(v) else _t("unreachable", lang)
-                        for v in tt])
     names = _text_column(gdf, "name")
     colour = DEMAND_STYLES.get(group, "#b5523b")
     feats = []
     for i in np.argsort(-np.nan_to_num(values), kind="stable"):  # big circles first, small ones on top
         if not values[i] > 0:
             continue
-        feats.append(_feature(lon[i], lat[i], {
-            "r": float(radii[i]), "fill": colour, "n": names[i], "v": [col[i] for col in columns],
-            "tip": f"{names[i]} · {_fmt(values[i])}"}))
-    fg.add_child(_PointLayer(feats, fields=fields, min_zoom=min_zoom))
-    return breaks
+        props = {"r": float(radii[i]), "fill": colour, "n": names[i], "v": [col[i] for col in columns],
+                 "tip": f"{names[i]} · {_fmt(values[i])}"}
+        if lookup is not None:
+            props["k"] = int(i)
+        feats.append(_feature(lon[i], lat[i], props))
+    return breaks, _js_json({"type": "FeatureCollection", "features": feats}), fields
+
+
+#: Name of the travel-time table the village popups read (:func:`add_travel_times`).
+TRAVEL_LOOKUP = "travel"
+
+
+def dynamic(group: folium.FeatureGroup) -> folium.FeatureGroup:
+    """Mark a layer as one that changes with the threshold, the service or the sites.
+
+    :func:`coverage.mapping.web.coverage_map.split_dynamic` sends such layers apart from the rest of
+    the map, so the browser swaps them without drawing the whole map again.
+    """
+    setattr(group, "_cov_dynamic", True)  # noqa: B010 - read by split_dynamic
+    return group
+
+
+def add_travel_times(m: folium.Map, demand: gpd.GeoDataFrame, travel_time_min: pd.Series | None, *,
+                     lang: str = "zh") -> None:
+    """The travel time [min] to the nearest facility by village, shown in the village popups.
+
+    ``travel_time_min`` is indexed by demand id (NaN: unreachable); None removes the rows.  A layer of
+    its own (no symbol, not in the layer control) that changes without redrawing the villages.
+    """
+    from coverage.mapping.web.elements import _Lookup
+
+    values: list[str | None] | None = None
+    if travel_time_min is not None:
+        gdf = _prepare(m, demand, "demand")
+        ids = gdf["id"].tolist() if gdf is not None else []
+        tt = pd.Series(travel_time_min).reindex(ids).to_numpy(dtype=float)
+        values = [f"{v:.1f} {_t('minutes', lang)}" if np.isfinite(v) else _t("unreachable", lang) for v in tt]
+    fg = dynamic(folium.FeatureGroup(name=_t("travel_time", lang), control=False))
+    fg.add_child(_Lookup(TRAVEL_LOOKUP, _t("travel_time", lang), values))
+    fg.add_to(m)
 
 
 
@@ -188,9 +258,29 @@ def add_facilities(m: folium.Map, facilities: gpd.GeoDataFrame, *, lang: str = "
     size_px
         Symbol size [px].
     """
+    if facilities is None or len(facilities) == 0:
+        return []
+    key = ("facilities", lang, None if types is None else tuple(sorted(types)), size_px, _is_gcj(m))
+    # the same facilities are drawn on every rerun: built once per table and choice
+    present, layers, fields, symbols = _cached(facilities, key, lambda: _facility_points(m, facilities, lang, types,
+                                                                                         size_px))
+    for name, data_json in layers:
+        fg = folium.FeatureGroup(name=name, show=show).add_to(m)
+        fg.add_child(_PointLayer(data_json, fields=fields, symbols=symbols, size_px=size_px,
+                                 defaults={"z": 100, "cls": "cov-fac"}, tip_value=0, canvas_symbols=True,
+                                 canvas_z=2, low_scale=0.6))
+    return present
+
+
+def _facility_points(m: folium.Map, facilities: gpd.GeoDataFrame, lang: str, types: Collection[str] | None,
+                     size_px: int) -> tuple[list[str], list[tuple[str, str]], list[str], dict[str, str]]:
+    """(types drawn, (layer name, points as script text) per category, popup fields, symbols) of
+    :func:`add_facilities`."""
+    from coverage.mapping.web.elements import _js_json
+
     gdf = _prepare(m, facilities, "facilities")
     if gdf is None or gdf.empty:
-        return []
+        return [], [], [], {}
     if types is not None:
         gdf = gdf[gdf["type"].isin(list(types))]
     type_keys = [str(t) for t in gdf["type"].tolist()]
@@ -214,13 +304,12 @@ def add_facilities(m: folium.Map, facilities: gpd.GeoDataFrame, *, lang: str = "
         cat = FACILITY_TYPES[key].category if key in FACILITY_TYPES else ""
         # the tooltip "name · type" is made in the browser from the first popup value (the type)
         by_cat[cat].append(_feature(lon[i], lat[i], {"sym": key, "n": names[i], "v": [c[i] for c in columns]}))
+    layers = []
     for cat, feats in by_cat.items():
         if feats:
             name = CATEGORIES[cat].label(lang) if cat else _t("facilities", lang)
-            fg = folium.FeatureGroup(name=name, show=show).add_to(m)
-            fg.add_child(_PointLayer(feats, fields=fields, symbols=symbols, size_px=size_px,
-                                     defaults={"z": 100, "cls": "cov-fac"}, tip_value=0))
-    return present
+            layers.append((name, _js_json({"type": "FeatureCollection", "features": feats})))
+    return present, layers, fields, symbols
 
 
 #: Boundary styles by level: colour, weight [px], dash pattern.
@@ -252,7 +341,7 @@ def add_boundaries(m: folium.Map, boundaries: gpd.GeoDataFrame, *, lang: str = "
     label_feats: list[dict[str, Any]] = []
     for level, text, labels_of_level in layers:
         colour, weight, dash = _BOUNDARY_STYLES[level]
-        name = _t(level, lang) if level in ("county", "township") else label(level, lang)
+        name = _t(level, lang) if level in ("county", "township", "prefecture") else label(level, lang)
         fg = folium.FeatureGroup(name=name, show=True).add_to(m)
         fg.add_child(_ShapeLayer(text, style={"color": colour, "weight": weight, "dashArray": dash,
                                               "fill": False, "opacity": 0.9}))
@@ -282,7 +371,7 @@ def _boundary_layers(m: folium.Map, boundaries: gpd.GeoDataFrame, levels: Sequen
     for level in reversed(draw):  # finest first, so coarser outlines lie on top
         part = gdf[gdf["level"] == level]
         geoms = shapely.set_precision(shapely.simplify(np.asarray(part.geometry.values), simplify_deg), 1e-5)
-        text = gpd.GeoDataFrame(geometry=shapely.boundary(geoms), crs=WGS84).to_json(drop_id=True, ensure_ascii=False)
+        text = _geojson_text(shapely.boundary(geoms))
         feats = []
         if level in ("county", "township"):
             lon, lat = _xy(part)
@@ -313,26 +402,20 @@ def add_service_areas(m: folium.Map, areas: gpd.GeoDataFrame, *, lang: str = "zh
     gdf = _prepare(m, areas, "service areas")
     if gdf is None or gdf.empty:
         return
-    fg = folium.FeatureGroup(name=_t("service_areas", lang), show=show).add_to(m)
+    fg = dynamic(folium.FeatureGroup(name=_t("service_areas", lang), show=show)).add_to(m)
     tips = ([f"≤ {_fmt(v)} {_t('minutes', lang)}" for v in gdf["threshold_min"].tolist()]
             if "threshold_min" in gdf.columns else [""] * len(gdf))
-    geoms = _cached(areas, ("areas", float(simplify_m), _is_gcj(m)), lambda: _display_polygons(gdf, simplify_m))
-    text = gpd.GeoDataFrame({"tip": tips}, geometry=geoms, crs=WGS84).to_json(drop_id=True, ensure_ascii=False)
+    text = _cached(areas, ("areas", float(simplify_m), _is_gcj(m), lang),
+                   lambda: _geojson_text(_display_polygons(gdf, simplify_m), [{"tip": t} for t in tips]))
     # a 2 px outline: an area of a few hundred metres is still a visible patch at zoom 8
     fg.add_child(_ShapeLayer(text, style={"color": outline, "weight": 2, "fillColor": colour,
                                           "fillOpacity": 0.35, "opacity": 0.9, "lineJoin": "round"},
-                             interactive=False))
+                             interactive=False, pane="covAreas"))
 
 
 def _display_polygons(gdf: gpd.GeoDataFrame, simplify_m: float) -> np.ndarray:
-    """Polygons simplified by ``simplify_m`` metres, back in WGS-84 with coordinates rounded to 1e-5 degree."""
-    geoms = gdf.geometry
-    if simplify_m > 0:
-        metric = geoms.estimate_utm_crs()
-        # no topology checks: 10x faster on a prefecture of areas; Leaflet draws any ring it gets
-        simple = shapely.simplify(geoms.to_crs(metric).values, float(simplify_m), preserve_topology=False)
-        geoms = gpd.GeoSeries(simple, crs=metric).to_crs(WGS84)
-    return np.asarray(shapely.set_precision(geoms.values, 1e-5, mode="pointwise"))
+    """Polygons simplified by ``simplify_m`` metres, in WGS-84 with coordinates rounded to 1e-5 degree."""
+    return np.asarray(shapely.set_precision(_simplify_m(gdf.geometry, float(simplify_m)), 1e-5, mode="pointwise"))
 
 
 def add_uncovered(m: folium.Map, demand: gpd.GeoDataFrame, uncovered_ids: Collection[object], *,
@@ -343,12 +426,12 @@ def add_uncovered(m: folium.Map, demand: gpd.GeoDataFrame, uncovered_ids: Collec
         return 0
     part = gdf[gdf["id"].isin(list(uncovered_ids))]
     # the layer control shows layer names as HTML: a user's title is escaped like every other text
-    fg = folium.FeatureGroup(name=_esc(title) if title else _t("uncovered", lang), show=show).add_to(m)
+    fg = dynamic(folium.FeatureGroup(name=_esc(title) if title else _t("uncovered", lang), show=show)).add_to(m)
     lon, lat = _xy(part)
     feats = [_feature(x, y, {"r": 11, "fill": "#ff0000", "stroke": "#d7191c", "weight": 2.2, "fo": 0.06,
                              "tip": f"{n} · {_t('uncovered', lang)}"})
              for x, y, n in zip(lon, lat, _text_column(part, "name"), strict=False)]
-    fg.add_child(_PointLayer(feats))
+    fg.add_child(_PointLayer(feats, canvas_z=1))
     return len(feats)
 
 
@@ -365,7 +448,7 @@ def add_sites(m: folium.Map, sites: gpd.GeoDataFrame, *, lang: str = "zh", show:
     gdf = _prepare(m, sites, "sites")
     if gdf is None or gdf.empty:
         return
-    fg = folium.FeatureGroup(name=_t("sites", lang), show=show).add_to(m)
+    fg = dynamic(folium.FeatureGroup(name=_t("sites", lang), show=show)).add_to(m)
     lon, lat = _xy(gdf)
     n = len(gdf)
     status = [v if isinstance(v, str) and v in _SITE_COLOURS else "proposed"
@@ -385,6 +468,7 @@ def add_sites(m: folium.Map, sites: gpd.GeoDataFrame, *, lang: str = "zh", show:
     symbols = {s: symbol_svg("star", c, size_px=24, stroke="#333333") for s, c in _SITE_COLOURS.items()}
     numbers = site_numbers(gdf)
     feats = [_feature(lon[i], lat[i], {"sym": status[i], "size": 24, "z": 1000, "num": numbers[i],
+                                       "cls": f"cov-site {status[i]}",
                                        "n": f"{numbers[i]}. {names[i]}", "v": [c[i] for c in columns],
                                        "tip": f"{numbers[i]}. {names[i]}"}) for i in range(n)]
     fg.add_child(_PointLayer(feats, fields=fields, symbols=symbols, size_px=24))

@@ -9,6 +9,7 @@ import folium
 from coverage.mapping import style
 from coverage.mapping.web.base import _is_gcj
 from coverage.mapping.web.elements import _Legend
+from coverage.mapping.web.layers import dynamic
 from coverage.mapping.web.roads import ROAD_STYLES
 from coverage.mapping.web.symbols import (
     _RADII_PX,
@@ -20,6 +21,16 @@ from coverage.mapping.web.symbols import (
 )
 from coverage.mapping.web.text import _esc, _t
 from coverage.taxonomy import CATEGORIES, FACILITY_TYPES, label
+
+
+def _paren(text: str, lang: str) -> str:
+    """``text`` in brackets of the language: full-width in Chinese, ASCII after a space in English."""
+    return f"（{text}）" if lang == "zh" else f" ({text})"
+
+
+def _unit(lang: str) -> str:
+    """The unit of the population classes in the language of the map: （人） or (persons)."""
+    return _paren(_t("persons", lang), lang)
 
 
 def _legend_row(sym: str, text: str) -> str:
@@ -43,7 +54,7 @@ def _circle_svg(r: float, colour: str, *, ring: bool = False) -> str:
 
 def add_legend(m: folium.Map, *, lang: str = "zh", demand: Mapping[str, list[float]] | None = None,
                demand_scales: Mapping[str, float] | None = None,
-               facility_types: Sequence[str] = (), uncovered: bool = False, service_areas: bool = False,
+               facility_types: Sequence[str] = (), uncovered: bool | int = False, service_areas: bool = False,
                sites: bool = False, title: str | None = None, note: str | None = None,
                townships: Mapping[str, list[float]] | None = None, roads: Sequence[str] = ()) -> str:
     """A zh/en legend (bottom right, folds away) for the layers drawn; returns its HTML.
@@ -60,6 +71,11 @@ def add_legend(m: folium.Map, *, lang: str = "zh", demand: Mapping[str, list[flo
         A line of small print (e.g. "示例数据（模拟）"); escaped.
     roads
         Road display classes drawn (keys of :data:`coverage.mapping.web.roads.ROAD_STYLES`).
+    uncovered
+        Uncovered villages drawn: their number (shown in the legend), or True.
+
+    The legend is a layer of a feature group of its own (:func:`coverage.mapping.web.layers.dynamic`):
+    it changes with the coverage without the map being drawn again.
     """
     parts = [f"<details open><summary>{_esc(title or _t('legend', lang))}</summary>"]
     scales = demand_scales or {}
@@ -68,13 +84,13 @@ def add_legend(m: folium.Map, *, lang: str = "zh", demand: Mapping[str, list[flo
             radii = [_TOWNSHIP_RADII_PX[min(i, len(_TOWNSHIP_RADII_PX) - 1)] * scales.get(group, 1.0)
                      for i in range(len(breaks))]
             parts.append(f'<div class="sec">{_esc(label(group, lang))} · {_t("township_total", lang)}'
-                         f'（{_t("persons", lang)}）</div>')
+                         f'{_unit(lang)}</div>')
             parts.append(_class_row(breaks, radii, DEMAND_STYLES.get(group, style.demand_colour(group))))
     for group, breaks in (demand or {}).items():
         if breaks:
             radii = [_RADII_PX[min(i, len(_RADII_PX) - 1)] * scales.get(group, 1.0) for i in range(len(breaks))]
             parts.append(f'<div class="sec">{_esc(label(group, lang))} · {_t("per_village", lang)}'
-                         f'（{_t("persons", lang)}）</div>')
+                         f'{_unit(lang)}</div>')
             parts.append(_class_row(breaks, radii, DEMAND_STYLES.get(group, style.demand_colour(group))))
     if townships and any(townships.values()):
         parts.append(f'<div class="note">{_t("zoom_note", lang)}</div>')
@@ -99,7 +115,8 @@ def add_legend(m: folium.Map, *, lang: str = "zh", demand: Mapping[str, list[flo
             parts.append(f'<div class="note">{_t("roads_zoom_note", lang)}</div>')
     extra = []
     if uncovered:
-        extra.append(_legend_row(_circle_svg(7, "#d7191c", ring=True), _t("uncovered", lang)))
+        count = "" if uncovered is True else _paren(f"{int(uncovered):,}", lang)
+        extra.append(_legend_row(_circle_svg(7, "#d7191c", ring=True), _t("uncovered", lang) + count))
     if service_areas:
         extra.append(_legend_row('<span style="display:inline-block;width:18px;height:12px;background:#31a354;'
                                  'opacity:0.5;border:2px solid #006d2c"></span>', _t("service_areas", lang)))
@@ -115,5 +132,7 @@ def add_legend(m: folium.Map, *, lang: str = "zh", demand: Mapping[str, list[flo
         parts.append(f'<div class="note">{_esc(note)}</div>')
     parts.append("</details>")
     text = "".join(parts)
-    m.add_child(_Legend(text))
+    fg = dynamic(folium.FeatureGroup(name=_t("legend", lang), control=False))
+    fg.add_child(_Legend(text))
+    fg.add_to(m)
     return text

@@ -2,8 +2,9 @@
 
 A prefecture's road graph has some 10^5 edges; drawn as they are, they would make the map's page
 tens of megabytes.  :func:`road_lines` merges the edges of each display class into long lines,
-simplifies them in metres (in a local UTM zone) and rounds the coordinates to 1e-5 degree (about
-1 m); :func:`add_roads` draws the classes with the minor ones only when zoomed in.
+simplifies them by a tolerance in metres (applied in degrees, never more than that on the ground) and
+rounds the coordinates to 1e-5 degree (about 1 m); :func:`add_roads` draws the classes with the minor
+ones only when zoomed in.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import pandas as pd
 import shapely
 
 from coverage.errors import InputError
-from coverage.mapping.web.base import _prepare
+from coverage.mapping.web.base import _cached, _geojson_text, _is_gcj, _prepare, _simplify_m
 from coverage.mapping.web.elements import _ShapeLayer
 from coverage.mapping.web.text import _t
 from coverage.model import WGS84
@@ -124,6 +125,7 @@ def road_lines(G: nx.MultiDiGraph, *, tolerance_m: float | None = None) -> gpd.G
         xy = np.array([(float(d["x"]), float(d["y"])) for _, d in G.nodes(data=True)])
     except KeyError as exc:
         raise InputError(f"road graph: a node has no {exc.args[0]!r} coordinate / 道路网络的节点缺少坐标") from exc
+    classes_of: dict[object, str] = {}  # a few distinct highway values for 10^5 edges
     seen: set[tuple[int, int]] = set()
     a_l: list[int] = []
     b_l: list[int] = []
@@ -136,7 +138,11 @@ def road_lines(G: nx.MultiDiGraph, *, tolerance_m: float | None = None) -> gpd.G
         if pair in seen:
             continue
         seen.add(pair)
-        cls = road_class_of(data.get("highway"))
+        hw = data.get("highway")
+        hw_key = tuple(hw) if isinstance(hw, (list, tuple, set)) else hw
+        cls = classes_of.get(hw_key)
+        if cls is None:
+            cls = classes_of[hw_key] = road_class_of(hw)
         geom = data.get("geometry")
         if geom is not None:
             own_geoms.append(geom)
@@ -149,20 +155,18 @@ def road_lines(G: nx.MultiDiGraph, *, tolerance_m: float | None = None) -> gpd.G
     straight = shapely.linestrings(pts) if len(pts) else np.empty(0, dtype=object)
     lines = gpd.GeoSeries(np.concatenate([straight, np.asarray(own_geoms, dtype=object)]), crs=crs)
     classes = np.array(cls_l + own_cls, dtype=object)
-    metric = lines.estimate_utm_crs()
-    lines_m = lines.to_crs(metric).values
     rows = []
     for key, road_style in ROAD_STYLES.items():
         mask = classes == key
         if not mask.any():
             continue
-        merged = shapely.get_parts(shapely.line_merge(shapely.multilinestrings(lines_m[mask])))
+        merged = shapely.get_parts(shapely.line_merge(shapely.multilinestrings(lines.values[mask])))
         tol = road_style.tolerance_m if tolerance_m is None else float(tolerance_m)
         # each chain on its own, without topology checks: 20x faster than simplifying the whole network
-        simple = shapely.simplify(merged, tol, preserve_topology=False)
+        simple = _simplify_m(gpd.GeoSeries(merged, crs=crs), tol)
         simple = simple[~shapely.is_empty(simple)]
         rows.append({"road_class": key, "n_edges": int(mask.sum()), "geometry": shapely.multilinestrings(simple)})
-    out = gpd.GeoDataFrame(pd.DataFrame(rows, columns=columns), geometry="geometry", crs=metric).to_crs(WGS84)
+    out = gpd.GeoDataFrame(pd.DataFrame(rows, columns=columns), geometry="geometry", crs=WGS84)
     out["geometry"] = shapely.set_precision(out.geometry.values, 1e-5, mode="pointwise")
     return out
 
@@ -187,14 +191,21 @@ def add_roads(m: folium.Map, roads: gpd.GeoDataFrame, *, lang: str = "zh", show:
         raise InputError("roads layer: no 'road_class' column; make it with road_lines(G) "
                          "/ 道路图层缺少 road_class 列")
     fg = folium.FeatureGroup(name=_t("roads", lang), show=show).add_to(m)
+
+    def texts() -> list[tuple[str, str]]:
+        out = []
+        for key in reversed(list(ROAD_STYLES)):  # minor first, major on top
+            part = gdf[gdf["road_class"] == key]
+            if not part.empty:
+                out.append((key, _geojson_text(part.geometry.values)))
+        return out
+
+    # the same roads on every rerun that shows them: their GeoJSON text is made once per road table
     drawn = []
-    for key in reversed(list(ROAD_STYLES)):  # minor first, major on top
-        part = gdf[gdf["road_class"] == key]
-        if part.empty:
-            continue
+    for key, text in _cached(roads, ("road_text", _is_gcj(m)), texts):
         rs = ROAD_STYLES[key]
-        text = gpd.GeoDataFrame(geometry=part.geometry.values, crs=WGS84).to_json(drop_id=True)
         fg.add_child(_ShapeLayer(text, style={"color": rs.colour, "weight": rs.weight_px, "opacity": 0.9,
-                                              "fill": False, "lineCap": "round"}, min_zoom=rs.min_zoom))
+                                              "fill": False, "lineCap": "round"}, min_zoom=rs.min_zoom,
+                                 pane="covRoads"))
         drawn.append(key)
     return [k for k in ROAD_STYLES if k in drawn]

@@ -28,6 +28,7 @@ _TEXT = {
     "gcj_note": ("高德底图：叠加图层已转换为 GCJ-02", "Amap base map: overlays shifted to GCJ-02"),
     "county": ("县界", "County boundary"),
     "township": ("乡镇界", "Township boundary"),
+    "prefecture": ("州(市)界", "Prefecture boundary"),
     "persons": ("人", "persons"),
     "explanation": ("说明", "Why"),
     "covers": ("新增覆盖", "Newly covered"),
