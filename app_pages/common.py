@@ -242,11 +242,9 @@ def road_graph(graph_key: tuple, _load: Callable[[], Any]) -> Any:
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
-def travel_engine(graph_key: tuple, mode: str, _graph: Any) -> Any:
-    """A compiled travel-time engine per road source and mode."""
-    from coverage.traveltime import TravelTimeEngine
-
-    return TravelTimeEngine(_graph, mode)
+def travel_engine(graph_key: tuple, mode: str, _build: Callable[[str], Any]) -> Any:
+    """A compiled travel-time engine per road source and mode (``_build(mode)``, once)."""
+    return _build(mode)
 
 
 @st.cache_resource(show_spinner=False)
@@ -340,20 +338,27 @@ class Inputs:
 
     def __init__(self, key: tuple, graph_key: tuple | None, demand: Any, facilities: Any, candidates: Any,
                  boundaries: Any, graph_loader: Callable[[], Any] | None, note: str | None,
-                 name: str, simulated: bool = False) -> None:
+                 name: str, simulated: bool = False,
+                 engine_builder: Callable[[str], Any] | None = None) -> None:
         self.key, self.graph_key = key, graph_key
         self.demand, self.facilities = demand, facilities
         self.candidates, self.boundaries = candidates, boundaries
         self.graph_loader, self.note, self.name = graph_loader, note, name
         self.simulated = simulated  # demo data, or files exported from it (exports and maps carry the mark)
+        self.engine_builder = engine_builder  # mode -> engine without the networkx graph (the demo's arrays)
 
     def engines(self) -> Callable[[str], Any]:
         """``mode -> engine`` (built on first use, cached)."""
         if self.graph_loader is None or self.graph_key is None:
             raise NetworkError(tr("need_roads"))
-        graph = road_graph(self.graph_key, self.graph_loader)
-        key = self.graph_key
-        return lambda mode: travel_engine(key, mode, graph)
+        key, loader, build = self.graph_key, self.graph_loader, self.engine_builder
+        if build is None:
+            from coverage.traveltime import TravelTimeEngine
+
+            def build(mode: str) -> Any:
+                return TravelTimeEngine(road_graph(key, loader), mode)
+
+        return lambda mode: travel_engine(key, mode, build)
 
 
 def layer_key(entry: dict) -> tuple:
@@ -439,7 +444,8 @@ def current_inputs() -> Inputs:
         key: tuple = ("demo", region.key)
         return Inputs(key, key, region.demand, region.facilities, region.candidates, region.boundaries,
                       region.graph, region.note_zh if lang() == "zh" else region.note_en,
-                      region.name_zh if lang() == "zh" else region.name_en, simulated=True)
+                      region.name_zh if lang() == "zh" else region.name_en, simulated=True,
+                      engine_builder=region.engine)
     refresh_layers()
     layers = st.session_state["user_layers"]
     roads = st.session_state["user_roads"]

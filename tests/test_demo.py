@@ -566,3 +566,22 @@ def test_no_village_or_facility_in_a_lake(key):
     assert not lakes.is_empty
     for table in (region.demand, region.facilities, region.candidates):
         assert not shapely.contains_xy(lakes, table.geometry.x.to_numpy(), table.geometry.y.to_numpy()).any()
+
+
+@pytest.mark.parametrize("mode", ["walk", "drive"])
+def test_engine_from_the_stored_arrays_gives_the_graphs_travel_times(yuxi, mode):
+    """The app's first map builds the engine from the arrays (no networkx graph): the same answers."""
+    from coverage.traveltime import TravelTimeEngine
+
+    from_arrays = yuxi.engine(mode)
+    from_graph = TravelTimeEngine(yuxi.graph(), mode)
+    a = from_arrays.nearest(yuxi.demand, yuxi.facilities)
+    b = from_graph.nearest(yuxi.demand, yuxi.facilities)
+    np.testing.assert_allclose(a["travel_time_min"], b["travel_time_min"], atol=1e-9, equal_nan=True)
+    assert (a["to_id"].astype(str) == b["to_id"].astype(str)).all()
+    od_a = from_arrays.od(yuxi.demand, yuxi.facilities, cutoff_min=30)
+    od_b = from_graph.od(yuxi.demand, yuxi.facilities, cutoff_min=30)
+    keys = list(od_a.columns[:2])
+    od_a, od_b = (t.sort_values(keys).reset_index(drop=True) for t in (od_a, od_b))
+    assert len(od_a) == len(od_b) > 10_000
+    np.testing.assert_allclose(od_a["travel_time_min"], od_b["travel_time_min"], atol=1e-9)

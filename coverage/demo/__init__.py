@@ -21,6 +21,7 @@ import functools
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import networkx as nx
@@ -133,6 +134,23 @@ class DemoRegion:
         """
         return _graph(self.key)
 
+    def engine(self, mode: str = "walk") -> Any:
+        """A travel-time engine compiled straight from the stored road arrays (no networkx graph).
+
+        The same network and the same travel times as ``TravelTimeEngine(self.graph(), mode)``, without
+        building the graph first (about 0.7 s of the app's first map on Yuxi).
+
+        Parameters
+        ----------
+        mode
+            Travel mode key ("walk", "drive", ...).
+
+        Returns
+        -------
+        coverage.traveltime.TravelTimeEngine
+        """
+        return _engine(self.key, mode)
+
     @property
     def roads_path(self) -> Path:
         """The ``.npz`` file holding the road network."""
@@ -238,6 +256,29 @@ def _graph(key: str) -> nx.MultiDiGraph:
     G.graph["simulated"] = True
     G.graph["note_zh"], G.graph["note_en"] = NOTE_ZH, NOTE_EN
     return G
+
+
+def _engine(key: str, mode: str) -> Any:
+    from coverage.demo.roads import load_road_arrays
+    from coverage.traveltime.engine import TravelTimeEngine
+
+    path = DATA_DIR / key / "roads.npz"
+    if not path.is_file():
+        raise CoverageError(f"{path} is missing: regenerate the demo with `python -m coverage.demo.build`")
+    arrays = load_road_arrays(path)
+    lonlat, edges = arrays["node_lonlat"], arrays["edges"].astype(np.int64)
+    # each stored road is one edge when one-way, two (forward and back) otherwise: as graph_from_arrays draws it
+    back = edges[:, 3] == 0
+    rows = np.concatenate([np.arange(len(edges)), np.flatnonzero(back)])
+    u = np.concatenate([edges[:, 0], edges[back, 1]])
+    v = np.concatenate([edges[:, 1], edges[back, 0]])
+    classes = [str(c) for c in arrays["highway_classes"]]
+    highway = pd.Categorical.from_codes(edges[rows, 2], categories=classes)
+    speeds = arrays["maxspeed_kph"].astype(float)[rows]
+    maxspeed = np.array([None if s != s else str(int(s)) for s in speeds.tolist()], dtype=object)
+    length_m = arrays["length_m"].astype(float).round(2)[rows]  # as the graph holds them
+    return TravelTimeEngine.from_arrays(lonlat[:, 0], lonlat[:, 1], u, v, length_m, mode, crs=WGS84,
+                                        highway=highway, maxspeed=maxspeed)
 
 
 def export_demo(key: str, out_dir: str | Path, *, lang: str = "zh") -> list[Path]:
