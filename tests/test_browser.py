@@ -440,6 +440,41 @@ def _uncovered_count(state: dict) -> int | None:
     return int(found.group(1).replace(",", "")) if found else None
 
 
+_MAP_VIEW_JS = """([lat, lon, zoom]) => {
+    for (const name of Object.keys(window)) {
+        const m = window[name];
+        if (m instanceof L.Map) {
+            const before = [m.getCenter().lat, m.getCenter().lng, m.getZoom()];
+            if (lat !== null) m.setView([lat, lon], zoom, {animate: false});
+            const shown = document.querySelectorAll(".leaflet-overlay-pane path, .leaflet-marker-pane *").length;
+            return {before: before, zoom: m.getZoom(), shown: shown};
+        }
+    }
+    return null;
+}"""
+
+
+def _township_zoom_screenshot(page, region: str) -> None:
+    """Zoom the map onto the region's first urban township (villages drawn one by one), screenshot, zoom back."""
+    from coverage.demo import load_demo
+
+    demo = load_demo(region)
+    towns = demo.boundaries[demo.boundaries["level"] == "township"]
+    village_counts = demo.demand.groupby("township_code").size() if "township_code" in demo.demand else None
+    town = towns.iloc[0] if village_counts is None else towns.set_index(towns["code"].astype(str)).loc[
+        str(village_counts.idxmax())]
+    centre = town.geometry.representative_point()
+    frame = page.query_selector('iframe[title="streamlit_folium.st_folium"]').content_frame()
+    wide = frame.evaluate(_MAP_VIEW_JS, [None, None, None])
+    zoomed = frame.evaluate(_MAP_VIEW_JS, [centre.y, centre.x, 12.5])
+    page.wait_for_timeout(800)
+    closer = frame.evaluate(_MAP_VIEW_JS, [None, None, None])
+    page.screenshot(path=str(ARTIFACTS / f"browser_{region}_map_township.png"))
+    assert wide is not None and zoomed is not None and closer["zoom"] == 12.5, (wide, closer)
+    frame.evaluate(_MAP_VIEW_JS, wide["before"])
+    page.wait_for_timeout(300)
+
+
 def map_flow_times(url: str, region: str, *, screenshots: bool = False, check: bool = True) -> dict[str, float]:
     """Open the app on ``region`` in Chromium and time each map flow a planner waits for [s].
 
@@ -484,6 +519,7 @@ def map_flow_times(url: str, region: str, *, screenshots: bool = False, check: b
             assert not check or (first is not None and first > 0), state["legend"]
             if screenshots:
                 page.screenshot(path=str(ARTIFACTS / f"browser_{region}_map_first.png"))
+                _township_zoom_screenshot(page, region)
 
             # 15 -> 20 minutes: fewer villages left uncovered, on the map's legend
             slider = page.get_by_role("slider").first
