@@ -89,17 +89,21 @@ def _text(result: Any, lang: str, funeral: Any = None) -> str:
         lines.append(f"  {r.rule_zh if zh else r.rule_en}: {r.units_passed}/{r.units_total} {ok}")
     for key, c in result.capacity.items():
         s = c.summary
+        try:
+            key = result.standards.service(key).label(lang)
+        except Exception:  # a capacity table of a service the standards no longer hold: its key
+            pass
         occ = s["expected_occupancy_share"]
         occ_text = "—" if occ is None else f"{100 * occ:.1f}%"
         if zh:
             lines.append(
-                f"  容量 {key}: 床位 {s['capacity_total']:,.0f}，按最近分配预计入住率 {occ_text}；"
+                f"  {key}: 床位 {s['capacity_total']:,.0f}，按最近分配预计入住率 {occ_text}；"
                 f"{s['facilities_spare']} 处设施闲置 {s['spare_capacity_in_spare_facilities']:,.0f} 张，"
                 f"同时 {s['villages_unmet']} 个村未满足需求 {s['unmet_demand']:,.0f} 人"
             )
         else:
             lines.append(
-                f"  capacity {key}: {s['capacity_total']:,.0f} places, expected occupancy {occ_text}; "
+                f"  {key}: {s['capacity_total']:,.0f} places, expected occupancy {occ_text}; "
                 f"{s['facilities_spare']} facilities with {s['spare_capacity_in_spare_facilities']:,.0f} "
                 f"spare while {s['villages_unmet']} villages have {s['unmet_demand']:,.0f} unmet"
             )
