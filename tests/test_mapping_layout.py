@@ -88,9 +88,10 @@ CASES = [(k, p, o) for k in ("distribution", "coverage", "proposal") for p in ("
          for o in ("landscape", "portrait")]
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
 @pytest.mark.parametrize(("kind", "paper", "orientation"), CASES)
-def test_nothing_overlaps_and_every_entry_has_its_symbol(region, kind, paper, orientation):
-    fig = build(kind, region, paper, orientation)
+def test_nothing_overlaps_and_every_entry_has_its_symbol(region, kind, paper, orientation, lang):
+    fig = build(kind, region, paper, orientation, lang=lang)
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     texts = visible_texts(fig)

@@ -143,7 +143,8 @@ def test_a_user_added_type_loads_is_analysed_and_printed(tea_folder, tmp_path, c
 
 @pytest.mark.parametrize(("lang", "beds", "actual"), [
     ("zh", "养老床位30分钟（容量）: 床位 4,565", "实际入住率 33.87%"),
-    ("en", "Elderly-care beds within 30 min by car (capacity): 4,565 places", "residents in 54 facilities reporting, occupancy 33.87%"),
+    ("en", "Elderly-care beds within 30 min by car (capacity): 4,565 places",
+     "residents in 54 facilities reporting, occupancy 33.87%"),
 ])
 def test_analyze_prints_beds_and_occupancy_under_the_service_name(capsys, lang, beds, actual):
     """The Yuxi report: 4,565 beds and 33.87 % actual occupancy, under the service's name, not its key."""

@@ -160,11 +160,17 @@ def run(args: argparse.Namespace) -> int:
     words = ("方案站点", "选址方案") if args.lang == "zh" else ("scenario_sites", "siting_proposal")
     stem = f"{data_name(args)}_{args.service}_{words[0] if args.scenario else words[1]}"
     f = report.figures()
-    print(
-        f"{report.region_name} {report.service_label}: {int(f['sites'])} "
-        f"{'accepted' if args.scenario else 'new'} sites, "
-        f"covered {f['share_before_pct']:.1f}% -> {f['share_after_pct']:.1f}% of {report.group}"
-    )
+    from coverage.metrics.standards import group_label
+
+    group = group_label(report.group, args.lang)
+    if args.lang == "zh":
+        print(f"{report.region_name} {report.service_label}：{'采纳' if args.scenario else '新增'}站点 "
+              f"{int(f['sites'])} 处，{group}覆盖率 {f['share_before_pct']:.1f}% → {f['share_after_pct']:.1f}%")
+    else:
+        n = int(f["sites"])
+        print(f"{report.region_name} {report.service_label}: {n} {'accepted' if args.scenario else 'new'} "
+              f"site{'' if n == 1 else 's'}; {group}: {f['share_before_pct']:.1f}% -> "
+              f"{f['share_after_pct']:.1f}% covered")
     print(write_workbook(report, out / f"{stem}.xlsx"))
     print(write_pdf_report(report, out / f"{stem}.pdf", paper=args.paper, map_kinds=kinds))
     return 0

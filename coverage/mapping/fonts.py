@@ -201,9 +201,9 @@ def _as_regular(manager: Any, path: Path) -> None:
     """
     import dataclasses
 
-    same = [e for e in manager.ttflist if Path(e.fname) == path]
+    # the file may be listed twice (matplotlib's scan of the system fonts, and our addfont): every entry
     for i, entry in enumerate(manager.ttflist):
-        if Path(entry.fname) == path and len(same) == 1 and entry.weight != 400:
+        if Path(entry.fname) == path and entry.weight != 400:
             manager.ttflist[i] = dataclasses.replace(entry, weight=400)
 
 

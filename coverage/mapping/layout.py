@@ -342,6 +342,8 @@ def info_table(page: Page, heading: str, header: Sequence[str], rows: Sequence[S
     ncols = len(header)
     if col_x is None:
         col_x = [0.0, *[0.46 + i * (0.54 / max(ncols - 1, 1)) for i in range(ncols - 1)]]
+    col_x, fontsize_pt = _fit_columns(page, [header, *rows], list(col_x), fontsize_pt)
+    line = page.pt(fontsize_pt) * 1.75 / height_pt
     widths = [*(b - a for a, b in itertools.pairwise(col_x)), 1.0 - col_x[-1]]
 
     def cell(j: int, y: float, value: str, **kw: Any) -> Any:
@@ -370,6 +372,57 @@ def info_table(page: Page, heading: str, header: Sequence[str], rows: Sequence[S
         y -= line
     ax.plot([0, 1], [y + line * 0.15, y + line * 0.15], color="#999999", linewidth=0.6 * page.scale)
     return y - line * 0.6
+
+
+def _text_widths(page: Page, cells: Sequence[Sequence[str]], fontsize_pt: float) -> list[float]:
+    """Widest text of each column at ``fontsize_pt``, as a fraction of the table box's width."""
+    ax = page.ax_info
+    renderer = renderer_of(page.fig)
+    box_px = ax.get_window_extent(renderer).width or 1.0
+    ncols = max(len(r) for r in cells)
+    widest = [0.0] * ncols
+    probe = ax.text(0, 0, "", fontsize=page.pt(fontsize_pt))
+    try:
+        for row in cells:
+            for j, value in enumerate(row):
+                if value:
+                    probe.set_text(str(value))
+                    widest[j] = max(widest[j], probe.get_window_extent(renderer).width / box_px)
+    finally:
+        probe.remove()
+    return widest
+
+
+def _fit_columns(page: Page, cells: Sequence[Sequence[str]], col_x: list[float],
+                 fontsize_pt: float) -> tuple[list[float], float]:
+    """Column starts (axes fractions) and a font size at which no cell runs into its neighbour.
+
+    The given starts are kept when every text fits (first column left-aligned, the others centred
+    in theirs); otherwise the first column gets the width of its longest text and the others share
+    the rest in proportion to theirs, and the font shrinks (down to 5 pt) if even that is too wide.
+    """
+    pad = 0.04  # between columns, as a fraction of the box
+    ncols = len(col_x)
+    for _ in range(4):
+        wide = _text_widths(page, cells, fontsize_pt)[:ncols]
+        wide += [0.0] * (ncols - len(wide))
+        widths = [*(b - a for a, b in itertools.pairwise(col_x)), 1.0 - col_x[-1]]
+        if all(w + (pad if j < ncols - 1 else 0.0) <= widths[j] + 1e-9 for j, w in enumerate(wide)):
+            return col_x, fontsize_pt
+        need = [w + pad for w in wide]
+        total = sum(need)
+        if total > 1.0:
+            if fontsize_pt <= 5.0:
+                break
+            fontsize_pt = max(5.0, fontsize_pt / total * 0.98)
+            continue
+        spare = (1.0 - total) / ncols
+        starts, x = [], 0.0
+        for w in need:
+            starts.append(x)
+            x += w + spare
+        return starts, fontsize_pt
+    return col_x, fontsize_pt
 
 
 # ------------------------------------------------------------------------------------------ furniture

@@ -88,7 +88,7 @@ _BANNER_DONE = False
 
 
 def _new_highs() -> Any:
-    """A silent Highs instance; the one-time banner goes to stderr, not stdout (keeps ``--json`` clean)."""
+    """A silent Highs instance: its one-time banner is discarded (keeps ``--json`` and the terminal clean)."""
     global _BANNER_DONE
     import highspy
 
@@ -101,8 +101,9 @@ def _new_highs() -> Any:
         _BANNER_DONE = True
         return highspy.Highs()
     try:
-        os.dup2(2, 1)
-        h = highspy.Highs()
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            h = highspy.Highs()
     finally:
         os.dup2(saved, 1)
         os.close(saved)
