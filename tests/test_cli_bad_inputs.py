@@ -321,7 +321,7 @@ def test_report_on_yuxi_cemeteries_ends_with_a_documented_code(tmp_path, log_dir
     assert done.returncode == 0, _brief(done)
     written = sorted(p.suffix for p in (tmp_path / "out").iterdir())
     assert written == [".pdf", ".xlsx"], written
-    assert "0 new sites" in done.stdout
+    assert "新增站点 0 处" in done.stdout  # the default language: Chinese
     import openpyxl
 
     summary = openpyxl.load_workbook(next((tmp_path / "out").glob("*.xlsx")))["汇总"]
