@@ -357,3 +357,13 @@ def test_coverage_layers_change_apart_from_the_drawn_map(demand, facilities, bou
     # what changed is in the coverage layers only; every village and facility stays in the base
     assert "12.0 分钟" in full1 and "12.0 分钟" not in base1
     assert all(n in base1 for n in ("小营村", "玉兴幸福小院", "红塔区"))
+
+
+def test_village_names_show_only_zoomed_in_past_the_villages(demand, facilities, boundaries):
+    """Township scale: each village's name under its symbol; at prefecture scale none (too many to read)."""
+    html = to_html(coverage_map(demand, facilities, boundaries=boundaries, village_min_zoom=11, lang="en"))
+    labels = re.findall(r'"label":"([^"]*)","cls":"village"', html.replace("\\u0026", "&"))
+    assert sorted(labels) == sorted(["大营村", "小营村", "{{ 7 * 7 }}村",  # escaped as HTML, never templated
+                                     "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;村"])
+    assert "zmin = 12.5, zmax = null" in html  # villages from zoom 11, their names from 12.5
+    assert "Village names" in html

@@ -20,6 +20,7 @@ from coverage.mapping.web.layers import (
     add_township_totals,
     add_travel_times,
     add_uncovered,
+    add_village_labels,
 )
 from coverage.mapping.web.legend import add_legend
 from coverage.mapping.web.roads import add_roads
@@ -114,6 +115,9 @@ def coverage_map(demand: gpd.GeoDataFrame | None = None, facilities: gpd.GeoData
                 demand_breaks[group] = add_demand(m, demand, group=group, lang=lang, radius_scale=0.55 if i else 1.0,
                                                   travel_lookup=i == 0,
                                                   min_zoom=detail if township_breaks.get(group) else None)
+        # village names at township scale: two zoom steps past the villages' own (or the whole-region view)
+        start = detail if detail is not None else (_view(bounds, width_px=900, height_px=560)[1] if bounds else 10.0)
+        add_village_labels(m, demand, lang=lang, min_zoom=start + 1.5)
         # always (None clears it): a map whose travel times change keeps its villages drawn
         add_travel_times(m, demand, travel_time_min, lang=lang)
     drawn: list[str] = []

@@ -425,6 +425,7 @@ _CSS = """
   color: #333; text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 2px #fff; }
 .cov-label.county { font-size: 14px; font-weight: 700; color: #222; }
 .cov-label.township { font-size: 11px; color: #555; }
+.cov-label.village { font-size: 10.5px; color: #3a3a3a; transform: translateY(13px); }
 .cov-pop { font-size: 12px; line-height: 1.35; }
 .cov-pop table { border-collapse: collapse; margin-top: 4px; }
 .cov-pop th { text-align: left; font-weight: 400; color: #666; padding: 1px 8px 1px 0; vertical-align: top; }

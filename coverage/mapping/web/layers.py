@@ -319,6 +319,36 @@ _BOUNDARY_STYLES: dict[str, tuple[str, float, str | None]] = {
 }
 
 
+def add_village_labels(m: folium.Map, demand: gpd.GeoDataFrame, *, lang: str = "zh",
+                       min_zoom: float | None = None) -> int:
+    """Village names under their symbols, from ``min_zoom`` on (township scale); returns how many.
+
+    Parameters
+    ----------
+    demand
+        Demand table with a ``name`` column (villages without a name get no label).
+    min_zoom
+        The names show from this zoom on (None: always).
+    """
+    if demand is None or len(demand) == 0 or "name" not in demand.columns:
+        return 0
+    gcj = _is_gcj(m)
+
+    def build() -> list[dict[str, Any]]:
+        gdf = _prepare(m, demand, "demand")
+        if gdf is None or gdf.empty:
+            return []
+        lon, lat = _xy(gdf)
+        return [_feature(x, y, {"label": t, "cls": "village"})
+                for x, y, t in zip(lon, lat, _text_column(gdf, "name"), strict=True) if t]
+
+    feats = _cached(demand, ("village_labels", gcj), build)
+    if feats:
+        fg = folium.FeatureGroup(name=_t("village_names", lang), show=True).add_to(m)
+        fg.add_child(_PointLayer(feats, min_zoom=min_zoom))
+    return len(feats)
+
+
 def add_boundaries(m: folium.Map, boundaries: gpd.GeoDataFrame, *, lang: str = "zh",
                    levels: Sequence[str] = ("county", "township"), labels: bool = True,
                    simplify_deg: float = 0.0004, township_label_min_zoom: float | None = None) -> None:

@@ -14,6 +14,7 @@ _TEXT = {
     "facilities": ("服务设施", "Facilities"),
     "boundaries": ("行政区划", "Boundaries"),
     "labels": ("地名注记", "Place names"),
+    "village_names": ("村名", "Village names"),
     "service_areas": ("服务范围", "Service areas"),
     "uncovered": ("未覆盖村庄", "Uncovered villages"),
     "sites": ("选址方案", "Proposed sites"),
