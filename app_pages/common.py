@@ -302,11 +302,9 @@ def service_areas(data_key: tuple, sites_key: tuple, standards_key: str, service
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def road_layer(graph_key: tuple, _graph: Any) -> Any:
-    """The road network as simplified lines by road class, for the web map (built once per road source)."""
-    from coverage.mapping.webmap import road_lines
-
-    return road_lines(_graph)
+def road_layer(graph_key: tuple, _build: Callable[[], Any]) -> Any:
+    """The road network as simplified lines by road class, for the web map (``_build()``, once per road source)."""
+    return _build()
 
 
 @st.cache_resource(show_spinner=False, max_entries=6)
@@ -339,13 +337,28 @@ class Inputs:
     def __init__(self, key: tuple, graph_key: tuple | None, demand: Any, facilities: Any, candidates: Any,
                  boundaries: Any, graph_loader: Callable[[], Any] | None, note: str | None,
                  name: str, simulated: bool = False,
-                 engine_builder: Callable[[str], Any] | None = None) -> None:
+                 engine_builder: Callable[[str], Any] | None = None,
+                 road_lines_builder: Callable[[], Any] | None = None) -> None:
         self.key, self.graph_key = key, graph_key
         self.demand, self.facilities = demand, facilities
         self.candidates, self.boundaries = candidates, boundaries
         self.graph_loader, self.note, self.name = graph_loader, note, name
         self.simulated = simulated  # demo data, or files exported from it (exports and maps carry the mark)
         self.engine_builder = engine_builder  # mode -> engine without the networkx graph (the demo's arrays)
+        self.road_lines_builder = road_lines_builder  # the web map's road lines, likewise
+
+    def road_lines(self) -> Any:
+        """The web map's road layer (built on first use, cached per road source)."""
+        if self.graph_loader is None or self.graph_key is None:
+            raise NetworkError(tr("need_roads"))
+        key, loader, build = self.graph_key, self.graph_loader, self.road_lines_builder
+        if build is None:
+            from coverage.mapping.webmap import road_lines
+
+            def build() -> Any:
+                return road_lines(road_graph(key, loader))
+
+        return road_layer(key, build)
 
     def engines(self) -> Callable[[str], Any]:
         """``mode -> engine`` (built on first use, cached)."""
@@ -445,7 +458,7 @@ def current_inputs() -> Inputs:
         return Inputs(key, key, region.demand, region.facilities, region.candidates, region.boundaries,
                       region.graph, region.note_zh if lang() == "zh" else region.note_en,
                       region.name_zh if lang() == "zh" else region.name_en, simulated=True,
-                      engine_builder=region.engine)
+                      engine_builder=region.engine, road_lines_builder=region.road_lines)
     refresh_layers()
     layers = st.session_state["user_layers"]
     roads = st.session_state["user_roads"]

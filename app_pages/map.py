@@ -16,8 +16,6 @@ from app_pages.common import (
     lang,
     open_page,
     render_map,
-    road_graph,
-    road_layer,
     service_areas,
     sites_key,
     standards_key,
@@ -104,7 +102,7 @@ def render() -> None:
                 areas = service_areas(inputs.key, sites_key(), standards_key(), svc.key, threshold_min,
                                       facilities_with_accepted(inputs), engine)
             if with_roads and graph_key is not None and graph_loader is not None:
-                roads = road_layer(graph_key, road_graph(graph_key, graph_loader))
+                roads = inputs.road_lines()
             sites = sites_frame(st.session_state["accepted_sites"])
             return coverage_map(inputs.demand, inputs.facilities, boundaries=inputs.boundaries, groups=groups,
                                 facility_types=types, service_areas=areas, uncovered_ids=uncovered_ids,

@@ -585,3 +585,13 @@ def test_engine_from_the_stored_arrays_gives_the_graphs_travel_times(yuxi, mode)
     od_a, od_b = (t.sort_values(keys).reset_index(drop=True) for t in (od_a, od_b))
     assert len(od_a) == len(od_b) > 10_000
     np.testing.assert_allclose(od_a["travel_time_min"], od_b["travel_time_min"], atol=1e-9)
+
+
+def test_road_lines_from_the_stored_arrays_equal_the_graphs(yuxi):
+    """The web map's roads layer is drawn from the arrays (no graph): the same lines, class by class."""
+    from coverage.mapping.webmap import road_lines
+
+    a, b = yuxi.road_lines(), road_lines(yuxi.graph())
+    assert a["road_class"].tolist() == b["road_class"].tolist() == ["major", "county", "township", "minor"]
+    assert a["n_edges"].tolist() == b["n_edges"].tolist()
+    assert all(ga.equals(gb) for ga, gb in zip(a.geometry, b.geometry, strict=True))

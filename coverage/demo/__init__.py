@@ -151,6 +151,24 @@ class DemoRegion:
         """
         return _engine(self.key, mode)
 
+    def road_lines(self) -> Any:
+        """The roads as the web map draws them (:func:`coverage.mapping.webmap.road_lines`), from the stored
+        arrays without building the networkx graph.
+
+        Returns
+        -------
+        geopandas.GeoDataFrame
+            One simplified MultiLineString per display class (EPSG:4326).
+        """
+        from coverage.demo.roads import load_road_arrays
+        from coverage.mapping.webmap import road_lines_from_edges
+
+        arrays = load_road_arrays(self.roads_path)
+        edges = arrays["edges"].astype(np.int64)
+        classes = np.array([str(c) for c in arrays["highway_classes"]], dtype=object)
+        return road_lines_from_edges(arrays["node_lonlat"], edges[:, 0], edges[:, 1], classes[edges[:, 2]],
+                                     crs=WGS84)
+
     @property
     def roads_path(self) -> Path:
         """The ``.npz`` file holding the road network."""

@@ -39,7 +39,7 @@ from coverage.mapping.web.layers import (
     add_uncovered,
 )
 from coverage.mapping.web.legend import add_legend
-from coverage.mapping.web.roads import ROAD_STYLES, add_roads, road_lines
+from coverage.mapping.web.roads import ROAD_STYLES, add_roads, road_lines, road_lines_from_edges
 from coverage.mapping.web.symbols import DEMAND_STYLES, FACILITY_SYMBOLS, graduated_breaks, symbol_svg
 from coverage.mapping.web.symbols import _radius_px as _radius_px  # radius classes, checked by the tests
 
@@ -66,6 +66,7 @@ __all__ = [
     "offline_assets",
     "remote_asset_urls",
     "road_lines",
+    "road_lines_from_edges",
     "symbol_svg",
     "to_html",
 ]

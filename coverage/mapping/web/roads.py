@@ -10,11 +10,13 @@ ones only when zoomed in.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import folium
 import geopandas as gpd
 import networkx as nx
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import shapely
 
@@ -24,7 +26,7 @@ from coverage.mapping.web.elements import _ShapeLayer
 from coverage.mapping.web.text import _t
 from coverage.model import WGS84
 
-__all__ = ["ROAD_STYLES", "RoadStyle", "add_roads", "road_class_of", "road_lines"]
+__all__ = ["ROAD_STYLES", "RoadStyle", "add_roads", "road_class_of", "road_lines", "road_lines_from_edges"]
 
 
 @dataclass(frozen=True)
@@ -155,6 +157,46 @@ def road_lines(G: nx.MultiDiGraph, *, tolerance_m: float | None = None) -> gpd.G
     straight = shapely.linestrings(pts) if len(pts) else np.empty(0, dtype=object)
     lines = gpd.GeoSeries(np.concatenate([straight, np.asarray(own_geoms, dtype=object)]), crs=crs)
     classes = np.array(cls_l + own_cls, dtype=object)
+    return _by_class(lines, classes, crs, tolerance_m)
+
+
+def road_lines_from_edges(node_xy: npt.ArrayLike, u: npt.ArrayLike, v: npt.ArrayLike, highway: npt.ArrayLike, *,
+                          crs: Any, tolerance_m: float | None = None) -> gpd.GeoDataFrame:
+    """As :func:`road_lines`, from arrays of straight edges (no networkx graph: the demo's stored roads).
+
+    Parameters
+    ----------
+    node_xy
+        (n, 2) node coordinates in ``crs``.
+    u, v
+        Node positions of each edge; an edge and its reverse are drawn once.
+    highway
+        OSM road class of each edge.
+    crs
+        Coordinate system of ``node_xy``.
+    tolerance_m
+        As for :func:`road_lines`.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        As :func:`road_lines`.
+    """
+    xy = np.asarray(node_xy, dtype=float)
+    a, b = np.asarray(u, dtype=np.int64), np.asarray(v, dtype=np.int64)
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    _, first = np.unique(lo * (len(xy) + 1) + hi, return_index=True)  # each road once, whatever its directions
+    first.sort()
+    hw = np.asarray(highway, dtype=object)[first]
+    codes, values = pd.factorize(hw, use_na_sentinel=False)
+    classes = np.array([road_class_of(x) for x in values], dtype=object)[codes]
+    lines = gpd.GeoSeries(shapely.linestrings(np.stack([xy[lo[first]], xy[hi[first]]], axis=1)), crs=crs)
+    return _by_class(lines, classes, crs, tolerance_m)
+
+
+def _by_class(lines: gpd.GeoSeries, classes: np.ndarray, crs: Any, tolerance_m: float | None) -> gpd.GeoDataFrame:
+    """One merged, simplified MultiLineString per display class (WGS-84, 1e-5 degree)."""
+    columns = ["road_class", "n_edges", "geometry"]
     rows = []
     for key, road_style in ROAD_STYLES.items():
         mask = classes == key
