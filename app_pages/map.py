@@ -108,7 +108,7 @@ def render() -> None:
                                 facility_types=types, service_areas=areas, uncovered_ids=uncovered_ids,
                                 uncovered_title=uncovered_title, sites=sites if len(sites) else None,
                                 travel_time_min=travel, lang=lang(), basemap=basemap, tianditu_key=tk,
-                                note=inputs.note, roads=roads)
+                                note=inputs.note, roads=roads, facilities_swapped=only_counted)
         return make
 
     def key(with_coverage: bool, with_roads: bool) -> tuple:

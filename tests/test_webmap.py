@@ -367,3 +367,24 @@ def test_village_names_show_only_zoomed_in_past_the_villages(demand, facilities,
                                      "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;村"])
     assert "zmin = 12.5, zmax = null" in html  # villages from zoom 11, their names from 12.5
     assert "Village names" in html
+
+
+def test_a_service_change_swaps_the_facilities_when_they_follow_the_service(demand, facilities, boundaries):
+    """Only the counted facilities shown: another service draws other facilities; marked to be swapped, the
+    rest of the map (boundaries, villages) stays the same script, so the browser keeps it (and the zoom)."""
+    from streamlit_folium import _get_map_string
+
+    from coverage.mapping.web.coverage_map import split_dynamic
+
+    def parts(types, swapped):
+        m = coverage_map(demand, facilities, boundaries=boundaries, facility_types=types, uncovered_ids=["v1"],
+                         facilities_swapped=swapped)
+        groups, _ = split_dynamic(m)
+        m.get_root().render()
+        return _get_map_string(m), [g.layer_name for g in groups]
+
+    elderly, elderly_groups = parts(["happy_courtyard"], True)
+    children, children_groups = parts(["childrens_home"], True)
+    assert elderly == children
+    assert "养老服务设施" in elderly_groups and "养老服务设施" not in children_groups  # the facility layers swap
+    assert parts(["happy_courtyard"], False)[0] != parts(["childrens_home"], False)[0]

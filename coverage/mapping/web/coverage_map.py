@@ -36,7 +36,8 @@ def coverage_map(demand: gpd.GeoDataFrame | None = None, facilities: gpd.GeoData
                  sites: gpd.GeoDataFrame | None = None, travel_time_min: pd.Series | None = None,
                  lang: str = "zh", basemap: str | None = None, tianditu_key: str | None = None,
                  note: str | None = None, title: str | None = None,
-                 village_min_zoom: float | None = None, roads: gpd.GeoDataFrame | None = None) -> folium.Map:
+                 village_min_zoom: float | None = None, roads: gpd.GeoDataFrame | None = None,
+                 facilities_swapped: bool = False) -> folium.Map:
     """The app's map: boundaries, villages by group, facilities by type, coverage layers, a legend.
 
     Parameters
@@ -69,6 +70,10 @@ def coverage_map(demand: gpd.GeoDataFrame | None = None, facilities: gpd.GeoData
     roads
         Road lines by display class (:func:`coverage.mapping.web.roads.road_lines`), drawn under
         everything else; None (default): no roads.
+    facilities_swapped
+        The facility layers change with the service (``facility_types`` are the service's): they are
+        marked to be swapped like the coverage layers (:func:`split_dynamic`), so a service change does
+        not draw the boundaries and villages again.
 
     Returns
     -------
@@ -122,7 +127,7 @@ def coverage_map(demand: gpd.GeoDataFrame | None = None, facilities: gpd.GeoData
         add_travel_times(m, demand, travel_time_min, lang=lang)
     drawn: list[str] = []
     if facilities is not None:
-        drawn = add_facilities(m, facilities, lang=lang, types=facility_types)
+        drawn = add_facilities(m, facilities, lang=lang, types=facility_types, swapped=facilities_swapped)
     n_uncovered = 0
     if demand is not None and uncovered_ids is not None:
         n_uncovered = add_uncovered(m, demand, uncovered_ids, lang=lang, title=uncovered_title)

@@ -246,7 +246,7 @@ def add_township_totals(m: folium.Map, demand: gpd.GeoDataFrame, *, group: str =
 
 
 def add_facilities(m: folium.Map, facilities: gpd.GeoDataFrame, *, lang: str = "zh", show: bool = True,
-                   types: Collection[str] | None = None, size_px: int = 12) -> list[str]:
+                   types: Collection[str] | None = None, size_px: int = 12, swapped: bool = False) -> list[str]:
     """Facilities, one symbol per type (inline SVG); returns the types drawn, in taxonomy order.
 
     Parameters
@@ -257,6 +257,9 @@ def add_facilities(m: folium.Map, facilities: gpd.GeoDataFrame, *, lang: str = "
         Only these types (default: all present).
     size_px
         Symbol size [px].
+    swapped
+        Mark the layers :func:`dynamic` (when ``types`` follow the service: a service change then swaps
+        them instead of drawing the whole map again).
     """
     if facilities is None or len(facilities) == 0:
         return []
@@ -265,7 +268,8 @@ def add_facilities(m: folium.Map, facilities: gpd.GeoDataFrame, *, lang: str = "
     present, layers, fields, symbols = _cached(facilities, key, lambda: _facility_points(m, facilities, lang, types,
                                                                                          size_px))
     for name, data_json in layers:
-        fg = folium.FeatureGroup(name=name, show=show).add_to(m)
+        fg = folium.FeatureGroup(name=name, show=show)
+        (dynamic(fg) if swapped else fg).add_to(m)
         fg.add_child(_PointLayer(data_json, fields=fields, symbols=symbols, size_px=size_px,
                                  defaults={"z": 100, "cls": "cov-fac"}, tip_value=0, canvas_symbols=True,
                                  canvas_z=2, low_scale=0.6))
