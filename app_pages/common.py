@@ -547,10 +547,52 @@ def render_map(m: Any, *, key: str, height: int = 620, clicks: bool = False) -> 
 
 
 def table(df: Any, **kwargs: Any) -> None:
-    """A result table for people (coverage.views.translate_table) as a data frame (plain text cells)."""
+    """A result table for people (coverage.views.translate_table) as a data frame (plain text cells).
+
+    Counts read as a bureau's tables do (94,581), a missing value is an empty cell (never "None"); the
+    cells keep their numbers, so a column still sorts by value.  Columns given a ``column_config`` keep it.
+    """
     from coverage.views import translate_table
 
-    st.dataframe(translate_table(df, lang=lang()), hide_index=True, **kwargs)
+    shown = translate_table(df, lang=lang())
+    config = dict(kwargs.pop("column_config", None) or {})
+    styled, text_numbers = _readable(shown, skip=set(config))
+    for c in text_numbers:  # numbers with gaps, shown as text: still right-aligned as numbers are
+        config.setdefault(c, st.column_config.TextColumn(alignment="right"))
+    st.dataframe(styled, hide_index=True, column_config=config or None, **kwargs)
+
+
+def _readable(df: Any, *, skip: set[str]) -> tuple[Any, list[str]]:
+    """``df`` for display: thousands separators, at most 2 decimals, empty cells for missing values.
+
+    Streamlit writes "None" in a cell without a value, whatever the styler says: text columns get "" there,
+    and a numeric column with gaps becomes formatted text (returned as the second item); a complete numeric
+    column keeps its numbers (it sorts by value) and is formatted by a styler.
+    """
+    import pandas as pd
+
+    if len(df) > 5_000:  # a styler sends every cell's text as well: large tables as they are
+        return df, []
+    out = df.copy()
+    whole: list[str] = []
+    fraction: list[str] = []
+    as_text: list[str] = []
+    for c in [c for c in df.columns if c not in skip]:
+        col = df[c]
+        missing = col.isna()
+        if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
+            is_whole = bool((col.dropna() % 1 == 0).all())
+            if missing.any():
+                pattern = "{:,.0f}" if is_whole else "{:,.2f}"
+                out[c] = [("" if m else pattern.format(v)) for v, m in zip(col.tolist(), missing.tolist(),
+                                                                          strict=True)]
+                as_text.append(c)
+            else:
+                (whole if is_whole else fraction).append(c)
+        elif missing.any():
+            out[c] = col.astype(object).where(~missing, "")
+    styled = out.style.format("{:,.0f}", subset=whole).format("{:,.2f}", subset=fraction)
+    return styled, as_text
 
 
 def accept_site(site: dict) -> None:

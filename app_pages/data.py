@@ -189,7 +189,7 @@ def render() -> None:
     else:
         upload_files()
     inputs = current_inputs()
-    n = {k: 0 if df is None else len(df) for k, df in
+    n = {k: f"{0 if df is None else len(df):,}" for k, df in
          (("v", inputs.demand), ("f", inputs.facilities), ("c", inputs.candidates))}
     st.success(tr("summary_counts", **n))
     st.caption(esc(tr("data_caption", name=inputs.name)))

@@ -58,7 +58,7 @@ def test_opens_in_chinese_on_the_yuxi_demo():
     at = _app()
     _clean(at)
     assert at.header[0].value == "数据"
-    assert f"{len(load_demo('yuxi').demand)} 个村（社区）" in at.success[0].value
+    assert f"{len(load_demo('yuxi').demand):,} 个村（社区）" in at.success[0].value
     assert any("示例数据（模拟）" in c.value for c in at.caption)
     assert at.selectbox(key="w.region").value == "yuxi"
 
@@ -118,13 +118,13 @@ def test_region_choice_survives_other_pages_and_drives_them():
     at = _app()
     at.selectbox(key="w.region").set_value("dali").run()
     _clean(at)
-    assert f"{len(dali.demand)} 个村（社区）" in at.success[0].value
+    assert f"{len(dali.demand):,} 个村（社区）" in at.success[0].value
     at = _page(_page(at, "map"), "coverage")
     _clean(at)
     dali_share = _share(at)
     at = _page(at, "data")
     assert at.selectbox(key="w.region").value == "dali"
-    assert f"{len(dali.demand)} 个村（社区）" in at.success[0].value
+    assert f"{len(dali.demand):,} 个村（社区）" in at.success[0].value
     at = _page(at, "print")
     _clean(at)
     assert any("大理" in c.value for c in at.caption)
@@ -699,3 +699,18 @@ def test_a_table_loaded_before_own_types_loads_again_when_the_standards_add_them
         assert sorted(facilities["type"]) == ["community_daycare", "elder_tea_house"]
     finally:
         unregister_facility_types(["elder_tea_house"])
+
+
+def test_tables_show_empty_cells_not_none_and_keep_counts_numeric():
+    """A facility without a capacity is an empty cell (Streamlit would write "None"); counts stay numbers."""
+    at = _page(_app(), "data")
+    (facilities,) = [d.value for d in at.dataframe if "容量" in d.value.columns]
+    funeral = facilities[facilities["类型"] == "殡仪馆"]
+    assert len(funeral) and (funeral["容量"] == "").all() and (funeral["容量单位"] == "").all()
+    with_beds = facilities[facilities["容量单位"] == "床位"]
+    assert len(with_beds) and with_beds["容量"].str.fullmatch(r"[\d,]+").all()
+    for d in at.dataframe:
+        assert not d.value.isna().any().any()
+    at = _page(at, "coverage")
+    county = at.dataframe[0].value
+    assert county["覆盖人数"].dtype.kind == "f" and county["覆盖人数"].sum() > 400_000  # sortable numbers

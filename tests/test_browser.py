@@ -297,7 +297,7 @@ def test_dali_on_every_page_with_flow_times(app_url):
             # the Data page: choose Dali
             _pick(page, page.locator('[data-testid="stSelectbox"]').filter(has_text="示例地区").first,
                   _region_option(dali))
-            page.get_by_text("1159 个村（社区）").first.wait_for(timeout=MAP_TIMEOUT_MS)
+            page.get_by_text("1,159 个村（社区）").first.wait_for(timeout=MAP_TIMEOUT_MS)
             _region_is(page, dali)
 
             # the map (its flows are timed by test_map_flow_times_in_chromium)
@@ -364,7 +364,7 @@ def test_dali_on_every_page_with_flow_times(app_url):
 
             # back on Data: still Dali
             _go(page, "数据")
-            page.get_by_text("1159 个村（社区）").first.wait_for(timeout=MAP_TIMEOUT_MS)
+            page.get_by_text("1,159 个村（社区）").first.wait_for(timeout=MAP_TIMEOUT_MS)
             _region_is(page, dali)
             assert not errors, errors
         except Exception:
@@ -384,7 +384,7 @@ def test_dali_on_every_page_with_flow_times(app_url):
 #: ``python benchmarks/bench_app.py --browser`` as medians); never asserted: the machine is shared
 MAP_FLOWS = ("first map", "threshold change redraw", "service change redraw", "service areas on", "roads on",
              "threshold change, areas and roads shown", "proposal", "accept a site")
-REGIONS = {"yuxi": ("玉溪市", "718 个村（社区）"), "dali": ("大理白族自治州", "1159 个村（社区）")}
+REGIONS = {"yuxi": ("玉溪市", "718 个村（社区）"), "dali": ("大理白族自治州", "1,159 个村（社区）")}
 
 #: the drawn map as the planner sees it, read in the streamlit-folium frame after two animation frames
 #: (so the browser has painted what the script built): legend text, stars by status, Leaflet layers
