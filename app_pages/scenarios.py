@@ -19,6 +19,7 @@ from app_pages.common import (
     table,
     tr,
 )
+from app_pages.text import TEXT
 
 
 def current_scenario() -> Any:
@@ -109,6 +110,9 @@ def render() -> None:
     from coverage.scenario import compare_coverage, compare_scenarios, load_scenario
 
     st.header(tr("page_scenarios"))
+    defaults = TEXT["scenario_default"]
+    if st.session_state["scenario_name"] in defaults:  # the name the app gave, never typed: in the language shown
+        st.session_state["scenario_name"] = tr("scenario_default")
     bound(st.text_input, tr("scenario_name"), "scenario_name")
     sc = current_scenario()
     st.download_button(tr("save"), sc.to_json().encode("utf-8"), file_name=f"{sc.name or 'scenario'}.json",

@@ -714,3 +714,13 @@ def test_tables_show_empty_cells_not_none_and_keep_counts_numeric():
     at = _page(at, "coverage")
     county = at.dataframe[0].value
     assert county["覆盖人数"].dtype.kind == "f" and county["覆盖人数"].sum() > 400_000  # sortable numbers
+
+
+def test_the_default_scenario_name_follows_the_language_until_the_planner_types_one():
+    at = _page(_app(), "scenarios")
+    assert at.text_input(key="w.scenario_name").value == "方案A"
+    at.sidebar.toggle(key="w.lang").set_value(True).run()
+    assert at.text_input(key="w.scenario_name").value == "Scenario A"
+    at.text_input(key="w.scenario_name").set_value("县城北片方案").run()
+    at.sidebar.toggle(key="w.lang").set_value(False).run()
+    assert at.text_input(key="w.scenario_name").value == "县城北片方案"
