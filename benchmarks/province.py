@@ -460,20 +460,34 @@ def stage_nearest(ctx: Context) -> None:
     gn = [pg.snap(g) for g in groups.values()]
     ref = np.concatenate([t.value[k]["travel_time_min"].to_numpy(dtype=float) for k in groups])
     notes = []
+    for name, value in _peer_nearest(ctx, pg, rec, on, gn, ctx.cutoff, first_only=True):
+        notes.append(f"{name} {_median_diff(np.concatenate(value), ref)}")
+    rec["note"] = "; ".join(notes)
+    emit(rec)
+
+
+def _peer_nearest(ctx: Context, pg: PeerGraph, rec: dict[str, Any], origins: np.ndarray,
+                  units: list[np.ndarray], cutoff: float | None, *, first_only: bool) -> list[tuple[str, Any]]:
+    """Each peer's nearest-facility work on ``units`` (timed on a sample when too slow) into ``rec``;
+    returns (peer, travel times) for the peers that ran it all."""
+    out = []
     for name in ctx.peers:
         bp, G = peer_build(pg, name, ctx.peer_budget_s, ctx.peer_mem_gb)
         if G is None:
             rec[name] = peer_dict(bp)
             continue
         fn = nx_nearest if name == "networkx" else ig_nearest
-        p = sampled(gn, lambda unit, G=G, fn=fn: fn(G, on, unit, ctx.cutoff)[0], ctx.peer_budget_s,
-                    ctx.sample_s)
+
+        def run(unit: Any, G: Any = G, fn: Any = fn) -> Any:
+            res = fn(G, origins, unit, cutoff)
+            return res[0] if first_only else res
+
+        p = sampled(units, run, ctx.peer_budget_s, ctx.sample_s)
         rec[name] = peer_dict(p)
         if p.value is not None:
-            notes.append(f"{name} {_median_diff(np.concatenate(p.value), ref)}")
+            out.append((name, p.value))
         del G
-    rec["note"] = "; ".join(notes)
-    emit(rec)
+    return out
 
 
 def stage_od(ctx: Context) -> None:
@@ -530,17 +544,7 @@ def stage_areas(ctx: Context) -> None:
                             note=f"areas km2: {km2}; peers: the shortest-path part only (multi-source from the "
                                  "sites, bounded at 15 min; igraph unbounded), so no ratio")
         pg = PeerGraph.of(eng)
-        sn = [pg.snap(src)]
-        allnodes = np.arange(pg.n)
-        for name in ctx.peers:
-            bp, G = peer_build(pg, name, ctx.peer_budget_s, ctx.peer_mem_gb)
-            if G is None:
-                rec[name] = peer_dict(bp)
-                continue
-            fn = nx_nearest if name == "networkx" else ig_nearest
-            p = sampled(sn, lambda unit, G=G, fn=fn, a=allnodes: fn(G, a, unit, 15.0), ctx.peer_budget_s, ctx.sample_s)
-            rec[name] = peer_dict(p)
-            del G
+        _peer_nearest(ctx, pg, rec, np.arange(pg.n), [pg.snap(src)], 15.0, first_only=False)
         emit(rec)
 
 

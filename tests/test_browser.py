@@ -133,6 +133,23 @@ def _choose(page, label: str, option: str) -> None:
     _pick(page, page.get_by_label(label).first, option)
 
 
+def offline_page(browser, outside: list[str], **options):
+    """A page of ``browser`` (1500 x 1000, zh-CN) that reaches only the local app: any other request is
+    aborted and its address appended to ``outside`` (the tests assert it stays empty)."""
+    page = browser.new_page(viewport={"width": 1500, "height": 1000}, locale="zh-CN", **options)
+
+    def offline(route):
+        url = route.request.url
+        if url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:", "about:")):
+            route.continue_()
+        else:
+            outside.append(url)
+            route.abort()
+
+    page.route("**/*", offline)
+    return page
+
+
 def test_app_in_chromium_offline(app_url):
     from playwright.sync_api import sync_playwright
 
@@ -140,17 +157,7 @@ def test_app_in_chromium_offline(app_url):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1500, "height": 1000}, locale="zh-CN")
-
-            def offline(route):
-                url = route.request.url
-                if url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:", "about:")):
-                    route.continue_()
-                else:
-                    outside.append(url)
-                    route.abort()
-
-            page.route("**/*", offline)
+            page = offline_page(browser, outside)
             errors: list[str] = []
             page.on("pageerror", lambda e: errors.append(str(e)))
             page.goto(app_url, wait_until="domcontentloaded")
@@ -278,17 +285,7 @@ def test_dali_on_every_page_with_flow_times(app_url):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1500, "height": 1000}, locale="zh-CN", accept_downloads=True)
-
-            def offline(route):
-                url = route.request.url
-                if url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:", "about:")):
-                    route.continue_()
-                else:
-                    outside.append(url)
-                    route.abort()
-
-            page.route("**/*", offline)
+            page = offline_page(browser, outside, accept_downloads=True)
             errors: list[str] = []
             page.on("pageerror", lambda e: errors.append(str(e)))
             page.goto(app_url, wait_until="domcontentloaded")
@@ -491,16 +488,7 @@ def map_flow_times(url: str, region: str, *, screenshots: bool = False, check: b
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1500, "height": 1000}, locale="zh-CN")
-
-            def offline(route):
-                if route.request.url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:", "about:")):
-                    route.continue_()
-                else:
-                    outside.append(route.request.url)
-                    route.abort()
-
-            page.route("**/*", offline)
+            page = offline_page(browser, outside)
             errors: list[str] = []
             page.on("pageerror", lambda e: errors.append(str(e)))
             page.goto(url, wait_until="domcontentloaded")

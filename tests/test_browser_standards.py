@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, MAP_TIMEOUT_MS, _go, app_url
+from test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, MAP_TIMEOUT_MS, _go, app_url, offline_page
 
 pytestmark = [
     pytest.mark.browser,
@@ -52,17 +52,7 @@ def test_a_target_edited_on_the_standards_page_changes_the_coverage_verdict(app_
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1500, "height": 1000}, locale="zh-CN")
-
-            def offline(route):
-                url = route.request.url
-                if url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:", "about:")):
-                    route.continue_()
-                else:
-                    outside.append(url)
-                    route.abort()
-
-            page.route("**/*", offline)
+            page = offline_page(browser, outside)
             page.goto(app_url, wait_until="domcontentloaded")
             page.get_by_text("民政服务设施覆盖规划").first.wait_for(timeout=MAP_TIMEOUT_MS)
 
