@@ -547,14 +547,18 @@ def render_map(m: Any, *, key: str, height: int = 620, clicks: bool = False) -> 
 
 
 def table(df: Any, **kwargs: Any) -> None:
-    """A result table for people (coverage.views.translate_table) as a data frame (plain text cells).
+    """A result table for people (coverage.views.translate_table) shown by :func:`frame`."""
+    from coverage.views import translate_table
+
+    frame(translate_table(df, lang=lang()), **kwargs)
+
+
+def frame(shown: Any, **kwargs: Any) -> None:
+    """A table already in the reader's words, as a data frame: every table the app shows goes through here.
 
     Counts read as a bureau's tables do (94,581), a missing value is an empty cell (never "None"); the
     cells keep their numbers, so a column still sorts by value.  Columns given a ``column_config`` keep it.
     """
-    from coverage.views import translate_table
-
-    shown = translate_table(df, lang=lang())
     config = dict(kwargs.pop("column_config", None) or {})
     styled, text_numbers = _readable(shown, skip=set(config))
     for c in text_numbers:  # numbers with gaps, shown as text: still right-aligned as numbers are

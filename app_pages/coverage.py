@@ -14,6 +14,7 @@ from app_pages.common import (
     boundary,
     coverage_now,
     facilities_with_accepted,
+    frame,
     lang,
     open_page,
     sites_key,
@@ -89,7 +90,7 @@ def funeral_table(result: Any) -> None:
         st.warning(tr("funeral_short", years=fd.min_years, names="、".join(short) if lang() == "zh"
                       else ", ".join(short)))
     shown = translate_table(f.drop(columns="county_code"), lang=lang())
-    st.dataframe(shown, hide_index=True, key="coverage_funeral",
+    frame(shown, key="coverage_funeral",
                  column_config={c: st.column_config.NumberColumn(format="%.1f") for c in shown.columns
                                 if c in _years_headers()})
 
@@ -126,7 +127,7 @@ def render() -> None:
     if len(chart):
         st.bar_chart(chart, x_label=tr("minutes"), y_label=tr("covered_share"), stack=False, height=260)
     st.markdown(f"**{tr('uncovered_list')}**")
-    st.dataframe(uncovered_table(result, svc.key, lang=lang()), hide_index=True, height=260)
+    frame(uncovered_table(result, svc.key, lang=lang()), height=260)
     with boundary():
         funeral_table(result)
     if bound(st.toggle, tr("all_services"), "coverage_all"):
@@ -134,7 +135,7 @@ def render() -> None:
             thresholds = tuple(sorted(st.session_state["thresholds"].items()))
             full = all_coverage(inputs.key, sites_key(), standards_key(), thresholds, inputs.demand,
                                 facilities_with_accepted(inputs), inputs.boundaries, inputs.engines())
-            st.dataframe(overview_table(full, lang=lang()), hide_index=True)
+            frame(overview_table(full, lang=lang()))
             if len(full.unit_rules):
                 table(full.unit_rules)
     with boundary():

@@ -20,6 +20,7 @@ from app_pages.common import (
     boundary,
     current_inputs,
     esc,
+    frame,
     lang,
     layer_key,
     read_layer,
@@ -127,7 +128,7 @@ def upload_files() -> None:
                     st.markdown(f"**{tr('report')}**")
                     from coverage.views import report_table
 
-                    st.dataframe(report_table(entry["report"], lang=lang()), hide_index=True, height=200)
+                    frame(report_table(entry["report"], lang=lang()), height=200)
                 else:
                     st.caption(tr("no_problems"))
     with st.expander(tr("roads"), expanded=True):

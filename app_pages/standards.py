@@ -11,7 +11,7 @@ from typing import Any
 
 import streamlit as st
 
-from app_pages.common import boundary, default_standards, esc, lang, standards, standards_key
+from app_pages.common import boundary, default_standards, esc, frame, lang, standards, standards_key
 from coverage.taxonomy import ADMIN_LEVELS, TRAVEL_MODES, use_facility_types
 
 _T: dict[str, tuple[str, str]] = {
@@ -170,7 +170,7 @@ def main() -> None:
 def _types_table() -> None:
     from coverage.views import facility_types_table
 
-    st.dataframe(facility_types_table(lang=lang()), hide_index=True, width="stretch")
+    frame(facility_types_table(lang=lang()), width="stretch")
 
 
 main()

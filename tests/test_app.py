@@ -724,3 +724,18 @@ def test_the_default_scenario_name_follows_the_language_until_the_planner_types_
     at.text_input(key="w.scenario_name").set_value("县城北片方案").run()
     at.sidebar.toggle(key="w.lang").set_value(False).run()
     assert at.text_input(key="w.scenario_name").value == "县城北片方案"
+
+
+def test_validation_report_shows_a_missing_value_as_an_empty_cell():
+    """A row without an id: the report names it (file, Excel row, column) and its value cell is empty, not "None"."""
+    csv = ("编号,村名,经度,纬度,60岁以上老年人,留守儿童\n"
+           "V1,大营村,102.55,24.35,120,3\n"
+           ",无编号村,102.56,24.36,80,1\n").encode()
+    at = _app()
+    at.radio(key="w.source").set_value("files").run()
+    at.file_uploader(key="upload_demand").upload("村庄.csv", csv, "text/csv")
+    at.run()
+    report = at.dataframe[0].value
+    row = report[report["列"] == "编号"].iloc[0]
+    assert row["文件"] == "村庄.csv" and str(row["行（Excel 行号）"]) == "3" and row["值"] == ""
+    assert not report.isna().any().any()

@@ -160,10 +160,9 @@ class DemoRegion:
         geopandas.GeoDataFrame
             One simplified MultiLineString per display class (EPSG:4326).
         """
-        from coverage.demo.roads import load_road_arrays
         from coverage.mapping.webmap import road_lines_from_edges
 
-        arrays = load_road_arrays(self.roads_path)
+        arrays = _road_arrays(self.key)
         edges = arrays["edges"].astype(np.int64)
         classes = np.array([str(c) for c in arrays["highway_classes"]], dtype=object)
         return road_lines_from_edges(arrays["node_lonlat"], edges[:, 0], edges[:, 1], classes[edges[:, 2]],
@@ -264,26 +263,33 @@ def load_demo(key: str = DEFAULT_REGION) -> DemoRegion:
 
 
 @functools.cache
-def _graph(key: str) -> nx.MultiDiGraph:
-    from coverage.demo.roads import graph_from_arrays, load_road_arrays
+def _road_arrays(key: str) -> dict[str, np.ndarray]:
+    """The region's stored road arrays, read once (read-only: shared by the graph, the engines and the map)."""
+    from coverage.demo.roads import load_road_arrays
 
     path = DATA_DIR / key / "roads.npz"
     if not path.is_file():
         raise CoverageError(f"{path} is missing: regenerate the demo with `python -m coverage.demo.build`")
-    G = graph_from_arrays(load_road_arrays(path), name=f"{REGIONS[key].name_zh} {NOTE_ZH}")
+    arrays = load_road_arrays(path)
+    for a in arrays.values():
+        a.flags.writeable = False
+    return arrays
+
+
+@functools.cache
+def _graph(key: str) -> nx.MultiDiGraph:
+    from coverage.demo.roads import graph_from_arrays
+
+    G = graph_from_arrays(_road_arrays(key), name=f"{REGIONS[key].name_zh} {NOTE_ZH}")
     G.graph["simulated"] = True
     G.graph["note_zh"], G.graph["note_en"] = NOTE_ZH, NOTE_EN
     return G
 
 
 def _engine(key: str, mode: str) -> Any:
-    from coverage.demo.roads import load_road_arrays
     from coverage.traveltime.engine import TravelTimeEngine
 
-    path = DATA_DIR / key / "roads.npz"
-    if not path.is_file():
-        raise CoverageError(f"{path} is missing: regenerate the demo with `python -m coverage.demo.build`")
-    arrays = load_road_arrays(path)
+    arrays = _road_arrays(key)
     lonlat, edges = arrays["node_lonlat"], arrays["edges"].astype(np.int64)
     # each stored road is one edge when one-way, two (forward and back) otherwise: as graph_from_arrays draws it
     back = edges[:, 3] == 0
